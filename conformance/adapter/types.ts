@@ -1,0 +1,34 @@
+/**
+ * What the runner needs from an implementation under test. The in-process
+ * reference backend and out-of-process adapters (JSON lines) both provide it.
+ */
+import type { Scenario } from "../scenario/types.js";
+import type { History } from "../history/types.js";
+
+export interface ImplementationInfo {
+  name: string;
+  version: string;
+  language: string;
+  runtime?: string;
+  homepage?: string;
+}
+
+export interface AdapterCapabilities {
+  primitives: string[];
+  profiles: string[];
+  actorKinds: ("threads" | "processes")[];
+}
+
+export interface Adapter {
+  readonly info: ImplementationInfo;
+  readonly capabilities: AdapterCapabilities;
+  /** Run one scenario with real concurrency and return its history. Must settle within `deadlineMs`. */
+  run(scenario: Scenario, deadlineMs: number): Promise<History>;
+  /** End every thread or process the adapter started. */
+  close(): Promise<void>;
+}
+
+/** The adapter itself failed (crash, hang, malformed reply): not a spec violation. */
+export class AdapterError extends Error {
+  override name = "AdapterError";
+}

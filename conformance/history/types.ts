@@ -1,0 +1,29 @@
+/**
+ * A history: what each call did and when, on one monotonic clock shared by all
+ * actors (nanoseconds, relative to an origin taken before the scenario began).
+ */
+import type { JsonValue } from "../../spec/format.js";
+
+export type Outcome =
+  | { kind: "returned"; value: JsonValue }
+  /** `type` is the qualified Python type name ("ValueError", "queue.Empty"); `mro` its bases' names, when known. */
+  | { kind: "raised"; type: string; message: string; mro?: string[] }
+  /** Never returned before the scenario's deadline: it may or may not have taken effect. */
+  | { kind: "pending" };
+
+export interface HistoryEvent {
+  actor: string;
+  object: string;
+  op: string;
+  args: Record<string, JsonValue>;
+  /** Stamped just before the call. */
+  invoke: number;
+  /** Stamped just after it returned or raised; null when pending. */
+  response: number | null;
+  outcome: Outcome;
+}
+
+export interface History {
+  /** Actor order is meaningful only per actor; events are listed per actor in program order. */
+  events: HistoryEvent[];
+}

@@ -1,0 +1,40 @@
+/**
+ * The contract between an executor and an implementation of the primitives that
+ * lives in this Node process: the reference backend, or a deliberately broken
+ * variant kept in the tests. An executor imports such a module by URL inside each
+ * worker thread, so everything crossing threads is a structured-clonable handle.
+ */
+import type { JsonValue } from "../spec/format.js";
+
+/** A Python exception, as an implementation raises it: qualified type name and str(exc). */
+export class PythonError extends Error {
+  constructor(
+    readonly pyType: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = pyType;
+  }
+}
+
+/** Structured-clonable description of a shared object (its SharedArrayBuffers and parameters). */
+export interface ObjectHandle {
+  primitive: string;
+  profile: string;
+  [key: string]: unknown;
+}
+
+/** Any object of the implementation: its Python-named methods, called with positional arguments. */
+export interface SharedPrimitive {
+  handle(): ObjectHandle;
+}
+
+export interface ImplementationModule {
+  /** Which primitives and profiles it implements. */
+  readonly primitives: readonly string[];
+  readonly profiles: readonly string[];
+  /** Construct an object (positional constructor arguments) on the calling thread. */
+  create(primitive: string, profile: string, argv: JsonValue[]): SharedPrimitive;
+  /** Rebuild an object from its handle, on another thread. */
+  attach(handle: ObjectHandle): SharedPrimitive;
+}

@@ -1,0 +1,166 @@
+/**
+ * The format of an mpspec spec document (one YAML file per primitive).
+ *
+ * This file is the source of spec/spec.schema.json (`npm run schema`, via
+ * typescript-json-schema); ajv validates every document against that schema.
+ * Semantics are written as CEL expressions inside the documents; nothing here
+ * knows about any particular primitive.
+ *
+ * CEL variables available to expressions:
+ *  - `ctor`   map of constructor arguments (after defaults)
+ *  - `s`      the abstract state (map of state variables), before the step
+ *  - `args`   map of the call's arguments (after defaults)
+ *  - `profile` the profile being checked ("multiprocessing", "threading")
+ *  - `actor`  string id of the calling actor ("main" for init/post parts, "a0", "a1", ... in the parallel part)
+ *  - `result` the observed return value (only in `accepts` and `effect` of a rule)
+ *  - names bound by an internal step's `choose`
+ * Integers are CEL ints; the extra list method `slice(start, end)` (as in cel-go's lists extension) is available.
+ */
+
+/** How strongly a rule is promised. */
+export type Level =
+  /** What the Python docs promise; portable code may rely on it. */
+  | "documented"
+  /** Observed CPython behaviour beyond the docs (exact messages, which index goes to whom, ...). */
+  | "cpython";
+
+/** Where a rule comes from. Exactly one of `docs` or `observed`. */
+export interface Source {
+  /** A Python docs section URL, e.g. https://docs.python.org/3/library/multiprocessing.html#multiprocessing.Lock */
+  docs?: string;
+  /** Behaviour observed on CPython: which version, and the snippet that shows it. */
+  observed?: {
+    /** e.g. "CPython 3.11" */
+    python: string;
+    /** A runnable snippet and what it printed. */
+    snippet: string;
+  };
+  /** Short quote or paraphrase of what the source says. */
+  says?: string;
+}
+
+/** A JSON value as it crosses the adapter protocol (Python None = null, int = integer number). */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** The values a generator may choose for an argument. Exactly one member is set. */
+export interface Domain {
+  /** One of these values. */
+  oneOf?: JsonValue[];
+  /** An integer in [min, max]. */
+  intRange?: { min: number; max: number };
+  /** A fresh string, unique within the scenario, starting with this prefix (e.g. queue items). */
+  token?: string;
+}
+
+export interface Param {
+  description?: string;
+  domain: Domain;
+  /** Value used when a call leaves the argument out. */
+  default?: JsonValue;
+}
+
+export interface StateVar {
+  description?: string;
+  /** CEL expression for the initial value; may read `ctor`. */
+  init: string;
+}
+
+/** How one error is raised. */
+export interface Raises {
+  /** Python exception type, qualified unless builtin: "ValueError", "queue.Empty". */
+  type: string;
+  /** Exact message (str(exc)). */
+  message?: string;
+  /** RE2 pattern the whole message must match, when it holds run-dependent text (addresses, ids). */
+  messagePattern?: string;
+  /** Level of the message text; the type has the rule's level. Default "cpython". */
+  messageLevel?: Level;
+}
+
+/**
+ * One way an operation may complete. An operation completes by the first rule
+ * whose guard holds and whose outcome matches what was observed; if no rule's
+ * guard holds, the call blocks (it cannot take effect at that point).
+ */
+export interface Rule {
+  /** Stable id, `<Primitive>.<operation>.<name>`, e.g. "Queue.get.per-producer-fifo". */
+  id: string;
+  level: Level;
+  source: Source;
+  description?: string;
+  /** Profiles this rule applies in; all profiles of the document when absent. */
+  profiles?: string[];
+  /** CEL guard over ctor, s, args, actor. Default true. */
+  when?: string;
+  /**
+   * This outcome happens only once the call's timeout (the operation's `timeoutArg`, in seconds) has
+   * elapsed: the checker places it no earlier than invocation + timeout.
+   */
+  afterTimeout?: boolean;
+  /** State updates: target -> CEL (evaluated on the state before the step). A target is a state variable `v`, or `v[<CEL key>]` for one entry of a map or list. */
+  effect?: Record<string, string>;
+  /** CEL expression for the exact return value. Neither `returns` nor `accepts`: returns None. */
+  returns?: string;
+  /** Level of `returns`, when the exact value is CPython behaviour and `accepts` is what the docs say. Default: the rule's level. */
+  returnsLevel?: Level;
+  /** CEL predicate over `result`: which returned values are acceptable. */
+  accepts?: string;
+  /** The call raises instead of returning. */
+  raises?: Raises;
+}
+
+export interface Operation {
+  description?: string;
+  /** Profiles where the operation exists; all profiles when absent. */
+  profiles?: string[];
+  /** Arguments in positional order. */
+  args?: Record<string, Param>;
+  /** Name of the argument that holds the timeout in seconds (None = wait forever). */
+  timeoutArg?: string;
+  /** Relative frequency in generated scenarios. Default 1. */
+  weight?: number;
+  /** Ways the call may complete; none enabled = the call blocks. */
+  rules: Rule[];
+}
+
+/** A step the object takes by itself between calls (e.g. the Queue feeder thread flushing an item). */
+export interface InternalStep {
+  id: string;
+  level: Level;
+  source: Source;
+  description?: string;
+  profiles?: string[];
+  /** Bind names to each element of a CEL list; the step is tried once per combination. */
+  choose?: Record<string, string>;
+  when?: string;
+  effect: Record<string, string>;
+}
+
+/** Per-profile facts: which Python callable constructs the object. */
+export interface ProfileInfo {
+  /** The Python callable that constructs the object, e.g. "multiprocessing.Lock", "threading.Lock", "queue.Queue". */
+  callable: string;
+  source?: Source;
+}
+
+export interface SpecDocument {
+  /** Primitive name, as used in scenarios and ids: "Lock", "Queue". */
+  primitive: string;
+  /** Spec format version. */
+  format: 1;
+  description?: string;
+  /** Profiles in which the primitive exists ("multiprocessing", "threading"). */
+  profiles: Record<string, ProfileInfo>;
+  /** Constructor parameters in positional order. */
+  params?: Record<string, Param>;
+  state: Record<string, StateVar>;
+  operations: Record<string, Operation>;
+  internal?: InternalStep[];
+  /** Invariants that hold in every reachable state (CEL over ctor, s); checked while searching, for spec debugging. */
+  invariants?: Record<string, string>;
+  /** Timing tolerances. */
+  timing?: {
+    /** How much earlier than its timeout a timed-out call may return, in seconds (clock granularity). Default 0.001. */
+    timeoutSlack?: number;
+  };
+}
