@@ -24,7 +24,7 @@ export type Level =
   /** Observed CPython behaviour beyond the docs (exact messages, which index goes to whom, ...). */
   | "cpython";
 
-/** Where a rule comes from. Exactly one of `docs` or `observed`. */
+/** Where a rule comes from. At least one of `docs` or `observed`. */
 export interface Source {
   /** A Python docs section URL, e.g. https://docs.python.org/3/library/multiprocessing.html#multiprocessing.Lock */
   docs?: string;
@@ -98,7 +98,7 @@ export interface Rule {
    */
   afterTimeout?: boolean;
   /** State updates: target -> CEL (evaluated on the state before the step). A target is a state variable `v`, or `v[<CEL key>]` for one entry of a map or list. */
-  effect?: Record<string, string>;
+  effect?: { [name: string]: string };
   /** CEL expression for the exact return value. Neither `returns` nor `accepts`: returns None. */
   returns?: string;
   /** Level of `returns`, when the exact value is CPython behaviour and `accepts` is what the docs say. Default: the rule's level. */
@@ -114,7 +114,7 @@ export interface Operation {
   /** Profiles where the operation exists; all profiles when absent. */
   profiles?: string[];
   /** Arguments in positional order. */
-  args?: Record<string, Param>;
+  args?: { [name: string]: Param };
   /** Name of the argument that holds the timeout in seconds (None = wait forever). */
   timeoutArg?: string;
   /** Relative frequency in generated scenarios. Default 1. */
@@ -131,9 +131,9 @@ export interface InternalStep {
   description?: string;
   profiles?: string[];
   /** Bind names to each element of a CEL list; the step is tried once per combination. */
-  choose?: Record<string, string>;
+  choose?: { [name: string]: string };
   when?: string;
-  effect: Record<string, string>;
+  effect: { [name: string]: string };
 }
 
 /** Per-profile facts: which Python callable constructs the object. */
@@ -150,14 +150,14 @@ export interface SpecDocument {
   format: 1;
   description?: string;
   /** Profiles in which the primitive exists ("multiprocessing", "threading"). */
-  profiles: Record<string, ProfileInfo>;
+  profiles: { [name: string]: ProfileInfo };
   /** Constructor parameters in positional order. */
-  params?: Record<string, Param>;
-  state: Record<string, StateVar>;
-  operations: Record<string, Operation>;
+  params?: { [name: string]: Param };
+  state: { [name: string]: StateVar };
+  operations: { [name: string]: Operation };
   internal?: InternalStep[];
   /** Invariants that hold in every reachable state (CEL over ctor, s); checked while searching, for spec debugging. */
-  invariants?: Record<string, string>;
+  invariants?: { [name: string]: string };
   /** Timing tolerances. */
   timing?: {
     /** How much earlier than its timeout a timed-out call may return, in seconds (clock granularity). Default 0.001. */

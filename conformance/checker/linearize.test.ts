@@ -1,0 +1,92 @@
+import { describe, expect, test } from "vitest";
+import { join } from "node:path";
+import { checkHistory } from "./linearize.js";
+import { loadSpecFile, PRIMITIVES_DIR, type LoadedSpec } from "../spec/load.js";
+import type { HistoryEvent } from "../history/types.js";
+import { ev, pending, raised, ret } from "../tests/history-builder.js";
+
+const specs = new Map<string, LoadedSpec>();
+const specFor = (p: string) => {
+  if (!specs.has(p)) specs.set(p, loadSpecFile(join(PRIMITIVES_DIR, `${p}.yaml`)));
+  return specs.get(p)!;
+};
+
+function check(primitive: string, events: HistoryEvent[], opts: { profile?: string; level?: "documented" | "cpython"; args?: Record<string, never> } = {}) {
+  return checkHistory(specFor, [{ id: "o0", primitive, args: opts.args ?? {} }], { events }, {
+    profile: opts.profile ?? "multiprocessing",
+    level: opts.level ?? "cpython",
+  });
+}
+
+describe("Lock", () => {
+  test("a timed-out acquire while another actor holds the lock is legal", () => {
+    const r = check("Lock", [
+      ev("a0", "acquire", { block: true, timeout: 0.1 }, [0, 1], ret(true)),
+      ev("a1", "acquire", { block: true, timeout: 0.002 }, [0.5, 3], ret(false)),
+      ev("a0", "release", {}, [10, 11], ret(null)),
+    ]);
+    expect(r.verdict).toBe("ok");
+  });
+
+  test("a timed-out acquire that returned before its timeout is a violation", () => {
+    const r = check("Lock", [
+      ev("a0", "acquire", { block: true, timeout: 0.1 }, [0, 1], ret(true)),
+      ev("a1", "acquire", { block: true, timeout: 0.02 }, [2, 3], ret(false)),
+      ev("a0", "release", {}, [30, 31], ret(null)),
+    ]);
+    expect(r.verdict).toBe("violation");
+    const o = r.objects[0]!;
+    expect(o.stuck!.some((s) => s.returnedBeforeTimeout)).toBe(true);
+  });
+
+  test("a timed-out acquire while the lock was free the whole time is a violation", () => {
+    const r = check("Lock", [ev("a1", "acquire", { block: true, timeout: 0.002 }, [0, 5], ret(false))]);
+    expect(r.verdict).toBe("violation");
+    expect(r.objects[0]!.contradicts).toContain("Lock.acquire.free");
+  });
+
+  test("two overlapping successful acquires without a release are a violation", () => {
+    const r = check("Lock", [
+      ev("a0", "acquire", { block: true, timeout: 0.1 }, [0, 2], ret(true)),
+      ev("a1", "acquire", { block: true, timeout: 0.1 }, [1, 3], ret(true)),
+    ]);
+    expect(r.verdict).toBe("violation");
+  });
+
+  test("a blocked acquire completes after the release that unblocks it", () => {
+    const r = check("Lock", [
+      ev("a0", "acquire", { block: true, timeout: 0.1 }, [0, 1], ret(true)),
+      ev("a1", "acquire", { block: true, timeout: 0.1 }, [2, 20], ret(true)),
+      ev("a0", "release", {}, [10, 11], ret(null)),
+    ]);
+    expect(r.verdict).toBe("ok");
+  });
+
+  test("a pending call may or may not have taken effect", () => {
+    const taken = check("Lock", [
+      ev("a0", "acquire", { block: true, timeout: 0.1 }, [0, null], pending),
+      ev("a1", "acquire", { block: false, timeout: null }, [5, 6], ret(false)),
+    ]);
+    expect(taken.verdict).toBe("ok");
+    const notTaken = check("Lock", [
+      ev("a0", "acquire", { block: true, timeout: 0.1 }, [0, null], pending),
+      ev("a1", "acquire", { block: false, timeout: null }, [5, 6], ret(true)),
+    ]);
+    expect(notTaken.verdict).toBe("ok");
+  });
+
+  test("error type is judged at both levels, the message only at the cpython level", () => {
+    const events = [ev("main", "release", {}, [0, 1], raised("ValueError", "some other text"))];
+    expect(check("Lock", events, { level: "documented" }).verdict).toBe("ok");
+    const strict = check("Lock", events, { level: "cpython" });
+    expect(strict.verdict).toBe("violation");
+    expect(strict.objects[0]!.contradicts).toEqual(["Lock.release.unlocked-mp"]);
+    expect(check("Lock", [ev("main", "release", {}, [0, 1], raised("RuntimeError", "release unlocked lock"))]).verdict).toBe("violation");
+  });
+
+  test("profiles select their own rules", () => {
+    const events = [ev("main", "release", {}, [0, 1], raised("RuntimeError", "release unlocked lock"))];
+    expect(check("Lock", events, { profile: "threading" }).verdict).toBe("ok");
+    expect(check("Lock", events, { profile: "multiprocessing" }).verdict).toBe("violation");
+  });
+});

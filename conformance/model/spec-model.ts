@@ -1,0 +1,204 @@
+/**
+ * A pure step model interpreted from one spec document, for one profile and one
+ * conformance level (in the manner of Porcupine's models): initial state, the
+ * states a call can lead to given its observed outcome, and internal steps.
+ */
+import type { JsonValue, Level } from "../../spec/format.js";
+import type { Outcome } from "../history/types.js";
+import { evalBool, type Bindings } from "../spec/cel.js";
+import type { CompiledEffect, CompiledOperation, CompiledRule, LoadedSpec } from "../spec/load.js";
+import { fromJson, keyOf, pyRepr, valuesEqual, type ModelValue } from "../spec/values.js";
+
+export type State = Map<string, ModelValue>;
+
+export interface PreparedCall {
+  actor: string;
+  op: CompiledOperation;
+  args: Map<string, ModelValue>;
+  /** Rules active in this profile and level, in document order. */
+  rules: CompiledRule[];
+  /** Seconds, when the call has a finite timeout. */
+  timeout: number | null;
+}
+
+export interface Successor {
+  state: State;
+  rule: CompiledRule;
+}
+
+/** What a rule would have done at some state, for explanations. */
+export interface Prediction {
+  ruleId: string;
+  enabled: boolean;
+  /** Text of the outcome the rule gives ("returns True", "raises ValueError: ..."). */
+  outcome: string;
+  matches: boolean;
+  afterTimeout: boolean;
+}
+
+const levelActive = (part: Level, checked: Level) => part === "documented" || checked === "cpython";
+
+export class SpecModel {
+  private readonly ctor: Map<string, ModelValue>;
+
+  constructor(
+    readonly spec: LoadedSpec,
+    readonly profile: string,
+    readonly level: Level,
+    ctorArgs: Record<string, JsonValue>,
+  ) {
+    this.ctor = new Map();
+    for (const name of spec.paramNames) {
+      const v = name in ctorArgs ? ctorArgs[name]! : spec.paramDefaults[name];
+      if (v === undefined) throw new Error(`${spec.primitive}: constructor argument '${name}' missing and has no default`);
+      this.ctor.set(name, fromJson(v));
+    }
+  }
+
+  initial(): State {
+    const b: Bindings = { ctor: this.ctor, profile: this.profile };
+    const s: State = new Map();
+    for (const { name, init } of this.spec.stateInit) s.set(name, init.eval(b));
+    return s;
+  }
+
+  key(s: State): string {
+    return keyOf(s);
+  }
+
+  /** Resolve a recorded call against the spec; an unknown operation or argument is reported by name. */
+  prepare(actor: string, opName: string, args: Record<string, JsonValue>): PreparedCall {
+    const op = this.spec.operations.get(opName);
+    if (!op) throw new Error(`${this.spec.primitive} has no operation '${opName}' in ${this.spec.file}`);
+    const m = new Map<string, ModelValue>();
+    for (const name of op.argNames) {
+      const v = name in args ? args[name]! : op.defaults[name];
+      m.set(name, v === undefined ? null : fromJson(v));
+    }
+    for (const name of Object.keys(args)) {
+      if (!op.argNames.includes(name)) throw new Error(`${this.spec.primitive}.${opName} has no argument '${name}' in ${this.spec.file}`);
+    }
+    const rules = op.rules.filter(
+      (r) => levelActive(r.rule.level, this.level) && (!r.rule.profiles || r.rule.profiles.includes(this.profile)),
+    );
+    const t = op.op.timeoutArg ? m.get(op.op.timeoutArg) : null;
+    const timeout = typeof t === "number" || typeof t === "bigint" ? Number(t) : null;
+    return { actor, op, args: m, rules, timeout };
+  }
+
+  private bindings(s: State, call: PreparedCall): Bindings {
+    return { ctor: this.ctor, s, args: call.args, profile: this.profile, actor: call.actor };
+  }
+
+  /**
+   * The states reachable by taking `call` at `s` with the observed outcome.
+   * `timeoutElapsed` says whether the call's timeout has passed at this point;
+   * afterTimeout rules apply only then. A pending outcome matches any rule.
+   */
+  step(s: State, call: PreparedCall, outcome: Outcome, timeoutElapsed: boolean): Successor[] {
+    const b = this.bindings(s, call);
+    const out: Successor[] = [];
+    for (const r of call.rules) {
+      if (r.rule.afterTimeout && !timeoutElapsed) continue;
+      if (r.when && !evalBool(r.when, b)) continue;
+      const result = this.match(r, b, outcome);
+      if (result === NO_MATCH) continue;
+      out.push({ state: this.apply(s, r.effect, { ...b, result }), rule: r });
+    }
+    return out;
+  }
+
+  /** Internal steps enabled at `s` (e.g. a feeder thread flushing an item). */
+  internalSteps(s: State): { state: State; id: string }[] {
+    const out: { state: State; id: string }[] = [];
+    for (const c of this.spec.internal) {
+      if (!levelActive(c.step.level, this.level)) continue;
+      if (c.step.profiles && !c.step.profiles.includes(this.profile)) continue;
+      const base: Bindings = { ctor: this.ctor, s, profile: this.profile };
+      for (const b of combinations(c.choose, base)) {
+        if (c.when && !evalBool(c.when, b)) continue;
+        out.push({ state: this.apply(s, c.effect, b), id: c.step.id });
+      }
+    }
+    return out;
+  }
+
+  /** What every active rule would do for `call` at `s`, for a failure explanation. */
+  predict(s: State, call: PreparedCall, outcome: Outcome, timeoutElapsed: boolean): Prediction[] {
+    const b = this.bindings(s, call);
+    return call.rules.map((r) => {
+      const enabled = !r.when || evalBool(r.when, b);
+      let text: string;
+      if (r.rule.raises) text = `raises ${r.rule.raises.type}${r.rule.raises.message !== undefined ? `: ${r.rule.raises.message}` : ""}`;
+      else if (r.returns) text = `returns ${enabled ? pyRepr(r.returns.eval(b)) : r.returns.source}`;
+      else if (r.accepts) text = `returns a value with ${r.accepts.source}`;
+      else text = "returns None";
+      const matches = enabled && (!r.rule.afterTimeout || timeoutElapsed) && this.match(r, b, outcome) !== NO_MATCH;
+      return { ruleId: r.rule.id, enabled, outcome: text, matches, afterTimeout: !!r.rule.afterTimeout };
+    });
+  }
+
+  /** The `result` a rule binds for an observed outcome, or NO_MATCH. */
+  private match(r: CompiledRule, b: Bindings, outcome: Outcome): ModelValue | typeof NO_MATCH {
+    const rule = r.rule;
+    if (outcome.kind === "pending") return r.returns ? r.returns.eval(b) : null;
+    if (outcome.kind === "raised") {
+      const ex = rule.raises;
+      if (!ex) return NO_MATCH;
+      if (outcome.type !== ex.type && !(outcome.mro ?? []).includes(ex.type)) return NO_MATCH;
+      if (levelActive(ex.messageLevel ?? "cpython", this.level)) {
+        if (ex.message !== undefined && outcome.message !== ex.message) return NO_MATCH;
+        if (r.messagePattern && !r.messagePattern.test(outcome.message)) return NO_MATCH;
+      }
+      return null;
+    }
+    if (rule.raises) return NO_MATCH;
+    const result = fromJson(outcome.value);
+    if (r.returns && levelActive(rule.returnsLevel ?? rule.level, this.level)) {
+      if (!valuesEqual(r.returns.eval(b), result)) return NO_MATCH;
+    } else if (!r.returns && !r.accepts && result !== null) {
+      return NO_MATCH;
+    }
+    if (r.accepts && !evalBool(r.accepts, { ...b, result })) return NO_MATCH;
+    return result;
+  }
+
+  private apply(s: State, effects: CompiledEffect[], b: Bindings): State {
+    if (effects.length === 0) return s;
+    const next: State = new Map(s);
+    for (const e of effects) {
+      const value = e.value.eval(b);
+      if (!e.key) {
+        next.set(e.target, value);
+        continue;
+      }
+      const key = e.key.eval(b);
+      const container = next.get(e.target);
+      if (container instanceof Map) {
+        const copy = new Map(container);
+        copy.set(String(key), value);
+        next.set(e.target, copy);
+      } else if (Array.isArray(container) && (typeof key === "bigint" || typeof key === "number")) {
+        const copy = container.slice();
+        copy[Number(key)] = value;
+        next.set(e.target, copy);
+      } else {
+        throw new Error(`${e.value.where}: cannot assign ${e.target}[${pyRepr(key)}]: ${e.target} is not a map or list`);
+      }
+    }
+    return next;
+  }
+}
+
+const NO_MATCH = Symbol("no match");
+
+function* combinations(choose: { name: string; list: import("../spec/cel.js").CompiledExpr }[], base: Bindings, i = 0): Generator<Bindings> {
+  if (i === choose.length) {
+    yield base;
+    return;
+  }
+  const { name, list } = choose[i]!;
+  const items = list.eval(base);
+  if (!Array.isArray(items)) throw new Error(`${list.where}: choose must give a list`);
+  for (const item of items) yield* combinations(choose, { ...base, [name]: item }, i + 1);
+}

@@ -1,0 +1,253 @@
+/**
+ * Load spec documents: parse YAML, validate against spec/spec.schema.json (ajv),
+ * check what a schema cannot (unique rule ids, known profiles and state
+ * variables), and compile every CEL expression once. Any problem is a SpecError
+ * naming the file, the place in it, and what to do.
+ */
+import { readFileSync, readdirSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { parseDocument } from "yaml";
+import type { InternalStep, JsonValue, Operation, Param, Rule, SpecDocument } from "../../spec/format.js";
+import { CelExprError, compileCel, type CompiledExpr } from "./cel.js";
+
+
+export const SPEC_ROOT = fileURLToPath(new URL("../../spec/", import.meta.url));
+export const PRIMITIVES_DIR = join(SPEC_ROOT, "primitives");
+const SCHEMA_FILE = join(SPEC_ROOT, "spec.schema.json");
+
+export class SpecError extends Error {
+  override name = "SpecError";
+  constructor(
+    readonly file: string,
+    readonly place: string,
+    readonly problem: string,
+  ) {
+    super(`${file}${place ? `: ${place}` : ""}: ${problem}`);
+  }
+}
+
+export interface CompiledEffect {
+  target: string;
+  /** For `v[key]` targets. */
+  key?: CompiledExpr;
+  value: CompiledExpr;
+}
+
+export interface CompiledRule {
+  rule: Rule;
+  when?: CompiledExpr;
+  effect: CompiledEffect[];
+  returns?: CompiledExpr;
+  accepts?: CompiledExpr;
+  messagePattern?: RegExp;
+}
+
+export interface CompiledOperation {
+  name: string;
+  op: Operation;
+  /** Positional order of the arguments. */
+  argNames: string[];
+  defaults: Record<string, JsonValue>;
+  rules: CompiledRule[];
+}
+
+export interface CompiledInternal {
+  step: InternalStep;
+  choose: { name: string; list: CompiledExpr }[];
+  when?: CompiledExpr;
+  effect: CompiledEffect[];
+}
+
+export interface LoadedSpec {
+  /** Path relative to the working directory, for messages. */
+  file: string;
+  doc: SpecDocument;
+  primitive: string;
+  paramNames: string[];
+  paramDefaults: Record<string, JsonValue>;
+  stateInit: { name: string; init: CompiledExpr }[];
+  operations: Map<string, CompiledOperation>;
+  internal: CompiledInternal[];
+  timeoutSlackSeconds: number;
+}
+
+let validator: ValidateFunction | undefined;
+function validate(): ValidateFunction {
+  if (!validator) {
+    const schema = JSON.parse(readFileSync(SCHEMA_FILE, "utf8"));
+    validator = new Ajv({ allErrors: true, strict: false }).compile(schema);
+  }
+  return validator;
+}
+
+function schemaProblem(e: ErrorObject): string {
+  const at = e.instancePath ? e.instancePath.slice(1).replace(/\//g, ".") : "(top level)";
+  if (e.keyword === "additionalProperties") {
+    return `${at}: unknown field '${(e.params as { additionalProperty: string }).additionalProperty}' (see spec/format.ts for the fields allowed here)`;
+  }
+  if (e.keyword === "required") return `${at}: missing required field '${(e.params as { missingProperty: string }).missingProperty}'`;
+  if (e.keyword === "enum") return `${at}: ${e.message} ${JSON.stringify((e.params as { allowedValues: unknown }).allowedValues)}`;
+  return `${at}: ${e.message}`;
+}
+
+const TARGET = /^([A-Za-z_][A-Za-z0-9_]*)(?:\[(.+)\])?$/;
+
+export function loadSpecText(text: string, file: string): LoadedSpec {
+  const yamlDoc = parseDocument(text, { prettyErrors: true });
+  if (yamlDoc.errors.length > 0) {
+    const e = yamlDoc.errors[0]!;
+    throw new SpecError(file, e.linePos ? `line ${e.linePos[0].line}` : "", `not valid YAML: ${e.message.split("\n")[0]}`);
+  }
+  const doc = yamlDoc.toJS() as SpecDocument;
+  const v = validate();
+  if (!v(doc)) {
+    const problems = (v.errors ?? []).map(schemaProblem);
+    throw new SpecError(file, "", `does not match spec/spec.schema.json:\n  - ${[...new Set(problems)].join("\n  - ")}`);
+  }
+  return compileDocument(doc, file);
+}
+
+export function loadSpecFile(path: string): LoadedSpec {
+  const file = relative(process.cwd(), path) || path;
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new SpecError(file, "", `cannot read: ${(e as Error).message}`);
+  }
+  return loadSpecText(text, file);
+}
+
+/** Every spec document in a folder (default: spec/primitives), sorted by primitive name. */
+export function loadSpecDir(dir: string = PRIMITIVES_DIR): LoadedSpec[] {
+  const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+  const specs = files.map((f) => loadSpecFile(join(dir, f)));
+  const seen = new Map<string, string>();
+  for (const s of specs) {
+    const other = seen.get(s.primitive);
+    if (other) throw new SpecError(s.file, "primitive", `'${s.primitive}' is also defined in ${other}`);
+    seen.set(s.primitive, s.file);
+  }
+  return specs;
+}
+
+function checkDomain(file: string, place: string, p: Param): void {
+  const d = p.domain;
+  const set = [d.oneOf, d.intRange, d.token].filter((x) => x !== undefined).length;
+  if (set !== 1) throw new SpecError(file, `${place}.domain`, "give exactly one of oneOf, intRange, token");
+  if (d.oneOf && d.oneOf.length === 0) throw new SpecError(file, `${place}.domain.oneOf`, "is empty; list at least one value");
+  if (d.intRange && d.intRange.min > d.intRange.max) throw new SpecError(file, `${place}.domain.intRange`, "min is above max");
+}
+
+function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
+  const profiles = new Set(Object.keys(doc.profiles));
+  if (profiles.size === 0) throw new SpecError(file, "profiles", "declare at least one profile");
+  const stateNames = new Set(Object.keys(doc.state));
+  const ruleIds = new Map<string, string>();
+
+  const cel = (src: string, place: string): CompiledExpr => {
+    try {
+      return compileCel(src, `${file}: ${place}`);
+    } catch (e) {
+      if (e instanceof CelExprError) throw new SpecError(file, place, `${e.detail}\n  in CEL expression: ${src}`);
+      throw e;
+    }
+  };
+  const checkProfiles = (list: string[] | undefined, place: string) => {
+    for (const p of list ?? []) {
+      if (!profiles.has(p)) throw new SpecError(file, `${place}.profiles`, `unknown profile '${p}'; declared: ${[...profiles].join(", ")}`);
+    }
+  };
+  const checkId = (id: string, place: string, prefix: string) => {
+    if (!id.startsWith(prefix)) throw new SpecError(file, `${place}.id`, `'${id}' must start with '${prefix}' so that ids stay stable and findable`);
+    const other = ruleIds.get(id);
+    if (other) throw new SpecError(file, `${place}.id`, `'${id}' is already used at ${other}; rule ids must be unique`);
+    ruleIds.set(id, place);
+  };
+  const effects = (eff: Record<string, string> | undefined, place: string): CompiledEffect[] =>
+    Object.entries(eff ?? {}).map(([target, src]) => {
+      const m = TARGET.exec(target);
+      if (!m || !stateNames.has(m[1]!)) {
+        throw new SpecError(file, `${place}.effect`, `target '${target}' is not a state variable (${[...stateNames].join(", ")}) or 'var[key]'`);
+      }
+      return {
+        target: m[1]!,
+        key: m[2] !== undefined ? cel(m[2], `${place}.effect['${target}'] key`) : undefined,
+        value: cel(src, `${place}.effect['${target}']`),
+      };
+    });
+
+  const paramDefaults: Record<string, JsonValue> = {};
+  for (const [name, p] of Object.entries(doc.params ?? {})) {
+    checkDomain(file, `params.${name}`, p);
+    if (p.default !== undefined) paramDefaults[name] = p.default;
+  }
+
+  const operations = new Map<string, CompiledOperation>();
+  for (const [name, op] of Object.entries(doc.operations)) {
+    const place = `operations.${name}`;
+    checkProfiles(op.profiles, place);
+    const defaults: Record<string, JsonValue> = {};
+    for (const [a, p] of Object.entries(op.args ?? {})) {
+      checkDomain(file, `${place}.args.${a}`, p);
+      if (p.default !== undefined) defaults[a] = p.default;
+    }
+    if (op.timeoutArg && !(op.timeoutArg in (op.args ?? {}))) {
+      throw new SpecError(file, `${place}.timeoutArg`, `'${op.timeoutArg}' is not one of the operation's args`);
+    }
+    if (op.rules.length === 0) throw new SpecError(file, `${place}.rules`, "an operation needs at least one rule");
+    const rules = op.rules.map((rule, i): CompiledRule => {
+      const rp = `${place}.rules[${i}]`;
+      checkId(rule.id, rp, `${doc.primitive}.${name}.`);
+      checkProfiles(rule.profiles, rp);
+      if (rule.afterTimeout && !op.timeoutArg) throw new SpecError(file, `${rp}.afterTimeout`, "the operation has no timeoutArg");
+      if (rule.raises && (rule.returns || rule.accepts)) throw new SpecError(file, rp, "a rule either raises or returns, not both");
+      if (rule.raises?.message !== undefined && rule.raises.messagePattern !== undefined) {
+        throw new SpecError(file, `${rp}.raises`, "give message or messagePattern, not both");
+      }
+      let messagePattern: RegExp | undefined;
+      if (rule.raises?.messagePattern !== undefined) {
+        try {
+          messagePattern = new RegExp(`^(?:${rule.raises.messagePattern})$`, "s");
+        } catch (e) {
+          throw new SpecError(file, `${rp}.raises.messagePattern`, `not a valid pattern: ${(e as Error).message}`);
+        }
+      }
+      return {
+        rule,
+        when: rule.when !== undefined ? cel(rule.when, `${rp}.when`) : undefined,
+        effect: effects(rule.effect, rp),
+        returns: rule.returns !== undefined ? cel(rule.returns, `${rp}.returns`) : undefined,
+        accepts: rule.accepts !== undefined ? cel(rule.accepts, `${rp}.accepts`) : undefined,
+        messagePattern,
+      };
+    });
+    operations.set(name, { name, op, argNames: Object.keys(op.args ?? {}), defaults, rules });
+  }
+
+  const internal = (doc.internal ?? []).map((step, i): CompiledInternal => {
+    const place = `internal[${i}]`;
+    checkId(step.id, place, `${doc.primitive}.`);
+    checkProfiles(step.profiles, place);
+    return {
+      step,
+      choose: Object.entries(step.choose ?? {}).map(([name, src]) => ({ name, list: cel(src, `${place}.choose.${name}`) })),
+      when: step.when !== undefined ? cel(step.when, `${place}.when`) : undefined,
+      effect: effects(step.effect, place),
+    };
+  });
+
+  return {
+    file,
+    doc,
+    primitive: doc.primitive,
+    paramNames: Object.keys(doc.params ?? {}),
+    paramDefaults,
+    stateInit: Object.entries(doc.state).map(([name, sv]) => ({ name, init: cel(sv.init, `state.${name}.init`) })),
+    operations,
+    internal,
+    timeoutSlackSeconds: doc.timing?.timeoutSlack ?? 0.001,
+  };
+}
