@@ -21,6 +21,8 @@ export interface CheckOptions {
   level: Level;
   /** Search budget per object, in explored states; past it the verdict is "inconclusive". */
   maxStates?: number;
+  /** Check every object even after one is found in violation (default: stop at the first). */
+  allObjects?: boolean;
 }
 
 /** One step of a (partial) linearization. */
@@ -70,12 +72,15 @@ export function checkHistory(
   history: History,
   options: CheckOptions,
 ): CheckResult {
-  const verdicts = objects.map((o) => {
+  const verdicts: ObjectVerdict[] = [];
+  for (const o of objects) {
     const events = history.events.filter((e) => e.object === o.id);
     const spec = specFor(o.primitive);
     const model = new SpecModel(spec, options.profile, options.level, o.args);
-    return checkObject(model, o, events, options.maxStates ?? 2_000_000);
-  });
+    const v = checkObject(model, o, events, options.maxStates ?? 2_000_000);
+    verdicts.push(v);
+    if (v.verdict === "violation" && !options.allObjects) break;
+  }
   const unknown = history.events.find((e) => !objects.some((o) => o.id === e.object));
   if (unknown) throw new Error(`history names object '${unknown.object}', which the scenario does not declare`);
   const verdict = verdicts.some((v) => v.verdict === "violation")

@@ -1,0 +1,64 @@
+/**
+ * `npm run bench:checker`: the checker on Porcupine's benchmark histories (103
+ * Jepsen etcd logs of a compare-and-set register, and the kv logs), against the
+ * verdicts Porcupine's own tests assert. Prints verdict agreement and time.
+ */
+import { checkHistory } from "../conformance/checker/linearize.js";
+import { loadSpecFile, type LoadedSpec } from "../conformance/spec/load.js";
+import { allCases, loadCase, SPEC_FILES, type BenchCase } from "./porcupine/data.js";
+
+export interface CaseResult {
+  c: BenchCase;
+  verdict: "ok" | "violation" | "inconclusive";
+  ms: number;
+  states: number;
+}
+
+const specs = {
+  etcd: loadSpecFile(SPEC_FILES.etcd),
+  kv: loadSpecFile(SPEC_FILES.kv),
+};
+
+export function checkCase(c: BenchCase, opts: { partition?: boolean } = {}): CaseResult {
+  const { history, objects } = loadCase(c);
+  const spec: LoadedSpec = specs[c.kind];
+  const t0 = performance.now();
+  let decls = objects;
+  let events = history.events;
+  if (opts.partition === false) {
+    // Baseline: the kv store as one object whose state holds every key (no P-compositionality).
+    decls = objects.slice(0, 1);
+    events = events.map((e) => ({ ...e, object: decls[0]!.id, args: { ...e.args } }));
+  }
+  const r = checkHistory(() => spec, decls, { events }, { profile: "bench", level: "documented", maxStates: 5_000_000 });
+  return { c, verdict: r.verdict, ms: performance.now() - t0, states: r.objects.reduce((k, o) => k + o.states, 0) };
+}
+
+function main(): number {
+  const { cases, skipped } = allCases();
+  const results: CaseResult[] = [];
+  for (const c of cases) {
+    const r = checkCase(c);
+    results.push(r);
+    const agree = (r.verdict === "ok") === c.expected && r.verdict !== "inconclusive";
+    if (!agree || r.ms > 500) {
+      console.log(`${agree ? "slow " : "WRONG"} ${c.kind}/${c.name}: ${r.verdict} (Porcupine: ${c.expected ? "linearizable" : "not linearizable"}), ${r.ms.toFixed(1)} ms, ${r.states} states`);
+    }
+  }
+  for (const s of skipped) console.log(`skipped ${s.kind}/${s.name}: ${s.reason}`);
+  let exit = 0;
+  for (const kind of ["etcd", "kv"] as const) {
+    const rs = results.filter((r) => r.c.kind === kind);
+    const agree = rs.filter((r) => r.verdict !== "inconclusive" && (r.verdict === "ok") === r.c.expected).length;
+    const total = rs.reduce((k, r) => k + r.ms, 0);
+    const slowest = rs.reduce((a, b) => (b.ms > a.ms ? b : a));
+    console.log(
+      `${kind}: ${agree}/${rs.length} verdicts agree with Porcupine; checker time ${(total / 1000).toFixed(2)} s total, ` +
+        `${(total / rs.length).toFixed(1)} ms mean, slowest ${slowest.c.name} ${slowest.ms.toFixed(1)} ms`,
+    );
+    if (agree !== rs.length) exit = 1;
+  }
+  return exit;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) process.exitCode = main();

@@ -1,0 +1,176 @@
+/**
+ * The mpspec command line. Exit codes: 0 conformant / valid, 1 not conformant,
+ * 2 bad usage, bad spec, or adapter failure.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { ADAPTERS } from "../adapter/registry.js";
+import type { Adapter } from "../adapter/types.js";
+import { runCampaign, type CampaignResult } from "../run/campaign.js";
+import { SpecError, loadSpecDir, PRIMITIVES_DIR, type LoadedSpec } from "../spec/load.js";
+import { CelExprError } from "../spec/cel.js";
+import { checkText } from "../report/explain.js";
+import { campaignJson } from "../report/json.js";
+import { operationsIn } from "../generate/scenario-arbitrary.js";
+
+class UsageError extends Error {}
+
+const positiveInt = (flag: string) => (v: string) => {
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${flag} takes a whole number of at least 1, got '${v}'`);
+  return Number(v);
+};
+const anyInt = (flag: string) => (v: string) => {
+  if (!/^-?\d+$/.test(v)) throw new InvalidArgumentError(`${flag} takes a whole number, got '${v}'`);
+  return Number(v);
+};
+
+function loadSpecs(dir: string | undefined): LoadedSpec[] {
+  return loadSpecDir(dir ?? PRIMITIVES_DIR);
+}
+
+async function validate(opts: { specDir?: string }, out: (s: string) => void): Promise<number> {
+  const specs = loadSpecs(opts.specDir);
+  let rules = 0;
+  for (const s of specs) {
+    const n = [...s.operations.values()].reduce((k, o) => k + o.rules.length, 0) + s.internal.length;
+    rules += n;
+    out(`ok  ${s.file}  ${s.primitive}: ${s.operations.size} operations, ${n} rules, profiles ${Object.keys(s.doc.profiles).join(", ")}`);
+  }
+  out(`${specs.length} spec documents valid, ${rules} rules, every CEL expression compiled`);
+  return 0;
+}
+
+interface RunOpts {
+  adapter: string;
+  primitives?: string;
+  profile: string;
+  runs: number;
+  seed?: number;
+  path?: string;
+  json?: boolean;
+  specDir?: string;
+  invocations: number;
+  deadline: number;
+}
+
+async function run(opts: RunOpts, out: (s: string) => void): Promise<number> {
+  const entry = ADAPTERS[opts.adapter];
+  if (!entry) throw new UsageError(`unknown adapter '${opts.adapter}'; known: ${Object.keys(ADAPTERS).join(", ")}`);
+  const specs = loadSpecs(opts.specDir);
+  let chosen = specs;
+  if (opts.primitives) {
+    const names = opts.primitives.split(",").map((x) => x.trim()).filter(Boolean);
+    const unknown = names.filter((n) => !specs.some((s) => s.primitive === n));
+    if (unknown.length) throw new UsageError(`--primitives: unknown ${unknown.join(", ")}; known: ${specs.map((s) => s.primitive).join(", ")}`);
+    chosen = names.map((n) => specs.find((s) => s.primitive === n)!);
+  }
+  if (opts.path && chosen.length !== 1) throw new UsageError("--path replays one counterexample: give exactly one primitive with --primitives");
+  const seed = opts.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
+  const adapter: Adapter = await entry.open(specs);
+  const results: { spec: LoadedSpec; result: CampaignResult | null; reason?: string }[] = [];
+  try {
+    if (!opts.json) out(`mpspec: ${adapter.info.name} ${adapter.info.version}, profile ${opts.profile}, ${opts.runs} runs per primitive, seed ${seed}`);
+    for (const spec of chosen) {
+      const unsupported = !(opts.profile in spec.doc.profiles)
+        ? `${spec.primitive} does not exist in profile ${opts.profile}`
+        : !adapter.capabilities.primitives.includes(spec.primitive) || !adapter.capabilities.profiles.includes(opts.profile)
+          ? `the adapter does not support ${spec.primitive} in profile ${opts.profile}`
+          : operationsIn(spec, opts.profile).length === 0
+            ? "no operations in this profile"
+            : undefined;
+      if (unsupported) {
+        results.push({ spec, result: null, reason: unsupported });
+        if (!opts.json) out(`${spec.primitive.padEnd(18)} unsupported  (${unsupported})`);
+        continue;
+      }
+      const r = await runCampaign(spec, adapter, {
+        profile: opts.profile,
+        runs: opts.runs,
+        seed,
+        path: opts.path,
+        invocations: opts.invocations,
+        deadlineMs: opts.deadline,
+      });
+      results.push({ spec, result: r });
+      if (!opts.json) out(summaryLine(r) + (r.verdict === "fail" ? `\n${failureText(r, opts, seed)}` : r.error ? `\n  adapter error: ${r.error}` : ""));
+    }
+  } finally {
+    await adapter.close();
+  }
+  const failed = results.some((r) => r.result?.verdict === "fail");
+  const errored = results.some((r) => r.result?.verdict === "error");
+  if (opts.json) {
+    out(JSON.stringify({ implementation: adapter.info, profile: opts.profile, seed, results: results.map((r) => campaignJson(r.spec, r.result, r.reason, replay(opts, r.spec.primitive, seed, r.result))) }, null, 2));
+  } else {
+    const n = (v: string) => results.filter((r) => r.result?.verdict === v).length;
+    out(`${n("pass")} passed, ${n("fail")} failed, ${n("error")} errored, ${results.filter((r) => !r.result).length} unsupported`);
+  }
+  return errored ? 2 : failed ? 1 : 0;
+}
+
+function summaryLine(r: CampaignResult): string {
+  const lv = (l: "documented" | "cpython") => `${l} ${r.levels[l]?.verdict ?? "-"}`;
+  const verdict = r.verdict === "pass" ? "pass" : r.verdict === "fail" ? "FAIL" : "ERROR";
+  const inc = r.inconclusive ? `, ${r.inconclusive} inconclusive` : "";
+  return `${r.primitive.padEnd(18)} ${verdict.padEnd(6)} ${String(r.runs).padStart(5)} scenarios  (${lv("documented")}, ${lv("cpython")}${inc})  ${(r.ms / 1000).toFixed(1)}s`;
+}
+
+function replay(opts: RunOpts, primitive: string, seed: number, r: CampaignResult | null): string | undefined {
+  const cx = r?.levels.documented?.counterexample ?? r?.levels.cpython?.counterexample;
+  if (!cx) return undefined;
+  return `npx mpspec run --adapter ${opts.adapter} --profile ${opts.profile} --primitives ${primitive} --seed ${cx.seed} --path "${cx.path}"`;
+}
+
+function failureText(r: CampaignResult, opts: RunOpts, seed: number): string {
+  const cx = r.levels.documented?.counterexample ?? r.levels.cpython!.counterexample!;
+  const text = checkText(cx.scenario, cx.history.events, cx.check);
+  return `  minimal counterexample (${cx.level} level):\n${text.split("\n").map((l) => `    ${l}`).join("\n")}\n  replay: ${replay(opts, r.primitive, seed, r)}`;
+}
+
+export async function main(argv: string[], out: (s: string) => void = console.log, err: (s: string) => void = console.error): Promise<number> {
+  let code = 0;
+  const program = new Command("mpspec")
+    .description("Executable specification and conformance suite for Python multiprocessing-style primitives")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) })
+    .showHelpAfterError("(run 'mpspec --help' for usage)");
+  program
+    .command("validate")
+    .description("validate every spec document against the schema and compile every CEL expression")
+    .option("--spec-dir <dir>", "folder of spec documents", undefined)
+    .action(async (o) => {
+      code = await validate(o, out);
+    });
+  program
+    .command("run")
+    .description("generate scenarios from the spec, run them on an adapter, check the histories")
+    .requiredOption("--adapter <name>", `adapter: ${Object.keys(ADAPTERS).join(", ")}`)
+    .option("--primitives <list>", "comma-separated primitives (default: all in the spec)")
+    .addOption(new Option("--profile <profile>", "profile to judge in").default("multiprocessing"))
+    .option("--runs <n>", "scenarios per primitive", positiveInt("--runs"), 100)
+    .option("--seed <n>", "fast-check seed (printed; replays a campaign)", anyInt("--seed"))
+    .option("--path <path>", "fast-check path of a counterexample to replay (with --seed and one primitive)")
+    .option("--invocations <n>", "executions of each scenario", positiveInt("--invocations"), 1)
+    .option("--deadline <ms>", "deadline for one scenario's execution", positiveInt("--deadline"), 10_000)
+    .option("--spec-dir <dir>", "folder of spec documents")
+    .option("--json", "print a JSON report instead of text")
+    .action(async (o: RunOpts) => {
+      code = await run(o, out);
+    });
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help" ? 0 : 2;
+    }
+    if (e instanceof UsageError) {
+      err(`mpspec: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof SpecError || e instanceof CelExprError) {
+      err(`mpspec: spec error: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+}

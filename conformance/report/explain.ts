@@ -1,0 +1,99 @@
+/**
+ * Human-readable failure reports: the minimal scenario, the history as a
+ * per-actor table (as Lincheck prints it), and where no spec step explains an
+ * outcome, with the model state there and the rule ids contradicted.
+ */
+import type { JsonValue } from "../../spec/format.js";
+import type { CheckResult, ObjectVerdict } from "../checker/linearize.js";
+import type { HistoryEvent, Outcome } from "../history/types.js";
+import type { Call, Scenario } from "../scenario/types.js";
+import { MAIN_ACTOR, actorId } from "../scenario/types.js";
+import { fromJson, pyRepr, type ModelValue } from "../spec/values.js";
+
+const py = (v: JsonValue) => pyRepr(fromJson(v));
+
+export function callText(c: { object: string; op: string; args: Record<string, JsonValue> }): string {
+  return `${c.object}.${c.op}(${Object.entries(c.args).map(([k, v]) => `${k}=${py(v)}`).join(", ")})`;
+}
+
+export function outcomeText(o: Outcome): string {
+  if (o.kind === "returned") return py(o.value);
+  if (o.kind === "raised") return `raise ${o.type}${o.message ? `(${JSON.stringify(o.message)})` : ""}`;
+  return "(never returned)";
+}
+
+function stateText(s: Map<string, ModelValue> | undefined): string {
+  return s ? [...s].map(([k, v]) => `${k}=${pyRepr(v)}`).join(", ") : "?";
+}
+
+const ms = (ns: number | null) => (ns === null ? "…" : (ns / 1e6).toFixed(3));
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
+  const line = (r: string[]) => `| ${r.map((x, c) => x.padEnd(widths[c]!)).join(" | ")} |`;
+  return [line(rows[0]!), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.slice(1).map(line)].join("\n");
+}
+
+export function scenarioText(sc: Scenario): string {
+  const objs = sc.objects.map((o) => `${o.id} = ${o.primitive}(${Object.entries(o.args).map(([k, v]) => `${k}=${py(v)}`).join(", ")})`);
+  const seq = (cs: Call[]) => (cs.length ? cs.map(callText).join("; ") : "(nothing)");
+  return [
+    `profile ${sc.profile}; ${objs.join("; ")}`,
+    `init (${MAIN_ACTOR}): ${seq(sc.init)}`,
+    ...sc.parallel.map((cs, i) => `parallel ${actorId(i)}: ${seq(cs)}`),
+    `post (${MAIN_ACTOR}): ${seq(sc.post)}`,
+  ].join("\n");
+}
+
+/** The history, one column per actor, each cell `call -> outcome  [invoke, response] ms`. */
+export function historyTable(sc: Scenario, events: HistoryEvent[]): string {
+  const actors = [MAIN_ACTOR, ...sc.parallel.map((_, i) => actorId(i))];
+  const cell = (e: HistoryEvent) => `${callText(e)} -> ${outcomeText(e.outcome)} [${ms(e.invoke)}, ${ms(e.response)}]`;
+  const init = events.filter((e) => e.actor === MAIN_ACTOR).slice(0, sc.init.length);
+  const post = events.filter((e) => e.actor === MAIN_ACTOR).slice(sc.init.length);
+  const par = actors.slice(1).map((a) => events.filter((e) => e.actor === a));
+  const rows: string[][] = [["part", ...actors]];
+  const blank = par.map(() => "");
+  for (const e of init) rows.push(["init", cell(e), ...blank]);
+  const depth = Math.max(0, ...par.map((p) => p.length));
+  for (let i = 0; i < depth; i++) rows.push(["parallel", "", ...par.map((p) => (p[i] ? cell(p[i]!) : ""))]);
+  for (const e of post) rows.push(["post", cell(e), ...blank]);
+  if (rows.length === 1) return "(no calls)";
+  return table(rows);
+}
+
+export function violationText(v: ObjectVerdict): string {
+  const ev = (i: number) => v.events[i]!;
+  const lines: string[] = [`${v.object} (${v.primitive}) has no linearization.`];
+  lines.push(`  initial state: ${stateText(v.initialState)}`);
+  if (v.longest && v.longest.length > 0) {
+    lines.push("  longest explained prefix:");
+    v.longest.forEach((st, k) => {
+      const what = st.event < 0 ? "(internal step)" : `${ev(st.event).actor}: ${callText(ev(st.event))} -> ${outcomeText(ev(st.event).outcome)}`;
+      lines.push(`    ${k + 1}. ${what}  [${st.ruleId}]  => ${stateText(st.stateAfter)}`);
+    });
+  }
+  lines.push(`  then, at state ${stateText(v.frontierState)}, no rule explains:`);
+  for (const s of v.stuck ?? []) {
+    const e = ev(s.event);
+    lines.push(`    ${e.actor}: ${callText(e)} -> ${outcomeText(e.outcome)}`);
+    const enabled = s.predictions.filter((p) => p.enabled);
+    if (enabled.length === 0) lines.push("      no rule is enabled here: the call should still be blocked");
+    for (const p of enabled) lines.push(`      ${p.ruleId} ${p.afterTimeout ? "(after the timeout) " : ""}${p.outcome}`);
+    if (s.returnedBeforeTimeout) lines.push(`      it returned ${((e.response! - e.invoke) / 1e6).toFixed(3)} ms after invocation, before its timeout`);
+  }
+  if (v.contradicts?.length) lines.push(`  contradicts: ${v.contradicts.join(", ")}`);
+  return lines.join("\n");
+}
+
+export function checkText(sc: Scenario, events: HistoryEvent[], check: CheckResult): string {
+  return [
+    "Scenario:",
+    indent(scenarioText(sc)),
+    "History (times in ms):",
+    indent(historyTable(sc, events)),
+    ...check.objects.filter((o) => o.verdict === "violation").map(violationText),
+  ].join("\n");
+}
+
+const indent = (s: string) => s.split("\n").map((l) => `  ${l}`).join("\n");

@@ -1,0 +1,44 @@
+/** The machine-readable form of a campaign result (`mpspec run --json`, reports/). */
+import type { CampaignResult, Counterexample } from "../run/campaign.js";
+import type { LoadedSpec } from "../spec/load.js";
+import { toJson } from "../spec/values.js";
+import { violationText } from "./explain.js";
+
+function counterexampleJson(cx: Counterexample | undefined) {
+  if (!cx) return undefined;
+  return {
+    level: cx.level,
+    seed: cx.seed,
+    path: cx.path,
+    scenario: cx.scenario,
+    history: cx.history,
+    violations: cx.check.objects
+      .filter((o) => o.verdict === "violation")
+      .map((o) => ({
+        object: o.object,
+        primitive: o.primitive,
+        contradicts: o.contradicts ?? [],
+        frontierState: o.frontierState ? toJson(o.frontierState) : null,
+        longest: (o.longest ?? []).map((s) => ({ event: s.event, rule: s.ruleId, stateAfter: toJson(s.stateAfter) })),
+        stuck: o.stuck ?? [],
+        explanation: violationText(o),
+      })),
+  };
+}
+
+export function campaignJson(spec: LoadedSpec, r: CampaignResult | null, unsupported: string | undefined, replay: string | undefined) {
+  if (!r) return { primitive: spec.primitive, verdict: "unsupported", reason: unsupported };
+  return {
+    primitive: r.primitive,
+    profile: r.profile,
+    verdict: r.verdict,
+    scenarios: r.runs,
+    inconclusive: r.inconclusive,
+    seconds: Math.round(r.ms) / 1000,
+    error: r.error,
+    levels: Object.fromEntries(
+      Object.entries(r.levels).map(([lv, x]) => [lv, { verdict: x!.verdict, counterexample: counterexampleJson(x!.counterexample) }]),
+    ),
+    replay,
+  };
+}

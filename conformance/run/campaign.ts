@@ -1,0 +1,125 @@
+/**
+ * A conformance campaign for one primitive: fast-check generates scenarios from
+ * the spec, the adapter runs each with real concurrency, the checker judges the
+ * history. A failure is shrunk by fast-check (re-running smaller scenarios) and
+ * kept with its history and explanation; it replays by {seed, path}.
+ */
+import fc from "fast-check";
+import type { Level } from "../../spec/format.js";
+import { AdapterError, type Adapter } from "../adapter/types.js";
+import { checkHistory, type CheckResult } from "../checker/linearize.js";
+import { DEFAULT_SHAPE, scenarioArbitrary, type ScenarioShape } from "../generate/scenario-arbitrary.js";
+import type { History } from "../history/types.js";
+import type { Scenario } from "../scenario/types.js";
+import type { LoadedSpec } from "../spec/load.js";
+
+export interface CampaignOptions {
+  profile: string;
+  runs: number;
+  seed: number;
+  /** fast-check path of a counterexample to replay. */
+  path?: string;
+  shape?: ScenarioShape;
+  /** Deadline for one scenario's execution. */
+  deadlineMs?: number;
+  /** Executions of each scenario (races may need several). */
+  invocations?: number;
+  maxStates?: number;
+}
+
+export interface Counterexample {
+  scenario: Scenario;
+  history: History;
+  check: CheckResult;
+  seed: number;
+  path: string;
+  /** Level at which it was found. */
+  level: Level;
+}
+
+export interface LevelResult {
+  verdict: "pass" | "fail";
+  counterexample?: Counterexample;
+}
+
+export interface CampaignResult {
+  primitive: string;
+  profile: string;
+  /** pass: conforms at every level; fail: a violation; error: the adapter failed. */
+  verdict: "pass" | "fail" | "error";
+  runs: number;
+  levels: Partial<Record<Level, LevelResult>>;
+  /** Scenarios whose check ran out of search budget (counted, not hidden). */
+  inconclusive: number;
+  error?: string;
+  ms: number;
+}
+
+export async function runCampaign(spec: LoadedSpec, adapter: Adapter, opts: CampaignOptions): Promise<CampaignResult> {
+  const t0 = performance.now();
+  const result: CampaignResult = { primitive: spec.primitive, profile: opts.profile, verdict: "pass", runs: 0, levels: {}, inconclusive: 0, ms: 0 };
+  try {
+    // The full (cpython) level first; if it fails, find out whether the documented API alone holds.
+    const cpython = await runLevel(spec, adapter, opts, "cpython", result);
+    result.levels.cpython = cpython;
+    result.levels.documented = cpython.verdict === "pass" ? { verdict: "pass" } : await runLevel(spec, adapter, opts, "documented", result);
+    result.verdict = cpython.verdict === "pass" && result.levels.documented.verdict === "pass" ? "pass" : "fail";
+  } catch (e) {
+    if (!(e instanceof AdapterError)) throw e;
+    result.verdict = "error";
+    result.error = e.message;
+  }
+  result.ms = performance.now() - t0;
+  return result;
+}
+
+async function runLevel(spec: LoadedSpec, adapter: Adapter, opts: CampaignOptions, level: Level, acc: CampaignResult): Promise<LevelResult> {
+  const failures = new Map<string, { history: History; check: CheckResult }>();
+  let adapterError: AdapterError | undefined;
+  const specFor = (p: string) => {
+    if (p !== spec.primitive) throw new Error(`scenario names primitive '${p}', campaign is for '${spec.primitive}'`);
+    return spec;
+  };
+  const property = fc.asyncProperty(scenarioArbitrary(spec, opts.profile, opts.shape ?? DEFAULT_SHAPE), async (scenario) => {
+    if (adapterError) return true; // stop judging once the adapter is broken
+    for (let i = 0; i < (opts.invocations ?? 1); i++) {
+      let history: History;
+      try {
+        history = await adapter.run(scenario, opts.deadlineMs ?? 10_000);
+      } catch (e) {
+        if (e instanceof AdapterError) {
+          adapterError = e;
+          return true;
+        }
+        throw e;
+      }
+      acc.runs++;
+      const check = checkHistory(specFor, scenario.objects, history, { profile: opts.profile, level, maxStates: opts.maxStates });
+      if (check.verdict === "inconclusive") acc.inconclusive++;
+      if (check.verdict === "violation") {
+        failures.set(JSON.stringify(scenario), { history, check });
+        return false;
+      }
+    }
+    return true;
+  });
+  const details = await fc.check(property, {
+    numRuns: opts.path ? 1 : opts.runs,
+    seed: opts.seed,
+    path: opts.path,
+    endOnFailure: false,
+  });
+  if (adapterError) throw adapterError;
+  if (!details.failed) return { verdict: "pass" };
+  if (details.errorInstance && !details.counterexample) throw details.errorInstance;
+  const scenario = details.counterexample![0] as Scenario;
+  const found = failures.get(JSON.stringify(scenario));
+  if (!found) {
+    // The property threw rather than returned false: a bug in the spec or the checker, not a verdict.
+    throw details.errorInstance ?? new Error("property failed without a recorded history");
+  }
+  return {
+    verdict: "fail",
+    counterexample: { scenario, ...found, seed: details.seed, path: details.counterexamplePath ?? "", level },
+  };
+}
