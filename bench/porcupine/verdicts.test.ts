@@ -1,11 +1,7 @@
-// Every Porcupine benchmark verdict, decided by the spec-driven checker. The one
-// history that takes minutes (kv c50-bad) runs only with MPSPEC_LONG=1.
+// Every Porcupine benchmark verdict, decided by the spec-driven checker.
 import { describe, expect, test } from "vitest";
 import { checkCase } from "../checker.js";
 import { allCases, hasPorcupineData } from "./data.js";
-
-const LONG = process.env.MPSPEC_LONG === "1";
-const SLOW = new Set(["c50-bad.txt"]);
 
 describe.skipIf(!hasPorcupineData())("Porcupine verdicts", () => {
   const { cases } = hasPorcupineData() ? allCases() : { cases: [] };
@@ -14,7 +10,7 @@ describe.skipIf(!hasPorcupineData())("Porcupine verdicts", () => {
     expect(cases.filter((c) => c.kind === "kv")).toHaveLength(6);
   });
   for (const c of cases) {
-    test.skipIf(SLOW.has(c.name) && !LONG)(`${c.kind}/${c.name} is ${c.expected ? "linearizable" : "not linearizable"}`, () => {
+    test(`${c.kind}/${c.name} is ${c.expected ? "linearizable" : "not linearizable"}`, () => {
       expect(checkCase(c).verdict).toBe(c.expected ? "ok" : "violation");
     });
   }

@@ -73,8 +73,12 @@ export function checkHistory(
   options: CheckOptions,
 ): CheckResult {
   const verdicts: ObjectVerdict[] = [];
-  for (const o of objects) {
-    const events = history.events.filter((e) => e.object === o.id);
+  // Objects are independent, so a violation in any one decides the history:
+  // check the small partitions first.
+  const parts = objects
+    .map((o) => ({ o, events: history.events.filter((e) => e.object === o.id) }))
+    .sort((a, b) => a.events.length - b.events.length);
+  for (const { o, events } of parts) {
     const spec = specFor(o.primitive);
     const model = new SpecModel(spec, options.profile, options.level, o.args);
     const v = checkObject(model, o, events, options.maxStates ?? 2_000_000);
