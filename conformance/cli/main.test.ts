@@ -1,0 +1,48 @@
+import { describe, expect, test } from "vitest";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { main } from "./main.js";
+import { PRIMITIVES_DIR } from "../spec/load.js";
+
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, (s) => out.push(s), (s) => err.push(s));
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+describe("mpspec validate", () => {
+  test("the spec documents are valid", async () => {
+    const r = await cli("validate");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/spec documents valid/);
+  });
+
+  test("a broken document is named, with exit code 2", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mpspec-spec-"));
+    try {
+      const lock = readFileSync(join(PRIMITIVES_DIR, "Lock.yaml"), "utf8");
+      writeFileSync(join(dir, "Lock.yaml"), lock.replace(`returns: "true"`, `returns: "true +"`));
+      const r = await cli("validate", "--spec-dir", dir);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/Lock\.yaml: operations\.acquire\.rules\[0\]\.returns: does not compile/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("usage errors exit 2 with a message naming the flag", () => {
+  test.each([
+    [["run"], /required option '--adapter <name>' not specified/],
+    [["run", "--adapter", "nope"], /unknown adapter 'nope'; known: reference-threads/],
+    [["run", "--adapter", "reference-threads", "--runs", "ten"], /--runs takes a whole number/],
+    [["run", "--adapter", "reference-threads", "--primitives", "Lok"], /--primitives: unknown Lok/],
+    [["frobnicate"], /unknown command 'frobnicate'/],
+  ])("%j", async (argv, message) => {
+    const r = await cli(...(argv as string[]));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message as RegExp);
+  });
+});
