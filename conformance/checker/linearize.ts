@@ -14,7 +14,7 @@ import type { Level } from "../../spec/format.js";
 import type { History, HistoryEvent } from "../history/types.js";
 import type { ObjectDecl } from "../scenario/types.js";
 import type { LoadedSpec } from "../spec/load.js";
-import { SpecModel, type PreparedCall, type Prediction, type State } from "../model/spec-model.js";
+import { SpecModel, type PreparedCall, type Prediction, type State, type Successor } from "../model/spec-model.js";
 
 export interface CheckOptions {
   profile: string;
@@ -119,8 +119,17 @@ interface Frame {
   /** Linearized calls that had returned (pending ones count apart). */
   done: number;
   depth: number;
-  children: Child[];
-  next: number;
+  /** First not-yet-linearized positions in byResp / byInv (only move forward along a path). */
+  respPtr: number;
+  invPtr: number;
+  /** Calls that may take effect next, found without evaluating the spec. */
+  cands: number[];
+  /** Per candidate: whether its timeout has elapsed by the time it must take effect. */
+  elapsed: boolean[];
+  ci: number;
+  /** Successors of the candidate being tried, then of internal steps; expanded lazily. */
+  queue: Child[];
+  internalDone: boolean;
   via: Child | null;
 }
 
@@ -162,16 +171,20 @@ export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryE
 
   const base = { object: decl.id, primitive: decl.primitive, events, model };
   const seen = new Set<string>();
+  const stepCache: Map<string, Successor[]>[] = [];
   const stack: Frame[] = [];
   let best: { depth: number; path: Child[]; frame: Frame } | null = null;
   let states = 0;
 
-  const expand = (f: Frame): Child[] => {
-    // The earliest response among calls not yet linearized bounds which calls may go next.
+  /** Candidates: calls invoked before the earliest response among calls not yet linearized. */
+  const candidates = (f: Frame) => {
+    while (f.respPtr < n && isLin(f.lin, byResp[f.respPtr]!)) f.respPtr++;
+    while (f.invPtr < n && isLin(f.lin, byInv[f.invPtr]!)) f.invPtr++;
     let min1 = Infinity;
     let min1Op = -1;
     let min2 = Infinity;
-    for (const i of byResp) {
+    for (let k = f.respPtr; k < n; k++) {
+      const i = byResp[k]!;
       if (isLin(f.lin, i)) continue;
       if (min1Op < 0) {
         min1 = ops[i]!.resp;
@@ -181,50 +194,88 @@ export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryE
         break;
       }
     }
-    const children: Child[] = [];
-    for (const i of byInv) {
+    for (let k = f.invPtr; k < n; k++) {
+      const i = byInv[k]!;
       const o = ops[i]!;
       if (o.inv > min1) break;
       if (isLin(f.lin, i)) continue;
+      // A timeout outcome takes effect at or after its deadline, so every call that
+      // returned before that deadline must already be linearized.
       const bound = i === min1Op ? min2 : min1;
-      const timeoutElapsed = o.deadline <= bound && o.deadline <= o.resp;
-      for (const s of model.step(f.state, o.call, o.ev.outcome, timeoutElapsed)) {
-        children.push({ op: i, state: s.state, ruleId: s.rule.rule.id });
-      }
+      f.cands.push(i);
+      f.elapsed.push(o.deadline <= bound && o.deadline <= o.resp);
     }
-    for (const s of model.internalSteps(f.state)) children.push({ op: -1, state: s.state, ruleId: s.id });
-    return children;
+    // Calls that never returned are needed only to explain others: try them last.
+    if (f.cands.some((i) => ops[i]!.pending)) {
+      const order = f.cands.map((_, k) => k).sort((a, b) => Number(ops[f.cands[a]!]!.pending) - Number(ops[f.cands[b]!]!.pending));
+      f.cands = order.map((k) => f.cands[k]!);
+      f.elapsed = order.map((k) => f.elapsed[k]!);
+    }
   };
 
-  const push = (state: State, lin: Uint32Array, h1: number, h2: number, done: number, depth: number, via: Child | null): boolean => {
+  /** The next successor of a frame, expanding one candidate at a time. */
+  const nextChild = (f: Frame): Child | undefined => {
+    for (;;) {
+      const c = f.queue.pop();
+      if (c) return c;
+      if (f.ci < f.cands.length) {
+        const i = f.cands[f.ci]!;
+        const o = ops[i]!;
+        // Steps are pure: memoize them per (call, timeout elapsed, state).
+        const cache = (stepCache[2 * i + (f.elapsed[f.ci] ? 1 : 0)] ??= new Map());
+        const sk = model.key(f.state);
+        let succ = cache.get(sk);
+        if (!succ) {
+          succ = model.step(f.state, o.call, o.ev.outcome, f.elapsed[f.ci]!);
+          cache.set(sk, succ);
+        }
+        f.ci++;
+        for (let k = succ.length - 1; k >= 0; k--) f.queue.push({ op: i, state: succ[k]!.state, ruleId: succ[k]!.rule.rule.id });
+        continue;
+      }
+      if (!f.internalDone) {
+        f.internalDone = true;
+        const steps = model.internalSteps(f.state);
+        for (let k = steps.length - 1; k >= 0; k--) f.queue.push({ op: -1, state: steps[k]!.state, ruleId: steps[k]!.id });
+        continue;
+      }
+      return undefined;
+    }
+  };
+
+  const push = (parent: Frame | null, state: State, lin: Uint32Array, h1: number, h2: number, done: number, depth: number, via: Child | null): void => {
     const key = `${h1}:${h2}:${model.key(state)}`;
-    if (seen.has(key)) return false;
+    if (seen.has(key)) return;
     seen.add(key);
     states++;
-    const f: Frame = { state, lin, h1, h2, done, depth, children: [], next: 0, via };
-    f.children = expand(f);
+    const f: Frame = {
+      state, lin, h1, h2, done, depth,
+      respPtr: parent?.respPtr ?? 0,
+      invPtr: parent?.invPtr ?? 0,
+      cands: [], elapsed: [], ci: 0, queue: [], internalDone: false, via,
+    };
+    candidates(f);
     stack.push(f);
-    if (!best || depth > best.depth) best = { depth, path: stack.map((x) => x.via!).slice(1), frame: f };
-    return true;
+    if (!best || depth > best.depth) best = { depth, path: stack.slice(1).map((x) => x.via!), frame: f };
   };
 
   const initial = model.initial();
-  push(initial, new Uint32Array(words), 0, 0, 0, 0, null);
+  push(null, initial, new Uint32Array(words), 0, 0, 0, 0, null);
   while (stack.length > 0) {
     const f = stack[stack.length - 1]!;
     if (f.done === required) return { ...base, verdict: "ok", states };
     if (states > maxStates) return { ...base, verdict: "inconclusive", states };
-    if (f.next >= f.children.length) {
+    const c = nextChild(f);
+    if (!c) {
       stack.pop();
       continue;
     }
-    const c = f.children[f.next++]!;
     if (c.op < 0) {
-      push(c.state, f.lin, f.h1, f.h2, f.done, f.depth, c);
+      push(f, c.state, f.lin, f.h1, f.h2, f.done, f.depth, c);
     } else {
       const lin = f.lin.slice();
       lin[c.op >>> 5]! |= 1 << (c.op & 31);
-      push(c.state, lin, (f.h1 ^ z1[c.op]!) >>> 0, (f.h2 ^ z2[c.op]!) >>> 0, f.done + (ops[c.op]!.pending ? 0 : 1), f.depth + 1, c);
+      push(f, c.state, lin, (f.h1 ^ z1[c.op]!) >>> 0, (f.h2 ^ z2[c.op]!) >>> 0, f.done + (ops[c.op]!.pending ? 0 : 1), f.depth + 1, c);
     }
   }
 

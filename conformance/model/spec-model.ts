@@ -62,8 +62,16 @@ export class SpecModel {
     return s;
   }
 
+  private readonly keys = new WeakMap<State, string>();
+
+  /** Canonical key of a state (cached per state object: successors are often shared). */
   key(s: State): string {
-    return keyOf(s);
+    let k = this.keys.get(s);
+    if (k === undefined) {
+      k = keyOf(s);
+      this.keys.set(s, k);
+    }
+    return k;
   }
 
   /** Resolve a recorded call against the spec; an unknown operation or argument is reported by name. */
