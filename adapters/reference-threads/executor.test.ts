@@ -1,0 +1,344 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { Call, Scenario } from "../../conformance/scenario/types.js";
+import type { HistoryEvent } from "../../conformance/history/types.js";
+import { AdapterError } from "../../conformance/adapter/types.js";
+import type { JsonValue } from "../../spec/format.js";
+import { INTERNAL_ERROR_TYPE, ThreadsExecutor } from "./executor.js";
+
+const COUNTER = new URL("./fixtures/counter-module.ts", import.meta.url);
+const REFERENCE = new URL("../../reference/threads/module.ts", import.meta.url);
+
+const counterOrder = (_primitive: string, op: string | null): string[] =>
+  op === null ? ["start"] : op === "block" ? ["timeout"] : op === "spin" ? ["seconds"] : [];
+
+const start = (): Promise<ThreadsExecutor> =>
+  ThreadsExecutor.start({
+    implementation: COUNTER,
+    info: { name: "counter-fixture", version: "0", language: "TypeScript" },
+    argOrder: counterOrder,
+  });
+
+const c = (op: string, args: Record<string, JsonValue> = {}): Call => ({ object: "o0", op, args });
+
+function scenario(parts: Partial<Omit<Scenario, "objects" | "profile">>): Scenario {
+  return {
+    profile: "threading",
+    objects: [{ id: "o0", primitive: "Counter", args: { start: 0 } }],
+    init: parts.init ?? [],
+    parallel: parts.parallel ?? [],
+    post: parts.post ?? [],
+  };
+}
+
+const of = (events: HistoryEvent[], actor: string) => events.filter((e) => e.actor === actor);
+const value = (e: HistoryEvent) => (e.outcome.kind === "returned" ? e.outcome.value : undefined);
+
+/** Resolves when `p` settles or rejects after `ms`: no wait in these tests is unbounded. */
+function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`not settled within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+describe("ThreadsExecutor on a fake implementation", () => {
+  let ex: ThreadsExecutor;
+  beforeAll(async () => {
+    ex = await within(start(), 30_000);
+    await within(ex.warm(3), 30_000);
+  }, 60_000);
+  afterAll(async () => {
+    await within(ex.close(), 10_000);
+  });
+
+  it("reports the module's capabilities", () => {
+    expect(ex.info.name).toBe("counter-fixture");
+    expect(ex.capabilities).toEqual({
+      primitives: ["Counter"],
+      profiles: ["threading", "multiprocessing"],
+      actorKinds: ["threads"],
+    });
+  });
+
+  it("runs init, then the parallel part, then post (by timestamps and by effect)", async () => {
+    const h = await ex.run(
+      scenario({
+        init: [c("incr"), c("incr")],
+        parallel: [[c("incr"), c("incr")], [c("incr")], [c("incr"), c("incr"), c("incr")]],
+        post: [c("get"), c("incr")],
+      }),
+      10_000,
+    );
+    const init = of(h.events, "main").slice(0, 2);
+    const post = of(h.events, "main").slice(2);
+    const par = h.events.filter((e) => e.actor !== "main");
+    expect(init.map(value)).toEqual([1, 2]);
+    expect(post.map(value)).toEqual([8, 9]);
+    expect(par).toHaveLength(6);
+    expect(par.map(value).sort()).toEqual([3, 4, 5, 6, 7, 8].sort());
+    const lastInit = Math.max(...init.map((e) => e.response!));
+    const firstPost = Math.min(...post.map((e) => e.invoke));
+    for (const e of par) {
+      expect(e.invoke).toBeGreaterThan(lastInit);
+      expect(e.response!).toBeLessThan(firstPost);
+    }
+    for (const e of h.events) {
+      expect(e.invoke).toBeGreaterThan(0);
+      expect(e.response!).toBeGreaterThanOrEqual(e.invoke);
+    }
+  }, 20_000);
+
+  it("starts the parallel actors together: their calls overlap in time", async () => {
+    const h = await ex.run(scenario({ parallel: [[c("block", { timeout: 0.25 })], [c("block", { timeout: 0.25 })], [c("block", { timeout: 0.25 })]] }), 10_000);
+    expect(h.events).toHaveLength(3);
+    for (const e of h.events) expect(e.outcome).toEqual({ kind: "returned", value: false });
+    const lastInvoke = Math.max(...h.events.map((e) => e.invoke));
+    const firstResponse = Math.min(...h.events.map((e) => e.response!));
+    expect(lastInvoke).toBeLessThan(firstResponse);
+    // The start flag releases them within a few ms of each other, not one after another.
+    const firstInvoke = Math.min(...h.events.map((e) => e.invoke));
+    expect(lastInvoke - firstInvoke).toBeLessThan(100e6);
+  }, 20_000);
+
+  it("lists events per actor (main, a0, a1, ...) in program order", async () => {
+    const calls = [c("incr"), c("tid"), c("fail"), c("incr"), c("get")];
+    const h = await ex.run(scenario({ init: [c("incr")], parallel: [calls, calls, calls], post: [c("get")] }), 10_000);
+    expect(h.events.map((e) => e.actor)).toEqual(["main", "main", ...Array(5).fill("a0"), ...Array(5).fill("a1"), ...Array(5).fill("a2")]);
+    for (const a of ["a0", "a1", "a2"]) {
+      const evs = of(h.events, a);
+      expect(evs.map((e) => e.op)).toEqual(calls.map((x) => x.op));
+      for (let i = 1; i < evs.length; i++) expect(evs[i].invoke).toBeGreaterThanOrEqual(evs[i - 1].response!);
+      expect(value(evs[3])).toBeGreaterThan(value(evs[0]) as number);
+    }
+    expect(value(h.events[1])).toBe(7);
+  }, 20_000);
+
+  it("records raised outcomes: PythonError as itself, anything else as mpspec.InternalError", async () => {
+    const h = await ex.run(scenario({ parallel: [[c("fail"), c("bug"), c("weird"), c("nosuchop"), c("incr")]] }), 10_000);
+    const [fail, bug, weird, nosuch, incr] = h.events;
+    expect(fail.outcome).toEqual({ kind: "raised", type: "ValueError", message: "boom" });
+    expect(bug.outcome).toMatchObject({ kind: "raised", type: INTERNAL_ERROR_TYPE });
+    expect(bug.outcome.kind === "raised" && bug.outcome.message).toMatch(/^TypeError: oops, not a PythonError\n\s+at /);
+    expect(weird.outcome).toMatchObject({ kind: "raised", type: INTERNAL_ERROR_TYPE, message: expect.stringMatching(/not JSON: 10n/) });
+    expect(nosuch.outcome).toMatchObject({ kind: "raised", type: INTERNAL_ERROR_TYPE, message: expect.stringMatching(/no method "nosuchop"/) });
+    expect(incr.outcome).toEqual({ kind: "returned", value: 1 });
+  }, 20_000);
+
+  it("reuses the same worker threads across scenarios", async () => {
+    const ids = ex.threadIds;
+    const tids = async () => {
+      const h = await ex.run(scenario({ init: [c("tid")], parallel: [[c("tid")], [c("tid")], [c("tid")]], post: [c("tid")] }), 10_000);
+      return h.events.map(value);
+    };
+    const first = await tids();
+    expect(first).toEqual([ids.main, ids.main, ...ids.actors.slice(0, 3)]);
+    expect(new Set(first).size).toBe(4);
+    for (let i = 0; i < 5; i++) expect(await tids()).toEqual(first);
+    expect(ex.liveWorkers).toBe(4);
+  }, 30_000);
+
+  it("on the deadline: records the call in progress as pending, drops calls never started, replaces the stuck worker", async () => {
+    const before = ex.threadIds;
+    const t0 = performance.now();
+    const h = await ex.run(
+      scenario({
+        init: [c("incr")],
+        parallel: [[c("incr"), c("block", { timeout: 30 }), c("incr")], [c("incr"), c("incr")], [c("block", { timeout: 30 })]],
+        post: [c("get")],
+      }),
+      400,
+    );
+    const elapsed = performance.now() - t0;
+    expect(elapsed).toBeLessThan(400 + 200); // settles at the deadline (it keeps a margin; this allows for a loaded machine)
+    expect(h.events.map((e) => [e.actor, e.op, e.outcome.kind])).toEqual([
+      ["main", "incr", "returned"],
+      ["a0", "incr", "returned"],
+      ["a0", "block", "pending"],
+      ["a1", "incr", "returned"],
+      ["a1", "incr", "returned"],
+      ["a2", "block", "pending"],
+    ]);
+    const [, a0incr, a0block] = h.events;
+    expect(a0block.response).toBeNull();
+    expect(a0block.invoke).toBeGreaterThanOrEqual(a0incr.response!);
+    expect(a0block.invoke).toBeLessThan(400e6);
+    expect(h.events[5].invoke).toBeGreaterThan(h.events[0].response!);
+
+    const after = ex.threadIds;
+    expect(after.main).toBe(before.main);
+    expect(after.actors[1]).toBe(before.actors[1]);
+    expect(after.actors[0]).not.toBe(before.actors[0]);
+    expect(after.actors[2]).not.toBe(before.actors[2]);
+
+    // The next scenario runs normally on the replacements.
+    await within(ex.warm(3), 30_000);
+    const next = await ex.run(scenario({ init: [c("incr")], parallel: [[c("tid"), c("incr")], [c("tid")], [c("tid")]], post: [c("get")] }), 10_000);
+    expect(next.events.every((e) => e.outcome.kind === "returned")).toBe(true);
+    const tids = next.events.filter((e) => e.op === "tid").map(value);
+    expect(tids).toEqual([ex.threadIds.actors[0], before.actors[1], ex.threadIds.actors[2]]);
+    expect(tids[0]).not.toBe(before.actors[0]);
+    expect(next.events[1]).toMatchObject({ actor: "main", op: "get", outcome: { kind: "returned", value: 2 } });
+    expect(ex.liveWorkers).toBe(4);
+  }, 60_000);
+
+  it("on a deadline in init: the actors waiting at the start flag run nothing and are kept", async () => {
+    await within(ex.warm(2), 30_000);
+    const before = ex.threadIds;
+    const h = await ex.run(
+      scenario({ init: [c("incr"), c("block", { timeout: 30 }), c("incr")], parallel: [[c("incr")], [c("incr")]], post: [c("get")] }),
+      300,
+    );
+    expect(h.events.map((e) => [e.actor, e.op, e.outcome.kind])).toEqual([
+      ["main", "incr", "returned"],
+      ["main", "block", "pending"],
+    ]);
+    expect(ex.threadIds.actors.slice(0, 2)).toEqual(before.actors.slice(0, 2));
+    expect(ex.threadIds.main).not.toBe(before.main);
+    await within(ex.warm(2), 30_000);
+    const next = await ex.run(scenario({ init: [c("tid")], parallel: [[c("tid")], [c("tid")]], post: [c("incr")] }), 10_000);
+    expect(next.events.map(value)).toEqual([ex.threadIds.main, 1, before.actors[0], before.actors[1]]);
+  }, 60_000);
+
+  it("on a deadline in post: keeps the whole parallel part", async () => {
+    const h = await ex.run(scenario({ parallel: [[c("incr")], [c("incr")]], post: [c("get"), c("block", { timeout: 30 })] }), 300);
+    expect(h.events.map((e) => [e.actor, e.op, e.outcome.kind])).toEqual([
+      ["main", "get", "returned"],
+      ["main", "block", "pending"],
+      ["a0", "incr", "returned"],
+      ["a1", "incr", "returned"],
+    ]);
+    expect(value(h.events[0])).toBe(2);
+  }, 30_000);
+
+  it("a crashed worker is an AdapterError; the next scenario runs on a fresh worker", async () => {
+    await within(ex.warm(2), 30_000);
+    const before = ex.threadIds;
+    const run = ex.run(scenario({ parallel: [[c("incr"), c("crash")], [c("block", { timeout: 0.05 })]] }), 10_000);
+    await expect(run).rejects.toThrow(AdapterError);
+    await expect(run).rejects.toThrow(/a0 .*exited with code 3/);
+    const next = await ex.run(scenario({ parallel: [[c("tid")], [c("tid")]] }), 10_000);
+    // a0 is a new thread; a1, still busy when a0 died, was terminated with it and replaced too.
+    expect(next.events.map(value)).toEqual([ex.threadIds.actors[0], ex.threadIds.actors[1]]);
+    expect(ex.threadIds.actors[0]).not.toBe(before.actors[0]);
+    expect(ex.liveWorkers).toBe(4);
+  }, 30_000);
+
+  it("runs concurrent run() calls one after another", async () => {
+    const runs = Array.from({ length: 4 }, () => ex.run(scenario({ parallel: [[c("incr")], [c("incr")]], post: [c("get")] }), 10_000));
+    for (const h of await within(Promise.all(runs), 20_000)) expect(value(h.events[0])).toBe(2);
+  }, 30_000);
+
+  it("rejects scenarios it cannot run, before running anything", async () => {
+    await expect(ex.run({ ...scenario({}), profile: "asyncio" }, 1000)).rejects.toThrow(/profile "asyncio"/);
+    await expect(ex.run({ ...scenario({}), objects: [{ id: "o0", primitive: "Queue", args: {} }] }, 1000)).rejects.toThrow(/Queue is not implemented/);
+    await expect(ex.run(scenario({ init: [c("incr", { by: 2 })] }), 1000)).rejects.toThrow(/argument "by"/);
+    await expect(ex.run(scenario({ init: [c("block")] }), 1000)).rejects.toThrow(/"timeout" is missing/);
+    await expect(ex.run(scenario({ init: [{ object: "o9", op: "incr", args: {} }] }), 1000)).rejects.toThrow(/undeclared object o9/);
+    await expect(ex.run({ ...scenario({}), objects: [{ id: "o0", primitive: "Counter", args: { start: "x" } }] }, 1000)).rejects.toThrow(
+      /creating o0 = Counter\("x"\) failed: TypeError: start must be an int/,
+    );
+  }, 20_000);
+});
+
+describe("ThreadsExecutor.close", () => {
+  it("terminates every worker; run() rejects afterwards", async () => {
+    const ex = await within(start(), 30_000);
+    await within(ex.run(scenario({ parallel: [[c("incr")], [c("incr")], [c("incr")]] }), 10_000), 10_000);
+    expect(ex.liveWorkers).toBe(4);
+    await within(ex.close(), 10_000);
+    expect(ex.liveWorkers).toBe(0);
+    expect(ex.threadIds).toEqual({ main: null, actors: [] });
+    await expect(ex.run(scenario({ init: [c("incr")] }), 1000)).rejects.toThrow(/closed/);
+    await within(ex.close(), 10_000); // idempotent
+  }, 60_000);
+
+  it("ends a scenario in progress: it rejects, nothing is left running", async () => {
+    const ex = await within(start(), 30_000);
+    await within(ex.warm(2), 30_000);
+    const run = ex.run(scenario({ parallel: [[c("block", { timeout: 30 })], [c("spin", { seconds: 30 })]] }), 60_000);
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = performance.now();
+    await within(ex.close(), 10_000);
+    expect(performance.now() - t0).toBeLessThan(2000);
+    await expect(within(run, 5000)).rejects.toThrow(/closed/);
+    expect(ex.liveWorkers).toBe(0);
+  }, 60_000);
+});
+
+describe("ThreadsExecutor start-up", () => {
+  it("fails cleanly when a worker cannot load the implementation", async () => {
+    const failing = ThreadsExecutor.start({
+      implementation: new URL("./fixtures/broken-in-worker.ts", import.meta.url),
+      info: { name: "broken", version: "0", language: "TypeScript" },
+      argOrder: counterOrder,
+    });
+    await expect(within(failing, 30_000)).rejects.toThrow(AdapterError);
+    await expect(failing).rejects.toThrow(/could not load the implementation: .*cannot be loaded in a worker/);
+  }, 60_000);
+
+  it("rejects a module that is not an ImplementationModule", async () => {
+    const failing = ThreadsExecutor.start({
+      implementation: new URL("./protocol.ts", import.meta.url),
+      info: { name: "not-one", version: "0", language: "TypeScript" },
+      argOrder: counterOrder,
+    });
+    await expect(within(failing, 30_000)).rejects.toThrow(/is not an ImplementationModule/);
+  }, 60_000);
+});
+
+describe.skipIf(!existsSync(fileURLToPath(REFERENCE)))("ThreadsExecutor on the reference implementation", () => {
+  it("runs a Lock scenario", async () => {
+    const ex = await within(
+      ThreadsExecutor.start({
+        implementation: REFERENCE,
+        info: { name: "mpspec-reference", version: "0", language: "TypeScript" },
+        argOrder: (primitive, op) => (primitive === "Lock" && op === "acquire" ? ["block", "timeout"] : []),
+      }),
+      30_000,
+    );
+    try {
+      expect(ex.capabilities.primitives).toContain("Lock");
+      const expectedRelease = {
+        threading: { type: "RuntimeError", message: "release unlocked lock" },
+        multiprocessing: { type: "ValueError", message: "semaphore or lock released too many times" },
+      };
+      for (const profile of ["threading", "multiprocessing"] as const) {
+        const acquire = (block: boolean, timeout: number | null): Call => ({ object: "L", op: "acquire", args: { block, timeout } });
+        const release: Call = { object: "L", op: "release", args: {} };
+        const h = await ex.run(
+          {
+            profile,
+            objects: [{ id: "L", primitive: "Lock", args: {} }],
+            init: [acquire(true, null)],
+            parallel: [[acquire(false, null)], [acquire(true, 0.05)]],
+            post: [release, release, acquire(true, 0.05)],
+          },
+          10_000,
+        );
+        expect(h.events.map((e) => [e.actor, e.op])).toEqual([
+          ["main", "acquire"],
+          ["main", "release"],
+          ["main", "release"],
+          ["main", "acquire"],
+          ["a0", "acquire"],
+          ["a1", "acquire"],
+        ]);
+        const [init, rel1, rel2, again, a0, a1] = h.events;
+        expect(init.outcome).toEqual({ kind: "returned", value: true });
+        expect(a0.outcome).toEqual({ kind: "returned", value: false });
+        expect(a1.outcome).toEqual({ kind: "returned", value: false });
+        expect(a1.response! - a1.invoke).toBeGreaterThanOrEqual(0.05e9 * 0.9);
+        expect(rel1.outcome).toEqual({ kind: "returned", value: null });
+        expect(rel2.outcome).toEqual({ kind: "raised", ...expectedRelease[profile] });
+        expect(again.outcome).toEqual({ kind: "returned", value: true });
+      }
+    } finally {
+      await within(ex.close(), 10_000);
+    }
+  }, 60_000);
+});

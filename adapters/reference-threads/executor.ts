@@ -1,0 +1,588 @@
+/**
+ * ThreadsExecutor: runs scenarios on an implementation that lives in this Node
+ * process (the reference backend, or a deliberately broken variant), with one
+ * worker thread per actor, and records their histories.
+ *
+ * Pool: one worker dedicated to the actor "main" (init and post parts) and one
+ * per parallel actor index (a0 always runs on actors[0], ...), grown on demand
+ * and reused across scenarios. A worker is only replaced when it was terminated
+ * (deadline) or died (crash).
+ *
+ * One scenario:
+ *  1. create the objects on this thread with `create(primitive, profile, argv)`;
+ *  2. take the origin (process.hrtime.bigint(): CLOCK_MONOTONIC, the same clock in
+ *     every thread) and start the deadline timer;
+ *  3. post the init job to the main worker and, at the same time, the parallel
+ *     jobs to the actor workers, which attach the objects, report ready and
+ *     Atomics.wait on a shared start flag;
+ *  4. once init is done and every actor is ready, flip the flag and notify all:
+ *     the actors start together and run their calls with no per-call messaging;
+ *  5. once every actor is done, post the post job to the main worker.
+ * Each worker posts every completed call's event at once on its own events port,
+ * which this thread reads synchronously (receiveMessageOnPort) when the job is
+ * done — or after terminating the worker, since queued messages outlive it.
+ */
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from "node:worker_threads";
+import type { JsonValue } from "../../spec/format.js";
+import type { Call, Scenario } from "../../conformance/scenario/types.js";
+import { MAIN_ACTOR, actorId } from "../../conformance/scenario/types.js";
+import type { History, HistoryEvent } from "../../conformance/history/types.js";
+import {
+  AdapterError,
+  type Adapter,
+  type AdapterCapabilities,
+  type ImplementationInfo,
+} from "../../conformance/adapter/types.js";
+import type { ImplementationModule, ObjectHandle } from "../../reference/implementation.js";
+import { siblingUrl, spawnWorker } from "../../reference/spawn-worker.js";
+import {
+  SLOT_BYTES,
+  SLOT_INDEX,
+  SLOT_INVOKE,
+  START_ABORT,
+  START_GO,
+  describeThrown,
+  resolveImplementation,
+  type FromWorker,
+  type JobMessage,
+  type WireCall,
+  type WireEvent,
+  type WorkerInit,
+} from "./protocol.js";
+
+export { INTERNAL_ERROR_TYPE } from "./protocol.js";
+
+export interface ThreadsExecutorOptions {
+  /** URL of a module fitting ImplementationModule, imported on this thread and in each worker. */
+  implementation: URL;
+  info: ImplementationInfo;
+  /** Positional order of an operation's named arguments; op null = the constructor's parameters. */
+  argOrder: (primitive: string, op: string | null) => string[];
+  /** Bound on a worker's start-up (importing the implementation); default 60 s. Not part of any scenario's deadline. */
+  bootTimeoutMs?: number;
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve: (v: T) => void;
+  reject: (e: unknown) => void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Every deferred is awaited on the paths that need it; never an unhandled rejection.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
+interface Job {
+  id: number;
+  actor: string;
+  calls: Call[];
+  barrier: boolean;
+  ready: Deferred<void>;
+  done: Deferred<void>;
+  /** Resolved, rejected, or given up on (deadline). */
+  settled: boolean;
+  /** Reported ready (waiting on the start flag). */
+  isReady: boolean;
+  events: WireEvent[];
+}
+
+class PoolWorker {
+  readonly worker: Worker;
+  readonly events: MessagePort;
+  readonly slotIndex: Int32Array;
+  readonly slotInvoke: Float64Array;
+  readonly booted = deferred<void>();
+  readonly exited = deferred<number>();
+  threadId = -1;
+  alive = true;
+  /** Terminated on purpose (deadline, close): its exit is not a crash. */
+  retiring = false;
+  job: Job | null = null;
+  private lastError: unknown = null;
+
+  constructor(
+    readonly role: string,
+    implementation: URL,
+    private readonly onGone: (pw: PoolWorker) => void,
+    private readonly isClosed: () => boolean,
+  ) {
+    const slot = new SharedArrayBuffer(SLOT_BYTES);
+    this.slotIndex = new Int32Array(slot);
+    this.slotInvoke = new Float64Array(slot);
+    const { port1, port2 } = new MessageChannel();
+    this.events = port1;
+    const data: WorkerInit = { implementation: implementation.href, slot, events: port2 };
+    this.worker = spawnWorker(siblingUrl(import.meta.url, "./actor-worker"), {
+      workerData: data,
+      transferList: [port2],
+      name: `mpspec-actor-${role}`,
+    });
+    // An idle pool must not keep the process alive; a running scenario holds its deadline timer.
+    this.worker.unref();
+    this.worker.on("message", (m: FromWorker) => this.onMessage(m));
+    this.worker.on("error", (e) => {
+      this.lastError = e;
+    });
+    this.worker.on("messageerror", (e) => {
+      this.lastError = e;
+    });
+    this.worker.on("exit", (code) => this.onExit(code));
+  }
+
+  private onMessage(m: FromWorker): void {
+    switch (m.t) {
+      case "booted":
+        this.threadId = m.threadId;
+        this.booted.resolve();
+        return;
+      case "boot-failed":
+        this.lastError = `could not load the implementation: ${m.error}`;
+        this.booted.reject(new AdapterError(`actor worker ${this.role}: could not load the implementation: ${m.error}`));
+        return;
+    }
+    const job = this.job;
+    if (job === null || job.id !== m.id || job.settled) return; // stale (an aborted barrier job)
+    switch (m.t) {
+      case "ready":
+        job.isReady = true;
+        job.ready.resolve();
+        return;
+      case "done":
+        this.drain(job);
+        job.settled = true;
+        this.job = null;
+        if (!m.aborted && job.events.length !== job.calls.length) {
+          job.done.reject(
+            new AdapterError(`actor ${job.actor}: worker reported ${job.events.length} events for ${job.calls.length} calls`),
+          );
+        } else job.done.resolve();
+        return;
+      case "failed": {
+        job.settled = true;
+        this.job = null;
+        const err = new AdapterError(`actor ${job.actor}: ${m.error}`);
+        job.ready.reject(err);
+        job.done.reject(err);
+        return;
+      }
+    }
+  }
+
+  private onExit(code: number): void {
+    this.alive = false;
+    const why = this.retiring
+      ? this.isClosed()
+        ? "the executor was closed"
+        : "it was terminated"
+      : `it exited with code ${code}${this.lastError === null ? "" : `: ${describeThrown(this.lastError)}`}`;
+    const err = new AdapterError(`actor worker ${this.role} (thread ${this.threadId}) is gone: ${why}`);
+    this.booted.reject(err);
+    const job = this.job;
+    if (job !== null && !job.settled) {
+      // A retired worker's job is given up on by whoever retired it; every other exit is a crash.
+      job.settled = true;
+      this.job = null;
+      job.ready.reject(err);
+      job.done.reject(err);
+    }
+    this.exited.resolve(code);
+    this.onGone(this);
+  }
+
+  /** Move the events posted so far into the job (synchronously). */
+  drain(job: Job): void {
+    for (;;) {
+      const r = receiveMessageOnPort(this.events);
+      if (r === undefined) return;
+      job.events.push(r.message as WireEvent);
+    }
+  }
+
+  post(job: Job, msg: JobMessage): void {
+    if (!this.alive) throw new AdapterError(`actor worker ${this.role} is gone`);
+    // Nothing started yet: a stale index from the previous job must not look like a call in progress.
+    Atomics.store(this.slotIndex, SLOT_INDEX, -1);
+    this.job = job;
+    this.worker.postMessage(msg);
+  }
+
+  async terminate(): Promise<void> {
+    this.retiring = true;
+    if (this.alive) await this.worker.terminate();
+    await this.exited.promise;
+  }
+}
+
+interface Prepared {
+  handles: ObjectHandle[];
+  init: WireCall[];
+  parallel: WireCall[][];
+  post: WireCall[];
+}
+
+const withTimeout = <T>(p: Promise<T>, ms: number, what: () => string): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new AdapterError(what())), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+};
+
+export class ThreadsExecutor implements Adapter {
+  readonly info: ImplementationInfo;
+  readonly capabilities: AdapterCapabilities;
+  private readonly implementationUrl: URL;
+  private readonly argOrder: (primitive: string, op: string | null) => string[];
+  private readonly bootTimeoutMs: number;
+  private readonly orderCache = new Map<string, string[]>();
+
+  private mainWorker: PoolWorker | null = null;
+  private actorWorkers: (PoolWorker | null)[] = [];
+  /** Every worker started and not yet exited (pool members and ones being terminated). */
+  private readonly live = new Set<PoolWorker>();
+  private closed = false;
+  private queue: Promise<unknown> = Promise.resolve();
+  private scenarioSeq = 0;
+  private jobSeq = 0;
+
+  /** Import the implementation module, read its capabilities and start the main actor's worker. */
+  static async start(options: ThreadsExecutorOptions): Promise<ThreadsExecutor> {
+    let impl: ImplementationModule;
+    try {
+      impl = resolveImplementation(await import(options.implementation.href), options.implementation.href);
+    } catch (e) {
+      throw new AdapterError(`could not load the implementation ${options.implementation.href}: ${describeThrown(e)}`);
+    }
+    const ex = new ThreadsExecutor(options, impl);
+    try {
+      await ex.ensurePool(0);
+    } catch (e) {
+      await ex.close();
+      throw e;
+    }
+    return ex;
+  }
+
+  /** Prefer ThreadsExecutor.start(), which loads `implementation` from options.implementation. */
+  constructor(
+    options: ThreadsExecutorOptions,
+    private readonly impl: ImplementationModule,
+  ) {
+    this.info = options.info;
+    this.implementationUrl = options.implementation;
+    this.argOrder = options.argOrder;
+    this.bootTimeoutMs = options.bootTimeoutMs ?? 60_000;
+    this.capabilities = {
+      primitives: [...impl.primitives],
+      profiles: [...impl.profiles],
+      actorKinds: ["threads"],
+    };
+  }
+
+  /** Number of worker threads started and not yet exited. */
+  get liveWorkers(): number {
+    return this.live.size;
+  }
+
+  /** Thread ids of the pool's current workers (-1 while one is booting). */
+  get threadIds(): { main: number | null; actors: (number | null)[] } {
+    return {
+      main: this.mainWorker?.threadId ?? null,
+      actors: this.actorWorkers.map((w) => w?.threadId ?? null),
+    };
+  }
+
+  /** Start workers ahead of time for scenarios with up to `actors` parallel actors. */
+  async warm(actors: number): Promise<void> {
+    if (this.closed) throw new AdapterError("ThreadsExecutor is closed");
+    await this.ensurePool(actors);
+  }
+
+  run(scenario: Scenario, deadlineMs: number): Promise<History> {
+    const result = this.queue.then(() => this.runNow(scenario, deadlineMs));
+    this.queue = result.catch(() => {});
+    return result;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.live].map((pw) => pw.terminate()));
+    this.mainWorker = null;
+    this.actorWorkers = [];
+  }
+
+  // --- pool -------------------------------------------------------------------
+
+  private spawn(role: string): PoolWorker {
+    const pw = new PoolWorker(role, this.implementationUrl, (gone) => this.onGone(gone), () => this.closed);
+    this.live.add(pw);
+    return pw;
+  }
+
+  /** A worker exited (crash, or terminated): free its place; ensurePool() starts a new one when needed. */
+  private onGone(pw: PoolWorker): void {
+    this.live.delete(pw);
+    if (this.mainWorker === pw) this.mainWorker = null;
+    const i = this.actorWorkers.indexOf(pw);
+    if (i >= 0) this.actorWorkers[i] = null;
+  }
+
+  /**
+   * Take a worker out of the pool and terminate it. With `replace`, its
+   * replacement starts booting at once, so the next scenario finds it ready.
+   */
+  private retire(pw: PoolWorker, replace: boolean): Promise<void> {
+    const fresh = (role: string) => (replace && !this.closed ? this.spawn(role) : null);
+    if (this.mainWorker === pw) this.mainWorker = fresh(MAIN_ACTOR);
+    const i = this.actorWorkers.indexOf(pw);
+    if (i >= 0) this.actorWorkers[i] = fresh(actorId(i));
+    return pw.terminate();
+  }
+
+  private async ensurePool(actors: number): Promise<{ main: PoolWorker; actors: PoolWorker[] }> {
+    if (this.mainWorker === null || !this.mainWorker.alive) this.mainWorker = this.spawn(MAIN_ACTOR);
+    for (let i = 0; i < actors; i++) {
+      const w = this.actorWorkers[i];
+      if (w === undefined || w === null || !w.alive) this.actorWorkers[i] = this.spawn(actorId(i));
+    }
+    const main = this.mainWorker;
+    const team = this.actorWorkers.slice(0, actors) as PoolWorker[];
+    const all = [main, ...team];
+    try {
+      await withTimeout(
+        Promise.all(all.map((w) => w.booted.promise)),
+        this.bootTimeoutMs,
+        () => `actor workers did not start within ${this.bootTimeoutMs} ms`,
+      );
+    } catch (e) {
+      // A worker that cannot boot is useless: terminate it; the next attempt starts afresh.
+      await Promise.all(all.filter((w) => w.threadId < 0 || !w.alive).map((w) => this.retire(w, false)));
+      throw e instanceof AdapterError ? e : new AdapterError(describeThrown(e));
+    }
+    return { main, actors: team };
+  }
+
+  // --- one scenario -----------------------------------------------------------
+
+  private order(primitive: string, op: string | null): string[] {
+    const key = `${primitive}\u0000${op ?? ""}\u0000${op === null ? "ctor" : "op"}`;
+    let names = this.orderCache.get(key);
+    if (names === undefined) {
+      names = this.argOrder(primitive, op);
+      this.orderCache.set(key, names);
+    }
+    return names;
+  }
+
+  private positional(primitive: string, op: string | null, args: Record<string, JsonValue>): JsonValue[] {
+    const names = this.order(primitive, op);
+    const what = op === null ? `${primitive}()` : `${primitive}.${op}()`;
+    for (const k of Object.keys(args)) {
+      if (!names.includes(k)) throw new AdapterError(`${what}: argument ${JSON.stringify(k)} is not among [${names.join(", ")}]`);
+    }
+    return names.map((n) => {
+      if (!(n in args)) throw new AdapterError(`${what}: argument ${JSON.stringify(n)} is missing (defaults must be filled in)`);
+      return args[n];
+    });
+  }
+
+  private prepare(scenario: Scenario): Prepared {
+    if (!this.capabilities.profiles.includes(scenario.profile)) {
+      throw new AdapterError(`profile ${JSON.stringify(scenario.profile)} is not implemented (${this.capabilities.profiles.join(", ")})`);
+    }
+    const index = new Map<string, number>();
+    const primitives: string[] = [];
+    const handles: ObjectHandle[] = [];
+    for (const decl of scenario.objects) {
+      if (index.has(decl.id)) throw new AdapterError(`object id ${decl.id} is declared twice`);
+      if (!this.capabilities.primitives.includes(decl.primitive)) {
+        throw new AdapterError(`primitive ${decl.primitive} is not implemented`);
+      }
+      const argv = this.positional(decl.primitive, null, decl.args);
+      let handle: ObjectHandle;
+      try {
+        handle = this.impl.create(decl.primitive, scenario.profile, argv).handle();
+      } catch (e) {
+        const py = e as { pyType?: unknown; message?: unknown };
+        const detail = typeof py?.pyType === "string" ? `${py.pyType}: ${String(py.message)}` : describeThrown(e);
+        throw new AdapterError(`creating ${decl.id} = ${decl.primitive}(${JSON.stringify(argv).slice(1, -1)}) failed: ${detail}`);
+      }
+      index.set(decl.id, handles.length);
+      primitives.push(decl.primitive);
+      handles.push(handle);
+    }
+    const wire = (calls: Call[]): WireCall[] =>
+      calls.map((c) => {
+        const o = index.get(c.object);
+        if (o === undefined) throw new AdapterError(`call ${c.op} on undeclared object ${c.object}`);
+        return [o, c.op, this.positional(primitives[o], c.op, c.args)];
+      });
+    return {
+      handles,
+      init: wire(scenario.init),
+      parallel: scenario.parallel.map(wire),
+      post: wire(scenario.post),
+    };
+  }
+
+  private async runNow(scenario: Scenario, deadlineMs: number): Promise<History> {
+    if (this.closed) throw new AdapterError("ThreadsExecutor is closed");
+    if (!(deadlineMs > 0)) throw new AdapterError(`deadline must be positive, got ${deadlineMs}`);
+    const prepared = this.prepare(scenario);
+    const pool = await this.ensurePool(scenario.parallel.length);
+    if (this.closed) throw new AdapterError("ThreadsExecutor is closed");
+
+    const scenarioId = ++this.scenarioSeq;
+    // The origin of every timestamp: taken before the first call is posted.
+    const origin = process.hrtime.bigint();
+    const jobs: { pw: PoolWorker; job: Job }[] = [];
+    const newJob = (pw: PoolWorker, actor: string, calls: Call[], wireCalls: WireCall[], start: SharedArrayBuffer | null): Job => {
+      const job: Job = {
+        id: ++this.jobSeq,
+        actor,
+        calls,
+        barrier: start !== null,
+        ready: deferred<void>(),
+        done: deferred<void>(),
+        settled: false,
+        isReady: false,
+        events: [],
+      };
+      jobs.push({ pw, job });
+      pw.post(job, { t: "job", id: job.id, scenario: scenarioId, origin, handles: prepared.handles, calls: wireCalls, start });
+      return job;
+    };
+
+    // Keep a little of the deadline for terminating stuck workers, so that run() settles within it.
+    const margin = Math.min(25, deadlineMs / 10);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<"deadline">((resolve) => {
+      timer = setTimeout(() => resolve("deadline"), Math.min(deadlineMs - margin, 2 ** 31 - 1));
+    });
+    const phase = (ps: Promise<unknown>[]): Promise<"ok" | "deadline"> =>
+      Promise.race([Promise.all(ps).then(() => "ok" as const), deadline]);
+
+    const startBuf = new SharedArrayBuffer(4);
+    const startFlag = new Int32Array(startBuf);
+    const actors = scenario.parallel
+      .map((calls, i) => ({ i, calls }))
+      .filter(({ calls }) => calls.length > 0);
+
+    try {
+      // 1. init (main worker) while the actors attach and gather at the start flag.
+      const initJob =
+        scenario.init.length > 0 ? newJob(pool.main, MAIN_ACTOR, scenario.init, prepared.init, null) : null;
+      const actorJobs = actors.map(({ i, calls }) =>
+        newJob(pool.actors[i], actorId(i), calls, prepared.parallel[i], startBuf),
+      );
+      let r = await phase([...(initJob ? [initJob.done.promise] : []), ...actorJobs.map((j) => j.ready.promise)]);
+      if (r === "deadline") return await this.abandon(jobs, startFlag, scenario);
+
+      // 2. parallel part: release every actor at once.
+      Atomics.store(startFlag, 0, START_GO);
+      Atomics.notify(startFlag, 0);
+      r = await phase(actorJobs.map((j) => j.done.promise));
+      if (r === "deadline") return await this.abandon(jobs, startFlag, scenario);
+
+      // 3. post (main worker, objects still attached from init).
+      if (scenario.post.length > 0) {
+        const postJob = newJob(pool.main, MAIN_ACTOR, scenario.post, prepared.post, null);
+        r = await phase([postJob.done.promise]);
+        if (r === "deadline") return await this.abandon(jobs, startFlag, scenario);
+      }
+      return { events: this.assemble(jobs.map((j) => j.job), null, scenario) };
+    } catch (e) {
+      // A worker crashed or misbehaved: send away or terminate everyone still busy, then report.
+      await Promise.all(this.stopUnfinished(jobs, startFlag).map(({ pw }) => this.retire(pw, true)));
+      throw e instanceof AdapterError ? e : new AdapterError(describeThrown(e));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * The deadline passed. Actors still waiting at the start flag are sent away
+   * (ABORT) and kept; every other unfinished job's worker is terminated and
+   * replaced. The call each terminated worker had in progress is recorded as
+   * pending; calls never started are left out.
+   */
+  private async abandon(
+    jobs: { pw: PoolWorker; job: Job }[],
+    startFlag: Int32Array,
+    scenario: Scenario,
+  ): Promise<History> {
+    const stuck = this.stopUnfinished(jobs, startFlag);
+    // Drain before and after terminating: queued events outlive the worker, but take no chances.
+    for (const { pw, job } of stuck) pw.drain(job);
+    await Promise.all(stuck.map(({ pw }) => this.retire(pw, true)));
+    const pending = new Map<Job, number>();
+    for (const { pw, job } of stuck) {
+      pw.drain(job);
+      // The worker is gone, so the slot is final: the call it had started, if it did not report it.
+      const started = Atomics.load(pw.slotIndex, SLOT_INDEX);
+      if (started > job.events.length) {
+        throw new AdapterError(`actor ${job.actor}: call ${started} was started but ${started - job.events.length} earlier events are missing`);
+      }
+      if (started === job.events.length && started < job.calls.length) {
+        pending.set(job, pw.slotInvoke[SLOT_INVOKE]);
+      }
+    }
+    return { events: this.assemble(jobs.map((j) => j.job), pending, scenario) };
+  }
+
+  /**
+   * Give up on every unfinished job. If the actors were not released yet, flip
+   * the start flag to ABORT: those already waiting at it wake up, skip their
+   * calls and stay in the pool (their late "done" is ignored as stale). Returns
+   * the jobs whose workers must be terminated.
+   */
+  private stopUnfinished(jobs: { pw: PoolWorker; job: Job }[], startFlag: Int32Array): { pw: PoolWorker; job: Job }[] {
+    const released = Atomics.load(startFlag, 0) === START_GO;
+    if (!released) {
+      Atomics.store(startFlag, 0, START_ABORT);
+      Atomics.notify(startFlag, 0);
+    }
+    const stuck: { pw: PoolWorker; job: Job }[] = [];
+    for (const entry of jobs) {
+      const { pw, job } = entry;
+      if (job.settled) continue;
+      job.settled = true;
+      if (!released && job.barrier && job.isReady) {
+        if (pw.job === job) pw.job = null;
+        continue;
+      }
+      stuck.push(entry);
+    }
+    return stuck;
+  }
+
+  /** Events grouped per actor ("main" first, then a0, a1, ...), each in program order. */
+  private assemble(jobs: Job[], pending: Map<Job, number> | null, scenario: Scenario): HistoryEvent[] {
+    const byActor = new Map<string, HistoryEvent[]>();
+    const order = [MAIN_ACTOR, ...scenario.parallel.map((_, i) => actorId(i))];
+    for (const a of order) byActor.set(a, []);
+    for (const job of jobs) {
+      const out = byActor.get(job.actor)!;
+      for (const [i, invoke, response, outcome] of job.events) {
+        const call = job.calls[i];
+        out.push({ actor: job.actor, object: call.object, op: call.op, args: call.args, invoke, response, outcome });
+      }
+      const at = pending?.get(job);
+      if (at !== undefined) {
+        const call = job.calls[job.events.length];
+        out.push({ actor: job.actor, object: call.object, op: call.op, args: call.args, invoke: at, response: null, outcome: { kind: "pending" } });
+      }
+    }
+    return order.flatMap((a) => byActor.get(a)!);
+  }
+}
