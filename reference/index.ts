@@ -1,0 +1,7 @@
+/** The reference implementation: the threads backend's classes, its ImplementationModule, and the shared contract types. */
+export { PythonError, type ObjectHandle, type SharedPrimitive, type ImplementationModule } from "./implementation.js";
+export { Lock, RLock } from "./threads/lock.js";
+export { Semaphore, BoundedSemaphore } from "./threads/semaphore.js";
+export { Queue, JoinableQueue, DEFAULT_CAPACITY, type QueueOptions } from "./threads/queue.js";
+export { type Profile, type PrimitiveOptions } from "./threads/profile.js";
+export * as threads from "./threads/module.js";

@@ -1,0 +1,148 @@
+/**
+ * Futex-style building blocks on SharedArrayBuffer words (Int32Array + Atomics).
+ *
+ * Every blocking operation of the backend is written once as an `attempt`: a
+ * non-blocking try that either completes or names the word to sleep on and the
+ * value it saw there. Two drivers run an attempt until it completes or its
+ * deadline passes: `blockSync` (Atomics.wait, for worker threads) and
+ * `blockAsync` (Atomics.waitAsync, for the main thread's event loop).
+ *
+ * Lost wake-ups are ruled out by the usual futex protocol: a sleeper first
+ * announces itself in a waiter counter, then re-tries, then sleeps only while
+ * the word still holds the value its failed try saw. A waker changes the word
+ * before it reads the waiter counter, so (JS atomics being sequentially
+ * consistent) either it sees the sleeper and notifies, or the sleeper sees the
+ * changed word and does not sleep.
+ */
+
+// Atomics.waitAsync ships in Node >= 16 but is typed only in TypeScript's es2024 lib.
+type WaitAsyncResult = { async: false; value: "not-equal" | "timed-out" } | { async: true; value: Promise<"ok" | "timed-out"> };
+const atomics = Atomics as typeof Atomics & {
+  waitAsync(typedArray: Int32Array, index: number, value: number, timeout?: number): WaitAsyncResult;
+};
+
+/** Monotonic milliseconds; all deadlines are on this clock. */
+export const now: () => number = () => performance.now();
+
+/** The outcome of one try of a blocking operation. */
+export type Step<T> =
+  | { readonly done: true; readonly value: T }
+  /** Not possible now: sleep until `words[index]` no longer equals `expected` (or a notify). */
+  | { readonly done: false; readonly index: number; readonly expected: number };
+
+export function done<T>(value: T): Step<T> {
+  return { done: true, value };
+}
+
+export function sleepOn(index: number, expected: number): Step<never> {
+  return { done: false, index, expected };
+}
+
+/**
+ * Deadline (ms on `now()`) of a call: `-Infinity` tries once (non-blocking),
+ * `Infinity` waits forever. `seconds` is a finite, already validated timeout.
+ */
+export function deadlineOf(block: boolean, seconds: number | null): number {
+  if (!block) return -Infinity;
+  if (seconds === null) return Infinity;
+  return now() + Math.max(0, seconds) * 1000;
+}
+
+/** How one blocking call is run; shared by both drivers. */
+export interface Blocking<T> {
+  readonly words: Int32Array;
+  /** Index of the counter that tells wakers someone may be asleep. */
+  readonly waiters: number;
+  /** One non-blocking try; must be safe to repeat. */
+  attempt(): Step<T>;
+  /** Result (or throw) once the deadline has passed without success. */
+  timedOut(): T;
+}
+
+// Remaining wait in ms for Atomics.wait; never negative, Infinity stays Infinity.
+function remaining(deadline: number): number {
+  return deadline === Infinity ? Infinity : Math.max(0, deadline - now());
+}
+
+/**
+ * Run `op` until it completes, sleeping with Atomics.wait in between. The
+ * deadline is fixed up front, so spurious or unrelated wake-ups never extend
+ * it; after every wake-up the operation is tried again before giving up, so a
+ * notify that races with the timeout is not wasted.
+ */
+export function blockSync<T>(op: Blocking<T>, deadline: number): T {
+  for (;;) {
+    let step = op.attempt();
+    if (step.done) return step.value;
+    if (now() >= deadline) return op.timedOut();
+    Atomics.add(op.words, op.waiters, 1);
+    try {
+      step = op.attempt(); // re-try now that wakers can see us
+      if (step.done) return step.value;
+      Atomics.wait(op.words, step.index, step.expected, remaining(deadline));
+    } finally {
+      Atomics.sub(op.words, op.waiters, 1);
+    }
+  }
+}
+
+/** As `blockSync`, but sleeps with Atomics.waitAsync so the calling thread's event loop keeps running. */
+export async function blockAsync<T>(op: Blocking<T>, deadline: number): Promise<T> {
+  for (;;) {
+    let step = op.attempt();
+    if (step.done) return step.value;
+    if (now() >= deadline) return op.timedOut();
+    Atomics.add(op.words, op.waiters, 1);
+    try {
+      step = op.attempt();
+      if (step.done) return step.value;
+      const w = atomics.waitAsync(op.words, step.index, step.expected, remaining(deadline));
+      if (w.async) await w.value;
+    } finally {
+      Atomics.sub(op.words, op.waiters, 1);
+    }
+  }
+}
+
+/** Wake up to `count` sleepers on `words[index]`, skipping the notify when nobody announced itself. */
+export function wake(words: Int32Array, waiters: number, index: number, count: number): void {
+  if (Atomics.load(words, waiters) > 0) Atomics.notify(words, index, count);
+}
+
+const SPINS = 64;
+
+/**
+ * Internal mutex on one word (Drepper's "futexes are tricky", mutex 3:
+ * 0 free, 1 held, 2 held and maybe contended). It only guards a few memory
+ * operations and is never held across a wait, so even the main thread takes
+ * it synchronously, and briefly spinning before sleeping usually avoids the
+ * sleep entirely.
+ */
+export function lockMutex(words: Int32Array, index: number): void {
+  let c = Atomics.compareExchange(words, index, 0, 1);
+  if (c === 0) return;
+  for (let i = 0; i < SPINS; i++) {
+    if (Atomics.load(words, index) === 0) {
+      c = Atomics.compareExchange(words, index, 0, 1);
+      if (c === 0) return;
+    }
+  }
+  // From here on we must leave the word at 2 so that our unlock-er notifies.
+  if (c !== 2) c = Atomics.exchange(words, index, 2);
+  while (c !== 0) {
+    Atomics.wait(words, index, 2);
+    c = Atomics.exchange(words, index, 2);
+  }
+}
+
+export function unlockMutex(words: Int32Array, index: number): void {
+  if (Atomics.sub(words, index, 1) !== 1) {
+    Atomics.store(words, index, 0);
+    Atomics.notify(words, index, 1);
+  }
+}
+
+/** Fresh zeroed Int32 words in shared memory. */
+export function sharedWords(count: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(count * Int32Array.BYTES_PER_ELEMENT));
+}

@@ -1,0 +1,70 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { JsonValue } from "../../spec/format.js";
+import type { ImplementationModule } from "../implementation.js";
+import * as reference from "../index.js";
+import * as threads from "./module.js";
+import { runTask, terminateAll, type CallResult } from "./tests/harness.js";
+
+afterEach(terminateAll);
+
+// Compile-time check that the module's named exports fit the contract.
+const implementation: ImplementationModule = threads;
+
+// Any object of the module, called by Python method name.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Any = any;
+
+describe("threads module", () => {
+  it("lists its primitives and profiles", () => {
+    expect([...implementation.primitives].sort()).toEqual(
+      ["BoundedSemaphore", "JoinableQueue", "Lock", "Queue", "RLock", "Semaphore"].sort(),
+    );
+    expect(implementation.profiles).toEqual(["multiprocessing", "threading"]);
+  });
+
+  it("creates every primitive in every profile, with handles that attach in another thread", async () => {
+    const cases: [string, JsonValue[], string, unknown[]][] = [
+      ["Lock", [], "acquire", [false]],
+      ["RLock", [], "acquire", [false]],
+      ["Semaphore", [2], "acquire", [false]],
+      ["BoundedSemaphore", [1], "acquire", [false]],
+      ["Queue", [3], "put", ["item"]],
+      ["JoinableQueue", [], "put", ["item"]],
+    ];
+    // One worker per case, all at once.
+    const checks = implementation.profiles.flatMap((profile) =>
+      cases.map(async ([primitive, argv, method, args]) => {
+        const obj: Any = implementation.create(primitive, profile, argv);
+        const handle = obj.handle();
+        expect(handle).toMatchObject({ primitive, profile });
+        expect(structuredClone(handle)).toMatchObject({ primitive, profile });
+        const r = await runTask<CallResult>("call", { handle, method, args });
+        expect(r.error, `${profile} ${primitive}.${method}`).toBeUndefined();
+        // the worker's call changed the shared state this thread sees
+        if (method === "put") expect(obj.qsize()).toBe(1);
+        else expect(obj.acquire(false)).toBe(primitive === "Semaphore");
+        const again: Any = implementation.attach(handle);
+        expect(again.constructor).toBe(obj.constructor);
+      }),
+    );
+    await Promise.all(checks);
+  });
+
+  it("passes constructor arguments positionally and applies defaults", () => {
+    const sem: Any = threads.create("BoundedSemaphore", "multiprocessing", [2]);
+    expect(sem.get_value()).toBe(2);
+    expect((threads.create("Semaphore", "multiprocessing", []) as Any).get_value()).toBe(1);
+    expect((threads.create("Queue", "threading", [2]) as Any).maxsize).toBe(2);
+    expect(() => threads.create("Lock", "multiprocessing", [1])).toThrow(TypeError);
+    expect(() => threads.create("Barrier", "multiprocessing", [])).toThrow(/unknown primitive/);
+    expect(() => threads.create("Lock", "asyncio", [])).toThrow(/unknown profile/);
+    expect(() => threads.attach({ ...sem.handle(), primitive: "Semaphore" }).handle()).not.toThrow();
+    expect(() => reference.Lock.attach(sem.handle())).toThrow(/cannot attach a BoundedSemaphore handle as Lock/);
+  });
+
+  it("is re-exported from reference/index.ts", () => {
+    expect(reference.threads.create).toBe(threads.create);
+    expect(new reference.Queue(0, { profile: "threading" }).profile).toBe("threading");
+    expect(new reference.PythonError("ValueError", "x").pyType).toBe("ValueError");
+  });
+});

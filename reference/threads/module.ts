@@ -1,0 +1,53 @@
+/**
+ * The threads backend as an `ImplementationModule`: an executor imports this
+ * module by URL in every worker thread, creates objects on one thread and
+ * attaches their handles on the others.
+ */
+import type { JsonValue } from "../../spec/format.js";
+import type { ObjectHandle, SharedPrimitive } from "../implementation.js";
+import { Lock, RLock } from "./lock.js";
+import { checkProfile, PROFILES, type PrimitiveOptions } from "./profile.js";
+import { JoinableQueue, Queue } from "./queue.js";
+import { BoundedSemaphore, Semaphore } from "./semaphore.js";
+
+interface Factory {
+  /** Number of positional constructor arguments Python accepts. */
+  arity: number;
+  make(argv: JsonValue[], options: PrimitiveOptions): SharedPrimitive;
+  attach(handle: ObjectHandle): SharedPrimitive;
+}
+
+// Arguments left out get the constructors' defaults (as undefined does in JS).
+const arg = (argv: JsonValue[], i: number) => argv[i] as number | undefined;
+
+const FACTORIES: Record<string, Factory> = {
+  Lock: { arity: 0, make: (_, o) => new Lock(o), attach: Lock.attach },
+  RLock: { arity: 0, make: (_, o) => new RLock(o), attach: RLock.attach },
+  Semaphore: { arity: 1, make: (a, o) => new Semaphore(arg(a, 0), o), attach: Semaphore.attach },
+  BoundedSemaphore: { arity: 1, make: (a, o) => new BoundedSemaphore(arg(a, 0), o), attach: BoundedSemaphore.attach },
+  Queue: { arity: 1, make: (a, o) => new Queue(arg(a, 0), o), attach: Queue.attach },
+  JoinableQueue: { arity: 1, make: (a, o) => new JoinableQueue(arg(a, 0), o), attach: JoinableQueue.attach },
+};
+
+export const primitives: readonly string[] = Object.keys(FACTORIES);
+export const profiles: readonly string[] = PROFILES;
+
+function factory(primitive: string): Factory {
+  const f = Object.hasOwn(FACTORIES, primitive) ? FACTORIES[primitive] : undefined;
+  if (!f) throw new TypeError(`unknown primitive ${JSON.stringify(primitive)} (expected one of ${primitives.join(", ")})`);
+  return f;
+}
+
+/** Construct `primitive` in `profile` from Python's positional constructor arguments. */
+export function create(primitive: string, profile: string, argv: JsonValue[]): SharedPrimitive {
+  const f = factory(primitive);
+  if (argv.length > f.arity) {
+    throw new TypeError(`${primitive} takes at most ${f.arity} constructor argument(s), got ${argv.length}`);
+  }
+  return f.make(argv, { profile: checkProfile(profile) });
+}
+
+/** Rebuild an object from its `handle()` (made by `create` or a constructor), in any thread. */
+export function attach(handle: ObjectHandle): SharedPrimitive {
+  return factory(handle.primitive).attach(handle);
+}

@@ -1,0 +1,417 @@
+/**
+ * Queue and JoinableQueue shared across worker threads.
+ *
+ * Items are serialized with v8.serialize (so any structured-clonable value
+ * goes) into a byte ring buffer in a SharedArrayBuffer, each as a 4-byte
+ * little-endian length followed by the bytes. A small internal mutex guards the
+ * control words; three condition variables (sequence words that every state
+ * change bumps under the mutex) let getters, putters and joiners sleep.
+ * Serializing and deserializing happen outside the mutex.
+ *
+ * Unlike Python's, this queue has a fixed byte capacity (`capacity`, default
+ * 1 MiB): a put also waits (or raises queue.Full when not blocking) while the
+ * ring has no room for the item, even if the queue is unbounded (maxsize <= 0)
+ * or below maxsize. An item that could never fit raises RangeError.
+ */
+import * as v8 from "node:v8";
+import { PythonError, type ObjectHandle, type SharedPrimitive } from "../implementation.js";
+import {
+  blockAsync,
+  blockSync,
+  deadlineOf,
+  done,
+  lockMutex,
+  sleepOn,
+  sharedWords,
+  unlockMutex,
+  wake,
+  type Blocking,
+  type Step,
+} from "./futex.js";
+import {
+  checkCInt,
+  checkHandle,
+  checkProfile,
+  checkTimeout,
+  empty,
+  fakeAddress,
+  full,
+  noAttribute,
+  sharedBuffer,
+  type PrimitiveOptions,
+  type Profile,
+} from "./profile.js";
+
+export interface QueueOptions extends PrimitiveOptions {
+  /** Bytes of the shared ring buffer holding serialized items (each takes 4 + its serialized size). Default 1 MiB. */
+  capacity?: number;
+}
+
+export const DEFAULT_CAPACITY = 1 << 20;
+const HEADER = 4;
+
+// Control words.
+const MUTEX = 0;
+const NOT_EMPTY = 1; // condition sequence words: bumped on every change that may let a sleeper go on
+const GETTERS = 2; // waiter counters of the condition just above
+const NOT_FULL = 3;
+const PUTTERS = 4;
+const ALL_DONE = 5;
+const JOINERS = 6;
+const COUNT = 7; // items in the queue
+const HEAD = 8; // byte offset of the oldest item's header
+const USED = 9; // bytes in use
+const UNFINISHED = 10; // items put and not yet task_done()
+const WORDS = 11;
+
+/** Internal: the shared memory of a queue. */
+interface QueueShared {
+  ctrl: Int32Array;
+  data: Uint8Array;
+}
+
+abstract class QueueBase implements SharedPrimitive {
+  readonly profile: Profile;
+  /** Maximum number of items; <= 0 means no limit. */
+  readonly maxsize: number;
+  /** Bytes of the ring buffer. */
+  readonly capacity: number;
+  readonly #ctrl: Int32Array;
+  readonly #data: Uint8Array;
+  readonly #getOp: Blocking<Uint8Array>;
+  readonly #joinOp: Blocking<boolean>;
+  // Per attached instance, like a multiprocessing.Queue object in one process.
+  #closed = false;
+  readonly #address = fakeAddress();
+  protected abstract readonly pyName: "Queue" | "JoinableQueue";
+
+  protected constructor(maxsize: unknown, options: QueueOptions, shared?: QueueShared) {
+    this.profile = checkProfile(options.profile);
+    this.maxsize = checkMaxsize(this.profile, maxsize);
+    this.capacity = checkCapacity(shared ? shared.data.length : (options.capacity ?? DEFAULT_CAPACITY));
+    const ctrl = (this.#ctrl = shared?.ctrl ?? sharedWords(WORDS));
+    const data = (this.#data = shared?.data ?? new Uint8Array(new SharedArrayBuffer(this.capacity)));
+    const capacity = this.capacity;
+
+    this.#getOp = {
+      words: ctrl,
+      waiters: GETTERS,
+      attempt: (): Step<Uint8Array> => {
+        lockMutex(ctrl, MUTEX);
+        if (ctrl[COUNT] === 0) {
+          const seq = ctrl[NOT_EMPTY];
+          unlockMutex(ctrl, MUTEX);
+          return sleepOn(NOT_EMPTY, seq);
+        }
+        const head = ctrl[HEAD];
+        const header = readRing(data, head, HEADER);
+        const length = header[0] | (header[1] << 8) | (header[2] << 16) | (header[3] << 24);
+        const bytes = readRing(data, (head + HEADER) % capacity, length);
+        ctrl[HEAD] = (head + HEADER + length) % capacity;
+        ctrl[USED] -= HEADER + length;
+        Atomics.sub(ctrl, COUNT, 1); // atomic: qsize() reads it without the mutex
+        Atomics.add(ctrl, NOT_FULL, 1);
+        unlockMutex(ctrl, MUTEX);
+        // Putters differ in how much room they need, so wake them all rather
+        // than one that may not fit while another would.
+        wake(ctrl, PUTTERS, NOT_FULL, Infinity);
+        return done(bytes);
+      },
+      timedOut: () => {
+        throw empty();
+      },
+    };
+
+    this.#joinOp = {
+      words: ctrl,
+      waiters: JOINERS,
+      attempt: (): Step<boolean> => {
+        lockMutex(ctrl, MUTEX);
+        const unfinished = ctrl[UNFINISHED];
+        const seq = ctrl[ALL_DONE];
+        unlockMutex(ctrl, MUTEX);
+        return unfinished === 0 ? done(true) : sleepOn(ALL_DONE, seq);
+      },
+      timedOut: () => false, // only reached with an explicit join timeout
+    };
+  }
+
+  handle(): ObjectHandle {
+    return {
+      primitive: this.pyName,
+      profile: this.profile,
+      ctrl: this.#ctrl.buffer,
+      data: this.#data.buffer,
+      maxsize: this.maxsize,
+    };
+  }
+
+  /** Python's repr: `<multiprocessing.queues.Queue object at 0x...>` (the address is made up, per instance). */
+  toString(): string {
+    const cls = this.profile === "threading" ? "queue.Queue" : `multiprocessing.queues.${this.pyName}`;
+    return `<${cls} object at ${this.#address}>`;
+  }
+
+  // The Python class whose missing attributes we report.
+  #className(): string {
+    return this.profile === "threading" ? "Queue" : this.pyName;
+  }
+
+  #checkOpen(): void {
+    // observed: q = multiprocessing.Queue(); q.close(); q.put(1) (also get, put_nowait, get_nowait)
+    //   -> ValueError: Queue <multiprocessing.queues.Queue object at 0x7fa4ba3e9e50> is closed
+    if (this.#closed) throw new PythonError("ValueError", `Queue ${this.toString()} is closed`);
+  }
+
+  #putDeadline(block: unknown, timeout: unknown): number {
+    const t = checkTimeout(timeout);
+    const blocking = Boolean(block);
+    // observed: queue.Queue(5).put(1, True, -1) -> ValueError: 'timeout' must be a non-negative number
+    // (queue.Queue() with maxsize 0 accepts it; multiprocessing treats a negative timeout as 0)
+    if (this.profile === "threading" && this.maxsize > 0 && blocking && t !== null && t < 0) {
+      throw new PythonError("ValueError", "'timeout' must be a non-negative number");
+    }
+    return deadlineOf(blocking, t);
+  }
+
+  #getDeadline(block: unknown, timeout: unknown): number {
+    const t = checkTimeout(timeout);
+    const blocking = Boolean(block);
+    // observed: queue.Queue().get(True, -1) -> ValueError: 'timeout' must be a non-negative number (even when not empty)
+    if (this.profile === "threading" && blocking && t !== null && t < 0) {
+      throw new PythonError("ValueError", "'timeout' must be a non-negative number");
+    }
+    return deadlineOf(blocking, t);
+  }
+
+  // Serialize outside the mutex; the returned op writes one frame.
+  #putOp(item: unknown): Blocking<void> {
+    const bytes = v8.serialize(item);
+    const frame = HEADER + bytes.length;
+    if (frame > this.capacity) {
+      throw new RangeError(`item of ${bytes.length} serialized bytes cannot fit a queue capacity of ${this.capacity} bytes`);
+    }
+    const ctrl = this.#ctrl;
+    const data = this.#data;
+    const capacity = this.capacity;
+    const maxsize = this.maxsize;
+    return {
+      words: ctrl,
+      waiters: PUTTERS,
+      attempt: (): Step<void> => {
+        lockMutex(ctrl, MUTEX);
+        const used = ctrl[USED];
+        if ((maxsize > 0 && ctrl[COUNT] >= maxsize) || used + frame > capacity) {
+          const seq = ctrl[NOT_FULL];
+          unlockMutex(ctrl, MUTEX);
+          return sleepOn(NOT_FULL, seq);
+        }
+        const tail = (ctrl[HEAD] + used) % capacity;
+        const n = bytes.length;
+        writeRing(data, tail, Uint8Array.of(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24));
+        writeRing(data, (tail + HEADER) % capacity, bytes);
+        ctrl[USED] = used + frame;
+        Atomics.add(ctrl, COUNT, 1);
+        ctrl[UNFINISHED] += 1;
+        Atomics.add(ctrl, NOT_EMPTY, 1);
+        unlockMutex(ctrl, MUTEX);
+        // Any getter can take any item: wake one per item.
+        wake(ctrl, GETTERS, NOT_EMPTY, 1);
+        return done(undefined);
+      },
+      timedOut: () => {
+        throw full();
+      },
+    };
+  }
+
+  /**
+   * Put an item at the back; with block=false (or after `timeout` seconds)
+   * raise queue.Full if there is no room. Blocks the thread (Atomics.wait).
+   */
+  put(item: unknown, block: boolean = true, timeout: number | null = null): void {
+    this.#checkOpen();
+    const deadline = this.#putDeadline(block, timeout);
+    blockSync(this.#putOp(item), deadline);
+  }
+
+  /** `put` without blocking the thread: waits with Atomics.waitAsync. */
+  async putAsync(item: unknown, block: boolean = true, timeout: number | null = null): Promise<void> {
+    this.#checkOpen();
+    const deadline = this.#putDeadline(block, timeout);
+    await blockAsync(this.#putOp(item), deadline);
+  }
+
+  /**
+   * Remove and return the front item; with block=false (or after `timeout`
+   * seconds) raise queue.Empty if there is none. Blocks the thread (Atomics.wait).
+   */
+  get(block: boolean = true, timeout: number | null = null): unknown {
+    this.#checkOpen();
+    const deadline = this.#getDeadline(block, timeout);
+    return v8.deserialize(blockSync(this.#getOp, deadline));
+  }
+
+  /** `get` without blocking the thread: waits with Atomics.waitAsync. */
+  async getAsync(block: boolean = true, timeout: number | null = null): Promise<unknown> {
+    this.#checkOpen();
+    const deadline = this.#getDeadline(block, timeout);
+    return v8.deserialize(await blockAsync(this.#getOp, deadline));
+  }
+
+  put_nowait(item: unknown): void {
+    this.put(item, false);
+  }
+
+  get_nowait(): unknown {
+    return this.get(false);
+  }
+
+  /** Number of items (a snapshot: other threads may change it at once). */
+  qsize(): number {
+    return Atomics.load(this.#ctrl, COUNT);
+  }
+
+  empty(): boolean {
+    return this.qsize() === 0;
+  }
+
+  /** Whether maxsize items are queued (an unbounded queue is never full, even when its ring is). */
+  full(): boolean {
+    return this.maxsize > 0 && this.qsize() >= this.maxsize;
+  }
+
+  /**
+   * multiprocessing only: this instance (like a multiprocessing.Queue object in
+   * one process) will put and get no more; other attached instances go on.
+   */
+  close(): void {
+    // observed: queue.Queue().close() -> AttributeError: 'Queue' object has no attribute 'close'
+    if (this.profile === "threading") throw noAttribute("Queue", "close");
+    this.#closed = true;
+  }
+
+  /** Whether task_done/join exist: JoinableQueue, and queue.Queue in the threading profile. */
+  #checkJoinable(name: string): void {
+    // observed: multiprocessing.Queue().task_done() -> AttributeError: 'Queue' object has no attribute 'task_done'
+    if (this.profile === "multiprocessing" && this.pyName === "Queue") throw noAttribute(this.#className(), name);
+  }
+
+  /** Mark one item got earlier as processed; join() returns once every put item is. */
+  task_done(): void {
+    this.#checkJoinable("task_done");
+    const ctrl = this.#ctrl;
+    lockMutex(ctrl, MUTEX);
+    const unfinished = ctrl[UNFINISHED];
+    if (unfinished <= 0) {
+      unlockMutex(ctrl, MUTEX);
+      // observed: multiprocessing.JoinableQueue().task_done(), queue.Queue().task_done()
+      //   -> ValueError: task_done() called too many times
+      throw new PythonError("ValueError", "task_done() called too many times");
+    }
+    ctrl[UNFINISHED] = unfinished - 1;
+    if (unfinished === 1) Atomics.add(ctrl, ALL_DONE, 1);
+    unlockMutex(ctrl, MUTEX);
+    if (unfinished === 1) wake(ctrl, JOINERS, ALL_DONE, Infinity);
+  }
+
+  /**
+   * Wait until every item put has been marked task_done. Python's join() has no
+   * timeout; as an extension, `join(timeout)` gives up after `timeout` seconds
+   * and returns whether the queue was joined.
+   */
+  join(): void;
+  join(timeout: number | null): boolean;
+  join(timeout?: number | null): boolean | void {
+    this.#checkJoinable("join");
+    const joined = blockSync(this.#joinOp, deadlineOf(true, checkTimeout(timeout)));
+    if (timeout !== undefined) return joined;
+  }
+
+  /** `join` without blocking the thread: waits with Atomics.waitAsync. */
+  joinAsync(): Promise<void>;
+  joinAsync(timeout: number | null): Promise<boolean>;
+  async joinAsync(timeout?: number | null): Promise<boolean | void> {
+    this.#checkJoinable("join");
+    const joined = await blockAsync(this.#joinOp, deadlineOf(true, checkTimeout(timeout)));
+    if (timeout !== undefined) return joined;
+  }
+
+}
+
+function sharedOf(handle: ObjectHandle): QueueShared {
+  return {
+    ctrl: new Int32Array(sharedBuffer(handle, "ctrl")),
+    data: new Uint8Array(sharedBuffer(handle, "data")),
+  };
+}
+
+function checkMaxsize(profile: Profile, maxsize: unknown): number {
+  // observed: multiprocessing.Queue(1.5) -> TypeError: 'float' object cannot be interpreted as an integer;
+  // queue.Queue(1.5) is accepted
+  if (profile === "multiprocessing") return checkCInt(maxsize, "maxsize");
+  if (typeof maxsize !== "number" || Number.isNaN(maxsize)) throw new TypeError(`maxsize must be a number, not ${String(maxsize)}`);
+  return maxsize;
+}
+
+function checkCapacity(capacity: unknown): number {
+  if (typeof capacity !== "number" || !Number.isInteger(capacity) || capacity < 16 || capacity > 0x7fffffff) {
+    throw new RangeError(`capacity must be an integer number of bytes in [16, 2**31-1], not ${String(capacity)}`);
+  }
+  return capacity;
+}
+
+// Copy `bytes` into the ring at `pos`, wrapping at its end.
+function writeRing(ring: Uint8Array, pos: number, bytes: Uint8Array): void {
+  const first = Math.min(bytes.length, ring.length - pos);
+  ring.set(bytes.subarray(0, first), pos);
+  if (first < bytes.length) ring.set(bytes.subarray(first), 0);
+}
+
+// Copy `length` bytes out of the ring from `pos`, wrapping at its end.
+function readRing(ring: Uint8Array, pos: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  const first = Math.min(length, ring.length - pos);
+  out.set(ring.subarray(pos, pos + first));
+  if (first < length) out.set(ring.subarray(0, length - first), first);
+  return out;
+}
+
+/**
+ * A FIFO queue (multiprocessing.Queue, or queue.Queue in the threading profile,
+ * which also has task_done/join). maxsize <= 0 means unbounded.
+ */
+export class Queue extends QueueBase {
+  protected readonly pyName = "Queue";
+
+  /** @param shared internal: the memory of an existing queue (see `Queue.attach`). */
+  constructor(maxsize: number = 0, options: QueueOptions = {}, shared?: QueueShared) {
+    super(maxsize, options, shared);
+  }
+
+  /** Rebuild a queue from `handle()`, typically in another thread. */
+  static attach(handle: ObjectHandle): Queue {
+    const profile = checkHandle(handle, "Queue");
+    return new Queue(handle.maxsize as number, { profile }, sharedOf(handle));
+  }
+}
+
+/**
+ * A queue that also counts unfinished tasks (multiprocessing.JoinableQueue;
+ * queue.Queue in the threading profile): every put adds one, task_done()
+ * removes one, join() waits for none.
+ */
+export class JoinableQueue extends QueueBase {
+  protected readonly pyName = "JoinableQueue";
+
+  /** @param shared internal: the memory of an existing queue (see `JoinableQueue.attach`). */
+  constructor(maxsize: number = 0, options: QueueOptions = {}, shared?: QueueShared) {
+    super(maxsize, options, shared);
+  }
+
+  /** Rebuild a queue from `handle()`, typically in another thread. */
+  static attach(handle: ObjectHandle): JoinableQueue {
+    const profile = checkHandle(handle, "JoinableQueue");
+    return new JoinableQueue(handle.maxsize as number, { profile }, sharedOf(handle));
+  }
+}
