@@ -11,7 +11,6 @@ afterEach(terminateAll);
 const implementation: ImplementationModule = threads;
 
 // Any object of the module, called by Python method name.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
 
 describe("threads module", () => {

@@ -8,7 +8,6 @@ import { PythonError, type ObjectHandle } from "../../implementation.js";
 import { attach } from "../module.js";
 
 // The tests call Python-named methods dynamically.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
 
 export interface ErrorReport {
