@@ -1,0 +1,44 @@
+// Deliberately broken implementations must be caught, each with a shrunk
+// counterexample of a few calls that names the rule it breaks.
+import { afterAll, describe, expect, test } from "vitest";
+import { join } from "node:path";
+import { ThreadsExecutor } from "../../adapters/reference-threads/executor.js";
+import { argOrderFrom } from "../adapter/registry.js";
+import { runCampaign } from "../run/campaign.js";
+import { loadSpecDir, loadSpecFile, PRIMITIVES_DIR } from "../spec/load.js";
+import { siblingUrl } from "../../reference/spawn-worker.js";
+
+const specs = loadSpecDir();
+const executors: ThreadsExecutor[] = [];
+afterAll(async () => {
+  await Promise.all(executors.map((e) => e.close()));
+});
+
+const CASES = [
+  { module: "reentrant-lock", primitive: "Lock", profile: "multiprocessing", breaks: /^Lock\.acquire\./ },
+  { module: "unbounded-semaphore", primitive: "BoundedSemaphore", profile: "multiprocessing", breaks: /^BoundedSemaphore\.release\./ },
+  { module: "lifo-queue", primitive: "Queue", profile: "threading", breaks: /^Queue\.get/ },
+  { module: "early-join-queue", primitive: "JoinableQueue", profile: "multiprocessing", breaks: /^JoinableQueue\.join\./ },
+];
+
+describe("broken implementations are caught", () => {
+  for (const c of CASES) {
+    test(`${c.module}: ${c.primitive} (${c.profile})`, async () => {
+      const spec = loadSpecFile(join(PRIMITIVES_DIR, `${c.primitive}.yaml`));
+      const ex = await ThreadsExecutor.start({
+        implementation: siblingUrl(import.meta.url, `./broken/${c.module}`),
+        info: { name: c.module, version: "0", language: "TypeScript" },
+        argOrder: argOrderFrom(specs),
+      });
+      executors.push(ex);
+      const r = await runCampaign(spec, ex, { profile: c.profile, runs: 200, seed: 42, deadlineMs: 5_000 });
+      expect(r.verdict).toBe("fail");
+      const level = r.levels.documented?.verdict === "fail" ? r.levels.documented : r.levels.cpython!;
+      const cx = level.counterexample!;
+      const calls = cx.scenario.init.length + cx.scenario.parallel.flat().length + cx.scenario.post.length;
+      expect(calls).toBeLessThanOrEqual(5);
+      const contradicted = cx.check.objects.flatMap((o) => o.contradicts ?? []);
+      expect(contradicted.some((id) => c.breaks.test(id)), `contradicts ${contradicted.join(", ")}`).toBe(true);
+    });
+  }
+});

@@ -1,0 +1,9 @@
+// A BoundedSemaphore that forgot its bound: a plain Semaphore underneath.
+import { brokenModule, forward } from "./wrap.js";
+
+const m = brokenModule({
+  primitive: "BoundedSemaphore",
+  base: "Semaphore",
+  wrap: (inner) => forward(inner, ["acquire", "release", "get_value"], {}),
+});
+export const { primitives, profiles, create, attach } = m;

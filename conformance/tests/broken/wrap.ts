@@ -1,0 +1,52 @@
+/**
+ * Deliberately broken implementations, for tests that the suite catches real
+ * bugs: the reference module with one primitive replaced by a faulty wrapper.
+ * A wrapper's handle carries the inner handle, so workers re-wrap on attach.
+ */
+import type { JsonValue } from "../../../spec/format.js";
+import type { ImplementationModule, ObjectHandle, SharedPrimitive } from "../../../reference/implementation.js";
+import * as reference from "../../../reference/threads/module.js";
+
+type Wrapper = (inner: SharedPrimitive, extra: Record<string, unknown>) => SharedPrimitive;
+
+export interface Fault {
+  /** The primitive whose object is replaced. */
+  primitive: string;
+  /** Which reference primitive to build underneath (default: the same). */
+  base?: string;
+  /** Shared state the wrapper needs besides the inner object (made once, on the creating thread). */
+  extra?: () => Record<string, unknown>;
+  wrap: Wrapper;
+}
+
+export function brokenModule(fault: Fault): ImplementationModule {
+  const wrapHandle = (inner: SharedPrimitive, extra: Record<string, unknown>): SharedPrimitive => {
+    const obj = fault.wrap(inner, extra);
+    obj.handle = (): ObjectHandle => ({ primitive: fault.primitive, profile: inner.handle().profile, inner: inner.handle(), extra });
+    return obj;
+  };
+  return {
+    primitives: reference.primitives,
+    profiles: reference.profiles,
+    create(primitive: string, profile: string, argv: JsonValue[]) {
+      if (primitive !== fault.primitive) return reference.create(primitive, profile, argv);
+      return wrapHandle(reference.create(fault.base ?? primitive, profile, argv), fault.extra?.() ?? {});
+    },
+    attach(handle: ObjectHandle) {
+      if (!("inner" in handle)) return reference.attach(handle);
+      return wrapHandle(reference.attach(handle.inner as ObjectHandle), handle.extra as Record<string, unknown>);
+    },
+  };
+}
+
+/** Call a Python-named method of the inner object. */
+export const call = (o: SharedPrimitive, name: string, ...args: unknown[]): unknown =>
+  (o as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!(...args);
+
+/** A plain object forwarding every method to `inner` except the ones given. */
+export function forward(inner: SharedPrimitive, names: string[], overrides: Record<string, (...a: never[]) => unknown>): SharedPrimitive {
+  const o: Record<string, unknown> = { handle: () => inner.handle() };
+  for (const n of names) o[n] = (...a: unknown[]) => call(inner, n, ...a);
+  Object.assign(o, overrides);
+  return o as unknown as SharedPrimitive;
+}
