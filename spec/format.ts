@@ -107,6 +107,19 @@ export interface Rule {
   accepts?: string;
   /** The call raises instead of returning. */
   raises?: Raises;
+  /**
+   * The call does not complete here: it takes this step's effect and continues in the named
+   * phase of the operation (a later step, between the same invocation and response). For
+   * two-phase calls such as Condition.wait (release and wait, then notified and reacquired).
+   * A rule with `next` has no outcome of its own.
+   */
+  next?: string;
+}
+
+/** A later step of a call that continued with `next`. */
+export interface Phase {
+  description?: string;
+  rules: Rule[];
 }
 
 export interface Operation {
@@ -119,8 +132,10 @@ export interface Operation {
   timeoutArg?: string;
   /** Relative frequency in generated scenarios. Default 1. */
   weight?: number;
-  /** Ways the call may complete; none enabled = the call blocks. */
+  /** Ways the call may complete (or continue); none enabled = the call blocks. */
   rules: Rule[];
+  /** Later phases of the call, by name, reached through a rule's `next`. */
+  phases?: { [name: string]: Phase };
 }
 
 /** A step the object takes by itself between calls (e.g. the Queue feeder thread flushing an item). */

@@ -1,38 +1,29 @@
 /**
  * The bench spec documents load, and mean what Porcupine's models mean: replay
- * sequential histories through them with a minimal interpreter (first rule whose
- * guard holds and whose return value matches; no search, so only for histories
- * with no overlapping calls).
+ * sequential histories through the spec model, call by call (no search, so only
+ * for histories with no overlapping calls).
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { History } from "../../conformance/history/types.js";
 import { loadSpecFile, type LoadedSpec } from "../../conformance/spec/load.js";
-import { fromJson, valuesEqual, type ModelValue } from "../../conformance/spec/values.js";
+import { SpecModel, type State } from "../../conformance/model/spec-model.js";
 import { SPEC_FILES, hasPorcupineData, kvCases } from "../porcupine/data.js";
 import { parseEtcdLog, parseKvLog } from "../porcupine/parse.js";
 
-/** Replay a history call by call in invoke order; the index of the first call no rule explains, or -1. */
+/** Replay a history call by call in invoke order through the spec model; the index of the first call no rule explains, or -1. */
 function replay(spec: LoadedSpec, history: History): number {
-  const states = new Map<string, Map<string, ModelValue>>();
-  const ctor = new Map<string, ModelValue>();
+  const models = new Map<string, { model: SpecModel; state: State }>();
   for (let i = 0; i < history.events.length; i++) {
     const ev = history.events[i]!;
-    if (!states.has(ev.object)) {
-      states.set(ev.object, new Map(spec.stateInit.map(({ name, init }) => [name, init.eval({ ctor })])));
+    if (!models.has(ev.object)) {
+      const model = new SpecModel(spec, "bench", "documented", {});
+      models.set(ev.object, { model, state: model.initial() });
     }
-    const s = states.get(ev.object)!;
-    if (ev.outcome.kind !== "returned") throw new Error("replay handles returned calls only");
-    const observed = fromJson(ev.outcome.value);
-    const op = spec.operations.get(ev.op)!;
-    const bindings = { ctor, s, args: fromJson({ ...op.defaults, ...ev.args }), profile: "bench", actor: ev.actor };
-    const rule = op.rules.find(
-      (r) => (r.when === undefined || r.when.eval(bindings) === true) && !r.rule.raises && valuesEqual(r.returns ? r.returns.eval(bindings) : null, observed),
-    );
-    if (!rule) return i;
-    const next = new Map(s);
-    for (const e of rule.effect) next.set(e.target, e.value.eval(bindings));
-    states.set(ev.object, next);
+    const m = models.get(ev.object)!;
+    const next = m.model.step(m.state, m.model.prepare(ev.actor, ev.op, ev.args), ev.outcome, false);
+    if (next.length === 0) return i;
+    m.state = next[0]!.state;
   }
   return -1;
 }

@@ -1,11 +1,24 @@
 /**
- * Adapters by short name. Each entry opens an Adapter for the loaded specs
- * (which tell it the positional order of arguments).
+ * Adapters by short name, or any adapter program by its command line. Each
+ * entry opens an Adapter for the loaded specs (which tell it the positional
+ * order of arguments, and each object's callable per profile).
  */
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import type { LoadedSpec } from "../spec/load.js";
 import type { Adapter } from "./types.js";
 
-export type AdapterFactory = (specs: LoadedSpec[]) => Promise<Adapter>;
+export interface AdapterOpenOptions {
+  /** Strict checks of every history against its scenario (JSON-lines adapters; for adapter authors). */
+  validateProtocol?: boolean;
+}
+
+export type AdapterFactory = (specs: LoadedSpec[], options?: AdapterOpenOptions) => Promise<Adapter>;
+
+export interface AdapterEntry {
+  description: string;
+  open: AdapterFactory;
+}
 
 /** Positional argument order, read from the spec: op null = constructor params. */
 export function argOrderFrom(specs: LoadedSpec[]): (primitive: string, op: string | null) => string[] {
@@ -20,7 +33,26 @@ export function argOrderFrom(specs: LoadedSpec[]): (primitive: string, op: strin
   };
 }
 
-export const ADAPTERS: Record<string, { description: string; open: AdapterFactory }> = {
+/** The Python adapter shipped with mpspec (adapters/python/mpspec_adapter.py). */
+export const PYTHON_ADAPTER = fileURLToPath(new URL("../../adapters/python/mpspec_adapter.py", import.meta.url));
+
+/** The Python interpreter for the python* adapters: $MPSPEC_PYTHON, else python3. */
+export const pythonInterpreter = (): string => process.env.MPSPEC_PYTHON || "python3";
+
+/** Any adapter program speaking the JSON-lines protocol (spec/protocol/README.md). */
+export function commandLineAdapter(command: string | readonly string[], description?: string): AdapterEntry {
+  return {
+    description: description ?? `JSON-lines adapter: ${typeof command === "string" ? command : command.join(" ")}`,
+    open: async (specs, options) => {
+      const { JsonlAdapter } = await import("./jsonl-adapter.js");
+      return JsonlAdapter.open({ command, specs, validateProtocol: options?.validateProtocol });
+    },
+  };
+}
+
+const python = (...flags: string[]): readonly string[] => [pythonInterpreter(), PYTHON_ADAPTER, "--module", "multiprocessing", ...flags];
+
+export const ADAPTERS: Record<string, AdapterEntry> = {
   "reference-threads": {
     description: "mpspec's reference implementation on worker_threads (SharedArrayBuffer + Atomics)",
     open: async (specs) => {
@@ -28,4 +60,28 @@ export const ADAPTERS: Record<string, { description: string; open: AdapterFactor
       return openReferenceThreads(argOrderFrom(specs));
     },
   },
+  python: {
+    description: "CPython's multiprocessing, actors in processes (python3 adapters/python/mpspec_adapter.py --module multiprocessing)",
+    open: (specs, options) => commandLineAdapter(python()).open(specs, options),
+  },
+  "python-threads": {
+    description: "CPython's multiprocessing and threading, actors in threads (... --actors threads)",
+    open: (specs, options) => commandLineAdapter(python("--actors", "threads")).open(specs, options),
+  },
+  "python-spawn": {
+    description: "CPython's multiprocessing with the spawn start method, pooled actor processes (... --start-method spawn)",
+    open: (specs, options) => commandLineAdapter(python("--start-method", "spawn")).open(specs, options),
+  },
 };
+
+/** A --adapter value that is a command line rather than a short name: it has a space, or is a path. */
+export function isCommandLine(name: string): boolean {
+  return /\s/.test(name) || name.includes("/") || name.includes("\\") || (existsSync(name) && !(name in ADAPTERS));
+}
+
+/** The adapter for a --adapter value: a short name from ADAPTERS, or a command line; undefined if neither. */
+export function resolveAdapter(name: string): AdapterEntry | undefined {
+  if (Object.hasOwn(ADAPTERS, name)) return ADAPTERS[name];
+  if (isCommandLine(name)) return commandLineAdapter(name);
+  return undefined;
+}

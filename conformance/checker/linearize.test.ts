@@ -90,3 +90,34 @@ describe("Lock", () => {
     expect(check("Lock", events, { profile: "multiprocessing" }).verdict).toBe("violation");
   });
 });
+
+describe("two-phase calls", () => {
+  const rendezvous = loadSpecFile(join(import.meta.dirname, "fixtures/Rendezvous.yaml"));
+  const run = (events: HistoryEvent[]) =>
+    checkHistory(() => rendezvous, [{ id: "o0", primitive: "Rendezvous", args: {} }], { events }, { profile: "test", level: "cpython" });
+
+  test("two overlapping waits both return", () => {
+    expect(run([ev("a0", "wait", {}, [0, 10], ret(true)), ev("a1", "wait", {}, [5, 6], ret(true))]).verdict).toBe("ok");
+  });
+
+  test("a wait cannot return before its partner arrives", () => {
+    const r = run([ev("a0", "wait", {}, [0, 2], ret(true)), ev("a1", "wait", {}, [5, 6], ret(true))]);
+    expect(r.verdict).toBe("violation");
+    expect(r.objects[0]!.stuck!.map((s) => s.predictions.map((p) => p.ruleId))).toContainEqual(["Rendezvous.wait.depart"]);
+  });
+
+  test("a lone wait that never returned is fine; one that returned is not", () => {
+    expect(run([ev("a0", "wait", {}, [0, null], pending)]).verdict).toBe("ok");
+    expect(run([ev("a0", "wait", {}, [0, 3], ret(true))]).verdict).toBe("violation");
+  });
+
+  test("generations are reusable", () => {
+    const r = run([
+      ev("a0", "wait", {}, [0, 10], ret(true)),
+      ev("a1", "wait", {}, [5, 11], ret(true)),
+      ev("a0", "wait", {}, [20, 30], ret(true)),
+      ev("a1", "wait", {}, [25, 31], ret(true)),
+    ]);
+    expect(r.verdict).toBe("ok");
+  });
+});

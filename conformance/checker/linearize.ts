@@ -109,11 +109,16 @@ interface Child {
   op: number; // -1: internal step
   state: State;
   ruleId: string;
+  /** The phase the call continues in; undefined when the step completes it. */
+  next?: number;
 }
+
+/** Progress of a call: the phase it will take next (0: not started), or DONE. */
+const DONE = 255;
 
 interface Frame {
   state: State;
-  lin: Uint32Array;
+  prog: Uint8Array;
   h1: number;
   h2: number;
   /** Linearized calls that had returned (pending ones count apart). */
@@ -159,15 +164,17 @@ export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryE
     };
   });
   const n = ops.length;
-  const words = (n + 31) >>> 5;
+  const slots = Math.max(...ops.map((o) => o.call.phases.length), 1) + 1;
   const byInv = ops.map((_, i) => i).sort((a, b) => ops[a]!.inv - ops[b]!.inv);
   const byResp = ops.map((_, i) => i).sort((a, b) => ops[a]!.resp - ops[b]!.resp);
   const required = ops.filter((o) => !o.pending).length;
-  // Zobrist hashes of the linearized set: two 32-bit words per call (collision odds ~2^-64 per pair).
+  // Zobrist hashes of every call's progress: two 32-bit words per (call, progress),
+  // zero for "not started" (collision odds ~2^-64 per pair of distinct sets).
   const rnd = mulberry32(0x5eed);
-  const z1 = Uint32Array.from(ops, () => rnd());
-  const z2 = Uint32Array.from(ops, () => rnd());
-  const isLin = (lin: Uint32Array, i: number) => (lin[i >>> 5]! & (1 << (i & 31))) !== 0;
+  const z1 = Uint32Array.from({ length: n * slots }, (_, k) => (k % slots === 0 ? 0 : rnd()));
+  const z2 = Uint32Array.from({ length: n * slots }, (_, k) => (k % slots === 0 ? 0 : rnd()));
+  const slot = (i: number, v: number) => i * slots + (v === DONE ? slots - 1 : v);
+  const isLin = (prog: Uint8Array, i: number) => prog[i] === DONE;
 
   const base = { object: decl.id, primitive: decl.primitive, events, model };
   const seen = new Set<string>();
@@ -178,14 +185,14 @@ export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryE
 
   /** Candidates: calls invoked before the earliest response among calls not yet linearized. */
   const candidates = (f: Frame) => {
-    while (f.respPtr < n && isLin(f.lin, byResp[f.respPtr]!)) f.respPtr++;
-    while (f.invPtr < n && isLin(f.lin, byInv[f.invPtr]!)) f.invPtr++;
+    while (f.respPtr < n && isLin(f.prog, byResp[f.respPtr]!)) f.respPtr++;
+    while (f.invPtr < n && isLin(f.prog, byInv[f.invPtr]!)) f.invPtr++;
     let min1 = Infinity;
     let min1Op = -1;
     let min2 = Infinity;
     for (let k = f.respPtr; k < n; k++) {
       const i = byResp[k]!;
-      if (isLin(f.lin, i)) continue;
+      if (isLin(f.prog, i)) continue;
       if (min1Op < 0) {
         min1 = ops[i]!.resp;
         min1Op = i;
@@ -198,7 +205,7 @@ export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryE
       const i = byInv[k]!;
       const o = ops[i]!;
       if (o.inv > min1) break;
-      if (isLin(f.lin, i)) continue;
+      if (isLin(f.prog, i)) continue;
       // A timeout outcome takes effect at or after its deadline, so every call that
       // returned before that deadline must already be linearized.
       const bound = i === min1Op ? min2 : min1;
@@ -222,15 +229,18 @@ export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryE
         const i = f.cands[f.ci]!;
         const o = ops[i]!;
         // Steps are pure: memoize them per (call, timeout elapsed, state).
-        const cache = (stepCache[2 * i + (f.elapsed[f.ci] ? 1 : 0)] ??= new Map());
+        const phase = f.prog[i]!;
+        const cache = (stepCache[2 * slot(i, phase) + (f.elapsed[f.ci] ? 1 : 0)] ??= new Map());
         const sk = model.key(f.state);
         let succ = cache.get(sk);
         if (!succ) {
-          succ = model.step(f.state, o.call, o.ev.outcome, f.elapsed[f.ci]!);
+          succ = model.step(f.state, o.call, o.ev.outcome, f.elapsed[f.ci]!, phase);
           cache.set(sk, succ);
         }
         f.ci++;
-        for (let k = succ.length - 1; k >= 0; k--) f.queue.push({ op: i, state: succ[k]!.state, ruleId: succ[k]!.rule.rule.id });
+        for (let k = succ.length - 1; k >= 0; k--) {
+          f.queue.push({ op: i, state: succ[k]!.state, ruleId: succ[k]!.rule.rule.id, next: succ[k]!.next });
+        }
         continue;
       }
       if (!f.internalDone) {
@@ -243,13 +253,13 @@ export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryE
     }
   };
 
-  const push = (parent: Frame | null, state: State, lin: Uint32Array, h1: number, h2: number, done: number, depth: number, via: Child | null): void => {
+  const push = (parent: Frame | null, state: State, prog: Uint8Array, h1: number, h2: number, done: number, depth: number, via: Child | null): void => {
     const key = `${h1}:${h2}:${model.key(state)}`;
     if (seen.has(key)) return;
     seen.add(key);
     states++;
     const f: Frame = {
-      state, lin, h1, h2, done, depth,
+      state, prog, h1, h2, done, depth,
       respPtr: parent?.respPtr ?? 0,
       invPtr: parent?.invPtr ?? 0,
       cands: [], elapsed: [], ci: 0, queue: [], internalDone: false, via,
@@ -260,7 +270,7 @@ export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryE
   };
 
   const initial = model.initial();
-  push(null, initial, new Uint32Array(words), 0, 0, 0, 0, null);
+  push(null, initial, new Uint8Array(n), 0, 0, 0, 0, null);
   while (stack.length > 0) {
     const f = stack[stack.length - 1]!;
     if (f.done === required) return { ...base, verdict: "ok", states };
@@ -271,11 +281,14 @@ export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryE
       continue;
     }
     if (c.op < 0) {
-      push(f, c.state, f.lin, f.h1, f.h2, f.done, f.depth, c);
+      push(f, c.state, f.prog, f.h1, f.h2, f.done, f.depth, c);
     } else {
-      const lin = f.lin.slice();
-      lin[c.op >>> 5]! |= 1 << (c.op & 31);
-      push(f, c.state, lin, (f.h1 ^ z1[c.op]!) >>> 0, (f.h2 ^ z2[c.op]!) >>> 0, f.done + (ops[c.op]!.pending ? 0 : 1), f.depth + 1, c);
+      const prog = f.prog.slice();
+      const was = slot(c.op, prog[c.op]!);
+      prog[c.op] = c.next ?? DONE;
+      const now = slot(c.op, prog[c.op]!);
+      const finished = prog[c.op] === DONE && !ops[c.op]!.pending ? 1 : 0;
+      push(f, c.state, prog, (f.h1 ^ z1[was]! ^ z1[now]!) >>> 0, (f.h2 ^ z2[was]! ^ z2[now]!) >>> 0, f.done + finished, f.depth + 1, c);
     }
   }
 
@@ -283,16 +296,16 @@ export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryE
   const b = best!;
   const frontier = b.frame;
   let min1 = Infinity;
-  for (const i of byResp) if (!isLin(frontier.lin, i)) { min1 = ops[i]!.resp; break; }
+  for (const i of byResp) if (!isLin(frontier.prog, i)) { min1 = ops[i]!.resp; break; }
   const stuck: StuckCall[] = [];
   for (const i of byInv) {
     const o = ops[i]!;
     if (o.inv > min1) break;
-    if (isLin(frontier.lin, i) || o.pending) continue;
+    if (isLin(frontier.prog, i) || o.pending) continue;
     const timeoutElapsed = o.deadline <= o.resp;
     stuck.push({
       event: i,
-      predictions: model.predict(frontier.state, o.call, o.ev.outcome, timeoutElapsed),
+      predictions: model.predict(frontier.state, o.call, o.ev.outcome, timeoutElapsed, frontier.prog[i]!),
       returnedBeforeTimeout: o.call.timeout !== null && !timeoutElapsed,
     });
   }

@@ -3,8 +3,9 @@
  * 2 bad usage, bad spec, or adapter failure.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { ADAPTERS } from "../adapter/registry.js";
-import type { Adapter } from "../adapter/types.js";
+import { ADAPTERS, resolveAdapter } from "../adapter/registry.js";
+import { shellQuote } from "../adapter/jsonl-adapter.js";
+import { AdapterError, type Adapter } from "../adapter/types.js";
 import { runCampaign, type CampaignResult } from "../run/campaign.js";
 import { SpecError, loadSpecDir, PRIMITIVES_DIR, type LoadedSpec } from "../spec/load.js";
 import { CelExprError } from "../spec/cel.js";
@@ -31,7 +32,7 @@ async function validate(opts: { specDir?: string }, out: (s: string) => void): P
   const specs = loadSpecs(opts.specDir);
   let rules = 0;
   for (const s of specs) {
-    const n = [...s.operations.values()].reduce((k, o) => k + o.rules.length, 0) + s.internal.length;
+    const n = [...s.operations.values()].reduce((k, o) => k + o.phases.flat().length, 0) + s.internal.length;
     rules += n;
     out(`ok  ${s.file}  ${s.primitive}: ${s.operations.size} operations, ${n} rules, profiles ${Object.keys(s.doc.profiles).join(", ")}`);
   }
@@ -50,11 +51,16 @@ interface RunOpts {
   specDir?: string;
   invocations: number;
   deadline: number;
+  validateProtocol?: boolean;
 }
 
 async function run(opts: RunOpts, out: (s: string) => void): Promise<number> {
-  const entry = ADAPTERS[opts.adapter];
-  if (!entry) throw new UsageError(`unknown adapter '${opts.adapter}'; known: ${Object.keys(ADAPTERS).join(", ")}`);
+  const entry = resolveAdapter(opts.adapter);
+  if (!entry) {
+    throw new UsageError(
+      `unknown adapter '${opts.adapter}'; known: ${Object.keys(ADAPTERS).join(", ")}, or the command line of a JSON-lines adapter (with a space, or a path)`,
+    );
+  }
   const specs = loadSpecs(opts.specDir);
   let chosen = specs;
   if (opts.primitives) {
@@ -65,7 +71,7 @@ async function run(opts: RunOpts, out: (s: string) => void): Promise<number> {
   }
   if (opts.path && chosen.length !== 1) throw new UsageError("--path replays one counterexample: give exactly one primitive with --primitives");
   const seed = opts.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
-  const adapter: Adapter = await entry.open(specs);
+  const adapter: Adapter = await entry.open(specs, { validateProtocol: opts.validateProtocol });
   const results: { spec: LoadedSpec; result: CampaignResult | null; reason?: string }[] = [];
   try {
     if (!opts.json) out(`mpspec: ${adapter.info.name} ${adapter.info.version}, profile ${opts.profile}, ${opts.runs} runs per primitive, seed ${seed}`);
@@ -117,7 +123,7 @@ function summaryLine(r: CampaignResult): string {
 function replay(opts: RunOpts, primitive: string, seed: number, r: CampaignResult | null): string | undefined {
   const cx = r?.levels.documented?.counterexample ?? r?.levels.cpython?.counterexample;
   if (!cx) return undefined;
-  return `npx mpspec run --adapter ${opts.adapter} --profile ${opts.profile} --primitives ${primitive} --seed ${cx.seed} --path "${cx.path}"`;
+  return `npx mpspec run --adapter ${shellQuote([opts.adapter])} --profile ${opts.profile} --primitives ${primitive} --seed ${cx.seed} --path "${cx.path}"`;
 }
 
 function failureText(r: CampaignResult, opts: RunOpts, seed: number): string {
@@ -143,7 +149,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
   program
     .command("run")
     .description("generate scenarios from the spec, run them on an adapter, check the histories")
-    .requiredOption("--adapter <name>", `adapter: ${Object.keys(ADAPTERS).join(", ")}`)
+    .requiredOption("--adapter <name>", `adapter: ${Object.keys(ADAPTERS).join(", ")}, or a JSON-lines adapter's command line ("python3 my_adapter.py --flag", ./my-adapter)`)
     .option("--primitives <list>", "comma-separated primitives (default: all in the spec)")
     .addOption(new Option("--profile <profile>", "profile to judge in").default("multiprocessing"))
     .option("--runs <n>", "scenarios per primitive", positiveInt("--runs"), 100)
@@ -153,6 +159,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     .option("--deadline <ms>", "deadline for one scenario's execution", positiveInt("--deadline"), 10_000)
     .option("--spec-dir <dir>", "folder of spec documents")
     .option("--json", "print a JSON report instead of text")
+    .option("--validate-protocol", "check every history strictly against its scenario (for adapter authors)")
     .action(async (o: RunOpts) => {
       code = await run(o, out);
     });
@@ -162,6 +169,10 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
   } catch (e) {
     if (e instanceof CommanderError) {
       return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help" ? 0 : 2;
+    }
+    if (e instanceof AdapterError) {
+      err(`mpspec: adapter error: ${e.message}`);
+      return 2;
     }
     if (e instanceof UsageError) {
       err(`mpspec: ${e.message}`);

@@ -15,8 +15,8 @@ export interface PreparedCall {
   actor: string;
   op: CompiledOperation;
   args: Map<string, ModelValue>;
-  /** Rules active in this profile and level, in document order. */
-  rules: CompiledRule[];
+  /** Rules active in this profile and level, per phase ([0]: the call's first step), in document order. */
+  phases: CompiledRule[][];
   /** Seconds, when the call has a finite timeout. */
   timeout: number | null;
 }
@@ -24,6 +24,8 @@ export interface PreparedCall {
 export interface Successor {
   state: State;
   rule: CompiledRule;
+  /** The phase the call continues in, or undefined when this step completes it. */
+  next?: number;
 }
 
 /** What a rule would have done at some state, for explanations. */
@@ -86,12 +88,12 @@ export class SpecModel {
     for (const name of Object.keys(args)) {
       if (!op.argNames.includes(name)) throw new Error(`${this.spec.primitive}.${opName} has no argument '${name}' in ${this.spec.file}`);
     }
-    const rules = op.rules.filter(
-      (r) => levelActive(r.rule.level, this.level) && (!r.rule.profiles || r.rule.profiles.includes(this.profile)),
+    const phases = op.phases.map((rules) =>
+      rules.filter((r) => levelActive(r.rule.level, this.level) && (!r.rule.profiles || r.rule.profiles.includes(this.profile))),
     );
     const t = op.op.timeoutArg ? m.get(op.op.timeoutArg) : null;
     const timeout = typeof t === "number" || typeof t === "bigint" ? Number(t) : null;
-    return { actor, op, args: m, rules, timeout };
+    return { actor, op, args: m, phases, timeout };
   }
 
   private bindings(s: State, call: PreparedCall): Bindings {
@@ -101,14 +103,19 @@ export class SpecModel {
   /**
    * The states reachable by taking `call` at `s` with the observed outcome.
    * `timeoutElapsed` says whether the call's timeout has passed at this point;
-   * afterTimeout rules apply only then. A pending outcome matches any rule.
+   * afterTimeout rules apply only then. A pending outcome matches any rule; a
+   * rule that continues the call (`next`) matches without looking at the outcome.
    */
-  step(s: State, call: PreparedCall, outcome: Outcome, timeoutElapsed: boolean): Successor[] {
+  step(s: State, call: PreparedCall, outcome: Outcome, timeoutElapsed: boolean, phase = 0): Successor[] {
     const b = this.bindings(s, call);
     const out: Successor[] = [];
-    for (const r of call.rules) {
+    for (const r of call.phases[phase]!) {
       if (r.rule.afterTimeout && !timeoutElapsed) continue;
       if (r.when && !evalBool(r.when, b)) continue;
+      if (r.next !== undefined) {
+        out.push({ state: this.apply(s, r.effect, b), rule: r, next: r.next });
+        continue;
+      }
       const result = this.match(r, b, outcome);
       if (result === NO_MATCH) continue;
       out.push({ state: this.apply(s, r.effect, { ...b, result }), rule: r });
@@ -132,16 +139,17 @@ export class SpecModel {
   }
 
   /** What every active rule would do for `call` at `s`, for a failure explanation. */
-  predict(s: State, call: PreparedCall, outcome: Outcome, timeoutElapsed: boolean): Prediction[] {
+  predict(s: State, call: PreparedCall, outcome: Outcome, timeoutElapsed: boolean, phase = 0): Prediction[] {
     const b = this.bindings(s, call);
-    return call.rules.map((r) => {
+    return call.phases[phase]!.map((r) => {
       const enabled = !r.when || evalBool(r.when, b);
       let text: string;
-      if (r.rule.raises) text = `raises ${r.rule.raises.type}${r.rule.raises.message !== undefined ? `: ${r.rule.raises.message}` : ""}`;
+      if (r.next !== undefined) text = `continues in phase ${r.rule.next}`;
+      else if (r.rule.raises) text = `raises ${r.rule.raises.type}${r.rule.raises.message !== undefined ? `: ${r.rule.raises.message}` : ""}`;
       else if (r.returns) text = `returns ${enabled ? pyRepr(r.returns.eval(b)) : r.returns.source}`;
       else if (r.accepts) text = `returns a value with ${r.accepts.source}`;
       else text = "returns None";
-      const matches = enabled && (!r.rule.afterTimeout || timeoutElapsed) && this.match(r, b, outcome) !== NO_MATCH;
+      const matches = enabled && (!r.rule.afterTimeout || timeoutElapsed) && (r.next !== undefined || this.match(r, b, outcome) !== NO_MATCH);
       return { ruleId: r.rule.id, enabled, outcome: text, matches, afterTimeout: !!r.rule.afterTimeout };
     });
   }

@@ -37,6 +37,8 @@ export interface CompiledEffect {
 
 export interface CompiledRule {
   rule: Rule;
+  /** Index of the phase the call continues in, when the rule has `next`. */
+  next?: number;
   when?: CompiledExpr;
   effect: CompiledEffect[];
   returns?: CompiledExpr;
@@ -50,7 +52,10 @@ export interface CompiledOperation {
   /** Positional order of the arguments. */
   argNames: string[];
   defaults: Record<string, JsonValue>;
-  rules: CompiledRule[];
+  /** Rules per phase: [0] the call's first step, then `phases` in document order. */
+  phases: CompiledRule[][];
+  /** Phase names, aligned with `phases` ([0] is "call"). */
+  phaseNames: string[];
 }
 
 export interface CompiledInternal {
@@ -198,12 +203,18 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
       throw new SpecError(file, `${place}.timeoutArg`, `'${op.timeoutArg}' is not one of the operation's args`);
     }
     if (op.rules.length === 0) throw new SpecError(file, `${place}.rules`, "an operation needs at least one rule");
-    const rules = op.rules.map((rule, i): CompiledRule => {
-      const rp = `${place}.rules[${i}]`;
+    const phaseNames = ["call", ...Object.keys(op.phases ?? {})];
+    const compileRule = (rule: Rule, rp: string): CompiledRule => {
       checkId(rule.id, rp, `${doc.primitive}.${name}.`);
       checkProfiles(rule.profiles, rp);
       if (rule.afterTimeout && !op.timeoutArg) throw new SpecError(file, `${rp}.afterTimeout`, "the operation has no timeoutArg");
       if (rule.raises && (rule.returns || rule.accepts)) throw new SpecError(file, rp, "a rule either raises or returns, not both");
+      let next: number | undefined;
+      if (rule.next !== undefined) {
+        next = phaseNames.indexOf(rule.next);
+        if (next < 1) throw new SpecError(file, `${rp}.next`, `'${rule.next}' is not a phase of ${name}; phases: ${phaseNames.slice(1).join(", ") || "(none)"}`);
+        if (rule.raises || rule.returns || rule.accepts) throw new SpecError(file, rp, "a rule with next continues the call: it has no returns, accepts or raises");
+      }
       if (rule.raises?.message !== undefined && rule.raises.messagePattern !== undefined) {
         throw new SpecError(file, `${rp}.raises`, "give message or messagePattern, not both");
       }
@@ -217,14 +228,22 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
       }
       return {
         rule,
+        next,
         when: rule.when !== undefined ? cel(rule.when, `${rp}.when`) : undefined,
         effect: effects(rule.effect, rp),
         returns: rule.returns !== undefined ? cel(rule.returns, `${rp}.returns`) : undefined,
         accepts: rule.accepts !== undefined ? cel(rule.accepts, `${rp}.accepts`) : undefined,
         messagePattern,
       };
-    });
-    operations.set(name, { name, op, argNames: Object.keys(op.args ?? {}), defaults, rules });
+    };
+    const phases = [
+      op.rules.map((r, i) => compileRule(r, `${place}.rules[${i}]`)),
+      ...Object.entries(op.phases ?? {}).map(([ph, p]) => {
+        if (p.rules.length === 0) throw new SpecError(file, `${place}.phases.${ph}.rules`, "a phase needs at least one rule");
+        return p.rules.map((r, i) => compileRule(r, `${place}.phases.${ph}.rules[${i}]`));
+      }),
+    ];
+    operations.set(name, { name, op, argNames: Object.keys(op.args ?? {}), defaults, phases, phaseNames });
   }
 
   const internal = (doc.internal ?? []).map((step, i): CompiledInternal => {

@@ -1,0 +1,308 @@
+/**
+ * mpspec's JSON-lines adapter protocol, version 1 (spec/protocol/README.md):
+ * message types, the ajv validators for spec/protocol/*.schema.json, the run
+ * message built from a scenario and the spec documents, and the checks of a
+ * history against its scenario.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import type { JsonValue } from "../../spec/format.js";
+import type { History, HistoryEvent, Outcome } from "../history/types.js";
+import { MAIN_ACTOR, actorId, type Call, type Scenario } from "../scenario/types.js";
+import type { LoadedSpec } from "../spec/load.js";
+import { argOrderFrom } from "./registry.js";
+
+export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_DIR = fileURLToPath(new URL("../../spec/protocol/", import.meta.url));
+
+export type MessageName = "start" | "ready" | "run" | "result" | "error" | "stop";
+export const MESSAGE_NAMES: readonly MessageName[] = ["start", "ready", "run", "result", "error", "stop"];
+
+export interface StartMessage {
+  cmd: "start";
+  version: number;
+}
+
+export interface ReadyMessage {
+  ready: true;
+  version: number;
+  implementation: {
+    name: string;
+    version: string;
+    language: string;
+    runtime: string;
+    runtime_version: string;
+    homepage?: string;
+    configuration?: Record<string, string>;
+  };
+  capabilities: {
+    primitives: string[];
+    profiles: string[];
+    actor_kinds: ("threads" | "processes")[];
+    start_methods: string[];
+  };
+}
+
+export interface ResolvedObject {
+  callable: string;
+  argv: JsonValue[];
+}
+
+export interface ResolvedCall {
+  /** Index into calls.objects / scenario.objects. */
+  object: number;
+  method: string;
+  argv: JsonValue[];
+}
+
+/** The scenario made executable, index for index with it. */
+export interface ResolvedCalls {
+  objects: ResolvedObject[];
+  init: ResolvedCall[];
+  parallel: ResolvedCall[][];
+  post: ResolvedCall[];
+}
+
+export interface RunMessage {
+  cmd: "run";
+  id: number;
+  scenario: Scenario;
+  calls: ResolvedCalls;
+  deadline_ms: number;
+}
+
+export interface ResultMessage {
+  id: number;
+  history: History;
+}
+
+export interface ErrorMessage {
+  id: number;
+  error: string;
+}
+
+export interface StopMessage {
+  cmd: "stop";
+}
+
+let ajv: Ajv | undefined;
+const validators = new Map<MessageName, ValidateFunction>();
+
+function schemas(): Ajv {
+  if (!ajv) {
+    ajv = new Ajv({ allErrors: true, strict: false });
+    for (const name of ["common", ...MESSAGE_NAMES]) {
+      ajv.addSchema(JSON.parse(readFileSync(join(PROTOCOL_DIR, `${name}.schema.json`), "utf8")));
+    }
+  }
+  return ajv;
+}
+
+/** The compiled validator for one message of the protocol. */
+export function protocolValidator(name: MessageName): ValidateFunction {
+  let v = validators.get(name);
+  if (!v) {
+    v = schemas().getSchema(`urn:mpspec:protocol:${PROTOCOL_VERSION}:${name}`);
+    if (!v) throw new Error(`spec/protocol/${name}.schema.json: no schema with $id urn:mpspec:protocol:${PROTOCOL_VERSION}:${name}`);
+    validators.set(name, v);
+  }
+  return v;
+}
+
+function describeSchemaError(e: ErrorObject): string {
+  const at = e.instancePath === "" ? "(top level)" : e.instancePath.slice(1).replace(/\//g, ".");
+  switch (e.keyword) {
+    case "additionalProperties":
+      return `${at}: unknown field '${(e.params as { additionalProperty: string }).additionalProperty}'`;
+    case "required":
+      return `${at}: missing field '${(e.params as { missingProperty: string }).missingProperty}'`;
+    case "const":
+      return `${at}: must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`;
+    case "enum":
+      return `${at}: must be one of ${JSON.stringify((e.params as { allowedValues: unknown }).allowedValues)}`;
+    default:
+      return `${at}: ${e.message ?? e.keyword}`;
+  }
+}
+
+const OUTCOME_KINDS = ["returned", "raised", "pending"];
+
+/** The `kind` of the outcome at or above `instancePath` (an error inside outcome's oneOf). */
+function outcomeKindAt(root: unknown, instancePath: string): unknown {
+  const path = instancePath.split("/").slice(1);
+  const i = path.lastIndexOf("outcome");
+  if (i < 0) return undefined;
+  let node: unknown = root;
+  for (const p of path.slice(0, i + 1)) node = typeof node === "object" && node !== null ? (node as Record<string, unknown>)[p] : undefined;
+  return typeof node === "object" && node !== null ? (node as { kind?: unknown }).kind : undefined;
+}
+
+/**
+ * Problems of `value` as the message `name` (empty: valid), one line each. An
+ * outcome's problems are those of the branch for its `kind`, not of all three.
+ */
+export function schemaProblems(name: MessageName, value: unknown): string[] {
+  const v = protocolValidator(name);
+  if (v(value)) return [];
+  const out: string[] = [];
+  for (const e of v.errors ?? []) {
+    if (e.keyword === "if") continue;
+    const kind = outcomeKindAt(value, e.instancePath);
+    const branch = /oneOf\/(\d+)\//.exec(e.schemaPath);
+    if (branch) {
+      if (OUTCOME_KINDS[Number(branch[1])] !== kind) continue;
+    } else if (e.keyword === "oneOf") {
+      if (OUTCOME_KINDS.includes(kind as string)) continue;
+      out.push(`${e.instancePath.slice(1).replace(/\//g, ".")}.kind: must be one of ${JSON.stringify(OUTCOME_KINDS)}`);
+      continue;
+    }
+    out.push(describeSchemaError(e));
+  }
+  return [...new Set(out)];
+}
+
+/** A problem of the runner's side (the scenario cannot be expressed): reported as an AdapterError by the caller. */
+export class RunMessageError extends Error {
+  override name = "RunMessageError";
+}
+
+/**
+ * What a language-neutral adapter needs and cannot know: the Python callable of
+ * each object for the scenario's profile, and positional argv for the
+ * constructor and every call, in the spec's argument order.
+ */
+export function resolveCalls(scenario: Scenario, specs: readonly LoadedSpec[]): ResolvedCalls {
+  const byName = new Map(specs.map((s) => [s.primitive, s]));
+  const order = argOrderFrom([...specs]);
+  const index = new Map<string, number>();
+  const primitives: string[] = [];
+  const positional = (primitive: string, op: string | null, args: Record<string, JsonValue>): JsonValue[] => {
+    const names = order(primitive, op);
+    const what = op === null ? `${primitive}()` : `${primitive}.${op}()`;
+    for (const k of Object.keys(args)) {
+      if (!names.includes(k)) throw new RunMessageError(`${what}: argument ${JSON.stringify(k)} is not among [${names.join(", ")}]`);
+    }
+    return names.map((n) => {
+      if (!(n in args)) throw new RunMessageError(`${what}: argument ${JSON.stringify(n)} is missing (defaults must be filled in)`);
+      return args[n]!;
+    });
+  };
+  const objects = scenario.objects.map((decl, k): ResolvedObject => {
+    if (index.has(decl.id)) throw new RunMessageError(`object id ${decl.id} is declared twice`);
+    const spec = byName.get(decl.primitive);
+    if (!spec) throw new RunMessageError(`no spec document for primitive '${decl.primitive}'`);
+    const profile = spec.doc.profiles[scenario.profile];
+    if (!profile) throw new RunMessageError(`${decl.primitive} does not exist in profile '${scenario.profile}' (spec ${spec.file})`);
+    index.set(decl.id, k);
+    primitives.push(decl.primitive);
+    return { callable: profile.callable, argv: positional(decl.primitive, null, decl.args) };
+  });
+  const call = (c: Call): ResolvedCall => {
+    const k = index.get(c.object);
+    if (k === undefined) throw new RunMessageError(`call ${c.op} on undeclared object ${c.object}`);
+    return { object: k, method: c.op, argv: positional(primitives[k]!, c.op, c.args) };
+  };
+  return {
+    objects,
+    init: scenario.init.map(call),
+    parallel: scenario.parallel.map((a) => a.map(call)),
+    post: scenario.post.map(call),
+  };
+}
+
+export function runMessage(id: number, scenario: Scenario, deadlineMs: number, specs: readonly LoadedSpec[]): RunMessage {
+  return { cmd: "run", id, scenario, calls: resolveCalls(scenario, specs), deadline_ms: Math.max(1, Math.floor(deadlineMs)) };
+}
+
+/** Each actor's program: "main" runs init then post, "a<i>" runs parallel[i]. */
+export function programs(scenario: Scenario): Map<string, Call[]> {
+  const m = new Map<string, Call[]>([[MAIN_ACTOR, [...scenario.init, ...scenario.post]]]);
+  scenario.parallel.forEach((calls, i) => m.set(actorId(i), calls));
+  return m;
+}
+
+/**
+ * What every history must satisfy for the checker to read it: each event names
+ * a declared object and an actor of the scenario.
+ */
+export function basicProblems(scenario: Scenario, history: History): string[] {
+  const ids = new Set(scenario.objects.map((o) => o.id));
+  const actors = programs(scenario);
+  const out: string[] = [];
+  history.events.forEach((e, k) => {
+    if (!ids.has(e.object)) out.push(`event ${k}: object '${e.object}' is not declared by the scenario`);
+    if (!actors.has(e.actor)) out.push(`event ${k}: actor '${e.actor}' is not in the scenario (${[...actors.keys()].join(", ")})`);
+  });
+  return out;
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((x, i) => deepEqual(x, bb[i]));
+  }
+  const ka = Object.keys(a as object);
+  const kb = Object.keys(b as object);
+  return ka.length === kb.length && ka.every((k) => Object.hasOwn(b as object, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+const describeCall = (c: Call) => `${c.object}.${c.op}(${JSON.stringify(c.args)})`;
+const describeEvent = (e: HistoryEvent) => `${e.object}.${e.op}(${JSON.stringify(e.args)})`;
+const isPending = (o: Outcome, response: number | null) => o.kind === "pending" || response === null;
+
+/**
+ * The strict checks (validateProtocol): beyond basicProblems, each actor's
+ * events are its program's calls in order (same object, op and args); only an
+ * actor's last event may be pending; invoke <= response, and each actor's calls
+ * follow one another in time; the parallel part starts after init and post
+ * after the parallel part; every call is accounted for unless the scenario hit
+ * its deadline (some event is pending), when calls never started are left out.
+ */
+export function protocolProblems(scenario: Scenario, history: History): string[] {
+  const out = basicProblems(scenario, history);
+  if (out.length) return out;
+  const progs = programs(scenario);
+  const byActor = new Map<string, HistoryEvent[]>([...progs.keys()].map((a) => [a, []]));
+  for (const e of history.events) byActor.get(e.actor)!.push(e);
+  const anyPending = history.events.some((e) => isPending(e.outcome, e.response));
+  for (const [actor, events] of byActor) {
+    const prog = progs.get(actor)!;
+    if (events.length > prog.length) out.push(`actor ${actor}: ${events.length} events for ${prog.length} calls`);
+    events.forEach((e, k) => {
+      const c = prog[k];
+      if (c && (c.object !== e.object || c.op !== e.op || !deepEqual(c.args, e.args))) {
+        out.push(`actor ${actor}, event ${k}: ${describeEvent(e)} is not its call ${k}, ${describeCall(c)} (events must be in program order)`);
+      }
+      const pending = isPending(e.outcome, e.response);
+      if (pending && k !== events.length - 1) out.push(`actor ${actor}, event ${k}: pending, yet the actor has later events`);
+      if (!pending && e.response! < e.invoke) out.push(`actor ${actor}, event ${k}: response ${e.response} is before invoke ${e.invoke}`);
+      const prev = events[k - 1];
+      if (prev && prev.response !== null && e.invoke < prev.response) {
+        out.push(`actor ${actor}, event ${k}: invoked at ${e.invoke}, before its previous call returned at ${prev.response}`);
+      }
+    });
+    if (events.length < prog.length && !anyPending) {
+      out.push(`actor ${actor}: ${events.length} of ${prog.length} calls reported, and no call is pending (every call must be accounted for)`);
+    }
+  }
+  // Phases: init before parallel before post.
+  const main = byActor.get(MAIN_ACTOR)!;
+  const initEvents = main.slice(0, scenario.init.length);
+  const postEvents = main.slice(scenario.init.length);
+  const parallel = [...byActor].filter(([a]) => a !== MAIN_ACTOR).flatMap(([, ev]) => ev);
+  const lastResponse = (evs: HistoryEvent[]) => Math.max(-Infinity, ...evs.map((e) => e.response ?? Infinity));
+  const initEnd = lastResponse(initEvents);
+  for (const e of parallel) {
+    if (e.invoke < initEnd) out.push(`actor ${e.actor}: ${describeEvent(e)} invoked at ${e.invoke}, before the init part ended at ${initEnd}`);
+  }
+  const parEnd = lastResponse(parallel);
+  for (const e of postEvents) {
+    if (e.invoke < parEnd) out.push(`actor main: post call ${describeEvent(e)} invoked at ${e.invoke}, before the parallel part ended at ${parEnd}`);
+  }
+  return out;
+}
