@@ -309,7 +309,16 @@ export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryE
       returnedBeforeTimeout: o.call.timeout !== null && !timeoutElapsed,
     });
   }
-  const contradicts = [...new Set(stuck.flatMap((s) => s.predictions.filter((p) => p.enabled && !p.matches).map((p) => p.ruleId)))];
+  // The rules a stuck call contradicts: those enabled whose outcome differs, or, when none
+  // is enabled (the call returned where it should still block), every rule that could end it.
+  const contradicts = [
+    ...new Set(
+      stuck.flatMap((s) => {
+        const enabled = s.predictions.filter((p) => p.enabled);
+        return (enabled.length > 0 ? enabled.filter((p) => !p.matches) : s.predictions).map((p) => p.ruleId);
+      }),
+    ),
+  ];
   return {
     ...base,
     verdict: "violation",

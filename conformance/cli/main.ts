@@ -50,7 +50,7 @@ interface RunOpts {
   json?: boolean;
   specDir?: string;
   invocations: number;
-  deadline: number;
+  deadline?: number;
   validateProtocol?: boolean;
 }
 
@@ -156,7 +156,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     .option("--seed <n>", "fast-check seed (printed; replays a campaign)", anyInt("--seed"))
     .option("--path <path>", "fast-check path of a counterexample to replay (with --seed and one primitive)")
     .option("--invocations <n>", "executions of each scenario", positiveInt("--invocations"), 1)
-    .option("--deadline <ms>", "deadline for one scenario's execution", positiveInt("--deadline"), 10_000)
+    .option("--deadline <ms>", "deadline for one scenario's execution (default: 500 ms + 3 x the sum of its timeouts)", positiveInt("--deadline"))
     .option("--spec-dir <dir>", "folder of spec documents")
     .option("--json", "print a JSON report instead of text")
     .option("--validate-protocol", "check every history strictly against its scenario (for adapter authors)")

@@ -20,8 +20,14 @@ export interface CampaignOptions {
   /** fast-check path of a counterexample to replay. */
   path?: string;
   shape?: ScenarioShape;
-  /** Deadline for one scenario's execution. */
+  /**
+   * Deadline for one scenario's execution. Default: `deadlineBaseMs` plus three times the sum of
+   * the scenario's call timeouts, so a call that blocks with no timeout (JoinableQueue.join)
+   * costs a fraction of a second: it is recorded as never returned, which the checker allows.
+   */
   deadlineMs?: number;
+  /** Default 500 ms; adapters with slow actors (processes) want more. */
+  deadlineBaseMs?: number;
   /** Executions of each scenario (races may need several). */
   invocations?: number;
   maxStates?: number;
@@ -85,7 +91,7 @@ async function runLevel(spec: LoadedSpec, adapter: Adapter, opts: CampaignOption
     for (let i = 0; i < (opts.invocations ?? 1); i++) {
       let history: History;
       try {
-        history = await adapter.run(scenario, opts.deadlineMs ?? 10_000);
+        history = await adapter.run(scenario, opts.deadlineMs ?? autoDeadline(spec, scenario, opts.deadlineBaseMs ?? 500));
       } catch (e) {
         if (e instanceof AdapterError) {
           adapterError = e;
@@ -122,4 +128,15 @@ async function runLevel(spec: LoadedSpec, adapter: Adapter, opts: CampaignOption
     verdict: "fail",
     counterexample: { scenario, ...found, seed: details.seed, path: details.counterexamplePath ?? "", level },
   };
+}
+
+/** The base plus three times the sum of the finite timeouts of the scenario's calls. */
+export function autoDeadline(spec: LoadedSpec, scenario: Scenario, baseMs: number): number {
+  let seconds = 0;
+  for (const c of [...scenario.init, ...scenario.parallel.flat(), ...scenario.post]) {
+    const arg = spec.operations.get(c.op)?.op.timeoutArg;
+    const t = arg ? c.args[arg] : null;
+    if (typeof t === "number" && t > 0) seconds += t;
+  }
+  return Math.ceil(baseMs + 3000 * seconds);
 }
