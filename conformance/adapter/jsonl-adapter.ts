@@ -50,7 +50,7 @@ export interface JsonlAdapterOptions {
   stopTimeoutMs?: number;
   /** Bytes of stderr kept for error messages. Default 16 KiB. */
   stderrTailBytes?: number;
-  /** Longest line accepted from the adapter. Default 64 MiB. */
+  /** Longest line accepted from the adapter, in characters. Default 64 Mi. */
   maxLineBytes?: number;
 }
 
@@ -244,20 +244,26 @@ class AdapterProcess {
   }
 
   private onStdout(chunk: Buffer): void {
-    let text = this.partial + this.decoder.write(chunk);
+    const piece = this.decoder.write(chunk);
+    let start = 0;
     let nl: number;
-    while ((nl = text.indexOf("\n")) >= 0) {
-      let line = text.slice(0, nl);
-      text = text.slice(nl + 1);
+    // Only the new text is scanned: a long line arriving in many chunks costs linear time.
+    while ((nl = piece.indexOf("\n", start)) >= 0) {
+      let line = this.partial + piece.slice(start, nl);
+      this.partial = "";
+      start = nl + 1;
       if (line.endsWith("\r")) line = line.slice(0, -1);
+      if (line.length > this.opts.maxLineBytes) return this.tooLong();
       if (line.trim() === "") continue;
       this.onLine(line);
     }
-    this.partial = text;
-    if (Buffer.byteLength(this.partial) > this.opts.maxLineBytes) {
-      this.partial = "";
-      this.breakProtocol(`wrote a line longer than ${this.opts.maxLineBytes} bytes`);
-    }
+    this.partial += piece.slice(start);
+    if (this.partial.length > this.opts.maxLineBytes) this.tooLong();
+  }
+
+  private tooLong(): void {
+    this.partial = "";
+    this.breakProtocol(`wrote a line longer than ${this.opts.maxLineBytes} characters`);
   }
 
   private onLine(line: string): void {
@@ -474,9 +480,14 @@ export class JsonlAdapter implements Adapter {
   /** A live adapter: the current one, or a restarted one if it failed and restarts are left. */
   private async ensureChild(): Promise<AdapterProcess> {
     if (this.child?.alive && this.child.fatal === null) return this.child;
-    if (this.child) {
-      await this.child.kill();
+    const broken = this.child;
+    if (broken) {
+      // It broke the protocol, or died, while idle: report that first; the next run restarts it.
       this.child = null;
+      await broken.kill();
+      const e = new AdapterError(broken.describe(broken.fatal ?? `${broken.goneText()} between scenarios`));
+      this.lastFailure = e.message;
+      throw e;
     }
     if (this.restarts >= this.opts.maxRestarts) {
       throw new AdapterError(

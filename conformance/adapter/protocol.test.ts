@@ -1,0 +1,154 @@
+import { describe, expect, test } from "vitest";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import fc from "fast-check";
+import { Ajv } from "ajv";
+import type { History, HistoryEvent } from "../history/types.js";
+import type { Call, Scenario } from "../scenario/types.js";
+import { scenarioArbitrary } from "../generate/scenario-arbitrary.js";
+import { loadSpecFile, PRIMITIVES_DIR } from "../spec/load.js";
+import {
+  MESSAGE_NAMES,
+  PROTOCOL_DIR,
+  protocolProblems,
+  resolveCalls,
+  runMessage,
+  schemaProblems,
+  basicProblems,
+} from "./protocol.js";
+
+const lock = loadSpecFile(join(PRIMITIVES_DIR, "Lock.yaml"));
+const specs = [lock];
+
+const ready = {
+  ready: true,
+  version: 1,
+  implementation: { name: "multiprocessing", version: "3.11.7", language: "Python", runtime: "CPython", runtime_version: "3.11.7", configuration: { actors: "processes" } },
+  capabilities: { primitives: ["Lock"], profiles: ["multiprocessing"], actor_kinds: ["processes"], start_methods: ["fork"] },
+};
+
+const ev = (over: Partial<HistoryEvent> = {}): HistoryEvent => ({
+  actor: "main",
+  object: "o0",
+  op: "acquire",
+  args: { block: true, timeout: null },
+  invoke: 10,
+  response: 20,
+  outcome: { kind: "returned", value: true },
+  ...over,
+});
+
+describe("the protocol's schemas", () => {
+  test("each file is a draft-07 schema with the $id the runner looks up", () => {
+    const files = readdirSync(PROTOCOL_DIR).filter((f) => f.endsWith(".schema.json")).sort();
+    expect(files).toEqual(["common", ...MESSAGE_NAMES].map((n) => `${n}.schema.json`).sort());
+    for (const f of files) {
+      const s = JSON.parse(readFileSync(join(PROTOCOL_DIR, f), "utf8"));
+      expect(s.$schema).toBe("http://json-schema.org/draft-07/schema#");
+      expect(s.$id).toBe(`urn:mpspec:protocol:1:${f.replace(".schema.json", "")}`);
+    }
+    // Strict mode compiles them too (no unknown keywords, no ambiguous types).
+    const ajv = new Ajv({ strict: true, strictTypes: false, allErrors: true });
+    for (const f of files) ajv.addSchema(JSON.parse(readFileSync(join(PROTOCOL_DIR, f), "utf8")));
+    for (const n of MESSAGE_NAMES) expect(ajv.getSchema(`urn:mpspec:protocol:1:${n}`)).toBeTruthy();
+  });
+
+  test.each([
+    ["start", { cmd: "start", version: 1 }, []],
+    ["start", { cmd: "start" }, ["(top level): missing field 'version'"]],
+    ["stop", { cmd: "stop" }, []],
+    ["stop", { cmd: "halt" }, [`cmd: must be "stop"`]],
+    ["ready", ready, []],
+    ["ready", { ...ready, version: "1" }, ["version: must be integer"]],
+    ["ready", { ...ready, capabilities: { ...ready.capabilities, actor_kinds: ["fibers"] } }, [`capabilities.actor_kinds.0: must be one of ["threads","processes"]`]],
+    ["ready", { ...ready, implementation: { ...ready.implementation, runtime_version: undefined } }, ["implementation: missing field 'runtime_version'"]],
+    ["error", { id: 3, error: "could not create o0" }, []],
+    ["error", { id: 3, error: "" }, ["error: must NOT have fewer than 1 characters"]],
+    ["result", { id: 1, history: { events: [ev()] } }, []],
+    ["result", { id: 1, history: { events: [ev({ response: null, outcome: { kind: "pending" } })] } }, []],
+    ["result", { id: 1, history: { events: [ev({ outcome: { kind: "raised", type: "queue.Empty", message: "", mro: ["Exception", "BaseException"] } })] } }, []],
+    ["result", { id: 1, history: { events: [ev({ outcome: { kind: "pending" } })] } }, ["history.events.0.response: must be null"]],
+    ["result", { id: 1, history: { events: [ev({ response: null })] } }, ["history.events.0.response: must be number"]],
+    ["result", { id: 1, history: { events: [ev({ outcome: { kind: "raised", type: "ValueError" } as never })] } }, ["history.events.0.outcome: missing field 'message'"]],
+    ["result", { id: 1, history: { events: [ev({ outcome: { kind: "exploded" } as never })] } }, [`history.events.0.outcome.kind: must be one of ["returned","raised","pending"]`]],
+    ["result", { id: 1, history: { events: [ev({ actor: "worker-1" })] } }, [`history.events.0.actor: must match pattern "^(main|a(0|[1-9][0-9]*))$"`]],
+    ["result", { id: 1, history: { events: [ev({ invoke: -5 })] } }, ["history.events.0.invoke: must be >= 0"]],
+    ["result", { id: 1, history: { events: [] }, extra: 1 }, ["(top level): unknown field 'extra'"]],
+  ] as const)("%s %j", (name, msg, problems) => {
+    expect(schemaProblems(name, msg)).toEqual(problems);
+  });
+});
+
+describe("the run message", () => {
+  test("generated scenarios: callables for the profile, argv in the spec's order, valid against run.schema.json", () => {
+    for (const profile of ["multiprocessing", "threading"]) {
+      for (const sc of fc.sample(scenarioArbitrary(lock, profile), { numRuns: 50, seed: 1 })) {
+        const msg = runMessage(7, sc, 800, specs);
+        expect(schemaProblems("run", JSON.parse(JSON.stringify(msg)))).toEqual([]);
+        expect(msg.calls.objects).toEqual([{ callable: `${profile === "threading" ? "threading" : "multiprocessing"}.Lock`, argv: [] }]);
+        const all = [...sc.init, ...sc.parallel.flat(), ...sc.post];
+        const resolved = [...msg.calls.init, ...msg.calls.parallel.flat(), ...msg.calls.post];
+        resolved.forEach((r, k) => {
+          expect(r.object).toBe(0);
+          expect(r.method).toBe(all[k]!.op);
+          expect(r.argv).toEqual(r.method === "acquire" ? [all[k]!.args.block, all[k]!.args.timeout] : []);
+        });
+      }
+    }
+  });
+
+  test.each([
+    [{ init: [{ object: "o0", op: "acquire", args: { block: true } }] }, /Lock\.acquire\(\): argument "timeout" is missing/],
+    [{ init: [{ object: "o0", op: "release", args: { force: true } }] }, /Lock\.release\(\): argument "force" is not among \[\]/],
+    [{ init: [{ object: "o9", op: "release", args: {} }] }, /call release on undeclared object o9/],
+    [{ profile: "asyncio" }, /Lock does not exist in profile 'asyncio'/],
+    [{ objects: [{ id: "o0", primitive: "Teapot", args: {} }] }, /no spec document for primitive 'Teapot'/],
+  ] as [Partial<Scenario>, RegExp][])("resolveCalls refuses %j", (over, message) => {
+    const sc: Scenario = { profile: "multiprocessing", objects: [{ id: "o0", primitive: "Lock", args: {} }], init: [], parallel: [], post: [], ...over };
+    expect(() => resolveCalls(sc, specs)).toThrow(message);
+  });
+});
+
+describe("histories against their scenario", () => {
+  const acq: Call = { object: "o0", op: "acquire", args: { block: true, timeout: 0.005 } };
+  const rel: Call = { object: "o0", op: "release", args: {} };
+  const sc: Scenario = { profile: "multiprocessing", objects: [{ id: "o0", primitive: "Lock", args: {} }], init: [acq], parallel: [[rel, acq], [acq]], post: [rel] };
+  const e = (actor: string, c: Call, invoke: number, response: number | null, pending = false): HistoryEvent => ({
+    actor,
+    object: c.object,
+    op: c.op,
+    args: c.args,
+    invoke,
+    response,
+    outcome: pending ? { kind: "pending" } : { kind: "returned", value: null },
+  });
+  const good: History = { events: [e("main", acq, 0, 10), e("main", rel, 100, 110), e("a0", rel, 20, 30), e("a0", acq, 40, 50), e("a1", acq, 20, 60)] };
+
+  test("a good history has no problems", () => {
+    expect(protocolProblems(sc, good)).toEqual([]);
+  });
+
+  test.each([
+    ["unknown object", { events: [{ ...good.events[0]!, object: "o1" }] }, /event 0: object 'o1' is not declared/],
+    ["unknown actor", { events: [{ ...good.events[0]!, actor: "a7" }] }, /event 0: actor 'a7' is not in the scenario \(main, a0, a1\)/],
+  ])("basic: %s", (_, h, problem) => {
+    expect(basicProblems(sc, h as History).join("\n")).toMatch(problem);
+  });
+
+  test.each([
+    ["out of program order", { events: [good.events[0]!, good.events[1]!, good.events[3]!, good.events[2]!, good.events[4]!] }, /actor a0, event 0: o0\.acquire\(.*\) is not its call 0, o0\.release/],
+    ["pending but not last", { events: [good.events[0]!, good.events[1]!, e("a0", rel, 20, null, true), good.events[3]!, good.events[4]!] }, /actor a0, event 0: pending, yet the actor has later events/],
+    ["response before invoke", { events: [good.events[0]!, good.events[1]!, e("a0", rel, 30, 20), good.events[3]!, good.events[4]!] }, /response 20 is before invoke 30/],
+    ["overlapping calls of one actor", { events: [good.events[0]!, good.events[1]!, e("a0", rel, 20, 45), good.events[3]!, good.events[4]!] }, /invoked at 40, before its previous call returned at 45/],
+    ["a call missing", { events: good.events.filter((_, k) => k !== 3) }, /actor a0: 1 of 2 calls reported, and no call is pending/],
+    ["parallel before init ended", { events: [good.events[0]!, good.events[1]!, e("a0", rel, 5, 30), good.events[3]!, good.events[4]!] }, /invoked at 5, before the init part ended at 10/],
+    ["post before parallel ended", { events: [good.events[0]!, e("main", rel, 55, 110), ...good.events.slice(2)] }, /post call .* invoked at 55, before the parallel part ended at 60/],
+  ])("strict: %s", (_, h, problem) => {
+    expect(protocolProblems(sc, h as History).join("\n")).toMatch(problem);
+  });
+
+  test("after a deadline, calls never started may be missing", () => {
+    const h: History = { events: [good.events[0]!, e("a0", rel, 20, null, true), good.events[4]!] };
+    expect(protocolProblems(sc, h)).toEqual([]);
+  });
+});
