@@ -121,3 +121,59 @@ describe("two-phase calls", () => {
     expect(r.verdict).toBe("ok");
   });
 });
+
+describe("Queue (multiprocessing): per-producer FIFO, cross-producer interleaving", () => {
+  const put = (actor: string, item: string, at: number) => ev(actor, "put", { item, block: true, timeout: 0.02 }, [at, at + 1], ret(null));
+  const get = (item: string, at: number) => ev("main", "get", { block: true, timeout: 0.02 }, [at, at + 1], ret(item));
+
+  test("items from different producers may interleave in any order", () => {
+    const r = check("Queue", [put("a0", "i1", 0), put("a0", "i2", 2), put("a1", "i3", 0.5), get("i3", 10), get("i1", 12), get("i2", 14)]);
+    expect(r.verdict).toBe("ok");
+  });
+
+  test("items from one producer come out in put order", () => {
+    const r = check("Queue", [put("a0", "i1", 0), put("a0", "i2", 2), get("i2", 10), get("i1", 12)]);
+    expect(r.verdict).toBe("violation");
+    expect(r.objects[0]!.contradicts!.some((id) => /^Queue\.get\./.test(id))).toBe(true);
+  });
+
+  test("the threading queue.Queue is linearizable: a put that returned before another began comes out first", () => {
+    const events = [put("a0", "i1", 0), put("a1", "i2", 2), get("i2", 10), get("i1", 12)];
+    expect(check("Queue", events, { profile: "threading" }).verdict).toBe("violation");
+    // ...while in multiprocessing the feeder threads of two producers may flush in either order.
+    expect(check("Queue", events, { profile: "multiprocessing" }).verdict).toBe("ok");
+  });
+
+  test("get_nowait right after a put may see an empty queue (multiprocessing only)", () => {
+    const events = [
+      ev("main", "put", { item: "i1", block: true, timeout: 0.02 }, [0, 1], ret(null)),
+      ev("main", "get_nowait", {}, [2, 3], raised("queue.Empty")),
+    ];
+    expect(check("Queue", events, { profile: "multiprocessing" }).verdict).toBe("ok");
+    expect(check("Queue", events, { profile: "threading" }).verdict).toBe("violation");
+  });
+});
+
+describe("RLock", () => {
+  test("only the owner may release", () => {
+    const acquire = ev("main", "acquire", { block: true, timeout: 0.02 }, [0, 1], ret(true));
+    const legal = check("RLock", [acquire, ev("a0", "release", {}, [5, 6], raised("AssertionError", "attempt to release recursive lock not owned by thread"))]);
+    expect(legal.verdict).toBe("ok");
+    const illegal = check("RLock", [acquire, ev("a0", "release", {}, [5, 6], ret(null))]);
+    expect(illegal.verdict).toBe("violation");
+    expect(illegal.objects[0]!.contradicts).toContain("RLock.release.not-owner-mp");
+  });
+
+  test("the owner re-enters", () => {
+    const r = check("RLock", [
+      ev("a0", "acquire", { block: true, timeout: 0.02 }, [0, 1], ret(true)),
+      ev("a0", "acquire", { block: false, timeout: 0.02 }, [2, 3], ret(true)),
+      ev("a1", "acquire", { block: false, timeout: 0.02 }, [4, 5], ret(false)),
+      ev("a0", "release", {}, [6, 7], ret(null)),
+      ev("a1", "acquire", { block: false, timeout: 0.02 }, [8, 9], ret(false)),
+      ev("a0", "release", {}, [10, 11], ret(null)),
+      ev("a1", "acquire", { block: false, timeout: 0.02 }, [12, 13], ret(true)),
+    ]);
+    expect(r.verdict).toBe("ok");
+  });
+});
