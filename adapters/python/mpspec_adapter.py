@@ -61,7 +61,7 @@ ADAPTER_VERSION = "0.1.0"
 MP_PRIMITIVES = ["Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition", "Event", "Barrier",
                  "Queue", "SimpleQueue", "JoinableQueue"]
 THREADING_PRIMITIVES = ["Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition", "Event", "Barrier",
-                        "Queue", "SimpleQueue", "LifoQueue", "PriorityQueue"]
+                        "Queue", "SimpleQueue", "JoinableQueue", "LifoQueue", "PriorityQueue"]
 
 INTERNAL_ERROR_TYPE = "mpspec.InternalError"
 MAIN_ACTOR = "main"

@@ -359,6 +359,8 @@ interface Settled {
 export class JsonlAdapter implements Adapter {
   info!: ImplementationInfo;
   capabilities!: AdapterCapabilities;
+  /** Out-of-process actors take longer to start and to kill than threads. */
+  readonly deadlineBaseMs = 2_000;
   /** The ready message of the current (last) adapter process. */
   ready!: ReadyMessage;
   readonly argv: readonly string[];

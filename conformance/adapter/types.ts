@@ -22,6 +22,11 @@ export interface AdapterCapabilities {
 export interface Adapter {
   readonly info: ImplementationInfo;
   readonly capabilities: AdapterCapabilities;
+  /**
+   * Fixed part of a scenario's default deadline (the runner adds three times its timeouts):
+   * what the adapter needs to start actors and to abandon a call that blocks for good.
+   */
+  readonly deadlineBaseMs?: number;
   /** Run one scenario with real concurrency and return its history. Must settle within `deadlineMs`. */
   run(scenario: Scenario, deadlineMs: number): Promise<History>;
   /** End every thread or process the adapter started. */

@@ -6,12 +6,15 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { ADAPTERS, resolveAdapter } from "../adapter/registry.js";
 import { shellQuote } from "../adapter/jsonl-adapter.js";
 import { AdapterError, type Adapter } from "../adapter/types.js";
-import { runCampaign, type CampaignResult } from "../run/campaign.js";
+import type { CampaignResult } from "../run/campaign.js";
+import { runSuite, suiteExitCode, type PrimitiveOutcome } from "../run/suite.js";
 import { SpecError, loadSpecDir, PRIMITIVES_DIR, type LoadedSpec } from "../spec/load.js";
 import { CelExprError } from "../spec/cel.js";
 import { checkText } from "../report/explain.js";
 import { campaignJson } from "../report/json.js";
-import { operationsIn } from "../generate/scenario-arbitrary.js";
+import { loadMatrixConfig, MatrixConfigError, matrixJson, matrixMarkdown, runMatrix, type MatrixConfig } from "../report/matrix.js";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 class UsageError extends Error {}
 
@@ -72,45 +75,31 @@ async function run(opts: RunOpts, out: (s: string) => void): Promise<number> {
   if (opts.path && chosen.length !== 1) throw new UsageError("--path replays one counterexample: give exactly one primitive with --primitives");
   const seed = opts.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
   const adapter: Adapter = await entry.open(specs, { validateProtocol: opts.validateProtocol });
-  const results: { spec: LoadedSpec; result: CampaignResult | null; reason?: string }[] = [];
+  let results: PrimitiveOutcome[];
   try {
     if (!opts.json) out(`mpspec: ${adapter.info.name} ${adapter.info.version}, profile ${opts.profile}, ${opts.runs} runs per primitive, seed ${seed}`);
-    for (const spec of chosen) {
-      const unsupported = !(opts.profile in spec.doc.profiles)
-        ? `${spec.primitive} does not exist in profile ${opts.profile}`
-        : !adapter.capabilities.primitives.includes(spec.primitive) || !adapter.capabilities.profiles.includes(opts.profile)
-          ? `the adapter does not support ${spec.primitive} in profile ${opts.profile}`
-          : operationsIn(spec, opts.profile).length === 0
-            ? "no operations in this profile"
-            : undefined;
-      if (unsupported) {
-        results.push({ spec, result: null, reason: unsupported });
-        if (!opts.json) out(`${spec.primitive.padEnd(18)} unsupported  (${unsupported})`);
-        continue;
-      }
-      const r = await runCampaign(spec, adapter, {
-        profile: opts.profile,
-        runs: opts.runs,
-        seed,
-        path: opts.path,
-        invocations: opts.invocations,
-        deadlineMs: opts.deadline,
-      });
-      results.push({ spec, result: r });
-      if (!opts.json) out(summaryLine(r) + (r.verdict === "fail" ? `\n${failureText(r, opts, seed)}` : r.error ? `\n  adapter error: ${r.error}` : ""));
-    }
+    results = await runSuite(
+      adapter,
+      chosen,
+      { profile: opts.profile, runs: opts.runs, seed, path: opts.path, invocations: opts.invocations, deadlineMs: opts.deadline },
+      (o) => {
+        if (opts.json) return;
+        const r = o.result;
+        if (!r) out(`${o.spec.primitive.padEnd(18)} unsupported  (${o.reason})`);
+        else out(summaryLine(r) + (r.verdict === "fail" ? `\n${failureText(r, opts)}` : r.error ? `\n  adapter error: ${r.error}` : ""));
+      },
+    );
   } finally {
     await adapter.close();
   }
-  const failed = results.some((r) => r.result?.verdict === "fail");
-  const errored = results.some((r) => r.result?.verdict === "error");
   if (opts.json) {
-    out(JSON.stringify({ implementation: adapter.info, profile: opts.profile, seed, results: results.map((r) => campaignJson(r.spec, r.result, r.reason, replay(opts, r.spec.primitive, seed, r.result))) }, null, 2));
+    const replayOf = (o: PrimitiveOutcome) => replay(opts, o.spec.primitive, o.result);
+    out(JSON.stringify({ implementation: adapter.info, profile: opts.profile, seed, results: results.map((o) => campaignJson(o.spec, o.result, o.reason, replayOf(o))) }, null, 2));
   } else {
     const n = (v: string) => results.filter((r) => r.result?.verdict === v).length;
     out(`${n("pass")} passed, ${n("fail")} failed, ${n("error")} errored, ${results.filter((r) => !r.result).length} unsupported`);
   }
-  return errored ? 2 : failed ? 1 : 0;
+  return suiteExitCode(results);
 }
 
 function summaryLine(r: CampaignResult): string {
@@ -120,16 +109,41 @@ function summaryLine(r: CampaignResult): string {
   return `${r.primitive.padEnd(18)} ${verdict.padEnd(6)} ${String(r.runs).padStart(5)} scenarios  (${lv("documented")}, ${lv("cpython")}${inc})  ${(r.ms / 1000).toFixed(1)}s`;
 }
 
-function replay(opts: RunOpts, primitive: string, seed: number, r: CampaignResult | null): string | undefined {
+function replay(opts: RunOpts, primitive: string, r: CampaignResult | null): string | undefined {
   const cx = r?.levels.documented?.counterexample ?? r?.levels.cpython?.counterexample;
   if (!cx) return undefined;
   return `npx mpspec run --adapter ${shellQuote([opts.adapter])} --profile ${opts.profile} --primitives ${primitive} --seed ${cx.seed} --path "${cx.path}"`;
 }
 
-function failureText(r: CampaignResult, opts: RunOpts, seed: number): string {
+function failureText(r: CampaignResult, opts: RunOpts): string {
   const cx = r.levels.documented?.counterexample ?? r.levels.cpython!.counterexample!;
   const text = checkText(cx.scenario, cx.history.events, cx.check);
-  return `  minimal counterexample (${cx.level} level):\n${text.split("\n").map((l) => `    ${l}`).join("\n")}\n  replay: ${replay(opts, r.primitive, seed, r)}`;
+  return `  minimal counterexample (${cx.level} level):\n${text.split("\n").map((l) => `    ${l}`).join("\n")}\n  replay: ${replay(opts, r.primitive, r)}`;
+}
+
+interface MatrixOpts {
+  config: string;
+  runs?: number;
+  out: string;
+  specDir?: string;
+}
+
+async function matrix(opts: MatrixOpts, out: (s: string) => void): Promise<number> {
+  let config: MatrixConfig;
+  try {
+    config = loadMatrixConfig(opts.config);
+  } catch (e) {
+    if (e instanceof MatrixConfigError) throw new UsageError(`--config ${e.message}`);
+    throw e;
+  }
+  const specs = loadSpecs(opts.specDir);
+  const runs = opts.runs ?? config.runs;
+  const rows = await runMatrix(config, specs, out, opts.runs);
+  mkdirSync(opts.out, { recursive: true });
+  writeFileSync(join(opts.out, "matrix.json"), JSON.stringify(matrixJson(config, rows, runs), null, 2) + "\n");
+  writeFileSync(join(opts.out, "matrix.md"), matrixMarkdown(config, rows, runs, specs));
+  out(`wrote ${join(opts.out, "matrix.md")} and matrix.json`);
+  return 0;
 }
 
 export async function main(argv: string[], out: (s: string) => void = console.log, err: (s: string) => void = console.error): Promise<number> {
@@ -162,6 +176,16 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     .option("--validate-protocol", "check every history strictly against its scenario (for adapter authors)")
     .action(async (o: RunOpts) => {
       code = await run(o, out);
+    });
+  program
+    .command("matrix")
+    .description("run every implementation of a matrix config on every primitive; write matrix.md and matrix.json")
+    .option("--config <file>", "matrix configuration", "reports/matrix.config.json")
+    .option("--runs <n>", "scenarios per cell (default: the config's)", positiveInt("--runs"))
+    .option("--out <dir>", "folder for matrix.md and matrix.json", "reports")
+    .option("--spec-dir <dir>", "folder of spec documents")
+    .action(async (o: MatrixOpts) => {
+      code = await matrix(o, out);
     });
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -26,7 +26,7 @@ export interface CampaignOptions {
    * costs a fraction of a second: it is recorded as never returned, which the checker allows.
    */
   deadlineMs?: number;
-  /** Default 500 ms; adapters with slow actors (processes) want more. */
+  /** Default: the adapter's `deadlineBaseMs`, else 500 ms. */
   deadlineBaseMs?: number;
   /** Executions of each scenario (races may need several). */
   invocations?: number;
@@ -91,7 +91,7 @@ async function runLevel(spec: LoadedSpec, adapter: Adapter, opts: CampaignOption
     for (let i = 0; i < (opts.invocations ?? 1); i++) {
       let history: History;
       try {
-        history = await adapter.run(scenario, opts.deadlineMs ?? autoDeadline(spec, scenario, opts.deadlineBaseMs ?? 500));
+        history = await adapter.run(scenario, opts.deadlineMs ?? autoDeadline(spec, scenario, opts.deadlineBaseMs ?? adapter.deadlineBaseMs ?? 500));
       } catch (e) {
         if (e instanceof AdapterError) {
           adapterError = e;

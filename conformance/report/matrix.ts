@@ -1,0 +1,167 @@
+/**
+ * The conformance matrix: implementation x primitive, each cell pass, fail (with
+ * its minimal counterexample and replay command), unsupported, or an adapter
+ * error. Written as reports/matrix.json and reports/matrix.md.
+ */
+import { readFileSync } from "node:fs";
+import { resolveAdapter } from "../adapter/registry.js";
+import { shellQuote } from "../adapter/jsonl-adapter.js";
+import type { ImplementationInfo } from "../adapter/types.js";
+import { runSuite, type PrimitiveOutcome } from "../run/suite.js";
+import type { LoadedSpec } from "../spec/load.js";
+import { campaignJson } from "./json.js";
+import { checkText } from "./explain.js";
+
+export interface MatrixImplementation {
+  id: string;
+  name: string;
+  /** A short adapter name or a JSON-lines adapter's command line. */
+  adapter: string;
+  profile: string;
+  /** How to install it, for the report. */
+  install?: string;
+}
+
+export interface MatrixConfig {
+  runs: number;
+  seed: number;
+  implementations: MatrixImplementation[];
+}
+
+export class MatrixConfigError extends Error {}
+
+export function loadMatrixConfig(path: string): MatrixConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw new MatrixConfigError(`${path}: ${(e as Error).message}`);
+  }
+  const c = raw as Partial<MatrixConfig>;
+  const where = (s: string) => new MatrixConfigError(`${path}: ${s}`);
+  if (!Number.isInteger(c.runs) || c.runs! < 1) throw where("'runs' must be a whole number of at least 1");
+  if (!Number.isInteger(c.seed)) throw where("'seed' must be a whole number");
+  if (!Array.isArray(c.implementations) || c.implementations.length === 0) throw where("'implementations' must be a non-empty list");
+  c.implementations.forEach((m, i) => {
+    for (const k of ["id", "name", "adapter", "profile"] as const) {
+      if (typeof m?.[k] !== "string" || !m[k]) throw where(`implementations[${i}].${k} must be a non-empty string`);
+    }
+  });
+  return c as MatrixConfig;
+}
+
+export interface MatrixRow {
+  implementation: MatrixImplementation;
+  info?: ImplementationInfo;
+  /** Set when the adapter could not be opened (e.g. not installed). */
+  unavailable?: string;
+  outcomes: PrimitiveOutcome[];
+  seconds: number;
+}
+
+export async function runMatrix(
+  config: MatrixConfig,
+  specs: LoadedSpec[],
+  log: (s: string) => void,
+  runsOverride?: number,
+): Promise<MatrixRow[]> {
+  const rows: MatrixRow[] = [];
+  for (const impl of config.implementations) {
+    const t0 = performance.now();
+    const entry = resolveAdapter(impl.adapter);
+    if (!entry) {
+      rows.push({ implementation: impl, unavailable: `unknown adapter '${impl.adapter}'`, outcomes: [], seconds: 0 });
+      continue;
+    }
+    let adapter;
+    try {
+      adapter = await entry.open(specs);
+    } catch (e) {
+      const msg = (e as Error).message.split("\n")[0]!;
+      log(`${impl.id}: unavailable (${msg})`);
+      rows.push({ implementation: impl, unavailable: msg, outcomes: [], seconds: (performance.now() - t0) / 1000 });
+      continue;
+    }
+    try {
+      const outcomes = await runSuite(adapter, specs, { profile: impl.profile, runs: runsOverride ?? config.runs, seed: config.seed }, (o) =>
+        log(`${impl.id} ${o.spec.primitive}: ${o.result ? o.result.verdict : "unsupported"}`),
+      );
+      rows.push({ implementation: impl, info: adapter.info, outcomes, seconds: (performance.now() - t0) / 1000 });
+    } finally {
+      await adapter.close();
+    }
+  }
+  return rows;
+}
+
+function replayCommand(impl: MatrixImplementation, o: PrimitiveOutcome): string | undefined {
+  const cx = o.result?.levels.documented?.counterexample ?? o.result?.levels.cpython?.counterexample;
+  if (!cx) return undefined;
+  return `npx mpspec run --adapter ${shellQuote([impl.adapter])} --profile ${impl.profile} --primitives ${o.spec.primitive} --seed ${cx.seed} --path "${cx.path}"`;
+}
+
+export function matrixJson(config: MatrixConfig, rows: MatrixRow[], runs: number) {
+  return {
+    generated: new Date().toISOString(),
+    runs,
+    seed: config.seed,
+    implementations: rows.map((r) => ({
+      ...r.implementation,
+      info: r.info,
+      unavailable: r.unavailable,
+      seconds: Math.round(r.seconds * 10) / 10,
+      results: r.outcomes.map((o) => campaignJson(o.spec, o.result, o.reason, replayCommand(r.implementation, o))),
+    })),
+  };
+}
+
+function cell(o: PrimitiveOutcome | undefined): string {
+  if (!o) return "";
+  if (!o.result) return "—";
+  const r = o.result;
+  if (r.verdict === "pass") return "pass";
+  if (r.verdict === "error") return "adapter error";
+  return r.levels.documented?.verdict === "fail" ? "**FAIL** (documented)" : "**FAIL** (cpython level)";
+}
+
+export function matrixMarkdown(config: MatrixConfig, rows: MatrixRow[], runs: number, specs: LoadedSpec[]): string {
+  const prims = specs.map((s) => s.primitive);
+  const lines = [
+    "# mpspec conformance matrix",
+    "",
+    `Generated by \`npx mpspec matrix\` (${runs} scenarios per cell, seed ${config.seed}). "pass": conforms at both levels;`,
+    '"FAIL (documented)": breaks what the Python docs promise; "FAIL (cpython level)": conforms to the documented API but',
+    'differs from observed CPython behaviour (messages, ...); "—": the primitive does not exist in that profile or the adapter',
+    "does not support it.",
+    "",
+    `| implementation | profile | ${prims.join(" | ")} |`,
+    `|---|---|${prims.map(() => "---").join("|")}|`,
+  ];
+  for (const r of rows) {
+    const name = r.info ? `${r.implementation.name} — ${r.info.name} ${r.info.version}` : r.implementation.name;
+    if (r.unavailable) {
+      lines.push(`| ${name} | ${r.implementation.profile} | ${prims.map(() => "unavailable").join(" | ")} |`);
+      continue;
+    }
+    lines.push(`| ${name} | ${r.implementation.profile} | ${prims.map((p) => cell(r.outcomes.find((o) => o.spec.primitive === p))).join(" | ")} |`);
+  }
+  const unavailable = rows.filter((r) => r.unavailable);
+  if (unavailable.length) {
+    lines.push("", "## Unavailable", "");
+    for (const r of unavailable) lines.push(`- ${r.implementation.id}: ${r.unavailable}${r.implementation.install ? ` (install: \`${r.implementation.install}\`)` : ""}`);
+  }
+  const failures = rows.flatMap((r) => r.outcomes.filter((o) => o.result && o.result.verdict !== "pass").map((o) => ({ r, o })));
+  if (failures.length) lines.push("", "## Failures", "");
+  for (const { r, o } of failures) {
+    const res = o.result!;
+    lines.push(`### ${r.implementation.id} × ${o.spec.primitive}`, "");
+    if (res.error) {
+      lines.push(`Adapter error: ${res.error}`, "");
+      continue;
+    }
+    const cx = res.levels.documented?.counterexample ?? res.levels.cpython?.counterexample;
+    if (!cx) continue;
+    lines.push("```", checkText(cx.scenario, cx.history.events, cx.check), "```", "", `Replay: \`${replayCommand(r.implementation, o)}\``, "");
+  }
+  return lines.join("\n") + "\n";
+}

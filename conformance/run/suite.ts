@@ -1,0 +1,46 @@
+/**
+ * A suite: one campaign per primitive on one adapter in one profile, with
+ * primitives the profile or the adapter lacks reported as unsupported.
+ */
+import type { Adapter } from "../adapter/types.js";
+import { operationsIn } from "../generate/scenario-arbitrary.js";
+import type { LoadedSpec } from "../spec/load.js";
+import { runCampaign, type CampaignOptions, type CampaignResult } from "./campaign.js";
+
+export interface PrimitiveOutcome {
+  spec: LoadedSpec;
+  /** null: unsupported, for `reason`. */
+  result: CampaignResult | null;
+  reason?: string;
+}
+
+export function unsupportedReason(spec: LoadedSpec, adapter: Adapter, profile: string): string | undefined {
+  if (!(profile in spec.doc.profiles)) return `${spec.primitive} does not exist in profile ${profile}`;
+  if (!adapter.capabilities.primitives.includes(spec.primitive) || !adapter.capabilities.profiles.includes(profile)) {
+    return `the adapter does not support ${spec.primitive} in profile ${profile}`;
+  }
+  if (operationsIn(spec, profile).length === 0) return "no operations in this profile";
+  return undefined;
+}
+
+export async function runSuite(
+  adapter: Adapter,
+  specs: LoadedSpec[],
+  opts: CampaignOptions,
+  onOutcome: (o: PrimitiveOutcome) => void = () => {},
+): Promise<PrimitiveOutcome[]> {
+  const outcomes: PrimitiveOutcome[] = [];
+  for (const spec of specs) {
+    const reason = unsupportedReason(spec, adapter, opts.profile);
+    const o: PrimitiveOutcome = reason ? { spec, result: null, reason } : { spec, result: await runCampaign(spec, adapter, opts) };
+    outcomes.push(o);
+    onOutcome(o);
+  }
+  return outcomes;
+}
+
+/** Exit code of a suite: 2 when the adapter failed, 1 when something does not conform, else 0. */
+export function suiteExitCode(outcomes: PrimitiveOutcome[]): number {
+  if (outcomes.some((o) => o.result?.verdict === "error")) return 2;
+  return outcomes.some((o) => o.result?.verdict === "fail") ? 1 : 0;
+}
