@@ -10,7 +10,7 @@ import type { CampaignResult } from "../run/campaign.js";
 import { runSuite, suiteExitCode, type PrimitiveOutcome } from "../run/suite.js";
 import { SpecError, loadSpecDir, PRIMITIVES_DIR, type LoadedSpec } from "../spec/load.js";
 import { CelExprError } from "../spec/cel.js";
-import { checkText } from "../report/explain.js";
+import { checkText, scenarioText } from "../report/explain.js";
 import { campaignJson } from "../report/json.js";
 import { loadMatrixConfig, MatrixConfigError, matrixJson, matrixMarkdown, runMatrix, type MatrixConfig } from "../report/matrix.js";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -86,7 +86,7 @@ async function run(opts: RunOpts, out: (s: string) => void): Promise<number> {
         if (opts.json) return;
         const r = o.result;
         if (!r) out(`${o.spec.primitive.padEnd(18)} unsupported  (${o.reason})`);
-        else out(summaryLine(r) + (r.verdict === "fail" ? `\n${failureText(r, opts)}` : r.error ? `\n  adapter error: ${r.error}` : ""));
+        else out(summaryLine(r) + (r.verdict === "fail" ? `\n${failureText(r, opts)}` : r.error ? `\n  adapter error: ${r.error}${r.errorScenario ? `\n  while running:\n${indent(scenarioText(r.errorScenario), "    ")}` : ""}` : ""));
       },
     );
   } finally {
@@ -209,3 +209,5 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     throw e;
   }
 }
+
+const indent = (text: string, pad: string) => text.split("\n").map((l) => pad + l).join("\n");

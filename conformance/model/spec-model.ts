@@ -91,9 +91,7 @@ export class SpecModel {
     const phases = op.phases.map((rules) =>
       rules.filter((r) => levelActive(r.rule.level, this.level) && (!r.rule.profiles || r.rule.profiles.includes(this.profile))),
     );
-    const t = op.op.timeoutArg ? m.get(op.op.timeoutArg) : null;
-    const timeout = typeof t === "number" || typeof t === "bigint" ? Number(t) : null;
-    return { actor, op, args: m, phases, timeout };
+    return { actor, op, args: m, phases, timeout: effectiveTimeout(op, this.ctor, m, this.profile) };
   }
 
   private bindings(s: State, call: PreparedCall): Bindings {
@@ -207,6 +205,27 @@ export class SpecModel {
 }
 
 const NO_MATCH = Symbol("no match");
+
+/**
+ * A call's timeout in seconds (null: none): the operation's `timeout` expression over ctor and
+ * args when it has one, else its `timeoutArg` argument. `args` has every default filled in.
+ */
+export function effectiveTimeout(op: CompiledOperation, ctor: Map<string, ModelValue>, args: Map<string, ModelValue>, profile: string): number | null {
+  const t = op.timeout ? op.timeout.eval({ ctor, args, profile }) : op.op.timeoutArg ? args.get(op.op.timeoutArg) : null;
+  return typeof t === "number" || typeof t === "bigint" ? Number(t) : null;
+}
+
+/** As `effectiveTimeout`, from a scenario's JSON constructor and call arguments (defaults filled in here). */
+export function callTimeoutSeconds(spec: LoadedSpec, ctorArgs: Record<string, JsonValue>, opName: string, args: Record<string, JsonValue>, profile: string): number | null {
+  const op = spec.operations.get(opName);
+  if (!op) return null;
+  const fill = (names: string[], given: Record<string, JsonValue>, defaults: Record<string, JsonValue>) =>
+    new Map(names.map((n): [string, ModelValue] => {
+      const v = n in given ? given[n]! : defaults[n];
+      return [n, v === undefined ? null : fromJson(v)];
+    }));
+  return effectiveTimeout(op, fill(spec.paramNames, ctorArgs, spec.paramDefaults), fill(op.argNames, args, op.defaults), profile);
+}
 
 function* combinations(choose: { name: string; list: import("../spec/cel.js").CompiledExpr }[], base: Bindings, i = 0): Generator<Bindings> {
   if (i === choose.length) {

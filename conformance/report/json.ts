@@ -36,6 +36,7 @@ export function campaignJson(spec: LoadedSpec, r: CampaignResult | null, unsuppo
     inconclusive: r.inconclusive,
     seconds: Math.round(r.ms) / 1000,
     error: r.error,
+    errorScenario: r.errorScenario,
     levels: Object.fromEntries(
       Object.entries(r.levels).map(([lv, x]) => [lv, { verdict: x!.verdict, counterexample: counterexampleJson(x!.counterexample) }]),
     ),

@@ -10,7 +10,7 @@ import type { ImplementationInfo } from "../adapter/types.js";
 import { runSuite, type PrimitiveOutcome } from "../run/suite.js";
 import type { LoadedSpec } from "../spec/load.js";
 import { campaignJson } from "./json.js";
-import { checkText } from "./explain.js";
+import { checkText, scenarioText } from "./explain.js";
 
 export interface MatrixImplementation {
   id: string;
@@ -157,6 +157,7 @@ export function matrixMarkdown(config: MatrixConfig, rows: MatrixRow[], runs: nu
     lines.push(`### ${r.implementation.id} × ${o.spec.primitive}`, "");
     if (res.error) {
       lines.push(`Adapter error: ${res.error}`, "");
+      if (res.errorScenario) lines.push("While running:", "```", scenarioText(res.errorScenario), "```", "");
       continue;
     }
     const cx = res.levels.documented?.counterexample ?? res.levels.cpython?.counterexample;

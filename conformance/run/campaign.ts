@@ -8,6 +8,7 @@ import fc from "fast-check";
 import type { Level } from "../../spec/format.js";
 import { AdapterError, type Adapter } from "../adapter/types.js";
 import { checkHistory, type CheckResult } from "../checker/linearize.js";
+import { callTimeoutSeconds } from "../model/spec-model.js";
 import { DEFAULT_SHAPE, scenarioArbitrary, type ScenarioShape } from "../generate/scenario-arbitrary.js";
 import type { History } from "../history/types.js";
 import type { Scenario } from "../scenario/types.js";
@@ -58,6 +59,8 @@ export interface CampaignResult {
   /** Scenarios whose check ran out of search budget (counted, not hidden). */
   inconclusive: number;
   error?: string;
+  /** The scenario the adapter failed on, to reproduce an adapter error by hand. */
+  errorScenario?: Scenario;
   ms: number;
 }
 
@@ -74,10 +77,13 @@ export async function runCampaign(spec: LoadedSpec, adapter: Adapter, opts: Camp
     if (!(e instanceof AdapterError)) throw e;
     result.verdict = "error";
     result.error = e.message;
+    result.errorScenario = scenarioOf.get(e);
   }
   result.ms = performance.now() - t0;
   return result;
 }
+
+const scenarioOf = new WeakMap<AdapterError, Scenario>();
 
 async function runLevel(spec: LoadedSpec, adapter: Adapter, opts: CampaignOptions, level: Level, acc: CampaignResult): Promise<LevelResult> {
   const failures = new Map<string, { history: History; check: CheckResult }>();
@@ -95,6 +101,7 @@ async function runLevel(spec: LoadedSpec, adapter: Adapter, opts: CampaignOption
       } catch (e) {
         if (e instanceof AdapterError) {
           adapterError = e;
+          scenarioOf.set(e, scenario);
           return true;
         }
         throw e;
@@ -133,10 +140,10 @@ async function runLevel(spec: LoadedSpec, adapter: Adapter, opts: CampaignOption
 /** The base plus three times the sum of the finite timeouts of the scenario's calls. */
 export function autoDeadline(spec: LoadedSpec, scenario: Scenario, baseMs: number): number {
   let seconds = 0;
+  const ctorArgs = new Map(scenario.objects.map((o) => [o.id, o.args]));
   for (const c of [...scenario.init, ...scenario.parallel.flat(), ...scenario.post]) {
-    const arg = spec.operations.get(c.op)?.op.timeoutArg;
-    const t = arg ? c.args[arg] : null;
-    if (typeof t === "number" && t > 0) seconds += t;
+    const t = callTimeoutSeconds(spec, ctorArgs.get(c.object) ?? {}, c.op, c.args, scenario.profile);
+    if (t !== null && t > 0) seconds += t;
   }
   return Math.ceil(baseMs + 3000 * seconds);
 }

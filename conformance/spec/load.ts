@@ -9,7 +9,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { parseDocument } from "yaml";
-import type { InternalStep, JsonValue, Operation, Param, Rule, SpecDocument } from "../../spec/format.js";
+import type { InternalStep, JsonValue, Operation, OperationForm, Param, Rule, SpecDocument } from "../../spec/format.js";
 import { CelExprError, compileCel, type CompiledExpr } from "./cel.js";
 
 
@@ -56,6 +56,10 @@ export interface CompiledOperation {
   phases: CompiledRule[][];
   /** Phase names, aligned with `phases` ([0] is "call"). */
   phaseNames: string[];
+  /** `get`: an attribute read (obj.name); `call`: a method call. */
+  form: OperationForm;
+  /** The operation's `timeout` expression (effective timeout in seconds, or null), when it has one. */
+  timeout?: CompiledExpr;
 }
 
 export interface CompiledInternal {
@@ -202,12 +206,16 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     if (op.timeoutArg && !(op.timeoutArg in (op.args ?? {}))) {
       throw new SpecError(file, `${place}.timeoutArg`, `'${op.timeoutArg}' is not one of the operation's args`);
     }
+    if (op.form === "get" && Object.keys(op.args ?? {}).length > 0) {
+      throw new SpecError(file, `${place}.args`, "an operation with form 'get' is an attribute read: it takes no args");
+    }
+    const timeout = op.timeout !== undefined ? cel(op.timeout, `${place}.timeout`) : undefined;
     if (op.rules.length === 0) throw new SpecError(file, `${place}.rules`, "an operation needs at least one rule");
     const phaseNames = ["call", ...Object.keys(op.phases ?? {})];
     const compileRule = (rule: Rule, rp: string): CompiledRule => {
       checkId(rule.id, rp, `${doc.primitive}.${name}.`);
       checkProfiles(rule.profiles, rp);
-      if (rule.afterTimeout && !op.timeoutArg) throw new SpecError(file, `${rp}.afterTimeout`, "the operation has no timeoutArg");
+      if (rule.afterTimeout && !op.timeoutArg && !op.timeout) throw new SpecError(file, `${rp}.afterTimeout`, "the operation has no timeoutArg or timeout");
       if (rule.raises && (rule.returns || rule.accepts)) throw new SpecError(file, rp, "a rule either raises or returns, not both");
       let next: number | undefined;
       if (rule.next !== undefined) {
@@ -243,7 +251,7 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
         return p.rules.map((r, i) => compileRule(r, `${place}.phases.${ph}.rules[${i}]`));
       }),
     ];
-    operations.set(name, { name, op, argNames: Object.keys(op.args ?? {}), defaults, phases, phaseNames });
+    operations.set(name, { name, op, argNames: Object.keys(op.args ?? {}), defaults, phases, phaseNames, form: op.form ?? "call", timeout });
   }
 
   const internal = (doc.internal ?? []).map((step, i): CompiledInternal => {
