@@ -55,6 +55,8 @@ export interface ResolvedCall {
   object: number;
   method: string;
   argv: JsonValue[];
+  /** "get": read the attribute `method` (argv is empty) instead of calling it. Absent: a call. */
+  form?: "get";
 }
 
 /** The scenario made executable, index for index with it. */
@@ -202,7 +204,8 @@ export function resolveCalls(scenario: Scenario, specs: readonly LoadedSpec[]): 
   const call = (c: Call): ResolvedCall => {
     const k = index.get(c.object);
     if (k === undefined) throw new RunMessageError(`call ${c.op} on undeclared object ${c.object}`);
-    return { object: k, method: c.op, argv: positional(primitives[k]!, c.op, c.args) };
+    const argv = positional(primitives[k]!, c.op, c.args);
+    return byName.get(primitives[k]!)!.operations.get(c.op)?.form === "get" ? { object: k, method: c.op, argv, form: "get" } : { object: k, method: c.op, argv };
   };
   return {
     objects,

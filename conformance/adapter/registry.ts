@@ -33,6 +33,12 @@ export function argOrderFrom(specs: LoadedSpec[]): (primitive: string, op: strin
   };
 }
 
+/** Which operations are attribute reads (the spec's `form: get`); unknown ones are calls. */
+export function formFrom(specs: LoadedSpec[]): (primitive: string, op: string) => "call" | "get" {
+  const byName = new Map(specs.map((s) => [s.primitive, s]));
+  return (primitive, op) => byName.get(primitive)?.operations.get(op)?.form ?? "call";
+}
+
 /** The Python adapter shipped with mpspec (adapters/python/mpspec_adapter.py). */
 export const PYTHON_ADAPTER = fileURLToPath(new URL("../../adapters/python/mpspec_adapter.py", import.meta.url));
 
@@ -57,7 +63,7 @@ export const ADAPTERS: Record<string, AdapterEntry> = {
     description: "mpspec's reference implementation on worker_threads (SharedArrayBuffer + Atomics)",
     open: async (specs) => {
       const { openReferenceThreads } = await import("../../adapters/reference-threads/open.js");
-      return openReferenceThreads(argOrderFrom(specs));
+      return openReferenceThreads(argOrderFrom(specs), formFrom(specs));
     },
   },
   python: {

@@ -23,6 +23,11 @@ export interface CheckOptions {
   maxStates?: number;
   /** Check every object even after one is found in violation (default: stop at the first). */
   allObjects?: boolean;
+  /**
+   * Memoize (state, linearized set) pairs (default true). Off is plain Wing & Gong search,
+   * kept as the benchmark's baseline; it must not be used with internal steps, which could loop.
+   */
+  memo?: boolean;
 }
 
 /** One step of a (partial) linearization. */
@@ -81,7 +86,7 @@ export function checkHistory(
   for (const { o, events } of parts) {
     const spec = specFor(o.primitive);
     const model = new SpecModel(spec, options.profile, options.level, o.args);
-    const v = checkObject(model, o, events, options.maxStates ?? 2_000_000);
+    const v = checkObject(model, o, events, options.maxStates ?? 2_000_000, options.memo ?? true);
     verdicts.push(v);
     if (v.verdict === "violation" && !options.allObjects) break;
   }
@@ -149,7 +154,8 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryEvent[], maxStates: number): ObjectVerdict {
+export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryEvent[], maxStates: number, memo = true): ObjectVerdict {
+  if (!memo && model.spec.internal.length > 0) throw new Error("search without memo cannot take internal steps (it could loop)");
   const slack = model.spec.timeoutSlackSeconds * NS_PER_S;
   const ops: Op[] = events.map((ev) => {
     const call = model.prepare(ev.actor, ev.op, ev.args);
@@ -254,9 +260,11 @@ export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryE
   };
 
   const push = (parent: Frame | null, state: State, prog: Uint8Array, h1: number, h2: number, done: number, depth: number, via: Child | null): void => {
-    const key = `${h1}:${h2}:${model.key(state)}`;
-    if (seen.has(key)) return;
-    seen.add(key);
+    if (memo) {
+      const key = `${h1}:${h2}:${model.key(state)}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+    }
     states++;
     const f: Frame = {
       state, prog, h1, h2, done, depth,
