@@ -55,6 +55,12 @@ export interface Domain {
 export interface Param {
   description?: string;
   domain: Domain;
+  /**
+   * Domains that replace `domain` when a CEL condition over the arguments before this one
+   * (`args`) holds; the first that holds wins. E.g. a timeout that is only None when
+   * block is False: `[{ when: "!args.block", domain: { oneOf: [null, 0.005] } }]`.
+   */
+  domainIf?: { when: string; domain: Domain }[];
   /** Value used when a call leaves the argument out. */
   default?: JsonValue;
 }
@@ -122,16 +128,37 @@ export interface Phase {
   rules: Rule[];
 }
 
+/**
+ * How an operation is performed on the Python object: `call` (default) calls the method,
+ * `obj.name(*args)`; `get` reads the attribute or property, `obj.name` (no arguments), as
+ * `Barrier.n_waiting` or `Barrier.broken`.
+ */
+export type OperationForm = "call" | "get";
+
 export interface Operation {
   description?: string;
   /** Profiles where the operation exists; all profiles when absent. */
   profiles?: string[];
+  /** `get`: an attribute read (`obj.name`), which takes no args. Default `call`. */
+  form?: OperationForm;
   /** Arguments in positional order. */
   args?: { [name: string]: Param };
   /** Name of the argument that holds the timeout in seconds (None = wait forever). */
   timeoutArg?: string;
+  /**
+   * CEL over `ctor` and `args` for the call's effective timeout in seconds (null: none), when it
+   * is not just the `timeoutArg` argument, e.g. a default taken from the constructor:
+   * `args.timeout != null ? args.timeout : ctor.timeout` (Barrier.wait). Default: the `timeoutArg` argument.
+   */
+  timeout?: string;
   /** Relative frequency in generated scenarios. Default 1. */
   weight?: number;
+  /**
+   * Parts of a generated scenario that may call it; all when absent. E.g. Barrier.wait is left
+   * out of `init`, where the actor "main" waits alone and, with more than one party, can only
+   * break the barrier.
+   */
+  parts?: ("init" | "parallel" | "post")[];
   /** Ways the call may complete (or continue); none enabled = the call blocks. */
   rules: Rule[];
   /** Later phases of the call, by name, reached through a rule's `next`. */
@@ -173,6 +200,15 @@ export interface SpecDocument {
   internal?: InternalStep[];
   /** Invariants that hold in every reachable state (CEL over ctor, s); checked while searching, for spec debugging. */
   invariants?: { [name: string]: string };
+  /** Hints for the scenario generator. */
+  generate?: {
+    /**
+     * CEL over `ctor`: the fewest parallel actors a scenario should have for these constructor
+     * arguments (an int; capped by the generator's maximum), e.g. `ctor.parties` so that a
+     * Barrier's generation can fill. Default 1.
+     */
+    minActors?: string;
+  };
   /** Timing tolerances. */
   timing?: {
     /** How much earlier than its timeout a timed-out call may return, in seconds (clock granularity). Default 0.001. */

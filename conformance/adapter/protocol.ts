@@ -186,10 +186,21 @@ export function resolveCalls(scenario: Scenario, specs: readonly LoadedSpec[]): 
     for (const k of Object.keys(args)) {
       if (!names.includes(k)) throw new RunMessageError(`${what}: argument ${JSON.stringify(k)} is not among [${names.join(", ")}]`);
     }
-    return names.map((n) => {
+    const argv = names.map((n) => {
       if (!(n in args)) throw new RunMessageError(`${what}: argument ${JSON.stringify(n)} is missing (defaults must be filled in)`);
       return args[n]!;
     });
+    // Trailing arguments equal to their declared default are left out, so that the
+    // implementation's own default applies: threading.Lock().acquire(True, None) raises
+    // TypeError where acquire(True) waits.
+    const spec = byName.get(primitive);
+    const defaults = op === null ? spec?.paramDefaults : spec?.operations.get(op)?.defaults;
+    while (argv.length > 0) {
+      const n = names[argv.length - 1]!;
+      if (!defaults || !(n in defaults) || JSON.stringify(defaults[n]) !== JSON.stringify(argv[argv.length - 1])) break;
+      argv.pop();
+    }
+    return argv;
   };
   const objects = scenario.objects.map((decl, k): ResolvedObject => {
     if (index.has(decl.id)) throw new RunMessageError(`object id ${decl.id} is declared twice`);

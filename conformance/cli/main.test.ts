@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "./main.js";
-import { PRIMITIVES_DIR } from "../spec/load.js";
 
 async function cli(...argv: string[]) {
   const out: string[] = [];
@@ -22,11 +21,11 @@ describe("mpspec validate", () => {
   test("a broken document is named, with exit code 2", async () => {
     const dir = mkdtempSync(join(tmpdir(), "mpspec-spec-"));
     try {
-      const lock = readFileSync(join(PRIMITIVES_DIR, "Lock.yaml"), "utf8");
-      writeFileSync(join(dir, "Lock.yaml"), lock.replace(`returns: "true"`, `returns: "true +"`));
+      const toggle = readFileSync(join(import.meta.dirname, "../spec/fixtures/Toggle.yaml"), "utf8");
+      writeFileSync(join(dir, "Toggle.yaml"), toggle.replace(`returns: "true"`, `returns: "true +"`));
       const r = await cli("validate", "--spec-dir", dir);
       expect(r.code).toBe(2);
-      expect(r.err).toMatch(/Lock\.yaml: operations\.acquire\.rules\[0\]\.returns: does not compile/);
+      expect(r.err).toMatch(/Toggle\.yaml: operations\.flip\.rules\[0\]\.returns: does not compile/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -7,7 +7,9 @@
 import fc from "fast-check";
 import type { Domain, JsonValue, Param } from "../../spec/format.js";
 import type { Call, ObjectDecl, Scenario } from "../scenario/types.js";
-import type { LoadedSpec } from "../spec/load.js";
+import type { CompiledDomainIf, LoadedSpec } from "../spec/load.js";
+import { evalBool } from "../spec/cel.js";
+import { fromJson, type ModelValue } from "../spec/values.js";
 
 export interface ScenarioShape {
   /** Parallel actors, at most. */
@@ -28,9 +30,26 @@ function domainArb(d: Domain): fc.Arbitrary<JsonValue> {
   return fc.constant(`${TOKEN}${d.token}`);
 }
 
-function argsArb(params: { [name: string]: Param } | undefined): fc.Arbitrary<Record<string, JsonValue>> {
+/**
+ * Arguments drawn from their domains. With conditional domains (`domainIf`), a value is drawn
+ * from every candidate domain and the first whose condition holds over the earlier arguments
+ * is kept: no fc.chain, so shrinking stays simple.
+ */
+function argsArb(params: { [name: string]: Param } | undefined, domainIf?: Map<string, CompiledDomainIf>): fc.Arbitrary<Record<string, JsonValue>> {
   const entries = Object.entries(params ?? {});
-  return fc.record(Object.fromEntries(entries.map(([k, p]) => [k, domainArb(p.domain)])));
+  if (!domainIf || domainIf.size === 0) return fc.record(Object.fromEntries(entries.map(([k, p]) => [k, domainArb(p.domain)])));
+  const candidates = entries.map(([k, p]) => fc.tuple(...(domainIf.get(k) ?? []).map((c) => domainArb(c.domain)), domainArb(p.domain)));
+  return fc.tuple(...candidates).map((drawn) => {
+    const args: Record<string, JsonValue> = {};
+    entries.forEach(([k], i) => {
+      const conds = domainIf.get(k) ?? [];
+      const values = drawn[i]!;
+      const bound = new Map(Object.entries(args).map(([n, v]): [string, ModelValue] => [n, fromJson(v)]));
+      const pick = conds.findIndex((c) => evalBool(c.when, { args: bound }));
+      args[k] = values[pick < 0 ? conds.length : pick]!;
+    });
+    return args;
+  });
 }
 
 /** Operations of the spec that exist in the profile. */
@@ -38,13 +57,18 @@ export function operationsIn(spec: LoadedSpec, profile: string): string[] {
   return [...spec.operations.values()].filter((o) => !o.op.profiles || o.op.profiles.includes(profile)).map((o) => o.name);
 }
 
-function callArb(spec: LoadedSpec, profile: string, object: string): fc.Arbitrary<Call> {
-  const ops = operationsIn(spec, profile);
-  if (ops.length === 0) throw new Error(`${spec.file}: no operation exists in profile '${profile}'`);
+type Part = "init" | "parallel" | "post";
+
+/** Calls of the operations that exist in the profile and may appear in `part`; null if none may. */
+function callArb(spec: LoadedSpec, profile: string, object: string, part: Part): fc.Arbitrary<Call> | null {
+  const all = operationsIn(spec, profile);
+  if (all.length === 0) throw new Error(`${spec.file}: no operation exists in profile '${profile}'`);
+  const ops = all.filter((name) => spec.operations.get(name)!.op.parts?.includes(part) ?? true);
+  if (ops.length === 0) return null;
   return fc.oneof(
     ...ops.map((name) => {
       const op = spec.operations.get(name)!;
-      return { arbitrary: argsArb(op.op.args).map((args): Call => ({ object, op: name, args })), weight: op.op.weight ?? 1 };
+      return { arbitrary: argsArb(op.op.args, op.domainIf).map((args): Call => ({ object, op: name, args })), weight: op.op.weight ?? 1 };
     }),
   );
 }
@@ -63,16 +87,48 @@ function numberTokens(sc: Scenario): Scenario {
   return { ...sc, init: sc.init.map(call), parallel: sc.parallel.map((a) => a.map(call)), post: sc.post.map(call) };
 }
 
+/** The document's `generate.minActors` for these constructor arguments (1 without it). */
+function minActorsFor(spec: LoadedSpec, args: Record<string, JsonValue>, profile: string): number {
+  if (!spec.minActors) return 1;
+  const ctor = new Map(spec.paramNames.map((n): [string, ModelValue] => {
+    const v = n in args ? args[n]! : spec.paramDefaults[n];
+    return [n, v === undefined ? null : fromJson(v)];
+  }));
+  const n = spec.minActors.eval({ ctor, profile });
+  if (typeof n !== "bigint" && typeof n !== "number") throw new Error(`${spec.minActors.where}: must give an int, got ${String(n)}`);
+  return Number(n);
+}
+
 export function scenarioArbitrary(spec: LoadedSpec, profile: string, shape: ScenarioShape = DEFAULT_SHAPE): fc.Arbitrary<Scenario> {
   if (!(profile in spec.doc.profiles)) throw new Error(`${spec.primitive} does not exist in profile '${profile}'`);
   const object: fc.Arbitrary<ObjectDecl> = argsArb(spec.doc.params).map((args) => ({ id: "o0", primitive: spec.primitive, args }));
-  const call = callArb(spec, profile, "o0");
+  const call = callArb(spec, profile, "o0", "parallel");
+  if (!call) throw new Error(`${spec.file}: no operation may be called in the parallel part (see parts)`);
+  // Without any `parts`, the three parts share one arbitrary (seeds replay as before).
+  const sequential = (part: Part, maxLength: number): fc.Arbitrary<Call[]> => {
+    const c = [...spec.operations.values()].some((o) => o.op.parts) ? callArb(spec, profile, "o0", part) : call;
+    return c ? fc.array(c, { maxLength }) : fc.constant([]);
+  };
+  const actor = fc.array(call, { minLength: 1, maxLength: shape.maxCallsPerActor });
+  // With `generate.minActors`, every actor is generated and the scenario keeps
+  // max(wanted, minActors(ctor)) of them; without it the arbitrary is the plain one
+  // (map draws nothing, so seeds replay as before).
+  const parallel: fc.Arbitrary<{ wanted: number; actors: Call[][] }> = spec.minActors
+    ? fc.record({
+        wanted: fc.integer({ min: 1, max: shape.maxActors }),
+        actors: fc.array(actor, { minLength: shape.maxActors, maxLength: shape.maxActors }),
+      })
+    : fc.array(actor, { minLength: 1, maxLength: shape.maxActors }).map((actors) => ({ wanted: actors.length, actors }));
   return fc
     .record({
       object,
-      init: fc.array(call, { maxLength: shape.maxInit }),
-      parallel: fc.array(fc.array(call, { minLength: 1, maxLength: shape.maxCallsPerActor }), { minLength: 1, maxLength: shape.maxActors }),
-      post: fc.array(call, { maxLength: shape.maxPost }),
+      init: sequential("init", shape.maxInit),
+      parallel,
+      post: sequential("post", shape.maxPost),
     })
-    .map(({ object, init, parallel, post }) => numberTokens({ profile, objects: [object], init, parallel, post }));
+    .map(({ object, init, parallel: { wanted, actors }, post }) => {
+      const n = spec.minActors ? Math.min(shape.maxActors, Math.max(wanted, minActorsFor(spec, object.args, profile))) : wanted;
+      const parallel = actors.slice(0, n);
+      return numberTokens({ profile, objects: [object], init, parallel, post });
+    });
 }

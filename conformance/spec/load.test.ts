@@ -1,9 +1,9 @@
 import { describe, expect, test } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadSpecDir, loadSpecText, PRIMITIVES_DIR, SpecError } from "./load.js";
+import { loadSpecDir, loadSpecText, SpecError } from "./load.js";
 
-const lock = readFileSync(join(PRIMITIVES_DIR, "Lock.yaml"), "utf8");
+const toggle = readFileSync(join(import.meta.dirname, "fixtures/Toggle.yaml"), "utf8");
 
 function problem(text: string): string {
   try {
@@ -26,31 +26,35 @@ describe("loading spec documents", () => {
     expect(problem("primitive: [Lock\nformat: 1\n")).toMatch(/^x\.yaml: line \d+: not valid YAML/);
   });
 
+  test("the fixture itself is valid", () => {
+    expect(loadSpecText(toggle, "x.yaml").primitive).toBe("Toggle");
+  });
+
   test("an unknown field names its place and where the fields are listed", () => {
-    expect(problem(lock.replace("    timeoutArg: timeout", "    timeoutArg: timeout\n    blocking: true"))).toMatch(
-      /operations\.acquire: unknown field 'blocking' \(see spec\/format\.ts/,
+    expect(problem(toggle.replace("  flip:\n", "  flip:\n    blocking: true\n"))).toMatch(
+      /operations\.flip: unknown field 'blocking' \(see spec\/format\.ts/,
     );
   });
 
   test("a CEL expression that does not compile names file, operation and expression", () => {
-    const msg = problem(lock.replace(`when: "s.locked"`, `when: "s.locked &&"`));
-    expect(msg).toMatch(/x\.yaml: operations\.release\.rules\[0\]\.when: does not compile/);
-    expect(msg).toContain("s.locked &&");
+    const msg = problem(toggle.replace(`when: "s.on"`, `when: "s.on &&"`));
+    expect(msg).toMatch(/x\.yaml: operations\.flip\.rules\[1\]\.when: does not compile/);
+    expect(msg).toContain("s.on &&");
   });
 
   test("duplicate rule ids are refused", () => {
-    expect(problem(lock.replace("id: Lock.release.held", "id: Lock.release.unlocked-mp"))).toMatch(/already used at operations\.release\.rules\[1\]|already used/);
+    expect(problem(toggle.replace("id: Toggle.flip.off", "id: Toggle.flip.on"))).toMatch(/'Toggle\.flip\.on' is already used at operations\.flip\.rules\[0\]/);
   });
 
   test("rule ids carry their primitive and operation", () => {
-    expect(problem(lock.replace("id: Lock.release.held", "id: Lock.acquire.held2"))).toMatch(/must start with 'Lock\.release\.'/);
+    expect(problem(toggle.replace("id: Toggle.flip.off", "id: Toggle.flop.off"))).toMatch(/must start with 'Toggle\.flip\.'/);
   });
 
   test("effects must target state variables", () => {
-    expect(problem(lock.replace(`effect: { locked: "false" }`, `effect: { lockd: "false" }`))).toMatch(/target 'lockd' is not a state variable/);
+    expect(problem(toggle.replace(`effect: { on: "false" }`, `effect: { of: "false" }`))).toMatch(/target 'of' is not a state variable/);
   });
 
   test("unknown profiles are refused", () => {
-    expect(problem(lock.replace("profiles: [threading]", "profiles: [threads]"))).toMatch(/unknown profile 'threads'/);
+    expect(problem(toggle.replace("profiles: [threading]", "profiles: [threads]"))).toMatch(/unknown profile 'threads'/);
   });
 });

@@ -9,7 +9,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { parseDocument } from "yaml";
-import type { InternalStep, JsonValue, Operation, OperationForm, Param, Rule, SpecDocument } from "../../spec/format.js";
+import type { Domain, InternalStep, JsonValue, Operation, OperationForm, Param, Rule, SpecDocument } from "../../spec/format.js";
 import { CelExprError, compileCel, type CompiledExpr } from "./cel.js";
 
 
@@ -46,9 +46,14 @@ export interface CompiledRule {
   messagePattern?: RegExp;
 }
 
+/** An argument's conditional domains (`domainIf`), with their conditions compiled. */
+export type CompiledDomainIf = { when: CompiledExpr; domain: Domain }[];
+
 export interface CompiledOperation {
   name: string;
   op: Operation;
+  /** Conditional domains by argument name. */
+  domainIf: Map<string, CompiledDomainIf>;
   /** Positional order of the arguments. */
   argNames: string[];
   defaults: Record<string, JsonValue>;
@@ -80,6 +85,8 @@ export interface LoadedSpec {
   operations: Map<string, CompiledOperation>;
   internal: CompiledInternal[];
   timeoutSlackSeconds: number;
+  /** The document's `generate.minActors` (CEL over ctor), when it has one. */
+  minActors?: CompiledExpr;
 }
 
 let validator: ValidateFunction | undefined;
@@ -143,11 +150,15 @@ export function loadSpecDir(dir: string = PRIMITIVES_DIR): LoadedSpec[] {
 }
 
 function checkDomain(file: string, place: string, p: Param): void {
-  const d = p.domain;
+  checkOneDomain(file, `${place}.domain`, p.domain);
+  p.domainIf?.forEach((c, i) => checkOneDomain(file, `${place}.domainIf[${i}].domain`, c.domain));
+}
+
+function checkOneDomain(file: string, place: string, d: Domain): void {
   const set = [d.oneOf, d.intRange, d.token].filter((x) => x !== undefined).length;
-  if (set !== 1) throw new SpecError(file, `${place}.domain`, "give exactly one of oneOf, intRange, token");
-  if (d.oneOf && d.oneOf.length === 0) throw new SpecError(file, `${place}.domain.oneOf`, "is empty; list at least one value");
-  if (d.intRange && d.intRange.min > d.intRange.max) throw new SpecError(file, `${place}.domain.intRange`, "min is above max");
+  if (set !== 1) throw new SpecError(file, place, "give exactly one of oneOf, intRange, token");
+  if (d.oneOf && d.oneOf.length === 0) throw new SpecError(file, `${place}.oneOf`, "is empty; list at least one value");
+  if (d.intRange && d.intRange.min > d.intRange.max) throw new SpecError(file, `${place}.intRange`, "min is above max");
 }
 
 function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
@@ -199,12 +210,17 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     const place = `operations.${name}`;
     checkProfiles(op.profiles, place);
     const defaults: Record<string, JsonValue> = {};
+    const domainIf = new Map<string, CompiledDomainIf>();
     for (const [a, p] of Object.entries(op.args ?? {})) {
       checkDomain(file, `${place}.args.${a}`, p);
       if (p.default !== undefined) defaults[a] = p.default;
+      if (p.domainIf) domainIf.set(a, p.domainIf.map((c, i) => ({ when: cel(c.when, `${place}.args.${a}.domainIf[${i}].when`), domain: c.domain })));
     }
     if (op.timeoutArg && !(op.timeoutArg in (op.args ?? {}))) {
       throw new SpecError(file, `${place}.timeoutArg`, `'${op.timeoutArg}' is not one of the operation's args`);
+    }
+    if (op.parts && !op.parts.includes("parallel") && !op.parts.includes("init") && !op.parts.includes("post")) {
+      throw new SpecError(file, `${place}.parts`, "list at least one of init, parallel, post");
     }
     if (op.form === "get" && Object.keys(op.args ?? {}).length > 0) {
       throw new SpecError(file, `${place}.args`, "an operation with form 'get' is an attribute read: it takes no args");
@@ -251,7 +267,7 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
         return p.rules.map((r, i) => compileRule(r, `${place}.phases.${ph}.rules[${i}]`));
       }),
     ];
-    operations.set(name, { name, op, argNames: Object.keys(op.args ?? {}), defaults, phases, phaseNames, form: op.form ?? "call", timeout });
+    operations.set(name, { name, op, domainIf, argNames: Object.keys(op.args ?? {}), defaults, phases, phaseNames, form: op.form ?? "call", timeout });
   }
 
   const internal = (doc.internal ?? []).map((step, i): CompiledInternal => {
@@ -276,5 +292,6 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     operations,
     internal,
     timeoutSlackSeconds: doc.timing?.timeoutSlack ?? 0.001,
+    minActors: doc.generate?.minActors !== undefined ? cel(doc.generate.minActors, "generate.minActors") : undefined,
   };
 }
