@@ -3,5 +3,7 @@ export { PythonError, type ObjectHandle, type SharedPrimitive, type Implementati
 export { Lock, RLock } from "./threads/lock.js";
 export { Semaphore, BoundedSemaphore } from "./threads/semaphore.js";
 export { Queue, JoinableQueue, DEFAULT_CAPACITY, type QueueOptions } from "./threads/queue.js";
+export { Barrier, brokenBarrierError } from "./threads/barrier.js";
+export { checkCallable, resolveCallable, type CallableValue } from "./callables.js";
 export { type Profile, type PrimitiveOptions } from "./threads/profile.js";
 export * as threads from "./threads/module.js";

@@ -185,16 +185,78 @@ def returned_outcome(v):
 
 
 def make_call(objects, call):
-    """call = (object index, method, argv). Returns (invoke, response, outcome)."""
-    oi, method, argv = call
+    """call = (object index, method, argv[, form]). form "get" reads the attribute instead of
+    calling it. Returns (invoke, response, outcome)."""
+    oi, method, argv = call[:3]
+    read = len(call) > 3 and call[3] == "get"
     t0 = time.monotonic_ns()
     try:
-        r = getattr(objects[oi], method)(*argv)
+        r = getattr(objects[oi], method) if read else getattr(objects[oi], method)(*argv)
     except BaseException as e:  # noqa: B902 - every exception is an outcome
         t1 = time.monotonic_ns()
         return t0, t1, raised_outcome(e)
     t1 = time.monotonic_ns()
     return t0, t1, returned_outcome(r)
+
+
+# --- values that stand for Python objects (spec/protocol/README.md) -----------------
+
+class MpspecCallable(object):
+    """The callable a JSON value {"$callable": ...} stands for. A module-level class, so that
+    it pickles for actor processes (a Barrier's action travels with the Barrier)."""
+
+    def __init__(self, kind, value=None, exc_type=None, message=None):
+        self.kind = kind
+        self.value = value
+        self.exc_type = exc_type
+        self.message = message
+
+    def __call__(self, *args, **kwargs):
+        if self.kind == "raise":
+            import builtins
+            raise getattr(builtins, self.exc_type)(self.message)
+        if self.kind == "return":
+            return self.value
+        return None
+
+    def __repr__(self):
+        return "<mpspec callable %s>" % self.kind
+
+
+def _decode_callable(v):
+    kind = v.get("$callable")
+    keys = set(v)
+    if kind == "noop" and keys == {"$callable"}:
+        return MpspecCallable("noop")
+    if kind == "return" and keys == {"$callable", "value"}:
+        return MpspecCallable("return", value=_to_json(v["value"]))
+    if kind == "raise" and keys == {"$callable", "type", "message"}:
+        import builtins
+        t = getattr(builtins, v["type"], None) if isinstance(v["type"], str) else None
+        if not (isinstance(t, type) and issubclass(t, BaseException)) or not isinstance(v["message"], str):
+            raise ScenarioError("%s: type must name a builtin exception and message be a string" % json.dumps(v))
+        return MpspecCallable("raise", exc_type=v["type"], message=v["message"])
+    raise ScenarioError("%s is not a $callable this adapter knows (noop, return, raise)" % json.dumps(v))
+
+
+# "$key" -> decoder of a JSON object {"$key": ...} that stands for a Python object.
+VALUE_CONVENTIONS = {"$callable": _decode_callable}
+
+
+def decode_value(v):
+    """A JSON value from the runner as the Python value to pass: conventions decoded, recursively."""
+    if isinstance(v, list):
+        return [decode_value(x) for x in v]
+    if isinstance(v, dict):
+        special = [k for k in v if k.startswith("$")]
+        if special:
+            decoder = VALUE_CONVENTIONS.get(special[0]) if len(special) == 1 else None
+            if decoder is None:
+                raise ScenarioError("%s: unknown value convention %s (known: %s)" % (
+                    json.dumps(v), ", ".join(special), ", ".join(sorted(VALUE_CONVENTIONS))))
+            return decoder(v)
+        return {k: decode_value(x) for k, x in v.items()}
+    return v
 
 
 # --- messages between the supervisor and an actor ------------------------------------
@@ -332,8 +394,10 @@ class ProcessActor(object):
 
     def kill(self):
         if self.alive and self.proc is not None:
+            # SIGKILL by pid: not every multiprocessing look-alike has Process.kill()
+            # (billiard has only terminate(), which a process blocked in C may not heed).
             try:
-                self.proc.kill()
+                os.kill(self.proc.pid, signal.SIGKILL)
             except Exception:
                 pass
             self.proc.join(5)
@@ -871,6 +935,8 @@ class Adapter(object):
         else:
             self.profiles = ["multiprocessing", "threading"] if self.actors == "threads" else ["multiprocessing"]
         self.callables = {}
+        # {"$new": callable, "argv": [...]}: an object constructed here (constructor arguments only).
+        VALUE_CONVENTIONS["$new"] = self._decode_new
         self.origin = 0
         if self.actors == "threads":
             self.engine = ThreadEngine(self)
@@ -937,6 +1003,17 @@ class Adapter(object):
         if isinstance(self.engine, ProcessEngine) and self.engine.pool and self.opts.warm > 0:
             self.engine.warm(self.opts.warm)
 
+    def _decode_new(self, v):
+        """{"$new": "threading.RLock", "argv": [...]}: construct that callable's object (spec/protocol/README.md)."""
+        if not isinstance(v.get("$new"), str) or not set(v) <= {"$new", "argv"} or not isinstance(v.get("argv", []), list):
+            raise ScenarioError('%s is not a $new value: expected {"$new": "<module.callable>", "argv": [...]}' % json.dumps(v))
+        f = self.resolve(v["$new"])
+        argv = decode_value(v.get("argv", []))
+        try:
+            return f(*argv)
+        except BaseException as e:
+            raise ScenarioError("constructing %s failed: %s: %s" % (json.dumps(v), qualified_name(type(e)), e))
+
     def resolve(self, name):
         f = self.callables.get(name)
         if f is not None:
@@ -979,8 +1056,9 @@ class Adapter(object):
             for k, o in enumerate(calls["objects"]):
                 decl = scenario["objects"][k]
                 f = self.resolve(o["callable"])
+                argv = decode_value(o["argv"])
                 try:
-                    objects.append(f(*o["argv"]))
+                    objects.append(f(*argv))
                 except BaseException as e:
                     raise ScenarioError("creating %s = %s(%s) failed: %s: %s" % (
                         decl["id"], o["callable"], ", ".join(json.dumps(a) for a in o["argv"]),
@@ -999,7 +1077,7 @@ class Adapter(object):
 
     @staticmethod
     def _call(c):
-        return (c["object"], c["method"], c["argv"])
+        return (c["object"], c["method"], decode_value(c["argv"]), c.get("form", "call"))
 
     def after_reply(self, failed):
         self.engine.finish(getattr(self.engine, "current", []), failed)

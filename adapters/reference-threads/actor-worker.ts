@@ -75,7 +75,7 @@ function runJob(job: JobMessage): void {
   const origin = job.origin;
   const calls = job.calls;
   for (let i = 0; i < calls.length; i++) {
-    const [o, op, argv] = calls[i];
+    const [o, op, argv, form] = calls[i];
     const target = objects[o] as unknown as Record<string, Method>;
     const invoke = Number(process.hrtime.bigint() - origin);
     slotInvoke[SLOT_INVOKE] = invoke;
@@ -83,9 +83,16 @@ function runJob(job: JobMessage): void {
     let response: number;
     let event: WireEvent;
     try {
-      const method = target[op];
-      if (typeof method !== "function") throw new TypeError(`the ${job.handles[o].primitive} object has no method ${JSON.stringify(op)}`);
-      const value = method.apply(target, argv);
+      let value: unknown;
+      if (form === "get") {
+        // An attribute read (the spec's form: get): a property or getter of the object.
+        if (!(op in target)) throw new TypeError(`the ${job.handles[o].primitive} object has no property ${JSON.stringify(op)}`);
+        value = target[op];
+      } else {
+        const method = target[op];
+        if (typeof method !== "function") throw new TypeError(`the ${job.handles[o].primitive} object has no method ${JSON.stringify(op)}`);
+        value = method.apply(target, argv);
+      }
       response = Number(process.hrtime.bigint() - origin);
       event = [i, invoke, response, returnedOutcome(value)];
     } catch (e) {

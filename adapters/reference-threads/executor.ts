@@ -25,7 +25,7 @@
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from "node:worker_threads";
 import type { JsonValue } from "../../spec/format.js";
 import type { Call, Scenario } from "../../conformance/scenario/types.js";
-import { MAIN_ACTOR, actorId } from "../../conformance/scenario/types.js";
+import { MAIN_ACTOR, actorId, checkNewValue, isNewValue } from "../../conformance/scenario/types.js";
 import type { History, HistoryEvent } from "../../conformance/history/types.js";
 import {
   AdapterError,
@@ -58,6 +58,8 @@ export interface ThreadsExecutorOptions {
   info: ImplementationInfo;
   /** Positional order of an operation's named arguments; op null = the constructor's parameters. */
   argOrder: (primitive: string, op: string | null) => string[];
+  /** "get" for operations that are attribute reads (the spec's `form`); default: every operation is a call. */
+  formOf?: (primitive: string, op: string) => "call" | "get";
   /** Bound on a worker's start-up (importing the implementation); default 60 s. Not part of any scenario's deadline. */
   bootTimeoutMs?: number;
 }
@@ -243,6 +245,7 @@ export class ThreadsExecutor implements Adapter {
   readonly capabilities: AdapterCapabilities;
   private readonly implementationUrl: URL;
   private readonly argOrder: (primitive: string, op: string | null) => string[];
+  private readonly formOf: (primitive: string, op: string) => "call" | "get";
   private readonly bootTimeoutMs: number;
   private readonly orderCache = new Map<string, string[]>();
 
@@ -281,6 +284,7 @@ export class ThreadsExecutor implements Adapter {
     this.info = options.info;
     this.implementationUrl = options.implementation;
     this.argOrder = options.argOrder;
+    this.formOf = options.formOf ?? (() => "call");
     this.bootTimeoutMs = options.bootTimeoutMs ?? 60_000;
     this.capabilities = {
       primitives: [...impl.primitives],
@@ -396,6 +400,23 @@ export class ThreadsExecutor implements Adapter {
     });
   }
 
+  /**
+   * `{"$new": "RLock", "args": {...}}` in constructor arguments becomes `{"$new": "RLock", "argv": [...]}`:
+   * positional, for the implementation's create(), which builds that primitive (spec/protocol/README.md).
+   */
+  private constructed(v: JsonValue): JsonValue {
+    if (Array.isArray(v)) return v.map((x) => this.constructed(x));
+    if (!isNewValue(v)) return v;
+    let nested: ReturnType<typeof checkNewValue>;
+    try {
+      nested = checkNewValue(v);
+    } catch (e) {
+      throw new AdapterError((e as Error).message);
+    }
+    if (!this.capabilities.primitives.includes(nested.primitive)) throw new AdapterError(`${JSON.stringify(v)}: primitive ${nested.primitive} is not implemented`);
+    return { $new: nested.primitive, argv: this.positional(nested.primitive, null, nested.args).map((x) => this.constructed(x)) };
+  }
+
   private prepare(scenario: Scenario): Prepared {
     if (!this.capabilities.profiles.includes(scenario.profile)) {
       throw new AdapterError(`profile ${JSON.stringify(scenario.profile)} is not implemented (${this.capabilities.profiles.join(", ")})`);
@@ -408,7 +429,7 @@ export class ThreadsExecutor implements Adapter {
       if (!this.capabilities.primitives.includes(decl.primitive)) {
         throw new AdapterError(`primitive ${decl.primitive} is not implemented`);
       }
-      const argv = this.positional(decl.primitive, null, decl.args);
+      const argv = this.positional(decl.primitive, null, decl.args).map((v) => this.constructed(v));
       let handle: ObjectHandle;
       try {
         handle = this.impl.create(decl.primitive, scenario.profile, argv).handle();
@@ -425,7 +446,8 @@ export class ThreadsExecutor implements Adapter {
       calls.map((c) => {
         const o = index.get(c.object);
         if (o === undefined) throw new AdapterError(`call ${c.op} on undeclared object ${c.object}`);
-        return [o, c.op, this.positional(primitives[o], c.op, c.args)];
+        const argv = this.positional(primitives[o], c.op, c.args);
+        return this.formOf(primitives[o], c.op) === "get" ? [o, c.op, argv, "get"] : [o, c.op, argv];
       });
     return {
       handles,

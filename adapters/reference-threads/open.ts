@@ -24,8 +24,12 @@ function mpspecVersion(): string {
   }
 }
 
-export function openReferenceThreads(argOrder: (primitive: string, op: string | null) => string[]): Promise<ThreadsExecutor> {
+export function openReferenceThreads(
+  argOrder: (primitive: string, op: string | null) => string[],
+  formOf?: (primitive: string, op: string) => "call" | "get",
+): Promise<ThreadsExecutor> {
   return ThreadsExecutor.start({
+    formOf,
     implementation: siblingUrl(import.meta.url, "../../reference/threads/module"),
     info: {
       name: "mpspec-reference",

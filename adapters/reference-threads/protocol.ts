@@ -37,8 +37,8 @@ export interface WorkerInit {
   events: MessagePort;
 }
 
-/** One call, ready to make: index into the job's handles, method name, positional arguments. */
-export type WireCall = [object: number, op: string, argv: JsonValue[]];
+/** One call, ready to make: index into the job's handles, method name, positional arguments; form "get" reads the property `op` instead. */
+export type WireCall = [object: number, op: string, argv: JsonValue[], form?: "get"];
 
 export interface JobMessage {
   t: "job";

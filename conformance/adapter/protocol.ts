@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import type { JsonValue } from "../../spec/format.js";
 import type { History, HistoryEvent, Outcome } from "../history/types.js";
-import { MAIN_ACTOR, actorId, type Call, type Scenario } from "../scenario/types.js";
+import { MAIN_ACTOR, actorId, checkNewValue, isNewValue, type Call, type Scenario } from "../scenario/types.js";
 import type { LoadedSpec } from "../spec/load.js";
 import { argOrderFrom } from "./registry.js";
 
@@ -210,11 +210,29 @@ export function resolveCalls(scenario: Scenario, specs: readonly LoadedSpec[]): 
     if (!profile) throw new RunMessageError(`${decl.primitive} does not exist in profile '${scenario.profile}' (spec ${spec.file})`);
     index.set(decl.id, k);
     primitives.push(decl.primitive);
-    return { callable: profile.callable, argv: positional(decl.primitive, null, decl.args) };
+    return { callable: profile.callable, argv: positional(decl.primitive, null, decl.args).map(constructed) };
   });
+  // `{"$new": "RLock", "args": {...}}` in constructor arguments -> `{"$new": "threading.RLock", "argv": [...]}`,
+  // the callable of that primitive in the scenario's profile (spec/protocol/README.md).
+  function constructed(v: JsonValue): JsonValue {
+    if (Array.isArray(v)) return v.map(constructed);
+    if (!isNewValue(v)) return v;
+    let nested: ReturnType<typeof checkNewValue>;
+    try {
+      nested = checkNewValue(v);
+    } catch (e) {
+      throw new RunMessageError((e as Error).message);
+    }
+    const spec = byName.get(nested.primitive);
+    if (!spec) throw new RunMessageError(`${JSON.stringify(v)}: no spec document for primitive '${nested.primitive}'`);
+    const profile = spec.doc.profiles[scenario.profile];
+    if (!profile) throw new RunMessageError(`${JSON.stringify(v)}: ${nested.primitive} does not exist in profile '${scenario.profile}'`);
+    return { $new: profile.callable, argv: positional(nested.primitive, null, nested.args).map(constructed) };
+  }
   const call = (c: Call): ResolvedCall => {
     const k = index.get(c.object);
     if (k === undefined) throw new RunMessageError(`call ${c.op} on undeclared object ${c.object}`);
+    if (Object.values(c.args).some(isNewValue)) throw new RunMessageError(`${c.object}.${c.op}(): $new values are for constructor arguments only`);
     const argv = positional(primitives[k]!, c.op, c.args);
     return byName.get(primitives[k]!)!.operations.get(c.op)?.form === "get" ? { object: k, method: c.op, argv, form: "get" } : { object: k, method: c.op, argv };
   };

@@ -33,3 +33,32 @@ export interface Scenario {
 
 export const MAIN_ACTOR = "main";
 export const actorId = (i: number): string => `a${i}`;
+
+/**
+ * The `$new` value convention (spec/protocol/README.md): a constructor argument
+ * `{"$new": "<Primitive>", "args": {...}}` stands for a fresh object of that spec
+ * primitive, in the scenario's profile, built for the object being constructed
+ * (it belongs to that object alone). `args` by name, as for a scenario object;
+ * it may be left out when the primitive has no parameters.
+ */
+export interface NewValue {
+  $new: string;
+  args?: Record<string, JsonValue>;
+}
+
+export const NEW_KEY = "$new";
+
+/** Whether `v` uses the `$new` convention (well-formed or not). */
+export function isNewValue(v: unknown): v is NewValue {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && NEW_KEY in v;
+}
+
+/** A `$new` value checked: its primitive name and named args; a malformed one is an Error naming it. */
+export function checkNewValue(v: NewValue): { primitive: string; args: Record<string, JsonValue> } {
+  const keys = Object.keys(v).filter((k) => k !== NEW_KEY && k !== "args");
+  const args = v.args ?? {};
+  if (typeof v.$new !== "string" || keys.length > 0 || typeof args !== "object" || args === null || Array.isArray(args)) {
+    throw new Error(`${JSON.stringify(v)} is not a $new value: expected {"$new": "<Primitive>", "args": {<name>: <value>}} (args optional)`);
+  }
+  return { primitive: v.$new, args };
+}

@@ -16,7 +16,7 @@ type Any = any;
 describe("threads module", () => {
   it("lists its primitives and profiles", () => {
     expect([...implementation.primitives].sort()).toEqual(
-      ["BoundedSemaphore", "JoinableQueue", "Lock", "Queue", "RLock", "Semaphore"].sort(),
+      ["Barrier", "BoundedSemaphore", "JoinableQueue", "Lock", "Queue", "RLock", "Semaphore"].sort(),
     );
     expect(implementation.profiles).toEqual(["multiprocessing", "threading"]);
   });
@@ -55,7 +55,7 @@ describe("threads module", () => {
     expect((threads.create("Semaphore", "multiprocessing", []) as Any).get_value()).toBe(1);
     expect((threads.create("Queue", "threading", [2]) as Any).maxsize).toBe(2);
     expect(() => threads.create("Lock", "multiprocessing", [1])).toThrow(TypeError);
-    expect(() => threads.create("Barrier", "multiprocessing", [])).toThrow(/unknown primitive/);
+    expect(() => threads.create("Manager", "multiprocessing", [])).toThrow(/unknown primitive/);
     expect(() => threads.create("Lock", "asyncio", [])).toThrow(/unknown profile/);
     expect(() => threads.attach({ ...sem.handle(), primitive: "Semaphore" }).handle()).not.toThrow();
     expect(() => reference.Lock.attach(sem.handle())).toThrow(/cannot attach a BoundedSemaphore handle as Lock/);

@@ -5,6 +5,7 @@
  */
 import type { JsonValue } from "../../spec/format.js";
 import type { ObjectHandle, SharedPrimitive } from "../implementation.js";
+import { Barrier } from "./barrier.js";
 import { Lock, RLock } from "./lock.js";
 import { checkProfile, PROFILES, type PrimitiveOptions } from "./profile.js";
 import { JoinableQueue, Queue } from "./queue.js";
@@ -27,6 +28,15 @@ const FACTORIES: Record<string, Factory> = {
   BoundedSemaphore: { arity: 1, make: (a, o) => new BoundedSemaphore(arg(a, 0), o), attach: BoundedSemaphore.attach },
   Queue: { arity: 1, make: (a, o) => new Queue(arg(a, 0), o), attach: Queue.attach },
   JoinableQueue: { arity: 1, make: (a, o) => new JoinableQueue(arg(a, 0), o), attach: JoinableQueue.attach },
+  Barrier: {
+    arity: 3,
+    make: (a, o) => {
+      // observed: threading.Barrier() -> TypeError: Barrier.__init__() missing 1 required positional argument: 'parties'
+      if (a.length < 1) throw new TypeError("Barrier() missing 1 required positional argument: 'parties'");
+      return new Barrier(a[0] as number, a[1] ?? null, (a[2] ?? null) as number | null, o);
+    },
+    attach: Barrier.attach,
+  },
 };
 
 export const primitives: readonly string[] = Object.keys(FACTORIES);

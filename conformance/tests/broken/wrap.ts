@@ -50,3 +50,12 @@ export function forward(inner: SharedPrimitive, names: string[], overrides: Reco
   Object.assign(o, overrides);
   return o as unknown as SharedPrimitive;
 }
+
+/** Define read-only properties on `obj` that read `inner`'s (for operations with form: get). */
+export function forwardProperties(obj: SharedPrimitive, inner: SharedPrimitive, names: string[], overrides: Record<string, () => unknown> = {}): SharedPrimitive {
+  for (const n of names) {
+    const get = overrides[n] ?? (() => (inner as unknown as Record<string, unknown>)[n]);
+    Object.defineProperty(obj, n, { get, enumerable: true });
+  }
+  return obj;
+}

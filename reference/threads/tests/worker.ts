@@ -148,6 +148,14 @@ const tasks: Record<string, (args: Any) => unknown> = {
     }
   },
 
+  /** Barrier: `rounds` waits in a row (each with `timeout`); returns the indices. */
+  rounds({ handle, rounds, timeout }: Any) {
+    const b: Any = attach(handle);
+    const got: number[] = [];
+    for (let i = 0; i < rounds; i++) got.push(b.wait(timeout));
+    return got;
+  },
+
   /** join(timeout), then report whether it joined and words[0] at that moment. */
   join({ handle, shared, timeout }: Any) {
     const q: Any = attach(handle);

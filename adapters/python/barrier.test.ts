@@ -1,0 +1,97 @@
+/**
+ * Barrier through the protocol: attribute reads (form "get") and callable values
+ * ({"$callable": ...}) in the run message, and the Python adapter on the real
+ * CPython resolving both, with actors in forked and spawned processes and in threads.
+ */
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { JsonlAdapter } from "../../conformance/adapter/jsonl-adapter.js";
+import { PYTHON_ADAPTER, pythonInterpreter } from "../../conformance/adapter/registry.js";
+import { runMessage, schemaProblems } from "../../conformance/adapter/protocol.js";
+import { checkHistory } from "../../conformance/checker/linearize.js";
+import { scenarioArbitrary } from "../../conformance/generate/scenario-arbitrary.js";
+import { runCampaign } from "../../conformance/run/campaign.js";
+import type { Call, Scenario } from "../../conformance/scenario/types.js";
+import { loadSpecFile, PRIMITIVES_DIR } from "../../conformance/spec/load.js";
+
+const PY = pythonInterpreter();
+const hasPython = (() => {
+  try {
+    execFileSync(PY, ["-c", "import multiprocessing"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+const barrier = loadSpecFile(join(PRIMITIVES_DIR, "Barrier.yaml"));
+const specs = [barrier];
+const RAISE = { $callable: "raise", type: "ValueError", message: "action failed" };
+const op = (name: string, args: Record<string, null | number> = {}): Call => ({ object: "o0", op: name, args });
+const READS = ["n_waiting", "broken", "parties"];
+
+/** Two parties, a raising action: one party gets ValueError, the other BrokenBarrierError; the reads see it. */
+const scenario = (profile: string): Scenario => ({
+  profile,
+  objects: [{ id: "o0", primitive: "Barrier", args: { parties: 2, action: RAISE, timeout: 1 } }],
+  init: [op("parties"), op("broken"), op("n_waiting")],
+  parallel: [[op("wait", { timeout: 2 })], [op("wait", { timeout: null })]],
+  post: [op("broken"), op("n_waiting"), op("reset"), op("broken")],
+});
+
+describe("Barrier in the run message", () => {
+  test("attribute reads carry form 'get'; the action crosses as its callable value", () => {
+    for (const profile of ["multiprocessing", "threading"]) {
+      for (const sc of fc.sample(scenarioArbitrary(barrier, profile), { numRuns: 40, seed: 2 })) {
+        const msg = runMessage(3, sc, 900, specs);
+        expect(schemaProblems("run", JSON.parse(JSON.stringify(msg)))).toEqual([]);
+        expect(msg.calls.objects[0]!.callable).toBe(`${profile}.Barrier`);
+        expect(msg.calls.objects[0]!.argv).toEqual([sc.objects[0]!.args.parties, sc.objects[0]!.args.action, sc.objects[0]!.args.timeout]);
+        for (const c of [...msg.calls.init, ...msg.calls.parallel.flat(), ...msg.calls.post]) {
+          expect(c.form).toBe(READS.includes(c.method) ? "get" : undefined);
+          if (c.form === "get") expect(c.argv).toEqual([]);
+        }
+      }
+    }
+    expect(schemaProblems("run", { ...runMessage(1, scenario("threading"), 900, specs), calls: { objects: [], init: [{ object: 0, method: "x", argv: [], form: "set" }], parallel: [], post: [] } })).not.toEqual([]);
+  });
+});
+
+describe.skipIf(!hasPython)(`Barrier on the Python adapter (${PY})`, () => {
+  test.each([
+    ["processes, fork", "multiprocessing", []],
+    ["processes, spawn (pooled)", "multiprocessing", ["--start-method", "spawn", "--warm", "2"]],
+    ["threads, threading.Barrier", "threading", ["--actors", "threads"]],
+  ])("%s: reads, the raising action, reset; a bounded campaign passes", async (_, profile, flags) => {
+    const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing", ...flags], specs, validateProtocol: true });
+    try {
+      const sc = scenario(profile);
+      const h = await a.run(sc, 5_000);
+      const main = h.events.filter((e) => e.actor === "main").map((e) => e.outcome);
+      expect(main).toEqual([2, false, 0, true, 0, null, false].map((value) => ({ kind: "returned", value })));
+      const waits = h.events.filter((e) => e.op === "wait").map((e) => (e.outcome.kind === "raised" ? `${e.outcome.type}: ${e.outcome.message}` : e.outcome.kind));
+      expect(waits.sort()).toEqual(["ValueError: action failed", "threading.BrokenBarrierError: "]);
+      expect(checkHistory(() => barrier, sc.objects, h, { profile, level: "cpython" }).verdict).toBe("ok");
+      const r = await runCampaign(barrier, a, { profile, runs: 25, seed: 17 });
+      expect(r.error).toBeUndefined();
+      expect(r.verdict).toBe("pass");
+    } finally {
+      await a.close();
+    }
+  });
+
+  test("an unknown $callable is an {id, error} answer naming it", async () => {
+    const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--actors", "threads"], specs });
+    try {
+      const sc = scenario("threading");
+      sc.objects[0]!.args.action = { $callable: "frobnicate" };
+      await expect(a.run(sc, 2_000)).rejects.toThrow(/\{"\$callable": "frobnicate"\} is not a \$callable this adapter knows/);
+      sc.objects[0]!.args.action = { $new: "RLock", $callable: "noop" };
+      await expect(a.run(sc, 2_000)).rejects.toThrow(/unknown value convention/);
+    } finally {
+      await a.close();
+    }
+  });
+});

@@ -1,0 +1,56 @@
+// Spec-level generator hints (spec/format.ts): generate.minActors and Operation.parts,
+// with Barrier.yaml as the example; documents without them generate as before.
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { join } from "node:path";
+import { loadSpecFile, loadSpecText, PRIMITIVES_DIR, SpecError } from "../spec/load.js";
+import { scenarioArbitrary } from "./scenario-arbitrary.js";
+
+const barrier = loadSpecFile(join(PRIMITIVES_DIR, "Barrier.yaml"));
+const lock = loadSpecFile(join(PRIMITIVES_DIR, "Lock.yaml"));
+
+describe("generator hints", () => {
+  test("generate.minActors: every Barrier scenario has at least `parties` parallel actors", () => {
+    const scs = fc.sample(scenarioArbitrary(barrier, "multiprocessing"), { numRuns: 300, seed: 3 });
+    for (const sc of scs) expect(sc.parallel.length).toBeGreaterThanOrEqual(sc.objects[0]!.args.parties as number);
+    // ...while fewer parties still leave room for fewer actors
+    expect(scs.some((sc) => sc.parallel.length < 3)).toBe(true);
+  });
+
+  test("parts: Barrier.wait and abort stay out of the init part, and appear elsewhere", () => {
+    const scs = fc.sample(scenarioArbitrary(barrier, "threading"), { numRuns: 300, seed: 4 });
+    expect(scs.flatMap((sc) => sc.init).some((c) => c.op === "wait" || c.op === "abort")).toBe(false);
+    expect(scs.flatMap((sc) => sc.init).length).toBeGreaterThan(0);
+    expect(scs.flatMap((sc) => sc.post).some((c) => c.op === "wait")).toBe(true);
+    expect(scs.flatMap((sc) => sc.parallel.flat()).some((c) => c.op === "abort")).toBe(true);
+  });
+
+  test("without hints, scenarios are generated as before (a seed replays the same scenarios)", () => {
+    const scs = fc.sample(scenarioArbitrary(lock, "multiprocessing"), { numRuns: 200, seed: 5 });
+    expect(new Set(scs.map((sc) => sc.parallel.length))).toEqual(new Set([1, 2, 3]));
+    expect(JSON.stringify(fc.sample(scenarioArbitrary(lock, "multiprocessing"), { numRuns: 20, seed: 5 }))).toBe(JSON.stringify(scs.slice(0, 20)));
+  });
+
+  test("the loader checks the new fields", () => {
+    const doc = (op: string, extra = "") => `primitive: T
+format: 1
+profiles: { p: { callable: m.T } }
+state: { x: { init: "0" } }
+${extra}
+operations:
+  op:
+${op}
+    rules:
+      - { id: T.op.r, level: documented, source: { says: t } }
+`;
+    expect(() => loadSpecText(doc("    form: get\n    args: { a: { domain: { oneOf: [1] } } }"), "t.yaml")).toThrow(SpecError);
+    expect(() => loadSpecText(doc("    form: get\n    args: { a: { domain: { oneOf: [1] } } }"), "t.yaml")).toThrow(/form 'get' is an attribute read/);
+    expect(() => loadSpecText(doc("    parts: []"), "t.yaml")).toThrow(/at least one of init, parallel, post/);
+    expect(() => loadSpecText(doc("    timeout: 'args.'"), "t.yaml")).toThrow(/operations\.op\.timeout/);
+    expect(() => loadSpecText(doc("    form: got"), "t.yaml")).toThrow(/form/);
+    expect(() => loadSpecText(doc("    form: get", "generate: { minActors: '(' }"), "t.yaml")).toThrow(/generate\.minActors/);
+    const ok = loadSpecText(doc("    form: get", "generate: { minActors: '2' }"), "t.yaml");
+    expect(ok.operations.get("op")!.form).toBe("get");
+    expect(ok.minActors!.eval({})).toBe(2n);
+  });
+});
