@@ -57,8 +57,9 @@ export interface Param {
   domain: Domain;
   /**
    * Domains that replace `domain` when a CEL condition over the arguments before this one
-   * (`args`) holds; the first that holds wins. E.g. a timeout that is only None when
-   * block is False: `[{ when: "!args.block", domain: { oneOf: [null, 0.005] } }]`.
+   * (`args`) and the scenario's `profile` holds; the first that holds wins. E.g. a timeout
+   * that is only None when block is False: `[{ when: "!args.block", domain: { oneOf: [null, 0.005] } }]`;
+   * a constructor parameter with fewer values in one profile: `[{ when: "profile == 'multiprocessing'", domain: ... }]`.
    */
   domainIf?: { when: string; domain: Domain }[];
   /** Value used when a call leaves the argument out. */
@@ -208,6 +209,15 @@ export interface SpecDocument {
      * Barrier's generation can fill. Default 1.
      */
     minActors?: string;
+    /**
+     * Call sequences generated as one unit in an actor's program, besides single calls, e.g.
+     * `{ ops: [acquire, wait, release], weight: 3 }` for a Condition, whose wait needs the lock
+     * held by its caller. Each call's args are drawn from its operation's domains; a sequence is
+     * weighed against single calls (their operations' `weight`), and counts as one element
+     * towards the generator's calls per actor (so an actor may run more calls). Shrinking
+     * removes whole sequences, or reduces one to a single call.
+     */
+    sequences?: { ops: string[]; weight?: number }[];
   };
   /** Timing tolerances. */
   timing?: {

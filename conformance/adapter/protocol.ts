@@ -214,14 +214,15 @@ export function resolveCalls(scenario: Scenario, specs: readonly LoadedSpec[]): 
   });
   // `{"$new": "RLock", "args": {...}}` in constructor arguments -> `{"$new": "threading.RLock", "argv": [...]}`,
   // the callable of that primitive in the scenario's profile (spec/protocol/README.md).
+  // A malformed `$new` value is passed on unchanged, for the adapter to refuse (naming it).
   function constructed(v: JsonValue): JsonValue {
     if (Array.isArray(v)) return v.map(constructed);
     if (!isNewValue(v)) return v;
     let nested: ReturnType<typeof checkNewValue>;
     try {
       nested = checkNewValue(v);
-    } catch (e) {
-      throw new RunMessageError((e as Error).message);
+    } catch {
+      return v;
     }
     const spec = byName.get(nested.primitive);
     if (!spec) throw new RunMessageError(`${JSON.stringify(v)}: no spec document for primitive '${nested.primitive}'`);

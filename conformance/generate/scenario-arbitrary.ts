@@ -35,7 +35,7 @@ function domainArb(d: Domain): fc.Arbitrary<JsonValue> {
  * from every candidate domain and the first whose condition holds over the earlier arguments
  * is kept: no fc.chain, so shrinking stays simple.
  */
-function argsArb(params: { [name: string]: Param } | undefined, domainIf?: Map<string, CompiledDomainIf>): fc.Arbitrary<Record<string, JsonValue>> {
+function argsArb(params: { [name: string]: Param } | undefined, domainIf: Map<string, CompiledDomainIf> | undefined, profile: string): fc.Arbitrary<Record<string, JsonValue>> {
   const entries = Object.entries(params ?? {});
   if (!domainIf || domainIf.size === 0) return fc.record(Object.fromEntries(entries.map(([k, p]) => [k, domainArb(p.domain)])));
   const candidates = entries.map(([k, p]) => fc.tuple(...(domainIf.get(k) ?? []).map((c) => domainArb(c.domain)), domainArb(p.domain)));
@@ -45,7 +45,7 @@ function argsArb(params: { [name: string]: Param } | undefined, domainIf?: Map<s
       const conds = domainIf.get(k) ?? [];
       const values = drawn[i]!;
       const bound = new Map(Object.entries(args).map(([n, v]): [string, ModelValue] => [n, fromJson(v)]));
-      const pick = conds.findIndex((c) => evalBool(c.when, { args: bound }));
+      const pick = conds.findIndex((c) => evalBool(c.when, { args: bound, profile }));
       args[k] = values[pick < 0 ? conds.length : pick]!;
     });
     return args;
@@ -68,9 +68,36 @@ function callArb(spec: LoadedSpec, profile: string, object: string, part: Part):
   return fc.oneof(
     ...ops.map((name) => {
       const op = spec.operations.get(name)!;
-      return { arbitrary: argsArb(op.op.args, op.domainIf).map((args): Call => ({ object, op: name, args })), weight: op.op.weight ?? 1 };
+      return { arbitrary: argsArb(op.op.args, op.domainIf, profile).map((args): Call => ({ object, op: name, args })), weight: op.op.weight ?? 1 };
     }),
   );
+}
+
+/**
+ * With `generate.sequences`: one element of an actor's program, a single call or a whole
+ * sequence (`{ops: [acquire, wait, release]}`) of operations that exist in the profile and may
+ * appear in `part`. Single calls weigh their operations' weights together; a sequence may
+ * shrink into a single call (cross-shrinking towards the first arbitrary).
+ */
+function chunkArb(spec: LoadedSpec, profile: string, object: string, part: Part): fc.Arbitrary<Call[]> | null {
+  const allowed = (name: string) => {
+    const o = spec.operations.get(name)!;
+    return (!o.op.profiles || o.op.profiles.includes(profile)) && (o.op.parts?.includes(part) ?? true);
+  };
+  const single = callArb(spec, profile, object, part);
+  const singleWeight = operationsIn(spec, profile).filter(allowed).reduce((w, n) => w + (spec.operations.get(n)!.op.weight ?? 1), 0);
+  const opCall = (name: string): fc.Arbitrary<Call> => {
+    const op = spec.operations.get(name)!;
+    return argsArb(op.op.args, op.domainIf, profile).map((args): Call => ({ object, op: name, args }));
+  };
+  const choices: fc.WeightedArbitrary<Call[]>[] = [];
+  if (single && singleWeight > 0) choices.push({ arbitrary: single.map((c) => [c]), weight: singleWeight });
+  for (const seq of spec.doc.generate?.sequences ?? []) {
+    if ((seq.weight ?? 1) === 0 || !seq.ops.every(allowed)) continue;
+    choices.push({ arbitrary: fc.tuple(...seq.ops.map(opCall)), weight: seq.weight ?? 1 });
+  }
+  if (choices.length === 0) return null;
+  return fc.oneof({ withCrossShrink: true }, ...choices);
 }
 
 /** Replace token placeholders by fresh values, numbered in scenario order per prefix. */
@@ -101,15 +128,23 @@ function minActorsFor(spec: LoadedSpec, args: Record<string, JsonValue>, profile
 
 export function scenarioArbitrary(spec: LoadedSpec, profile: string, shape: ScenarioShape = DEFAULT_SHAPE): fc.Arbitrary<Scenario> {
   if (!(profile in spec.doc.profiles)) throw new Error(`${spec.primitive} does not exist in profile '${profile}'`);
-  const object: fc.Arbitrary<ObjectDecl> = argsArb(spec.doc.params).map((args) => ({ id: "o0", primitive: spec.primitive, args }));
+  const object: fc.Arbitrary<ObjectDecl> = argsArb(spec.doc.params, spec.paramDomainIf, profile).map((args) => ({ id: "o0", primitive: spec.primitive, args }));
   const call = callArb(spec, profile, "o0", "parallel");
   if (!call) throw new Error(`${spec.file}: no operation may be called in the parallel part (see parts)`);
   // Without any `parts`, the three parts share one arbitrary (seeds replay as before).
   const sequential = (part: Part, maxLength: number): fc.Arbitrary<Call[]> => {
+    if (spec.doc.generate?.sequences) {
+      const k = chunkArb(spec, profile, "o0", part);
+      return k ? fc.array(k, { maxLength }).map((chunks) => chunks.flat()) : fc.constant([]);
+    }
     const c = [...spec.operations.values()].some((o) => o.op.parts) ? callArb(spec, profile, "o0", part) : call;
     return c ? fc.array(c, { maxLength }) : fc.constant([]);
   };
-  const actor = fc.array(call, { minLength: 1, maxLength: shape.maxCallsPerActor });
+  // With `generate.sequences`, an actor's program is a list of single calls and sequences.
+  const chunk = spec.doc.generate?.sequences ? chunkArb(spec, profile, "o0", "parallel") : null;
+  const actor = chunk
+    ? fc.array(chunk, { minLength: 1, maxLength: shape.maxCallsPerActor }).map((chunks) => chunks.flat())
+    : fc.array(call, { minLength: 1, maxLength: shape.maxCallsPerActor });
   // With `generate.minActors`, every actor is generated and the scenario keeps
   // max(wanted, minActors(ctor)) of them; without it the arbitrary is the plain one
   // (map draws nothing, so seeds replay as before).

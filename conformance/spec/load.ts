@@ -87,6 +87,8 @@ export interface LoadedSpec {
   timeoutSlackSeconds: number;
   /** The document's `generate.minActors` (CEL over ctor), when it has one. */
   minActors?: CompiledExpr;
+  /** Conditional domains of constructor parameters (`params.<name>.domainIf`), by name. */
+  paramDomainIf: Map<string, CompiledDomainIf>;
 }
 
 let validator: ValidateFunction | undefined;
@@ -200,9 +202,11 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     });
 
   const paramDefaults: Record<string, JsonValue> = {};
+  const paramDomainIf = new Map<string, CompiledDomainIf>();
   for (const [name, p] of Object.entries(doc.params ?? {})) {
     checkDomain(file, `params.${name}`, p);
     if (p.default !== undefined) paramDefaults[name] = p.default;
+    if (p.domainIf) paramDomainIf.set(name, p.domainIf.map((c, i) => ({ when: cel(c.when, `params.${name}.domainIf[${i}].when`), domain: c.domain })));
   }
 
   const operations = new Map<string, CompiledOperation>();
@@ -270,6 +274,16 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     operations.set(name, { name, op, domainIf, argNames: Object.keys(op.args ?? {}), defaults, phases, phaseNames, form: op.form ?? "call", timeout });
   }
 
+  (doc.generate?.sequences ?? []).forEach((seq, i) => {
+    const place = `generate.sequences[${i}]`;
+    if (seq.ops.length === 0) throw new SpecError(file, `${place}.ops`, "is empty; list at least one operation");
+    for (const o of seq.ops) {
+      const op = operations.get(o);
+      if (!op) throw new SpecError(file, `${place}.ops`, `'${o}' is not an operation (${[...operations.keys()].join(", ")})`);
+    }
+    if (seq.weight !== undefined && (!Number.isInteger(seq.weight) || seq.weight < 0)) throw new SpecError(file, `${place}.weight`, "must be a whole number");
+  });
+
   const internal = (doc.internal ?? []).map((step, i): CompiledInternal => {
     const place = `internal[${i}]`;
     checkId(step.id, place, `${doc.primitive}.`);
@@ -293,5 +307,6 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     internal,
     timeoutSlackSeconds: doc.timing?.timeoutSlack ?? 0.001,
     minActors: doc.generate?.minActors !== undefined ? cel(doc.generate.minActors, "generate.minActors") : undefined,
+    paramDomainIf,
   };
 }

@@ -14,13 +14,28 @@ afterAll(async () => {
   await Promise.all(executors.map((e) => e.close()));
 });
 
-const CASES = [
+interface Case {
+  module: string;
+  primitive: string;
+  profile: string;
+  breaks: RegExp;
+  /** Scenario deadline (default 5 s); undefined: the campaign's automatic one. */
+  deadlineMs?: number | null;
+}
+
+const CASES: Case[] = [
   { module: "reentrant-lock", primitive: "Lock", profile: "multiprocessing", breaks: /^Lock\.acquire\./ },
   { module: "unbounded-semaphore", primitive: "BoundedSemaphore", profile: "multiprocessing", breaks: /^BoundedSemaphore\.release\./ },
   { module: "lifo-queue", primitive: "Queue", profile: "threading", breaks: /^Queue\.get/ },
   { module: "early-join-queue", primitive: "JoinableQueue", profile: "multiprocessing", breaks: /^JoinableQueue\.join\./ },
   { module: "leader-zero-barrier", primitive: "Barrier", profile: "threading", breaks: /^Barrier\.wait\.(released|release)$/ },
   { module: "self-healing-barrier", primitive: "Barrier", profile: "multiprocessing", breaks: /^Barrier\.(broken\.read|wait\.)/ },
+  { module: "none-timeout-event", primitive: "Event", profile: "threading", breaks: /^Event\.wait\.timeout$/ },
+  // Calls that never return (a get on an empty queue, a wait for a lock never released) cost the
+  // whole deadline: these use a short one (SimpleQueue has no timeouts; its calls take microseconds)
+  // or the campaign's automatic one (0.5 s plus the calls' timeouts).
+  { module: "get-after-close-simple-queue", primitive: "SimpleQueue", profile: "multiprocessing", breaks: /^SimpleQueue\.get\.closed$/, deadlineMs: 100 },
+  { module: "greedy-notify-condition", primitive: "Condition", profile: "threading", breaks: /^Condition\.(wait|wait_for)\.timeout-threading$/, deadlineMs: null },
 ];
 
 describe("broken implementations are caught", () => {
@@ -34,7 +49,7 @@ describe("broken implementations are caught", () => {
         formOf: formFrom(specs),
       });
       executors.push(ex);
-      const r = await runCampaign(spec, ex, { profile: c.profile, runs: 200, seed: 42, deadlineMs: 5_000 });
+      const r = await runCampaign(spec, ex, { profile: c.profile, runs: 200, seed: 42, deadlineMs: c.deadlineMs === null ? undefined : (c.deadlineMs ?? 5_000) });
       expect(r.verdict).toBe("fail");
       const level = r.levels.documented?.verdict === "fail" ? r.levels.documented : r.levels.cpython!;
       const cx = level.counterexample!;

@@ -50,7 +50,7 @@ export function lockDeadline(profile: Profile, block: unknown, timeout: unknown)
 }
 
 // Word layout of a Lock.
-const L_STATE = 0; // 0 unlocked, 1 locked
+const L_STATE = 0; // 0 unlocked, else the acquirer's threadId + 1 (the main thread is threadId 0)
 const L_WAITERS = 1;
 const L_WORDS = 2;
 
@@ -61,17 +61,19 @@ const L_WORDS = 2;
 export class Lock implements SharedPrimitive {
   readonly profile: Profile;
   readonly #words: Int32Array;
+  readonly #me = threadId + 1;
   readonly #acquireOp: Blocking<boolean>;
 
   /** @param shared internal: the words of an existing lock (see `Lock.attach`). */
   constructor(options: PrimitiveOptions = {}, shared?: Int32Array) {
     this.profile = checkProfile(options.profile);
     const words = (this.#words = shared ?? sharedWords(L_WORDS));
+    const me = this.#me;
     this.#acquireOp = {
       words,
       waiters: L_WAITERS,
       attempt: (): Step<boolean> => {
-        const seen = Atomics.compareExchange(words, L_STATE, 0, 1);
+        const seen = Atomics.compareExchange(words, L_STATE, 0, me);
         return seen === 0 ? ACQUIRED : sleepOn(L_STATE, seen);
       },
       timedOut: () => false,
@@ -100,6 +102,14 @@ export class Lock implements SharedPrimitive {
   /** `acquire` without blocking the thread: waits with Atomics.waitAsync. */
   async acquireAsync(block: boolean = true, timeout: number | null = null): Promise<boolean> {
     return blockAsync(this.#acquireOp, lockDeadline(this.profile, block, timeout));
+  }
+
+  /**
+   * Internal (multiprocessing's SemLock._is_mine, for Condition): whether the lock is held
+   * and this thread is the one that acquired it.
+   */
+  _is_mine(): boolean {
+    return Atomics.load(this.#words, L_STATE) === this.#me;
   }
 
   /** Release the lock, from any thread. Raises if it is not locked. */
@@ -178,6 +188,16 @@ export class RLock implements SharedPrimitive {
   /** `acquire` without blocking the thread: waits with Atomics.waitAsync. */
   async acquireAsync(block: boolean = true, timeout: number | null = null): Promise<boolean> {
     return blockAsync(this.#acquireOp, lockDeadline(this.profile, block, timeout));
+  }
+
+  /** Internal (SemLock._is_mine, RLock._is_owned, for Condition): whether this thread owns the lock. */
+  _is_mine(): boolean {
+    return Atomics.load(this.#words, R_OWNER) === this.#me;
+  }
+
+  /** Internal (SemLock._count, for Condition): this thread's recursion level (0 if it does not own the lock). */
+  _count(): number {
+    return this._is_mine() ? Atomics.load(this.#words, R_COUNT) : 0;
   }
 
   /** Undo one acquire of the owning thread; the last one frees the lock. */

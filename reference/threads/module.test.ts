@@ -16,7 +16,7 @@ type Any = any;
 describe("threads module", () => {
   it("lists its primitives and profiles", () => {
     expect([...implementation.primitives].sort()).toEqual(
-      ["Barrier", "BoundedSemaphore", "JoinableQueue", "Lock", "Queue", "RLock", "Semaphore"].sort(),
+      ["Barrier", "BoundedSemaphore", "Condition", "Event", "JoinableQueue", "Lock", "Queue", "RLock", "Semaphore", "SimpleQueue"].sort(),
     );
     expect(implementation.profiles).toEqual(["multiprocessing", "threading"]);
   });
@@ -29,6 +29,9 @@ describe("threads module", () => {
       ["BoundedSemaphore", [1], "acquire", [false]],
       ["Queue", [3], "put", ["item"]],
       ["JoinableQueue", [], "put", ["item"]],
+      ["Condition", [{ $new: "Lock", argv: [] }], "acquire", [false]],
+      ["Event", [], "set", []],
+      ["SimpleQueue", [], "put", ["item"]],
     ];
     // One worker per case, all at once.
     const checks = implementation.profiles.flatMap((profile) =>
@@ -40,7 +43,8 @@ describe("threads module", () => {
         const r = await runTask<CallResult>("call", { handle, method, args });
         expect(r.error, `${profile} ${primitive}.${method}`).toBeUndefined();
         // the worker's call changed the shared state this thread sees
-        if (method === "put") expect(obj.qsize()).toBe(1);
+        if (method === "put") expect(obj.empty()).toBe(false);
+        else if (method === "set") expect(obj.is_set()).toBe(true);
         else expect(obj.acquire(false)).toBe(primitive === "Semaphore");
         const again: Any = implementation.attach(handle);
         expect(again.constructor).toBe(obj.constructor);

@@ -6,10 +6,13 @@
 import type { JsonValue } from "../../spec/format.js";
 import type { ObjectHandle, SharedPrimitive } from "../implementation.js";
 import { Barrier } from "./barrier.js";
+import { Condition } from "./condition.js";
+import { Event } from "./event.js";
 import { Lock, RLock } from "./lock.js";
 import { checkProfile, PROFILES, type PrimitiveOptions } from "./profile.js";
 import { JoinableQueue, Queue } from "./queue.js";
 import { BoundedSemaphore, Semaphore } from "./semaphore.js";
+import { SimpleQueue } from "./simple-queue.js";
 
 interface Factory {
   /** Number of positional constructor arguments Python accepts. */
@@ -37,6 +40,10 @@ const FACTORIES: Record<string, Factory> = {
     },
     attach: Barrier.attach,
   },
+  Event: { arity: 0, make: (_, o) => new Event(o), attach: Event.attach },
+  SimpleQueue: { arity: 0, make: (_, o) => new SimpleQueue(o), attach: SimpleQueue.attach },
+  // lock: null/undefined (an RLock is made), or a Lock or RLock object built by `$new`.
+  Condition: { arity: 1, make: (a, o) => new Condition((a[0] ?? null) as unknown as Lock | RLock | null, o), attach: Condition.attach },
 };
 
 export const primitives: readonly string[] = Object.keys(FACTORIES);
@@ -48,13 +55,29 @@ function factory(primitive: string): Factory {
   return f;
 }
 
-/** Construct `primitive` in `profile` from Python's positional constructor arguments. */
+/**
+ * Construct `primitive` in `profile` from Python's positional constructor arguments. An
+ * argument `{"$new": "<Primitive>", "argv": [...]}` stands for a fresh object of that primitive
+ * in the same profile, built first and passed as the argument (Condition's lock; see the `$new`
+ * convention in spec/protocol/README.md).
+ */
 export function create(primitive: string, profile: string, argv: JsonValue[]): SharedPrimitive {
   const f = factory(primitive);
   if (argv.length > f.arity) {
     throw new TypeError(`${primitive} takes at most ${f.arity} constructor argument(s), got ${argv.length}`);
   }
-  return f.make(argv, { profile: checkProfile(profile) });
+  const p = checkProfile(profile);
+  // Factories take JSON values, and objects in the places where `$new` may build them.
+  return f.make(argv.map((v) => constructed(v, p)) as JsonValue[], { profile: p });
+}
+
+function constructed(v: JsonValue, profile: string): JsonValue | SharedPrimitive {
+  if (typeof v !== "object" || v === null || Array.isArray(v) || !("$new" in v)) return v;
+  const { $new: name, argv = [], ...rest } = v as { $new: unknown; argv?: unknown };
+  if (typeof name !== "string" || !Array.isArray(argv) || Object.keys(rest).length > 0) {
+    throw new TypeError(`${JSON.stringify(v)} is not a $new value: expected {"$new": "<Primitive>", "argv": [...]}`);
+  }
+  return create(name, profile, argv as JsonValue[]);
 }
 
 /** Rebuild an object from its `handle()` (made by `create` or a constructor), in any thread. */

@@ -156,6 +156,32 @@ const tasks: Record<string, (args: Any) => unknown> = {
     return got;
   },
 
+  /**
+   * Several steps on one object, in order: `{ method, args }` makes a call (reported as the
+   * `call` task reports one); `{ flag: i }` sets words[i] of `flags` to 1 and notifies;
+   * `{ rank: i }` takes the next number from the counter words[i] of `flags` (reported as its
+   * value). Returns one report per step.
+   */
+  script({ handle, steps, flags }: Any) {
+    const obj: Any = attach(handle);
+    const f = flags ? new Int32Array(flags) : null;
+    return steps.map((step: Any) => {
+      if ("flag" in step) {
+        Atomics.store(f!, step.flag, 1);
+        Atomics.notify(f!, step.flag);
+        return { value: null, elapsedMs: 0 };
+      }
+      if ("rank" in step) return { value: Atomics.add(f!, step.rank, 1), elapsedMs: 0 };
+      const start = performance.now();
+      try {
+        const value = obj[step.method](...(step.args ?? []));
+        return { value: value === undefined ? null : value, elapsedMs: performance.now() - start };
+      } catch (e) {
+        return { error: report(e), elapsedMs: performance.now() - start };
+      }
+    });
+  },
+
   /** join(timeout), then report whether it joined and words[0] at that moment. */
   join({ handle, shared, timeout }: Any) {
     const q: Any = attach(handle);

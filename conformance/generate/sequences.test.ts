@@ -1,0 +1,44 @@
+// generate.sequences and profile-dependent domains (spec/format.ts), with Condition.yaml as the example.
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { join } from "node:path";
+import { loadSpecFile, loadSpecText, PRIMITIVES_DIR, SpecError } from "../spec/load.js";
+import { scenarioArbitrary } from "./scenario-arbitrary.js";
+
+const condition = loadSpecFile(join(PRIMITIVES_DIR, "Condition.yaml"));
+
+describe("generate.sequences", () => {
+  test("actors' programs hold whole sequences (acquire, wait, release) besides single calls", () => {
+    const scs = fc.sample(scenarioArbitrary(condition, "threading"), { numRuns: 200, seed: 11 });
+    const programs = scs.flatMap((sc) => [sc.init, ...sc.parallel, sc.post]);
+    const ops = programs.map((p) => p.map((c) => c.op).join(","));
+    expect(ops.some((p) => p.includes("acquire,wait,release"))).toBe(true);
+    expect(ops.some((p) => p.includes("acquire,notify,release"))).toBe(true);
+    expect(ops.some((p) => /^(wait|notify)(,|$)/.test(p))).toBe(true); // single calls too
+    // a sequence counts as one element towards the calls per actor
+    expect(Math.max(...scs.flatMap((sc) => sc.parallel.map((a) => a.length)))).toBeGreaterThan(3);
+  });
+
+  test("a sequence naming an unknown operation is refused at load", () => {
+    const text = `primitive: T
+format: 1
+profiles: { p: { callable: m.T } }
+state: { x: { init: "0" } }
+operations:
+  op: { rules: [{ id: T.op.ok, level: documented, source: { docs: "https://example.org" } }] }
+generate:
+  sequences: [{ ops: [op, nope] }]
+`;
+    expect(() => loadSpecText(text, "T.yaml")).toThrow(SpecError);
+    expect(() => loadSpecText(text, "T.yaml")).toThrow(/'nope' is not an operation/);
+  });
+});
+
+describe("domainIf over the profile", () => {
+  test("Condition's lock: no Lock in multiprocessing scenarios, all three kinds in threading", () => {
+    const locks = (profile: string) =>
+      new Set(fc.sample(scenarioArbitrary(condition, profile), { numRuns: 200, seed: 12 }).map((sc) => JSON.stringify(sc.objects[0]!.args.lock)));
+    expect(locks("multiprocessing")).toEqual(new Set(["null", '{"$new":"RLock"}']));
+    expect(locks("threading")).toEqual(new Set(["null", '{"$new":"RLock"}', '{"$new":"Lock"}']));
+  });
+});

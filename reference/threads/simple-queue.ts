@@ -1,0 +1,112 @@
+/**
+ * SimpleQueue shared across worker threads: multiprocessing.SimpleQueue, or
+ * queue.SimpleQueue in the threading profile.
+ *
+ * An unbounded FIFO queue kept in a reference Queue (its ring buffer, see
+ * queue.ts); a put is visible to getters as soon as it returns, as with
+ * multiprocessing.SimpleQueue, which has no feeder thread.
+ *
+ * multiprocessing: put(item), get() (waits for ever), empty(), close(). close()
+ * is per attached instance, as a multiprocessing.SimpleQueue's pipe ends are
+ * per process: afterwards that instance's put, get and empty raise
+ * `OSError: handle is closed`; other instances go on.
+ * threading (queue.SimpleQueue): put(item, block, timeout), put_nowait(item),
+ * get(block, timeout), get_nowait(), empty(), qsize(); no close().
+ */
+import { PythonError, type ObjectHandle, type SharedPrimitive } from "../implementation.js";
+import { checkHandle, checkProfile, noAttribute, type PrimitiveOptions, type Profile } from "./profile.js";
+import { Queue, type QueueOptions } from "./queue.js";
+
+// observed: q = multiprocessing.SimpleQueue(); q.close(); q.put(1) / q.get() / q.empty() -> OSError: handle is closed
+const handleClosed = () => new PythonError("OSError", "handle is closed");
+
+// observed: multiprocessing.SimpleQueue().get(True) -> TypeError: SimpleQueue.get() takes 1 positional argument but 2 were given
+const arity = (method: string, expected: number, given: number) =>
+  new PythonError("TypeError", `SimpleQueue.${method}() takes ${expected} positional argument${expected === 1 ? "" : "s"} but ${given} were given`);
+
+export class SimpleQueue implements SharedPrimitive {
+  readonly profile: Profile;
+  readonly #queue: Queue;
+  #closed = false;
+
+  /** @param inner internal: the queue of an existing SimpleQueue (see `SimpleQueue.attach`). */
+  constructor(options: QueueOptions = {}, inner?: Queue) {
+    this.profile = checkProfile(options.profile);
+    this.#queue = inner ?? new Queue(0, { profile: this.profile, capacity: options.capacity });
+  }
+
+  /** Rebuild a queue from `handle()`, typically in another thread. */
+  static attach(handle: ObjectHandle): SimpleQueue {
+    const profile = checkHandle(handle, "SimpleQueue");
+    return new SimpleQueue({ profile }, Queue.attach(handle.queue as ObjectHandle));
+  }
+
+  handle(): ObjectHandle {
+    return { primitive: "SimpleQueue", profile: this.profile, queue: this.#queue.handle() };
+  }
+
+  // The Python class whose missing attributes we report.
+  #missing(name: string): PythonError {
+    // observed: queue.SimpleQueue().close() -> AttributeError: '_queue.SimpleQueue' object has no attribute 'close'
+    return this.profile === "threading" ? noAttribute("_queue.SimpleQueue", name) : noAttribute("SimpleQueue", name);
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw handleClosed();
+  }
+
+  /** Put an item at the back. multiprocessing: put(item); threading: put(item, block, timeout) (never blocks). */
+  put(item: unknown, ...rest: unknown[]): void {
+    if (this.profile === "multiprocessing" && rest.length > 0) throw arity("put", 2, rest.length + 2);
+    this.#checkOpen();
+    this.#queue.put(item);
+  }
+
+  /**
+   * Remove and return the front item. multiprocessing: get(), waiting for ever;
+   * threading: get(block=true, timeout=null), raising queue.Empty. Blocks the thread.
+   */
+  get(...args: unknown[]): unknown {
+    if (this.profile === "multiprocessing" && args.length > 0) throw arity("get", 1, args.length + 1);
+    this.#checkOpen();
+    const [block = true, timeout = null] = args as [boolean?, (number | null)?];
+    return this.#queue.get(block, timeout);
+  }
+
+  /** `get` without blocking the thread: waits with Atomics.waitAsync. */
+  async getAsync(...args: unknown[]): Promise<unknown> {
+    if (this.profile === "multiprocessing" && args.length > 0) throw arity("get", 1, args.length + 1);
+    this.#checkOpen();
+    const [block = true, timeout = null] = args as [boolean?, (number | null)?];
+    return this.#queue.getAsync(block, timeout);
+  }
+
+  /** threading only: put(item). */
+  put_nowait(item: unknown): void {
+    if (this.profile === "multiprocessing") throw this.#missing("put_nowait");
+    this.#queue.put(item);
+  }
+
+  /** threading only: get(false). */
+  get_nowait(): unknown {
+    if (this.profile === "multiprocessing") throw this.#missing("get_nowait");
+    return this.#queue.get(false);
+  }
+
+  /** threading only: the number of items. */
+  qsize(): number {
+    if (this.profile === "multiprocessing") throw this.#missing("qsize");
+    return this.#queue.qsize();
+  }
+
+  empty(): boolean {
+    this.#checkOpen();
+    return this.#queue.empty();
+  }
+
+  /** multiprocessing only: this instance puts, gets and polls no more (see the module comment). */
+  close(): void {
+    if (this.profile === "threading") throw this.#missing("close");
+    this.#closed = true;
+  }
+}
