@@ -82,4 +82,11 @@ function main(): number {
   return exit;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) process.exitCode = main();
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    process.exitCode = main();
+  } catch (e) {
+    console.error(`bench:checker: ${(e as Error).message}`);
+    process.exitCode = 2;
+  }
+}
