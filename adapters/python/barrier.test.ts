@@ -5,10 +5,10 @@
  */
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { JsonlAdapter } from "../../conformance/adapter/jsonl-adapter.js";
-import { PYTHON_ADAPTER, pythonInterpreter } from "../../conformance/adapter/registry.js";
+import { PYTHON_ADAPTER } from "../../conformance/adapter/registry.js";
+import { hasPython, PY } from "./test-support.js";
 import { runMessage, schemaProblems } from "../../conformance/adapter/protocol.js";
 import { checkHistory } from "../../conformance/checker/linearize.js";
 import { scenarioArbitrary } from "../../conformance/generate/scenario-arbitrary.js";
@@ -16,15 +16,7 @@ import { runCampaign } from "../../conformance/run/campaign.js";
 import type { Call, Scenario } from "../../conformance/scenario/types.js";
 import { loadSpecFile, PRIMITIVES_DIR } from "../../conformance/spec/load.js";
 
-const PY = pythonInterpreter();
-const hasPython = (() => {
-  try {
-    execFileSync(PY, ["-c", "import multiprocessing"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+
 
 const barrier = loadSpecFile(join(PRIMITIVES_DIR, "Barrier.yaml"));
 const specs = [barrier];

@@ -4,23 +4,15 @@
  * and spawned processes and in threads. (Campaigns: `mpspec run --primitives Condition`.)
  */
 import { describe, expect, test } from "vitest";
-import { execFileSync } from "node:child_process";
 import { JsonlAdapter } from "../../conformance/adapter/jsonl-adapter.js";
-import { PYTHON_ADAPTER, pythonInterpreter } from "../../conformance/adapter/registry.js";
+import { PYTHON_ADAPTER } from "../../conformance/adapter/registry.js";
+import { hasPython, PY } from "./test-support.js";
 import { checkHistory } from "../../conformance/checker/linearize.js";
 import type { Call, Scenario } from "../../conformance/scenario/types.js";
 import { loadSpecDir } from "../../conformance/spec/load.js";
 import type { JsonValue } from "../../spec/format.js";
 
-const PY = pythonInterpreter();
-const hasPython = (() => {
-  try {
-    execFileSync(PY, ["-c", "import multiprocessing"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+
 
 const specs = loadSpecDir();
 const condition = specs.find((s) => s.primitive === "Condition")!;

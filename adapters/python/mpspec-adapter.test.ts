@@ -7,23 +7,15 @@ import { describe, expect, test } from "vitest";
 import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { JsonlAdapter } from "../../conformance/adapter/jsonl-adapter.js";
-import { PYTHON_ADAPTER, pythonInterpreter } from "../../conformance/adapter/registry.js";
+import { PYTHON_ADAPTER } from "../../conformance/adapter/registry.js";
+import { hasPython, PY } from "./test-support.js";
 import { schemaProblems } from "../../conformance/adapter/protocol.js";
 import { eventually, groupMembers } from "../../conformance/adapter/fixtures/processes.js";
 import { runCampaign } from "../../conformance/run/campaign.js";
 import type { Call, Scenario } from "../../conformance/scenario/types.js";
 import { loadSpecFile, PRIMITIVES_DIR } from "../../conformance/spec/load.js";
 
-const PY = pythonInterpreter();
 const FIXTURES = join(dirname(PYTHON_ADAPTER), "fixtures");
-const hasPython = (() => {
-  try {
-    execFileSync(PY, ["-c", "import multiprocessing"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 const lock = loadSpecFile(join(PRIMITIVES_DIR, "Lock.yaml"));
 const specs = [lock];
