@@ -32,6 +32,21 @@ describe("mpspec validate", () => {
   });
 });
 
+describe("mpspec run", () => {
+  test("a run that measures nothing is not a pass: exit 2", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mpspec-spec-"));
+    try {
+      writeFileSync(join(dir, "Toggle.yaml"), readFileSync(join(import.meta.dirname, "../spec/fixtures/Toggle.yaml"), "utf8"));
+      const r = await cli("run", "--adapter", "reference-threads", "--spec-dir", dir, "--runs", "1");
+      expect(r.out).toMatch(/Toggle\s+unsupported/);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/nothing to run: no chosen primitive is supported/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("usage errors exit 2 with a message naming the flag", () => {
   test.each([
     [["run"], /required option '--adapter <name>' not specified/],

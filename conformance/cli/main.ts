@@ -46,7 +46,7 @@ async function validate(opts: { specDir?: string }, out: (s: string) => void): P
 interface RunOpts {
   adapter: string;
   primitives?: string;
-  profile: string;
+  profile?: string;
   runs: number;
   seed?: number;
   path?: string;
@@ -77,6 +77,10 @@ async function run(opts: RunOpts, out: (s: string) => void): Promise<number> {
   const adapter: Adapter = await entry.open(specs, { validateProtocol: opts.validateProtocol });
   let results: PrimitiveOutcome[];
   try {
+    // An adapter that speaks one profile only (e.g. `--profile threading` given to the Python
+    // adapter) is judged in that profile unless told otherwise.
+    const offered = adapter.capabilities.profiles;
+    opts.profile ??= offered.includes("multiprocessing") || offered.length === 0 ? "multiprocessing" : offered[0]!;
     if (!opts.json) out(`mpspec: ${adapter.info.name} ${adapter.info.version}, profile ${opts.profile}, ${opts.runs} runs per primitive, seed ${seed}`);
     results = await runSuite(
       adapter,
@@ -98,6 +102,10 @@ async function run(opts: RunOpts, out: (s: string) => void): Promise<number> {
   } else {
     const n = (v: string) => results.filter((r) => r.result?.verdict === v).length;
     out(`${n("pass")} passed, ${n("fail")} failed, ${n("error")} errored, ${results.filter((r) => !r.result).length} unsupported`);
+  }
+  if (results.every((r) => !r.result)) {
+    // Nothing was measured: say so rather than exit 0 on an empty pass.
+    throw new UsageError(`nothing to run: no chosen primitive is supported by ${adapter.info.name} in profile ${opts.profile} (try --profile)`);
   }
   return suiteExitCode(results);
 }
@@ -165,7 +173,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     .description("generate scenarios from the spec, run them on an adapter, check the histories")
     .requiredOption("--adapter <name>", `adapter: ${Object.keys(ADAPTERS).join(", ")}, or a JSON-lines adapter's command line ("python3 my_adapter.py --flag", ./my-adapter)`)
     .option("--primitives <list>", "comma-separated primitives (default: all in the spec)")
-    .addOption(new Option("--profile <profile>", "profile to judge in").default("multiprocessing"))
+    .addOption(new Option("--profile <profile>", "profile to judge in (default: multiprocessing, or the adapter's only profile)"))
     .option("--runs <n>", "scenarios per primitive", positiveInt("--runs"), 100)
     .option("--seed <n>", "fast-check seed (printed; replays a campaign)", anyInt("--seed"))
     .option("--path <path>", "fast-check path of a counterexample to replay (with --seed and one primitive)")
