@@ -130,18 +130,37 @@ export interface Phase {
 }
 
 /**
- * How an operation is performed on the Python object: `call` (default) calls the method,
- * `obj.name(*args)`; `get` reads the attribute or property, `obj.name` (no arguments), as
- * `Barrier.n_waiting` or `Barrier.broken`.
+ * How an operation is performed on the Python object (`name` is the operation's `attribute`,
+ * by default the operation's name):
+ *  - `call` (default): calls the method, `obj.name(*args)`;
+ *  - `get`: reads the attribute or property, `obj.name` (no arguments), as `Barrier.n_waiting`
+ *    or `Barrier.broken`;
+ *  - `set`: assigns the operation's one argument, `obj.name = args[0]`; returns None;
+ *  - `iadd`: an in-place update with the one argument, `obj.name += args[0]`; returns None. In
+ *    Python this is a read (`getattr`), an add, then a write (`setattr`): NOT atomic unless the
+ *    operation also has `withLock`. A spec that admits lost updates says so with two phases
+ *    (read, then write).
  */
-export type OperationForm = "call" | "get";
+export type OperationForm = "call" | "get" | "set" | "iadd";
 
 export interface Operation {
   description?: string;
   /** Profiles where the operation exists; all profiles when absent. */
   profiles?: string[];
-  /** `get`: an attribute read (`obj.name`), which takes no args. Default `call`. */
+  /** `get`: an attribute read (`obj.name`), which takes no args; `set`, `iadd`: an attribute write or in-place update with one arg. Default `call`. */
   form?: OperationForm;
+  /**
+   * The Python method or attribute the operation uses, when it is not the operation's name, e.g.
+   * `value` for operations `set_value` (form set) and `increment` (form iadd) of a
+   * multiprocessing.Value.
+   */
+  attribute?: string;
+  /**
+   * Run the operation while holding the lock that this method of the object returns:
+   * `with obj.<withLock>(): <operation>`, e.g. `get_lock` for multiprocessing.Value. The lock
+   * is acquired after the invocation is recorded and released before the response is.
+   */
+  withLock?: string;
   /** Arguments in positional order. */
   args?: { [name: string]: Param };
   /** Name of the argument that holds the timeout in seconds (None = wait forever). */
@@ -160,6 +179,14 @@ export interface Operation {
    * break the barrier.
    */
   parts?: ("init" | "parallel" | "post")[];
+  /**
+   * For an object whose constructor returns a tuple (the profile's `returns`, e.g. Pipe's two
+   * connections): the name of the argument that picks the tuple element the method is called
+   * on. Its value is an index into the tuple (domain e.g. `oneOf: [0, 1]`); the argument is
+   * not passed to the method (it travels in the run message as the call's `target`), yet
+   * rules see it in `args` like any other (`args.end`).
+   */
+  target?: string;
   /** Ways the call may complete (or continue); none enabled = the call blocks. */
   rules: Rule[];
   /** Later phases of the call, by name, reached through a rule's `next`. */
@@ -183,6 +210,12 @@ export interface InternalStep {
 export interface ProfileInfo {
   /** The Python callable that constructs the object, e.g. "multiprocessing.Lock", "threading.Lock", "queue.Queue". */
   callable: string;
+  /**
+   * The callable returns a tuple, with these names for its elements, in order (Pipe:
+   * `["conn1", "conn2"]`); the scenario object stands for the whole tuple, and each operation
+   * names, with its `target` argument, the element it is called on.
+   */
+  returns?: string[];
   source?: Source;
 }
 

@@ -47,7 +47,7 @@ describe("Barrier in the run message", () => {
         }
       }
     }
-    expect(schemaProblems("run", { ...runMessage(1, scenario("threading"), 900, specs), calls: { objects: [], init: [{ object: 0, method: "x", argv: [], form: "set" }], parallel: [], post: [] } })).not.toEqual([]);
+    expect(schemaProblems("run", { ...runMessage(1, scenario("threading"), 900, specs), calls: { objects: [], init: [{ object: 0, method: "x", argv: [], form: "del" }], parallel: [], post: [] } })).not.toEqual([]);
   });
 });
 

@@ -59,7 +59,7 @@ PROTOCOL_VERSION = 1
 ADAPTER_VERSION = "0.1.0"
 
 MP_PRIMITIVES = ["Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition", "Event", "Barrier",
-                 "Queue", "SimpleQueue", "JoinableQueue"]
+                 "Queue", "SimpleQueue", "JoinableQueue", "Pipe", "Value", "RawValue"]
 THREADING_PRIMITIVES = ["Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition", "Event", "Barrier",
                         "Queue", "SimpleQueue", "JoinableQueue", "LifoQueue", "PriorityQueue"]
 
@@ -184,14 +184,40 @@ def returned_outcome(v):
             "message": "the call returned a value with no JSON form: %s" % r[:200], "mro": []}
 
 
+def perform_call(obj, method, argv, form):
+    """The call itself, by the spec's OperationForm (spec/format.ts)."""
+    if form == "get":
+        return getattr(obj, method)
+    if form == "set":
+        setattr(obj, method, argv[0])
+        return None
+    if form == "iadd":
+        # What `obj.method += argv[0]` does: getattr, in-place add, setattr (not atomic).
+        v = getattr(obj, method)
+        v += argv[0]
+        setattr(obj, method, v)
+        return None
+    return getattr(obj, method)(*argv)
+
+
 def make_call(objects, call):
-    """call = (object index, method, argv[, form]). form "get" reads the attribute instead of
-    calling it. Returns (invoke, response, outcome)."""
+    """call = (object index, method, argv[, form[, target[, with_lock]]]). form (perform_call):
+    "call", or "get"/"set"/"iadd" on the attribute; with_lock (not None): hold the lock
+    getattr(obj, with_lock)() around the call; target (not None): the call is on element target of the tuple objects[oi]. Returns (invoke, response, outcome)."""
     oi, method, argv = call[:3]
-    read = len(call) > 3 and call[3] == "get"
+    if len(call) > 4 and call[4] is not None:
+        # The object is a tuple (Pipe's two connections): the call is on element call[4].
+        objects = {oi: objects[oi][call[4]]}
+    form = call[3] if len(call) > 3 else "call"
+    with_lock = call[5] if len(call) > 5 else None
     t0 = time.monotonic_ns()
     try:
-        r = getattr(objects[oi], method) if read else getattr(objects[oi], method)(*argv)
+        if with_lock is not None:
+            # `with obj.<with_lock>(): ...` (the spec operation's withLock)
+            with getattr(objects[oi], with_lock)():
+                r = perform_call(objects[oi], method, argv, form)
+        else:
+            r = perform_call(objects[oi], method, argv, form)
     except BaseException as e:  # noqa: B902 - every exception is an outcome
         t1 = time.monotonic_ns()
         return t0, t1, raised_outcome(e)
@@ -1077,7 +1103,8 @@ class Adapter(object):
 
     @staticmethod
     def _call(c):
-        return (c["object"], c["method"], decode_value(c["argv"]), c.get("form", "call"))
+        return (c["object"], c["method"], decode_value(c["argv"]), c.get("form", "call"), c.get("target"),
+                c.get("with_lock"))
 
     def after_reply(self, failed):
         self.engine.finish(getattr(self.engine, "current", []), failed)

@@ -75,23 +75,43 @@ function runJob(job: JobMessage): void {
   const origin = job.origin;
   const calls = job.calls;
   for (let i = 0; i < calls.length; i++) {
-    const [o, op, argv, form] = calls[i];
-    const target = objects[o] as unknown as Record<string, Method>;
+    const [o, op, argv, form, withLock, part] = calls[i];
+    // part: the call is on that element of a tuple object (the spec operation's `target`, e.g. pipe[1]).
+    const target = (part === undefined ? objects[o] : (objects[o] as unknown as Record<number, unknown>)[part]) as unknown as Record<string, Method>;
     const invoke = Number(process.hrtime.bigint() - origin);
     slotInvoke[SLOT_INVOKE] = invoke;
     Atomics.store(slotIndex, SLOT_INDEX, i);
     let response: number;
     let event: WireEvent;
     try {
-      let value: unknown;
-      if (form === "get") {
-        // An attribute read (the spec's form: get): a property or getter of the object.
-        if (!(op in target)) throw new TypeError(`the ${job.handles[o].primitive} object has no property ${JSON.stringify(op)}`);
-        value = target[op];
-      } else {
+      const perform = (): unknown => {
+        if (form === "get" || form === "set" || form === "iadd") {
+          // Attribute forms (spec/format.ts OperationForm): a property or getter/setter of the object.
+          if (!(op in target)) throw new TypeError(`the ${job.handles[o].primitive} object has no property ${JSON.stringify(op)}`);
+          const props = target as unknown as Record<string, unknown>;
+          if (form === "get") return props[op];
+          // iadd: read, then write (not atomic), as Python's `obj.op += argv[0]`.
+          props[op] = form === "set" ? argv[0] : (props[op] as number) + (argv[0] as number);
+          return null;
+        }
         const method = target[op];
         if (typeof method !== "function") throw new TypeError(`the ${job.handles[o].primitive} object has no method ${JSON.stringify(op)}`);
-        value = method.apply(target, argv);
+        return method.apply(target, argv);
+      };
+      let value: unknown;
+      if (withLock !== undefined) {
+        // `with obj.<withLock>(): ...`
+        const get = target[withLock];
+        if (typeof get !== "function") throw new TypeError(`the ${job.handles[o].primitive} object has no method ${JSON.stringify(withLock)}`);
+        const lock = get.apply(target, []) as unknown as { acquire(): unknown; release(): unknown };
+        lock.acquire();
+        try {
+          value = perform();
+        } finally {
+          lock.release();
+        }
+      } else {
+        value = perform();
       }
       response = Number(process.hrtime.bigint() - origin);
       event = [i, invoke, response, returnedOutcome(value)];

@@ -24,6 +24,7 @@
  */
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from "node:worker_threads";
 import type { JsonValue } from "../../spec/format.js";
+import type { CallShape } from "../../conformance/spec/load.js";
 import type { Call, Scenario } from "../../conformance/scenario/types.js";
 import { MAIN_ACTOR, actorId, checkNewValue, isNewValue } from "../../conformance/scenario/types.js";
 import type { History, HistoryEvent } from "../../conformance/history/types.js";
@@ -59,7 +60,7 @@ export interface ThreadsExecutorOptions {
   /** Positional order of an operation's named arguments; op null = the constructor's parameters. */
   argOrder: (primitive: string, op: string | null) => string[];
   /** "get" for operations that are attribute reads (the spec's `form`); default: every operation is a call. */
-  formOf?: (primitive: string, op: string) => "call" | "get";
+  formOf?: (primitive: string, op: string) => "call" | "get" | CallShape;
   /** Bound on a worker's start-up (importing the implementation); default 60 s. Not part of any scenario's deadline. */
   bootTimeoutMs?: number;
 }
@@ -245,7 +246,7 @@ export class ThreadsExecutor implements Adapter {
   readonly capabilities: AdapterCapabilities;
   private readonly implementationUrl: URL;
   private readonly argOrder: (primitive: string, op: string | null) => string[];
-  private readonly formOf: (primitive: string, op: string) => "call" | "get";
+  private readonly formOf: (primitive: string, op: string) => "call" | "get" | CallShape;
   private readonly bootTimeoutMs: number;
   private readonly orderCache = new Map<string, string[]>();
 
@@ -446,8 +447,19 @@ export class ThreadsExecutor implements Adapter {
       calls.map((c) => {
         const o = index.get(c.object);
         if (o === undefined) throw new AdapterError(`call ${c.op} on undeclared object ${c.object}`);
-        const argv = this.positional(primitives[o], c.op, c.args);
-        return this.formOf(primitives[o], c.op) === "get" ? [o, c.op, argv, "get"] : [o, c.op, argv];
+        let argv = this.positional(primitives[o], c.op, c.args);
+        const f = this.formOf(primitives[o], c.op);
+        const shape: CallShape = typeof f === "string" ? { form: f, name: c.op } : f;
+        if (shape.target !== undefined) {
+          // The call is on one element of a tuple (Pipe's connections): the target argument picks it.
+          const t = c.args[shape.target];
+          if (typeof t !== "number" || !Number.isInteger(t) || t < 0) throw new AdapterError(`${c.object}.${c.op}(): target argument ${shape.target} must be a tuple index, got ${JSON.stringify(t)}`);
+          const k = this.argOrder(primitives[o], c.op).indexOf(shape.target);
+          argv = argv.filter((_, i) => i !== k);
+          return [o, shape.name, argv, shape.form, shape.withLock, t];
+        }
+        if (shape.withLock !== undefined) return [o, shape.name, argv, shape.form, shape.withLock];
+        return shape.form === "call" ? [o, shape.name, argv] : [o, shape.name, argv, shape.form];
       });
     return {
       handles,

@@ -2,6 +2,7 @@
  * The "reference-threads" adapter: mpspec's reference implementation
  * (reference/threads/module) run by the ThreadsExecutor.
  */
+import type { CallShape } from "../../conformance/spec/load.js";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,7 +27,7 @@ function mpspecVersion(): string {
 
 export function openReferenceThreads(
   argOrder: (primitive: string, op: string | null) => string[],
-  formOf?: (primitive: string, op: string) => "call" | "get",
+  formOf?: (primitive: string, op: string) => "call" | "get" | CallShape,
 ): Promise<ThreadsExecutor> {
   return ThreadsExecutor.start({
     formOf,

@@ -37,8 +37,14 @@ export interface WorkerInit {
   events: MessagePort;
 }
 
-/** One call, ready to make: index into the job's handles, method name, positional arguments; form "get" reads the property `op` instead. */
-export type WireCall = [object: number, op: string, argv: JsonValue[], form?: "get"];
+/**
+ * One call, ready to make: index into the job's handles, method or property name, positional
+ * arguments; form (spec/format.ts OperationForm) "get" reads the property, "set" assigns argv[0]
+ * to it, "iadd" adds argv[0] to it (read, then write); withLock names a method returning a lock
+ * held around the call; target (the spec operation's `target`): the call is on element target of
+ * the object, a tuple such as a Pipe's two connections.
+ */
+export type WireCall = [object: number, op: string, argv: JsonValue[], form?: "call" | "get" | "set" | "iadd", withLock?: string, target?: number];
 
 export interface JobMessage {
   t: "job";

@@ -99,6 +99,26 @@ describe("the run message", () => {
     }
   });
 
+  test("an operation's target argument picks the tuple element (Pipe's end) and is left out of argv", () => {
+    const pipe = loadSpecFile(join(PRIMITIVES_DIR, "Pipe.yaml"));
+    const sc: Scenario = {
+      profile: "multiprocessing",
+      objects: [{ id: "o0", primitive: "Pipe", args: { duplex: false } }],
+      init: [{ object: "o0", op: "send", args: { end: 1, obj: "m1" } }],
+      parallel: [],
+      post: [{ object: "o0", op: "poll", args: { end: 0, timeout: 0.005 } }, { object: "o0", op: "close", args: { end: 0 } }],
+    };
+    const msg = runMessage(1, sc, 800, [pipe]);
+    expect(schemaProblems("run", JSON.parse(JSON.stringify(msg)))).toEqual([]);
+    expect(msg.calls.objects).toEqual([{ callable: "multiprocessing.Pipe", argv: [false] }]);
+    expect(msg.calls.init).toEqual([{ object: 0, method: "send", argv: ["m1"], target: 1 }]);
+    expect(msg.calls.post).toEqual([
+      { object: 0, method: "poll", argv: [0.005], target: 0 },
+      { object: 0, method: "close", argv: [], target: 0 },
+    ]);
+    expect(() => resolveCalls({ ...sc, init: [{ object: "o0", op: "send", args: { end: "x", obj: "m1" } }] }, [pipe])).toThrow(/target argument end must be a tuple index/);
+  });
+
   test.each([
     [{ init: [{ object: "o0", op: "acquire", args: { block: true } }] }, /Lock\.acquire\(\): argument "timeout" is missing/],
     [{ init: [{ object: "o0", op: "release", args: { force: true } }] }, /Lock\.release\(\): argument "force" is not among \[\]/],

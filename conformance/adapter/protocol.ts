@@ -55,8 +55,17 @@ export interface ResolvedCall {
   object: number;
   method: string;
   argv: JsonValue[];
-  /** "get": read the attribute `method` (argv is empty) instead of calling it. Absent: a call. */
-  form?: "get";
+  /**
+   * "get": read the attribute `method` (argv is empty) instead of calling it; "set": assign
+   * argv[0] to it; "iadd": `+=` argv[0] (read, add, write). Absent: a call. See spec/format.ts OperationForm.
+   */
+  form?: "get" | "set" | "iadd";
+  /** Hold the lock `objects[object].<with_lock>()` returns around the call (`with ...:`). */
+  with_lock?: string;  /**
+   * For an object built by a callable that returns a tuple (the profile's `returns`): the index
+   * of the element called on, taken from the operation's `target` argument (left out of argv).
+   */
+  target?: number;
 }
 
 /** The scenario made executable, index for index with it. */
@@ -180,8 +189,9 @@ export function resolveCalls(scenario: Scenario, specs: readonly LoadedSpec[]): 
   const order = argOrderFrom([...specs]);
   const index = new Map<string, number>();
   const primitives: string[] = [];
-  const positional = (primitive: string, op: string | null, args: Record<string, JsonValue>): JsonValue[] => {
-    const names = order(primitive, op);
+  const positional = (primitive: string, op: string | null, args: Record<string, JsonValue>): JsonValue[] => positionalExcept(primitive, op, args, undefined);
+  const positionalExcept = (primitive: string, op: string | null, args: Record<string, JsonValue>, skip: string | undefined): JsonValue[] => {
+    const names = order(primitive, op).filter((n) => n !== skip);
     const what = op === null ? `${primitive}()` : `${primitive}.${op}()`;
     for (const k of Object.keys(args)) {
       if (!names.includes(k)) throw new RunMessageError(`${what}: argument ${JSON.stringify(k)} is not among [${names.join(", ")}]`);
@@ -234,8 +244,21 @@ export function resolveCalls(scenario: Scenario, specs: readonly LoadedSpec[]): 
     const k = index.get(c.object);
     if (k === undefined) throw new RunMessageError(`call ${c.op} on undeclared object ${c.object}`);
     if (Object.values(c.args).some(isNewValue)) throw new RunMessageError(`${c.object}.${c.op}(): $new values are for constructor arguments only`);
-    const argv = positional(primitives[k]!, c.op, c.args);
-    return byName.get(primitives[k]!)!.operations.get(c.op)?.form === "get" ? { object: k, method: c.op, argv, form: "get" } : { object: k, method: c.op, argv };
+    const targetArg = byName.get(primitives[k]!)!.operations.get(c.op)?.target;
+    const args = { ...c.args };
+    let target: number | undefined;
+    if (targetArg !== undefined) {
+      const t = args[targetArg];
+      if (typeof t !== "number" || !Number.isInteger(t) || t < 0) throw new RunMessageError(`${c.object}.${c.op}(): target argument ${targetArg} must be a tuple index, got ${JSON.stringify(t)}`);
+      target = t;
+      delete args[targetArg];
+    }
+    const argv = positionalExcept(primitives[k]!, c.op, args, targetArg);
+    const shape = byName.get(primitives[k]!)!.operations.get(c.op)?.shape ?? { form: "call", name: c.op };
+    const resolved: ResolvedCall = { object: k, method: shape.name, argv };
+    if (shape.form !== "call") resolved.form = shape.form;
+    if (shape.withLock !== undefined) resolved.with_lock = shape.withLock;
+    return target === undefined ? resolved : { ...resolved, target };
   };
   return {
     objects,

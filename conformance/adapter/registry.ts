@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { LoadedSpec } from "../spec/load.js";
+import type { CallShape, LoadedSpec } from "../spec/load.js";
 import type { Adapter } from "./types.js";
 
 export interface AdapterOpenOptions {
@@ -34,9 +34,9 @@ export function argOrderFrom(specs: LoadedSpec[]): (primitive: string, op: strin
 }
 
 /** Which operations are attribute reads (the spec's `form: get`); unknown ones are calls. */
-export function formFrom(specs: LoadedSpec[]): (primitive: string, op: string) => "call" | "get" {
+export function formFrom(specs: LoadedSpec[]): (primitive: string, op: string) => CallShape {
   const byName = new Map(specs.map((s) => [s.primitive, s]));
-  return (primitive, op) => byName.get(primitive)?.operations.get(op)?.form ?? "call";
+  return (primitive, op) => byName.get(primitive)?.operations.get(op)?.shape ?? { form: "call", name: op };
 }
 
 /** The Python adapter shipped with mpspec (adapters/python/mpspec_adapter.py). */

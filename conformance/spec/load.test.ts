@@ -54,6 +54,15 @@ describe("loading spec documents", () => {
     expect(problem(toggle.replace(`effect: { on: "false" }`, `effect: { of: "false" }`))).toMatch(/target 'of' is not a state variable/);
   });
 
+  test("attribute writes (form set, iadd) take exactly one arg, without a default; shapes name attribute and lock", () => {
+    expect(problem(toggle.replace("  flip:\n", "  flip:\n    form: set\n"))).toMatch(/operations\.flip\.args: an operation with form 'set' takes exactly one arg/);
+    const oneArg = "  flip:\n    form: iadd\n    attribute: state\n    withLock: get_lock\n    args:\n      delta:\n        domain: { oneOf: [1] }\n";
+    expect(problem(toggle.replace("  flip:\n", oneArg.replace("[1] }", "[1] }\n        default: 1")))).toMatch(/operations\.flip\.args: the arg of an operation with form 'iadd' has no default/);
+    const op = loadSpecText(toggle.replace("  flip:\n", oneArg), "x.yaml").operations.get("flip")!;
+    expect(op.shape).toEqual({ form: "iadd", name: "state", withLock: "get_lock" });
+    expect(loadSpecText(toggle, "x.yaml").operations.get("flip")!.shape).toEqual({ form: "call", name: "flip" });
+  });
+
   test("unknown profiles are refused", () => {
     expect(problem(toggle.replace("profiles: [threading]", "profiles: [threads]"))).toMatch(/unknown profile 'threads'/);
   });

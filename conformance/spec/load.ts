@@ -63,6 +63,10 @@ export interface CompiledOperation {
   phaseNames: string[];
   /** `get`: an attribute read (obj.name); `call`: a method call. */
   form: OperationForm;
+  /** The argument naming the tuple element called on (the operation's `target`), if any. */
+  target?: string;
+  /** How adapters perform it: form, Python name, lock held. */
+  shape: CallShape;
   /** The operation's `timeout` expression (effective timeout in seconds, or null), when it has one. */
   timeout?: CompiledExpr;
 }
@@ -229,6 +233,18 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     if (op.form === "get" && Object.keys(op.args ?? {}).length > 0) {
       throw new SpecError(file, `${place}.args`, "an operation with form 'get' is an attribute read: it takes no args");
     }
+    if ((op.form === "set" || op.form === "iadd") && Object.keys(op.args ?? {}).length !== 1) {
+      throw new SpecError(file, `${place}.args`, `an operation with form '${op.form}' takes exactly one arg`);
+    }
+    if ((op.form === "set" || op.form === "iadd") && Object.values(op.args ?? {}).some((a) => a.default !== undefined)) {
+      throw new SpecError(file, `${place}.args`, `the arg of an operation with form '${op.form}' has no default (it is always passed)`);
+    }
+    if (op.target !== undefined) {
+      if (!(op.target in (op.args ?? {}))) throw new SpecError(file, `${place}.target`, `'${op.target}' is not among the operation's args`);
+      for (const [pn, pi] of Object.entries(doc.profiles)) {
+        if (!pi.returns) throw new SpecError(file, `${place}.target`, `profile ${pn}'s callable has no 'returns' (a target picks an element of a returned tuple)`);
+      }
+    }
     const timeout = op.timeout !== undefined ? cel(op.timeout, `${place}.timeout`) : undefined;
     if (op.rules.length === 0) throw new SpecError(file, `${place}.rules`, "an operation needs at least one rule");
     const phaseNames = ["call", ...Object.keys(op.phases ?? {})];
@@ -271,7 +287,7 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
         return p.rules.map((r, i) => compileRule(r, `${place}.phases.${ph}.rules[${i}]`));
       }),
     ];
-    operations.set(name, { name, op, domainIf, argNames: Object.keys(op.args ?? {}), defaults, phases, phaseNames, form: op.form ?? "call", timeout });
+    operations.set(name, { name, op, domainIf, argNames: Object.keys(op.args ?? {}), defaults, phases, phaseNames, form: op.form ?? "call", shape: shapeOfOperation(name, op), timeout, ...(op.target !== undefined ? { target: op.target } : {}) });
   }
 
   (doc.generate?.sequences ?? []).forEach((seq, i) => {
@@ -309,4 +325,22 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     minActors: doc.generate?.minActors !== undefined ? cel(doc.generate.minActors, "generate.minActors") : undefined,
     paramDomainIf,
   };
+}
+
+/** How an adapter performs an operation (from the spec's `form`, `attribute`, `withLock`). */
+export interface CallShape {
+  form: OperationForm;
+  /** Python method or attribute name. */
+  name: string;
+  /** Method returning the lock to hold around the operation. */
+  withLock?: string;
+  /** The argument picking the tuple element called on (the operation's `target`); left out of argv. */
+  target?: string;
+}
+
+export function shapeOfOperation(name: string, op: Operation): CallShape {
+  const shape: CallShape = { form: op.form ?? "call", name: op.attribute ?? name };
+  if (op.withLock !== undefined) shape.withLock = op.withLock;
+  if (op.target !== undefined) shape.target = op.target;
+  return shape;
 }

@@ -31,10 +31,12 @@ const CASES: Case[] = [
   { module: "leader-zero-barrier", primitive: "Barrier", profile: "threading", breaks: /^Barrier\.wait\.(released|release)$/ },
   { module: "self-healing-barrier", primitive: "Barrier", profile: "multiprocessing", breaks: /^Barrier\.(broken\.read|wait\.|n_waiting\.)/ }, // the healed state shows in any of these
   { module: "none-timeout-event", primitive: "Event", profile: "threading", breaks: /^Event\.wait\.timeout$/ },
+  { module: "lockless-value", primitive: "Value", profile: "multiprocessing", breaks: /^Value\.(locked_increment\.atomic|value\.read)$/ },
   // Calls that never return (a get on an empty queue, a wait for a lock never released) cost the
   // whole deadline: these use a short one (SimpleQueue has no timeouts; its calls take microseconds)
   // or the campaign's automatic one (0.5 s plus the calls' timeouts).
   { module: "get-after-close-simple-queue", primitive: "SimpleQueue", profile: "multiprocessing", breaks: /^SimpleQueue\.get\.closed$/, deadlineMs: 100 },
+  { module: "readable-sends-pipe", primitive: "Pipe", profile: "multiprocessing", breaks: /^Pipe\.send\.read-only$/, deadlineMs: 100 },
   { module: "greedy-notify-condition", primitive: "Condition", profile: "threading", breaks: /^Condition\.(wait|wait_for)\.timeout-threading$/, deadlineMs: null },
 ];
 

@@ -10,9 +10,11 @@ import { Condition } from "./condition.js";
 import { Event } from "./event.js";
 import { Lock, RLock } from "./lock.js";
 import { checkProfile, PROFILES, type PrimitiveOptions } from "./profile.js";
+import { Pipe } from "./pipe.js";
 import { JoinableQueue, Queue } from "./queue.js";
 import { BoundedSemaphore, Semaphore } from "./semaphore.js";
 import { SimpleQueue } from "./simple-queue.js";
+import { RawValue, Value } from "./value.js";
 
 interface Factory {
   /** Number of positional constructor arguments Python accepts. */
@@ -42,6 +44,11 @@ const FACTORIES: Record<string, Factory> = {
   },
   Event: { arity: 0, make: (_, o) => new Event(o), attach: Event.attach },
   SimpleQueue: { arity: 0, make: (_, o) => new SimpleQueue(o), attach: SimpleQueue.attach },
+  // Pipe(duplex): a pair of connections, pipe[0] and pipe[1] (spec profile `returns`, operation `target`).
+  Pipe: { arity: 1, make: (a, o) => new Pipe(a[0] ?? true, o), attach: Pipe.attach },
+  // Value(typecode, value): lock=True is keyword-only in Python, so not positional here.
+  Value: { arity: 2, make: (a, o) => new Value(a[0], a.length > 1 ? a[1] : 0, o), attach: Value.attach },
+  RawValue: { arity: 2, make: (a, o) => new RawValue(a[0], a.length > 1 ? a[1] : 0, o), attach: RawValue.attach },
   // lock: null/undefined (an RLock is made), or a Lock or RLock object built by `$new`.
   Condition: { arity: 1, make: (a, o) => new Condition((a[0] ?? null) as unknown as Lock | RLock | null, o), attach: Condition.attach },
 };

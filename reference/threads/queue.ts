@@ -267,6 +267,25 @@ abstract class QueueBase implements SharedPrimitive {
     return this.get(false);
   }
 
+  /**
+   * Wait until the queue holds an item, for at most `timeout` seconds (null: for ever); whether
+   * it does (a snapshot, the item is not taken). For readers that poll before they get, as a
+   * Pipe's `poll(timeout)`.
+   */
+  waitNotEmpty(timeout: number | null): boolean {
+    const ctrl = this.#ctrl;
+    const op: Blocking<boolean> = {
+      words: ctrl,
+      waiters: GETTERS,
+      attempt: (): Step<boolean> => {
+        const seq = Atomics.load(ctrl, NOT_EMPTY);
+        return Atomics.load(ctrl, COUNT) > 0 ? done(true) : sleepOn(NOT_EMPTY, seq);
+      },
+      timedOut: () => false,
+    };
+    return blockSync(op, deadlineOf(true, timeout));
+  }
+
   /** Number of items (a snapshot: other threads may change it at once). */
   qsize(): number {
     return Atomics.load(this.#ctrl, COUNT);

@@ -84,10 +84,13 @@ const tasks: Record<string, (args: Any) => unknown> = {
 
   /**
    * After `delayMs`, make one call; report its value or error and how long it
-   * took. `started` (a SharedArrayBuffer) counts workers about to make the call.
+   * took. `started` (a SharedArrayBuffer) counts workers about to make the call; `element`
+   * makes the call on that element of a tuple object (`pipe[1].send(...)`).
    */
-  call({ handle, method, args, delayMs, started }: Any) {
-    const obj: Any = attach(handle);
+  call({ handle, element, method, args, delayMs, started }: Any) {
+    // element: call on that element of a tuple object (a Pipe's connection).
+    const whole: Any = attach(handle);
+    const obj: Any = element === undefined ? whole : whole[element];
     if (delayMs) sleep(delayMs);
     if (started) Atomics.add(new Int32Array(started), 0, 1);
     const start = performance.now();
@@ -183,6 +186,28 @@ const tasks: Record<string, (args: Any) => unknown> = {
   },
 
   /** join(timeout), then report whether it joined and words[0] at that moment. */
+  /**
+   * `v.value += 1` `iterations` times on a Value, under `with v.get_lock():` when `locked`
+   * (words[READY] starts the `parties` together).
+   */
+  increments({ handle, shared, iterations, locked, parties }: Any) {
+    const v: Any = attach(handle);
+    barrier(new Int32Array(shared), parties);
+    for (let i = 0; i < iterations; i++) {
+      if (!locked) {
+        v.value += 1;
+        continue;
+      }
+      const lock = v.get_lock();
+      lock.acquire();
+      try {
+        v.value += 1;
+      } finally {
+        lock.release();
+      }
+    }
+    return v.value;
+  },
   join({ handle, shared, timeout }: Any) {
     const q: Any = attach(handle);
     const joined = q.join(timeout);

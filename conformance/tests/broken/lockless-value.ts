@@ -1,0 +1,29 @@
+// A Value whose get_lock() returns a lock that excludes nobody: `with v.get_lock(): v.value += 1`
+// is then a plain read and write, and two such increments can lose one. Reads are slowed down
+// (1 ms after taking the value) so that racing updates overlap often.
+import { brokenModule } from "./wrap.js";
+import type { SharedPrimitive } from "../../../reference/implementation.js";
+
+const nap = new Int32Array(new SharedArrayBuffer(4));
+
+const m = brokenModule({
+  primitive: "Value",
+  wrap: (inner) => {
+    const v = inner as unknown as { value: unknown };
+    const o: Record<string, unknown> = { handle: () => inner.handle() };
+    Object.defineProperty(o, "value", {
+      get: () => {
+        const x = v.value;
+        Atomics.wait(nap, 0, 0, 1);
+        return x;
+      },
+      set: (x: unknown) => {
+        v.value = x;
+      },
+      enumerable: true,
+    });
+    o.get_lock = () => ({ acquire: () => true, release: () => undefined });
+    return o as unknown as SharedPrimitive;
+  },
+});
+export const { primitives, profiles, create, attach } = m;
