@@ -431,12 +431,7 @@ class ProcessActor(object):
 
     def release(self):
         """No more jobs: it exits once it reads EOF on its command pipe."""
-        self._forget_fds()
-        for c in (self.cmd, self.events):
-            try:
-                c.close()
-            except Exception:
-                pass
+        self._close_pipes()
         if self.proc is None:
             for c in (self.cmd_r, self.ev_w):
                 c.close()
@@ -463,6 +458,9 @@ class ProcessActor(object):
             if self.proc.exitcode is None:
                 self.kill()
         self.alive = False
+        self._close_pipes()
+
+    def _close_pipes(self):
         self._forget_fds()
         for c in (self.cmd, self.events):
             try:
