@@ -14,7 +14,10 @@
  *  - `actor`  string id of the calling actor ("main" for init/post parts, "a0", "a1", ... in the parallel part)
  *  - `result` the observed return value (only in `accepts` and `effect` of a rule)
  *  - names bound by an internal step's `choose`
- * Integers are CEL ints; the extra list method `slice(start, end)` (as in cel-go's lists extension) is available.
+ * Integers are CEL ints. Beyond the base library, these functions of cel-go's extensions are available:
+ * the strings extension (`substring`, `indexOf`, `charAt`, `split`, ...), the list method
+ * `slice(start, end)` and `lists.range(n)` (lists), `math.least(a, b)` and `math.greatest(a, b)`
+ * for ints (math).
  */
 
 /** How strongly a rule is promised. */
@@ -50,6 +53,11 @@ export interface Domain {
   intRange?: { min: number; max: number };
   /** A fresh string, unique within the scenario, starting with this prefix (e.g. queue items). */
   token?: string;
+  /**
+   * A fresh bytes object, unique within the scenario: the `$bytes` value of a token with this
+   * prefix, e.g. `{"$bytes": "xyz3"}` (Pipe.send_bytes).
+   */
+  bytesToken?: string;
 }
 
 export interface Param {
@@ -140,6 +148,10 @@ export interface Phase {
  *    Python this is a read (`getattr`), an add, then a write (`setattr`): NOT atomic unless the
  *    operation also has `withLock`. A spec that admits lost updates says so with two phases
  *    (read, then write).
+ *
+ * With `item`, the three attribute forms subscript the object instead: `obj[key]`,
+ * `obj[key] = args[0]`, `obj[key] += args[0]`, the key being the `item` argument (an int, or a
+ * `{"$slice": [start, stop]}` value), as for a multiprocessing.Array.
  */
 export type OperationForm = "call" | "get" | "set" | "iadd";
 
@@ -161,6 +173,26 @@ export interface Operation {
    * is acquired after the invocation is recorded and released before the response is.
    */
   withLock?: string;
+  /**
+   * For form get/set/iadd: the name of the argument that is the subscript key, so that the
+   * operation is on `obj[key]` rather than an attribute (e.g. `index` for `a[index] = value` on a
+   * multiprocessing.Array). The key may be a slice value `{"$slice": [start, stop]}`. Like a
+   * `target`, the argument is not among the values passed (it travels as the call's `key`),
+   * yet rules see it in `args`.
+   */
+  item?: string;
+  /**
+   * Perform the operation on what this method of the object returns (called with no
+   * arguments) rather than on the object itself, e.g. `get_obj` for `a.get_obj()[i]`, the raw
+   * ctypes object inside a synchronized wrapper.
+   */
+  via?: string;
+  /**
+   * Arguments the method writes into (a buffer, as `recv_bytes_into(buf)`): the call's observed
+   * result is then the list `[returned value, each of these arguments as it is after the call]`,
+   * e.g. `[3, {"$bytes": "\u0000hey"}]`. Only for form `call`.
+   */
+  outArgs?: string[];
   /** Arguments in positional order. */
   args?: { [name: string]: Param };
   /** Name of the argument that holds the timeout in seconds (None = wait forever). */

@@ -42,7 +42,7 @@ describe("Barrier in the run message", () => {
         expect(msg.calls.objects[0]!.callable).toBe(`${profile}.Barrier`);
         expect(msg.calls.objects[0]!.argv).toEqual([sc.objects[0]!.args.parties, sc.objects[0]!.args.action, sc.objects[0]!.args.timeout]);
         for (const c of [...msg.calls.init, ...msg.calls.parallel.flat(), ...msg.calls.post]) {
-          expect(c.form).toBe(READS.includes(c.method) ? "get" : undefined);
+          expect(c.form).toBe(READS.includes(c.method!) ? "get" : undefined);
           if (c.form === "get") expect(c.argv).toEqual([]);
         }
       }

@@ -58,6 +58,7 @@ import traceback
 PROTOCOL_VERSION = 1
 ADAPTER_VERSION = "0.1.0"
 
+# Primitives offered when the runner's start message lists none (an older runner).
 MP_PRIMITIVES = ["Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition", "Event", "Barrier",
                  "Queue", "SimpleQueue", "JoinableQueue", "Pipe", "Value", "RawValue"]
 THREADING_PRIMITIVES = ["Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition", "Event", "Barrier",
@@ -105,10 +106,13 @@ def _in_actor_process():
 
 # --- values and exceptions ---------------------------------------------------------
 
+_BYTES_LIKE = (bytes, bytearray, memoryview)
+
+
 def _jsonable(v, depth=0):
     if depth > 100:
         return False
-    if v is None or isinstance(v, (bool, str)):
+    if v is None or isinstance(v, (bool, str) + _BYTES_LIKE):
         return True
     if isinstance(v, int):
         return True
@@ -122,6 +126,9 @@ def _jsonable(v, depth=0):
 
 
 def _to_json(v):
+    if isinstance(v, _BYTES_LIKE):
+        # {"$bytes": text}: one character per byte (latin-1), spec/protocol/README.md
+        return {"$bytes": bytes(v).decode("latin-1")}
     if isinstance(v, (list, tuple)):
         return [_to_json(x) for x in v]
     if isinstance(v, dict):
@@ -145,7 +152,11 @@ def qualified_name(cls):
     else:
         out = "%s.%s" % (mod, name) if mod else name
         parts = mod.split(".")
-        if any(p.startswith("_") for p in parts):
+        top = sys.modules.get(parts[0])
+        if len(parts) > 1 and not parts[0].startswith("_") and "." not in name and getattr(top, name, None) is cls:
+            # Re-exported by its package: multiprocessing.BufferTooShort, not multiprocessing.context.BufferTooShort.
+            out = "%s.%s" % (parts[0], name)
+        elif any(p.startswith("_") for p in parts):
             public = ".".join(p.lstrip("_") for p in parts)
             try:
                 pm = sys.modules.get(public) or importlib.import_module(public)
@@ -184,8 +195,23 @@ def returned_outcome(v):
             "message": "the call returned a value with no JSON form: %s" % r[:200], "mro": []}
 
 
-def perform_call(obj, method, argv, form):
-    """The call itself, by the spec's OperationForm (spec/format.ts)."""
+def perform_call(obj, method, argv, form, key_box=None, out_args=None):
+    """The call itself, by the spec's OperationForm (spec/format.ts). With key_box = (key,), the
+    forms get/set/iadd are on the item obj[key] instead of the attribute."""
+    if key_box is not None:
+        key = key_box[0]
+        if form == "get":
+            return obj[key]
+        if form == "set":
+            obj[key] = argv[0]
+            return None
+        if form == "iadd":
+            # What `obj[key] += argv[0]` does: getitem, in-place add, setitem (not atomic).
+            v = obj[key]
+            v += argv[0]
+            obj[key] = v
+            return None
+        raise ScenarioError("item access (key) needs form get, set or iadd, not %r" % (form,))
     if form == "get":
         return getattr(obj, method)
     if form == "set":
@@ -197,27 +223,43 @@ def perform_call(obj, method, argv, form):
         v += argv[0]
         setattr(obj, method, v)
         return None
-    return getattr(obj, method)(*argv)
+    r = getattr(obj, method)(*argv)
+    if out_args:
+        # Arguments the method wrote into (a bytearray), reported with its result.
+        return [r] + [argv[k] for k in out_args]
+    return r
 
 
 def make_call(objects, call):
-    """call = (object index, method, argv[, form[, target[, with_lock]]]). form (perform_call):
-    "call", or "get"/"set"/"iadd" on the attribute; with_lock (not None): hold the lock
-    getattr(obj, with_lock)() around the call; target (not None): the call is on element target of the tuple objects[oi]. Returns (invoke, response, outcome)."""
+    """call = (object index, method, argv[, form[, target[, with_lock[, key_box[, via[, out_args]]]]]]),
+    from a run message's call (spec/protocol/README.md). form (perform_call): "call", or
+    "get"/"set"/"iadd" on the attribute, or on the item obj[key] with key_box = (key,);
+    with_lock (not None): hold the lock getattr(obj, with_lock)() around the call; target (not
+    None): the call is on element target of the tuple objects[oi]; via (not None): on
+    getattr(obj, via)(); out_args: argv indexes reported with the result. Returns (invoke, response, outcome)."""
     oi, method, argv = call[:3]
+    obj = objects[oi]
     if len(call) > 4 and call[4] is not None:
         # The object is a tuple (Pipe's two connections): the call is on element call[4].
-        objects = {oi: objects[oi][call[4]]}
+        obj = obj[call[4]]
     form = call[3] if len(call) > 3 else "call"
     with_lock = call[5] if len(call) > 5 else None
+    key_box = call[6] if len(call) > 6 else None
+    via = call[7] if len(call) > 7 else None
+    out_args = call[8] if len(call) > 8 else None
+    # Mutable arguments (a bytearray) are made afresh for every call: the job's argv is shared.
+    argv = [bytearray(a) if isinstance(a, bytearray) else a for a in argv]
     t0 = time.monotonic_ns()
     try:
+        if via is not None:
+            # The call is on what obj.<via>() returns (get_obj).
+            obj = getattr(obj, via)()
         if with_lock is not None:
             # `with obj.<with_lock>(): ...` (the spec operation's withLock)
-            with getattr(objects[oi], with_lock)():
-                r = perform_call(objects[oi], method, argv, form)
+            with getattr(obj, with_lock)():
+                r = perform_call(obj, method, argv, form, key_box, out_args)
         else:
-            r = perform_call(objects[oi], method, argv, form)
+            r = perform_call(obj, method, argv, form, key_box, out_args)
     except BaseException as e:  # noqa: B902 - every exception is an outcome
         t1 = time.monotonic_ns()
         return t0, t1, raised_outcome(e)
@@ -265,8 +307,28 @@ def _decode_callable(v):
     raise ScenarioError("%s is not a $callable this adapter knows (noop, return, raise)" % json.dumps(v))
 
 
+def _decode_text_bytes(v):
+    """{"$bytes": text} -> bytes, {"$bytearray": text} -> bytearray: one character per byte (latin-1)."""
+    (k, text), = v.items()
+    try:
+        data = text.encode("latin-1")
+    except (AttributeError, UnicodeEncodeError):
+        raise ScenarioError("%s: expected {\"%s\": <text of code points 0-255>}" % (json.dumps(v), k))
+    return data if k == "$bytes" else bytearray(data)
+
+
+def _decode_slice(v):
+    """{"$slice": [start, stop]} or [start, stop, step] -> slice(start, stop, step); ints or None."""
+    parts = v.get("$slice") if len(v) == 1 else None
+    if not isinstance(parts, list) or not 2 <= len(parts) <= 3 or not all(
+            p is None or (isinstance(p, int) and not isinstance(p, bool)) for p in parts):
+        raise ScenarioError("%s is not a $slice value: expected {\"$slice\": [start, stop]} or [start, stop, step], ints or null" % json.dumps(v))
+    return slice(*parts)
+
+
 # "$key" -> decoder of a JSON object {"$key": ...} that stands for a Python object.
-VALUE_CONVENTIONS = {"$callable": _decode_callable}
+VALUE_CONVENTIONS = {"$callable": _decode_callable, "$bytes": _decode_text_bytes, "$bytearray": _decode_text_bytes,
+                     "$slice": _decode_slice}
 
 
 def decode_value(v):
@@ -981,7 +1043,14 @@ class Adapter(object):
         except Exception:
             return False
 
-    def ready(self):
+    def _resolvable(self, name):
+        try:
+            return callable(self.resolve(name))
+        except Exception:
+            return False
+
+    def ready(self, offered=None):
+        """The ready message; offered: the start message's primitives (name -> profile -> callable), if any."""
         mod = self.module
         version = getattr(mod, "__version__", None)
         stdlib = mod.__name__ == "multiprocessing"
@@ -1007,10 +1076,18 @@ class Adapter(object):
         if stdlib:
             impl["homepage"] = "https://docs.python.org/3/library/multiprocessing.html"
         prims = set()
-        if "multiprocessing" in self.profiles:
-            prims.update(p for p in MP_PRIMITIVES if hasattr(self.ctx, p))
-        if "threading" in self.profiles:
-            prims.update(THREADING_PRIMITIVES)
+        if offered is not None:
+            # The runner's spec primitives (start message): those whose callable resolves here,
+            # in a profile this adapter serves.
+            for name, by_profile in offered.items():
+                for profile, callable_name in (by_profile or {}).items():
+                    if profile in self.profiles and self._resolvable(callable_name):
+                        prims.add(name)
+        else:
+            if "multiprocessing" in self.profiles:
+                prims.update(p for p in MP_PRIMITIVES if hasattr(self.ctx, p))
+            if "threading" in self.profiles:
+                prims.update(THREADING_PRIMITIVES)
         return {
             "ready": True,
             "version": PROTOCOL_VERSION,
@@ -1101,8 +1178,8 @@ class Adapter(object):
 
     @staticmethod
     def _call(c):
-        return (c["object"], c["method"], decode_value(c["argv"]), c.get("form", "call"), c.get("target"),
-                c.get("with_lock"))
+        return (c["object"], c.get("method"), decode_value(c["argv"]), c.get("form", "call"), c.get("target"),
+                c.get("with_lock"), (decode_value(c["key"]),) if "key" in c else None, c.get("via"), c.get("out_args"))
 
     def after_reply(self, failed):
         self.engine.finish(getattr(self.engine, "current", []), failed)
@@ -1147,7 +1224,8 @@ def main(argv=None):
                 if msg.get("version") != PROTOCOL_VERSION:
                     log("the runner speaks protocol version %r; this adapter speaks %d" % (msg.get("version"), PROTOCOL_VERSION))
                 adapter.warm()
-                send_message(adapter.ready())
+                offered = msg.get("primitives")
+                send_message(adapter.ready(offered if isinstance(offered, dict) else None))
             elif cmd == "run":
                 reply, objects = adapter.run(msg)
                 send_message(reply)

@@ -13,6 +13,8 @@
  */
 import { parentPort, workerData, threadId } from "node:worker_threads";
 import type { ImplementationModule, SharedPrimitive } from "../../reference/implementation.js";
+import { decodeBytesValue, isPyBytes } from "../../reference/bytes.js";
+import type { JsonValue } from "../../spec/format.js";
 import {
   SLOT_INDEX,
   SLOT_INVOKE,
@@ -50,6 +52,19 @@ let objects: SharedPrimitive[] = [];
 
 type Method = (...argv: unknown[]) => unknown;
 
+/** `{"$bytes": ...}` and `{"$bytearray": ...}` arguments as PyBytes (reference/bytes.ts), also inside lists; others as they are. */
+function decodeArg(v: JsonValue): unknown {
+  if (Array.isArray(v)) return v.map(decodeArg);
+  return decodeBytesValue(v) ?? v;
+}
+
+/** A returned PyBytes (bytes or bytearray) as its protocol form `{"$bytes": ...}`, also inside lists. */
+function encodeResult(v: unknown): unknown {
+  if (isPyBytes(v)) return v.toJSON();
+  if (Array.isArray(v)) return v.map(encodeResult);
+  return v;
+}
+
 function runJob(job: JobMessage): void {
   if (job.scenario !== attachedFor) {
     objects = [];
@@ -75,35 +90,53 @@ function runJob(job: JobMessage): void {
   const origin = job.origin;
   const calls = job.calls;
   for (let i = 0; i < calls.length; i++) {
-    const [o, op, argv, form, withLock, part] = calls[i];
-    // part: the call is on that element of a tuple object (the spec operation's `target`, e.g. pipe[1]).
-    const target = (part === undefined ? objects[o] : (objects[o] as unknown as Record<number, unknown>)[part]) as unknown as Record<string, Method>;
+    const call = calls[i];
+    const o = call.object;
+    const primitive = job.handles[o].primitive;
     const invoke = Number(process.hrtime.bigint() - origin);
     slotInvoke[SLOT_INVOKE] = invoke;
     Atomics.store(slotIndex, SLOT_INDEX, i);
     let response: number;
     let event: WireEvent;
     try {
+      const argv = call.argv.map(decodeArg);
+      let value: unknown;
+      const holder = objects[o] as unknown as Record<string | number, unknown>;
+      // target: the call is on that element of a tuple object (the spec operation's `target`, e.g. pipe[1]).
+      const self = (call.target === undefined ? holder : holder[call.target]) as Record<string, Method>;
+      const method = (on: Record<string, Method>, name: string): Method => {
+        const m = on[name];
+        if (typeof m !== "function") throw new TypeError(`the ${primitive} object has no method ${JSON.stringify(name)}`);
+        return m;
+      };
+      // via: the call is on what `self.<via>()` returns (get_obj).
+      const on = call.via === undefined ? self : (method(self, call.via).apply(self, []) as Record<string, Method>);
       const perform = (): unknown => {
-        if (form === "get" || form === "set" || form === "iadd") {
+        if (call.key !== undefined) {
+          // Item forms: `on[key]`, `on[key] = argv[0]`, `on[key] += argv[0]` through getitem/setitem.
+          const key = call.key;
+          if (call.form === "get") return method(on, "getitem").call(on, key);
+          if (call.form === "set") return method(on, "setitem").call(on, key, argv[0]), null;
+          if (call.form === "iadd") return method(on, "setitem").call(on, key, (method(on, "getitem").call(on, key) as number) + (argv[0] as number)), null;
+          throw new TypeError(`item access needs form get, set or iadd, not ${JSON.stringify(call.form ?? "call")}`);
+        }
+        const op = call.method!;
+        if (call.form === "get" || call.form === "set" || call.form === "iadd") {
           // Attribute forms (spec/format.ts OperationForm): a property or getter/setter of the object.
-          if (!(op in target)) throw new TypeError(`the ${job.handles[o].primitive} object has no property ${JSON.stringify(op)}`);
-          const props = target as unknown as Record<string, unknown>;
-          if (form === "get") return props[op];
+          if (!(op in on)) throw new TypeError(`the ${primitive} object has no property ${JSON.stringify(op)}`);
+          const props = on as unknown as Record<string, unknown>;
+          if (call.form === "get") return props[op];
           // iadd: read, then write (not atomic), as Python's `obj.op += argv[0]`.
-          props[op] = form === "set" ? argv[0] : (props[op] as number) + (argv[0] as number);
+          props[op] = call.form === "set" ? argv[0] : (props[op] as number) + (argv[0] as number);
           return null;
         }
-        const method = target[op];
-        if (typeof method !== "function") throw new TypeError(`the ${job.handles[o].primitive} object has no method ${JSON.stringify(op)}`);
-        return method.apply(target, argv);
+        const r = method(on, op).apply(on, argv);
+        // out_args: report the arguments the method wrote into, with its result.
+        return call.out_args === undefined ? r : [r, ...call.out_args.map((k) => argv[k])];
       };
-      let value: unknown;
-      if (withLock !== undefined) {
-        // `with obj.<withLock>(): ...`
-        const get = target[withLock];
-        if (typeof get !== "function") throw new TypeError(`the ${job.handles[o].primitive} object has no method ${JSON.stringify(withLock)}`);
-        const lock = get.apply(target, []) as unknown as { acquire(): unknown; release(): unknown };
+      if (call.with_lock !== undefined) {
+        // `with obj.<with_lock>(): ...`
+        const lock = method(on, call.with_lock).apply(on, []) as unknown as { acquire(): unknown; release(): unknown };
         lock.acquire();
         try {
           value = perform();
@@ -114,7 +147,7 @@ function runJob(job: JobMessage): void {
         value = perform();
       }
       response = Number(process.hrtime.bigint() - origin);
-      event = [i, invoke, response, returnedOutcome(value)];
+      event = [i, invoke, response, returnedOutcome(encodeResult(value))];
     } catch (e) {
       response = Number(process.hrtime.bigint() - origin);
       event = [i, invoke, response, raisedOutcome(e)];

@@ -121,7 +121,8 @@ describe("ThreadsExecutor on a fake implementation", () => {
   it("records raised outcomes: PythonError as itself, anything else as mpspec.InternalError", async () => {
     const h = await ex.run(scenario({ parallel: [[c("fail"), c("bug"), c("weird"), c("nosuchop"), c("incr")]] }), 10_000);
     const [fail, bug, weird, nosuch, incr] = h.events;
-    expect(fail.outcome).toEqual({ kind: "raised", type: "ValueError", message: "boom" });
+    // A builtin type's bases come from the executor's table when the implementation names none.
+    expect(fail.outcome).toEqual({ kind: "raised", type: "ValueError", message: "boom", mro: ["Exception", "BaseException"] });
     expect(bug.outcome).toMatchObject({ kind: "raised", type: INTERNAL_ERROR_TYPE });
     expect(bug.outcome.kind === "raised" && bug.outcome.message).toMatch(/^TypeError: oops, not a PythonError\n\s+at /);
     expect(weird.outcome).toMatchObject({ kind: "raised", type: INTERNAL_ERROR_TYPE, message: expect.stringMatching(/not JSON: 10n/) });
@@ -334,7 +335,7 @@ describe.skipIf(!existsSync(fileURLToPath(REFERENCE)))("ThreadsExecutor on the r
         expect(a1.outcome).toEqual({ kind: "returned", value: false });
         expect(a1.response! - a1.invoke).toBeGreaterThanOrEqual(0.05e9 * 0.9);
         expect(rel1.outcome).toEqual({ kind: "returned", value: null });
-        expect(rel2.outcome).toEqual({ kind: "raised", ...expectedRelease[profile] });
+        expect(rel2.outcome).toMatchObject({ kind: "raised", ...expectedRelease[profile] });
         expect(again.outcome).toEqual({ kind: "returned", value: true });
       }
     } finally {

@@ -25,6 +25,7 @@
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from "node:worker_threads";
 import type { JsonValue } from "../../spec/format.js";
 import type { CallShape } from "../../conformance/spec/load.js";
+import { executableCall } from "../../conformance/adapter/executable-call.js";
 import type { Call, Scenario } from "../../conformance/scenario/types.js";
 import { MAIN_ACTOR, actorId, checkNewValue, isNewValue } from "../../conformance/scenario/types.js";
 import type { History, HistoryEvent } from "../../conformance/history/types.js";
@@ -389,16 +390,10 @@ export class ThreadsExecutor implements Adapter {
     return names;
   }
 
-  private positional(primitive: string, op: string | null, args: Record<string, JsonValue>): JsonValue[] {
-    const names = this.order(primitive, op);
-    const what = op === null ? `${primitive}()` : `${primitive}.${op}()`;
-    for (const k of Object.keys(args)) {
-      if (!names.includes(k)) throw new AdapterError(`${what}: argument ${JSON.stringify(k)} is not among [${names.join(", ")}]`);
-    }
-    return names.map((n) => {
-      if (!(n in args)) throw new AdapterError(`${what}: argument ${JSON.stringify(n)} is missing (defaults must be filled in)`);
-      return args[n];
-    });
+  /** Constructor arguments, positional (every one: the reference takes them all). */
+  private positional(primitive: string, args: Record<string, JsonValue>): JsonValue[] {
+    const shape: CallShape = { form: "call", name: primitive };
+    return executableCall(shape, this.order(primitive, null), args, { what: `${primitive}()`, fail: (m) => new AdapterError(m) }).argv;
   }
 
   /**
@@ -415,7 +410,7 @@ export class ThreadsExecutor implements Adapter {
       throw new AdapterError((e as Error).message);
     }
     if (!this.capabilities.primitives.includes(nested.primitive)) throw new AdapterError(`${JSON.stringify(v)}: primitive ${nested.primitive} is not implemented`);
-    return { $new: nested.primitive, argv: this.positional(nested.primitive, null, nested.args).map((x) => this.constructed(x)) };
+    return { $new: nested.primitive, argv: this.positional(nested.primitive, nested.args).map((x) => this.constructed(x)) };
   }
 
   private prepare(scenario: Scenario): Prepared {
@@ -430,7 +425,7 @@ export class ThreadsExecutor implements Adapter {
       if (!this.capabilities.primitives.includes(decl.primitive)) {
         throw new AdapterError(`primitive ${decl.primitive} is not implemented`);
       }
-      const argv = this.positional(decl.primitive, null, decl.args).map((v) => this.constructed(v));
+      const argv = this.positional(decl.primitive, decl.args).map((v) => this.constructed(v));
       let handle: ObjectHandle;
       try {
         handle = this.impl.create(decl.primitive, scenario.profile, argv).handle();
@@ -447,19 +442,10 @@ export class ThreadsExecutor implements Adapter {
       calls.map((c) => {
         const o = index.get(c.object);
         if (o === undefined) throw new AdapterError(`call ${c.op} on undeclared object ${c.object}`);
-        let argv = this.positional(primitives[o], c.op, c.args);
         const f = this.formOf(primitives[o], c.op);
         const shape: CallShape = typeof f === "string" ? { form: f, name: c.op } : f;
-        if (shape.target !== undefined) {
-          // The call is on one element of a tuple (Pipe's connections): the target argument picks it.
-          const t = c.args[shape.target];
-          if (typeof t !== "number" || !Number.isInteger(t) || t < 0) throw new AdapterError(`${c.object}.${c.op}(): target argument ${shape.target} must be a tuple index, got ${JSON.stringify(t)}`);
-          const k = this.argOrder(primitives[o], c.op).indexOf(shape.target);
-          argv = argv.filter((_, i) => i !== k);
-          return [o, shape.name, argv, shape.form, shape.withLock, t];
-        }
-        if (shape.withLock !== undefined) return [o, shape.name, argv, shape.form, shape.withLock];
-        return shape.form === "call" ? [o, shape.name, argv] : [o, shape.name, argv, shape.form];
+        const what = `${c.object}.${c.op}()`;
+        return { object: o, ...executableCall(shape, this.order(primitives[o], c.op), c.args, { what, fail: (m) => new AdapterError(m) }) };
       });
     return {
       handles,

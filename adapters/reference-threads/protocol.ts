@@ -5,6 +5,7 @@
 import type { MessagePort } from "node:worker_threads";
 import type { JsonValue } from "../../spec/format.js";
 import type { Outcome } from "../../conformance/history/types.js";
+import type { ExecutableCall } from "../../conformance/adapter/executable-call.js";
 import type { ImplementationModule, ObjectHandle } from "../../reference/implementation.js";
 
 /**
@@ -38,13 +39,13 @@ export interface WorkerInit {
 }
 
 /**
- * One call, ready to make: index into the job's handles, method or property name, positional
- * arguments; form (spec/format.ts OperationForm) "get" reads the property, "set" assigns argv[0]
- * to it, "iadd" adds argv[0] to it (read, then write); withLock names a method returning a lock
- * held around the call; target (the spec operation's `target`): the call is on element target of
- * the object, a tuple such as a Pipe's two connections.
+ * One call, ready to make: the job's object index and the call as the run message of the
+ * JSON-lines protocol has it (conformance/adapter/executable-call.ts): method or item key,
+ * positional argv, form, lock held, tuple target, via, out arguments.
  */
-export type WireCall = [object: number, op: string, argv: JsonValue[], form?: "call" | "get" | "set" | "iadd", withLock?: string, target?: number];
+export interface WireCall extends ExecutableCall {
+  object: number;
+}
 
 export interface JobMessage {
   t: "job";
@@ -120,6 +121,28 @@ export function isJsonValue(v: unknown, depth = 0): v is JsonValue {
   return false;
 }
 
+/**
+ * Bases of the Python exceptions an implementation raises without naming its own `mro`, as
+ * CPython's `type.__mro__` has them (less the type itself and object), so that a spec rule may
+ * name a base (`raises: { type: Exception }`).
+ */
+const KNOWN_MRO: Record<string, readonly string[]> = {
+  Exception: ["BaseException"],
+  AssertionError: ["Exception", "BaseException"],
+  EOFError: ["Exception", "BaseException"],
+  IndexError: ["LookupError", "Exception", "BaseException"],
+  KeyError: ["LookupError", "Exception", "BaseException"],
+  OSError: ["Exception", "BaseException"],
+  BrokenPipeError: ["ConnectionError", "OSError", "Exception", "BaseException"],
+  OverflowError: ["ArithmeticError", "Exception", "BaseException"],
+  RuntimeError: ["Exception", "BaseException"],
+  TypeError: ["Exception", "BaseException"],
+  ValueError: ["Exception", "BaseException"],
+  "queue.Empty": ["Exception", "BaseException"],
+  "queue.Full": ["Exception", "BaseException"],
+  "threading.BrokenBarrierError": ["RuntimeError", "Exception", "BaseException"],
+};
+
 /** The outcome of a call that returned `value`. */
 export function returnedOutcome(value: unknown): Outcome {
   if (value === undefined) return { kind: "returned", value: null };
@@ -142,6 +165,7 @@ export function raisedOutcome(e: unknown): Outcome {
     if (typeof pyType === "string" && pyType.length > 0) {
       const outcome: Outcome = { kind: "raised", type: pyType, message: typeof message === "string" ? message : safeString(message) };
       if (Array.isArray(mro) && mro.every((x) => typeof x === "string")) outcome.mro = [...mro];
+      else if (Object.hasOwn(KNOWN_MRO, pyType)) outcome.mro = [...KNOWN_MRO[pyType]!];
       return outcome;
     }
   }

@@ -28,6 +28,7 @@ import {
   basicProblems,
   protocolProblems,
   runMessage,
+  startMessage,
   schemaProblems,
   type ReadyMessage,
   type ResultMessage,
@@ -425,7 +426,7 @@ export class JsonlAdapter implements Adapter {
     void child.exited.then(() => this.started.delete(child));
     this.child = child;
     try {
-      const line = await child.request(JSON.stringify({ cmd: "start", version: PROTOCOL_VERSION }), this.opts.handshakeTimeoutMs, "the start command");
+      const line = await child.request(JSON.stringify(startMessage(this.opts.specs)), this.opts.handshakeTimeoutMs, "the start command");
       return this.parseReady(child, line);
     } catch (e) {
       await child.kill();

@@ -12,7 +12,7 @@ import type { JsonValue } from "../../spec/format.js";
 import type { History, HistoryEvent, Outcome } from "../history/types.js";
 import { MAIN_ACTOR, actorId, checkNewValue, isNewValue, type Call, type Scenario } from "../scenario/types.js";
 import type { LoadedSpec } from "../spec/load.js";
-import { argOrderFrom } from "./registry.js";
+import { executableCall, type ExecutableCall } from "./executable-call.js";
 
 export const PROTOCOL_VERSION = 1;
 export const PROTOCOL_DIR = fileURLToPath(new URL("../../spec/protocol/", import.meta.url));
@@ -23,6 +23,19 @@ export const MESSAGE_NAMES: readonly MessageName[] = ["start", "ready", "run", "
 export interface StartMessage {
   cmd: "start";
   version: number;
+  /**
+   * The spec primitives the runner may ask for: name -> profile -> Python callable (the spec
+   * documents' `profiles.<p>.callable`). The adapter answers, in `capabilities.primitives`,
+   * the ones it can construct, so a new spec document needs no adapter change.
+   */
+  primitives?: Record<string, Record<string, string>>;
+}
+
+/** The start message for these spec documents. */
+export function startMessage(specs: readonly LoadedSpec[]): StartMessage {
+  const primitives: Record<string, Record<string, string>> = {};
+  for (const s of specs) primitives[s.primitive] = Object.fromEntries(Object.entries(s.doc.profiles).map(([p, info]) => [p, info.callable]));
+  return { cmd: "start", version: PROTOCOL_VERSION, primitives };
 }
 
 export interface ReadyMessage {
@@ -50,22 +63,10 @@ export interface ResolvedObject {
   argv: JsonValue[];
 }
 
-export interface ResolvedCall {
+/** One call of `calls` (spec/protocol/common.schema.json `resolvedCall`). */
+export interface ResolvedCall extends ExecutableCall {
   /** Index into calls.objects / scenario.objects. */
   object: number;
-  method: string;
-  argv: JsonValue[];
-  /**
-   * "get": read the attribute `method` (argv is empty) instead of calling it; "set": assign
-   * argv[0] to it; "iadd": `+=` argv[0] (read, add, write). Absent: a call. See spec/format.ts OperationForm.
-   */
-  form?: "get" | "set" | "iadd";
-  /** Hold the lock `objects[object].<with_lock>()` returns around the call (`with ...:`). */
-  with_lock?: string;  /**
-   * For an object built by a callable that returns a tuple (the profile's `returns`): the index
-   * of the element called on, taken from the operation's `target` argument (left out of argv).
-   */
-  target?: number;
 }
 
 /** The scenario made executable, index for index with it. */
@@ -186,31 +187,13 @@ export class RunMessageError extends Error {
  */
 export function resolveCalls(scenario: Scenario, specs: readonly LoadedSpec[]): ResolvedCalls {
   const byName = new Map(specs.map((s) => [s.primitive, s]));
-  const order = argOrderFrom([...specs]);
   const index = new Map<string, number>();
   const primitives: string[] = [];
-  const positional = (primitive: string, op: string | null, args: Record<string, JsonValue>): JsonValue[] => positionalExcept(primitive, op, args, undefined);
-  const positionalExcept = (primitive: string, op: string | null, args: Record<string, JsonValue>, skip: string | undefined): JsonValue[] => {
-    const names = order(primitive, op).filter((n) => n !== skip);
-    const what = op === null ? `${primitive}()` : `${primitive}.${op}()`;
-    for (const k of Object.keys(args)) {
-      if (!names.includes(k)) throw new RunMessageError(`${what}: argument ${JSON.stringify(k)} is not among [${names.join(", ")}]`);
-    }
-    const argv = names.map((n) => {
-      if (!(n in args)) throw new RunMessageError(`${what}: argument ${JSON.stringify(n)} is missing (defaults must be filled in)`);
-      return args[n]!;
-    });
-    // Trailing arguments equal to their declared default are left out, so that the
-    // implementation's own default applies: threading.Lock().acquire(True, None) raises
-    // TypeError where acquire(True) waits.
-    const spec = byName.get(primitive);
-    const defaults = op === null ? spec?.paramDefaults : spec?.operations.get(op)?.defaults;
-    while (argv.length > 0) {
-      const n = names[argv.length - 1]!;
-      if (!defaults || !(n in defaults) || JSON.stringify(defaults[n]) !== JSON.stringify(argv[argv.length - 1])) break;
-      argv.pop();
-    }
-    return argv;
+  // Constructor arguments, positional, trailing defaults left out.
+  const positional = (primitive: string, args: Record<string, JsonValue>): JsonValue[] => {
+    const spec = byName.get(primitive)!;
+    const shape = { form: "call" as const, name: primitive };
+    return executableCall(shape, spec.paramNames, args, { what: `${primitive}()`, defaults: spec.paramDefaults, fail: (m) => new RunMessageError(m) }).argv;
   };
   const objects = scenario.objects.map((decl, k): ResolvedObject => {
     if (index.has(decl.id)) throw new RunMessageError(`object id ${decl.id} is declared twice`);
@@ -220,7 +203,7 @@ export function resolveCalls(scenario: Scenario, specs: readonly LoadedSpec[]): 
     if (!profile) throw new RunMessageError(`${decl.primitive} does not exist in profile '${scenario.profile}' (spec ${spec.file})`);
     index.set(decl.id, k);
     primitives.push(decl.primitive);
-    return { callable: profile.callable, argv: positional(decl.primitive, null, decl.args).map(constructed) };
+    return { callable: profile.callable, argv: positional(decl.primitive, decl.args).map(constructed) };
   });
   // `{"$new": "RLock", "args": {...}}` in constructor arguments -> `{"$new": "threading.RLock", "argv": [...]}`,
   // the callable of that primitive in the scenario's profile (spec/protocol/README.md).
@@ -238,27 +221,17 @@ export function resolveCalls(scenario: Scenario, specs: readonly LoadedSpec[]): 
     if (!spec) throw new RunMessageError(`${JSON.stringify(v)}: no spec document for primitive '${nested.primitive}'`);
     const profile = spec.doc.profiles[scenario.profile];
     if (!profile) throw new RunMessageError(`${JSON.stringify(v)}: ${nested.primitive} does not exist in profile '${scenario.profile}'`);
-    return { $new: profile.callable, argv: positional(nested.primitive, null, nested.args).map(constructed) };
+    return { $new: profile.callable, argv: positional(nested.primitive, nested.args).map(constructed) };
   }
   const call = (c: Call): ResolvedCall => {
     const k = index.get(c.object);
     if (k === undefined) throw new RunMessageError(`call ${c.op} on undeclared object ${c.object}`);
     if (Object.values(c.args).some(isNewValue)) throw new RunMessageError(`${c.object}.${c.op}(): $new values are for constructor arguments only`);
-    const targetArg = byName.get(primitives[k]!)!.operations.get(c.op)?.target;
-    const args = { ...c.args };
-    let target: number | undefined;
-    if (targetArg !== undefined) {
-      const t = args[targetArg];
-      if (typeof t !== "number" || !Number.isInteger(t) || t < 0) throw new RunMessageError(`${c.object}.${c.op}(): target argument ${targetArg} must be a tuple index, got ${JSON.stringify(t)}`);
-      target = t;
-      delete args[targetArg];
-    }
-    const argv = positionalExcept(primitives[k]!, c.op, args, targetArg);
-    const shape = byName.get(primitives[k]!)!.operations.get(c.op)?.shape ?? { form: "call", name: c.op };
-    const resolved: ResolvedCall = { object: k, method: shape.name, argv };
-    if (shape.form !== "call") resolved.form = shape.form;
-    if (shape.withLock !== undefined) resolved.with_lock = shape.withLock;
-    return target === undefined ? resolved : { ...resolved, target };
+    const spec = byName.get(primitives[k]!)!;
+    const op = spec.operations.get(c.op);
+    if (!op) throw new RunMessageError(`${c.object}.${c.op}(): ${primitives[k]} has no operation '${c.op}'`);
+    const fail = (m: string) => new RunMessageError(m);
+    return { object: k, ...executableCall(op.shape, op.argNames, c.args, { what: `${primitives[k]}.${c.op}()`, defaults: op.defaults, fail }) };
   };
   return {
     objects,

@@ -44,7 +44,7 @@ ${op}
       - { id: T.op.r, level: documented, source: { says: t } }
 `;
     expect(() => loadSpecText(doc("    form: get\n    args: { a: { domain: { oneOf: [1] } } }"), "t.yaml")).toThrow(SpecError);
-    expect(() => loadSpecText(doc("    form: get\n    args: { a: { domain: { oneOf: [1] } } }"), "t.yaml")).toThrow(/form 'get' is an attribute read/);
+    expect(() => loadSpecText(doc("    form: get\n    args: { a: { domain: { oneOf: [1] } } }"), "t.yaml")).toThrow(/form 'get' is an attribute or item read/);
     expect(() => loadSpecText(doc("    parts: []"), "t.yaml")).toThrow(/at least one of init, parallel, post/);
     expect(() => loadSpecText(doc("    timeout: 'args.'"), "t.yaml")).toThrow(/operations\.op\.timeout/);
     expect(() => loadSpecText(doc("    form: got"), "t.yaml")).toThrow(/form/);

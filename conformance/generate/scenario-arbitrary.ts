@@ -27,6 +27,7 @@ const TOKEN = "\u0000token:";
 function domainArb(d: Domain): fc.Arbitrary<JsonValue> {
   if (d.oneOf) return fc.constantFrom(...d.oneOf);
   if (d.intRange) return fc.integer({ min: d.intRange.min, max: d.intRange.max });
+  if (d.bytesToken !== undefined) return fc.constant({ $bytes: `${TOKEN}${d.bytesToken}` });
   return fc.constant(`${TOKEN}${d.token}`);
 }
 
@@ -104,6 +105,8 @@ function chunkArb(spec: LoadedSpec, profile: string, object: string, part: Part)
 function numberTokens(sc: Scenario): Scenario {
   const counters = new Map<string, number>();
   const fresh = (v: JsonValue): JsonValue => {
+    // A bytes token, {"$bytes": placeholder}: numbered in the same sequence as its prefix.
+    if (v !== null && typeof v === "object" && !Array.isArray(v) && typeof v.$bytes === "string" && v.$bytes.startsWith(TOKEN)) return { $bytes: fresh(v.$bytes) };
     if (typeof v !== "string" || !v.startsWith(TOKEN)) return v;
     const prefix = v.slice(TOKEN.length);
     const n = (counters.get(prefix) ?? 0) + 1;

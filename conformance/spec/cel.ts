@@ -2,7 +2,8 @@
  * CEL, through @bufbuild/cel: every spec expression is parsed and planned once
  * at load; evaluation errors name the expression and where it lives.
  */
-import { celEnv, celMethod, isCelError, listType, parse, plan, CelScalar } from "@bufbuild/cel";
+import { celEnv, celFunc, celMethod, isCelError, listType, parse, plan, CelScalar } from "@bufbuild/cel";
+import { strings } from "@bufbuild/cel/ext";
 import { fromCel, type ModelValue } from "./values.js";
 
 /** cel-go's lists extension `slice(start, end)`, which the base library lacks. */
@@ -20,7 +21,17 @@ const slice = celMethod(
   },
 );
 
-const env = celEnv({ funcs: [slice] });
+/** cel-go's lists extension `lists.range(n)`: [0, 1, ..., n-1]. */
+const range = celFunc("lists.range", [CelScalar.INT], listType(CelScalar.INT), (n) => {
+  if (n < 0n || n > 1_000_000n) throw new RangeError(`lists.range(${n}): n must be in 0..1000000`);
+  return Array.from({ length: Number(n) }, (_, i) => BigInt(i));
+});
+
+/** cel-go's math extension `math.least(a, b)` and `math.greatest(a, b)`, for ints. */
+const least = celFunc("math.least", [CelScalar.INT, CelScalar.INT], CelScalar.INT, (a, b) => (a < b ? a : b));
+const greatest = celFunc("math.greatest", [CelScalar.INT, CelScalar.INT], CelScalar.INT, (a, b) => (a > b ? a : b));
+
+const env = celEnv({ funcs: [...strings, slice, range, least, greatest] });
 
 export type Bindings = Record<string, unknown>;
 

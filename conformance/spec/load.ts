@@ -161,8 +161,8 @@ function checkDomain(file: string, place: string, p: Param): void {
 }
 
 function checkOneDomain(file: string, place: string, d: Domain): void {
-  const set = [d.oneOf, d.intRange, d.token].filter((x) => x !== undefined).length;
-  if (set !== 1) throw new SpecError(file, place, "give exactly one of oneOf, intRange, token");
+  const set = [d.oneOf, d.intRange, d.token, d.bytesToken].filter((x) => x !== undefined).length;
+  if (set !== 1) throw new SpecError(file, place, "give exactly one of oneOf, intRange, token, bytesToken");
   if (d.oneOf && d.oneOf.length === 0) throw new SpecError(file, `${place}.oneOf`, "is empty; list at least one value");
   if (d.intRange && d.intRange.min > d.intRange.max) throw new SpecError(file, `${place}.intRange`, "min is above max");
 }
@@ -230,11 +230,22 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     if (op.parts && !op.parts.includes("parallel") && !op.parts.includes("init") && !op.parts.includes("post")) {
       throw new SpecError(file, `${place}.parts`, "list at least one of init, parallel, post");
     }
-    if (op.form === "get" && Object.keys(op.args ?? {}).length > 0) {
-      throw new SpecError(file, `${place}.args`, "an operation with form 'get' is an attribute read: it takes no args");
+    // Arguments passed to the Python call: all but the `target` and `item` ones, which pick what it is on.
+    const passed = Object.keys(op.args ?? {}).filter((a) => a !== op.target && a !== op.item);
+    if (op.item !== undefined) {
+      if (!(op.item in (op.args ?? {}))) throw new SpecError(file, `${place}.item`, `'${op.item}' is not among the operation's args`);
+      if (op.form === undefined || op.form === "call") throw new SpecError(file, `${place}.item`, "an item key subscripts the object: give form get, set or iadd");
+      if (op.attribute !== undefined) throw new SpecError(file, `${place}.attribute`, "an operation with an item key is on obj[key], not on an attribute: drop attribute or item");
     }
-    if ((op.form === "set" || op.form === "iadd") && Object.keys(op.args ?? {}).length !== 1) {
-      throw new SpecError(file, `${place}.args`, `an operation with form '${op.form}' takes exactly one arg`);
+    if (op.form === "get" && passed.length > 0) {
+      throw new SpecError(file, `${place}.args`, "an operation with form 'get' is an attribute or item read: it takes no args besides its target and item key");
+    }
+    if ((op.form === "set" || op.form === "iadd") && passed.length !== 1) {
+      throw new SpecError(file, `${place}.args`, `an operation with form '${op.form}' takes exactly one arg besides its target and item key`);
+    }
+    for (const [i, a] of (op.outArgs ?? []).entries()) {
+      if (!passed.includes(a)) throw new SpecError(file, `${place}.outArgs[${i}]`, `'${a}' is not among the args passed to the method (${passed.join(", ") || "none"})`);
+      if (op.form !== undefined && op.form !== "call") throw new SpecError(file, `${place}.outArgs`, "out arguments are for method calls (form call)");
     }
     if ((op.form === "set" || op.form === "iadd") && Object.values(op.args ?? {}).some((a) => a.default !== undefined)) {
       throw new SpecError(file, `${place}.args`, `the arg of an operation with form '${op.form}' has no default (it is always passed)`);
@@ -336,11 +347,20 @@ export interface CallShape {
   withLock?: string;
   /** The argument picking the tuple element called on (the operation's `target`); left out of argv. */
   target?: string;
+  /** The argument that is the subscript key (the operation's `item`); left out of argv. */
+  item?: string;
+  /** Method called first, whose result the operation is on (the operation's `via`). */
+  via?: string;
+  /** Arguments reported after the call with its result (the operation's `outArgs`). */
+  outArgs?: string[];
 }
 
 export function shapeOfOperation(name: string, op: Operation): CallShape {
   const shape: CallShape = { form: op.form ?? "call", name: op.attribute ?? name };
   if (op.withLock !== undefined) shape.withLock = op.withLock;
   if (op.target !== undefined) shape.target = op.target;
+  if (op.item !== undefined) shape.item = op.item;
+  if (op.via !== undefined) shape.via = op.via;
+  if (op.outArgs !== undefined && op.outArgs.length > 0) shape.outArgs = [...op.outArgs];
   return shape;
 }

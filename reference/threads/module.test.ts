@@ -16,7 +16,7 @@ type Any = any;
 describe("threads module", () => {
   it("lists its primitives and profiles", () => {
     expect([...implementation.primitives].sort()).toEqual(
-      ["Barrier", "BoundedSemaphore", "Condition", "Event", "JoinableQueue", "Lock", "Pipe", "Queue", "RawValue", "RLock", "Semaphore", "SimpleQueue", "Value"].sort(),
+      ["Array", "Barrier", "BoundedSemaphore", "Condition", "Event", "JoinableQueue", "Lock", "Pipe", "Queue", "RawArray", "RawValue", "RLock", "Semaphore", "SimpleQueue", "Value"].sort(),
     );
     expect(implementation.profiles).toEqual(["multiprocessing", "threading"]);
   });

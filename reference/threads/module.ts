@@ -5,6 +5,7 @@
  */
 import type { JsonValue } from "../../spec/format.js";
 import type { ObjectHandle, SharedPrimitive } from "../implementation.js";
+import { RawArray, SynchronizedArray } from "./array.js";
 import { Barrier } from "./barrier.js";
 import { Condition } from "./condition.js";
 import { Event } from "./event.js";
@@ -49,6 +50,9 @@ const FACTORIES: Record<string, Factory> = {
   // Value(typecode, value): lock=True is keyword-only in Python, so not positional here.
   Value: { arity: 2, make: (a, o) => new Value(a[0], a.length > 1 ? a[1] : 0, o), attach: Value.attach },
   RawValue: { arity: 2, make: (a, o) => new RawValue(a[0], a.length > 1 ? a[1] : 0, o), attach: RawValue.attach },
+  // Array(typecode, size_or_initializer): both required (a missing one is a TypeError); lock=True is keyword-only.
+  Array: { arity: 2, make: (a, o) => new SynchronizedArray(a[0], a[1], o), attach: SynchronizedArray.attach },
+  RawArray: { arity: 2, make: (a, o) => new RawArray(a[0], a[1], o), attach: RawArray.attach },
   // lock: null/undefined (an RLock is made), or a Lock or RLock object built by `$new`.
   Condition: { arity: 1, make: (a, o) => new Condition((a[0] ?? null) as unknown as Lock | RLock | null, o), attach: Condition.attach },
 };

@@ -1,5 +1,6 @@
 // A one-way Pipe(duplex=False) whose read end (conn1) can send: the direction check is
-// forgotten in conn1.send, so the message lands in the pipe as if the pipe were duplex.
+// forgotten in conn1.send and conn1.send_bytes, which accept the message (and lose it: in a
+// one-way pipe nobody reads what conn1 would send).
 import type { Pipe } from "../../../reference/threads/pipe.js";
 import { brokenModule } from "./wrap.js";
 
@@ -9,8 +10,11 @@ const m = brokenModule({
     const pipe = inner as Pipe;
     const conn1 = pipe[0];
     const broken = {
-      send: (obj: unknown) => (pipe.duplex || conn1.closed ? conn1.send(obj) : pipe.queue(1).put(obj)),
+      send: (obj: unknown) => (pipe.duplex || conn1.closed ? conn1.send(obj) : undefined),
+      send_bytes: (...a: unknown[]) => (pipe.duplex || conn1.closed ? conn1.send_bytes(...(a as [unknown])) : undefined),
       recv: () => conn1.recv(),
+      recv_bytes: (...a: unknown[]) => conn1.recv_bytes(...(a as [])),
+      recv_bytes_into: (...a: unknown[]) => conn1.recv_bytes_into(...(a as [unknown])),
       poll: (timeout?: unknown) => conn1.poll(timeout),
       close: () => conn1.close(),
     };
