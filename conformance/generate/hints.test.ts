@@ -49,8 +49,26 @@ ${op}
     expect(() => loadSpecText(doc("    timeout: 'args.'"), "t.yaml")).toThrow(/operations\.op\.timeout/);
     expect(() => loadSpecText(doc("    form: got"), "t.yaml")).toThrow(/form/);
     expect(() => loadSpecText(doc("    form: get", "generate: { minActors: '(' }"), "t.yaml")).toThrow(/generate\.minActors/);
+    // item, via, outArgs (spec/format.ts)
+    const arg = (n: string) => `${n}: { domain: { oneOf: [0] } }`;
+    expect(() => loadSpecText(doc(`    item: k\n    args: { ${arg("a")} }`), "t.yaml")).toThrow(/operations\.op\.item: 'k' is not among/);
+    expect(() => loadSpecText(doc(`    item: k\n    args: { ${arg("k")} }`), "t.yaml")).toThrow(/give form get, set or iadd/);
+    expect(() => loadSpecText(doc(`    form: set\n    item: k\n    args: { ${arg("k")} }`), "t.yaml")).toThrow(/form 'set' takes exactly one arg besides/);
+    expect(() => loadSpecText(doc(`    form: get\n    item: k\n    attribute: v\n    args: { ${arg("k")} }`), "t.yaml")).toThrow(/drop attribute or item/);
+    expect(() => loadSpecText(doc(`    outArgs: [b]\n    args: { ${arg("a")} }`), "t.yaml")).toThrow(/outArgs\[0\]: 'b' is not among the args passed/);
+    const item = loadSpecText(doc(`    form: set\n    item: k\n    via: get_obj\n    args: { ${arg("k")}, ${arg("v")} }`), "t.yaml");
+    expect(item.operations.get("op")!.shape).toEqual({ form: "set", name: "op", item: "k", via: "get_obj" });
+    expect(() => loadSpecText(doc(`    args: { a: { domain: { bytesToken: x, token: y } } }`), "t.yaml")).toThrow(/exactly one of oneOf, intRange, token, bytesToken/);
     const ok = loadSpecText(doc("    form: get", "generate: { minActors: '2' }"), "t.yaml");
     expect(ok.operations.get("op")!.form).toBe("get");
     expect(ok.minActors!.eval({})).toBe(2n);
+  });
+
+  test("bytesToken: fresh bytes values, numbered in scenario order", () => {
+    const pipe = loadSpecFile(join(PRIMITIVES_DIR, "Pipe.yaml"));
+    const scs = fc.sample(scenarioArbitrary(pipe, "multiprocessing"), { numRuns: 200, seed: 6 });
+    const bufs = scs.map((sc) => [...sc.init, ...sc.parallel.flat(), ...sc.post].filter((c) => c.op === "send_bytes").map((c) => c.args.buf));
+    expect(bufs.flat().length).toBeGreaterThan(20);
+    for (const b of bufs) expect(b).toEqual(b.map((_, i) => ({ $bytes: `xyz${i + 1}` })));
   });
 });

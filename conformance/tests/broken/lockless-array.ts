@@ -1,0 +1,22 @@
+// An Array whose get_lock() returns a fresh lock on each call: `with a.get_lock(): a[i] += 1`
+// then excludes no other such update, and two locked increments can lose one. Item reads are
+// slowed down (1 ms after taking the items) so that racing updates overlap often.
+import { brokenModule, call, forward } from "./wrap.js";
+import type { SynchronizedArray } from "../../../reference/threads/array.js";
+import { RLock } from "../../../reference/threads/lock.js";
+
+const nap = new Int32Array(new SharedArrayBuffer(4));
+
+const m = brokenModule({
+  primitive: "Array",
+  wrap: (inner) =>
+    forward(inner, ["setitem", "get_obj", "acquire", "release"], {
+      getitem: (key: unknown) => {
+        const x = call(inner, "getitem", key);
+        Atomics.wait(nap, 0, 0, 1);
+        return x;
+      },
+      get_lock: () => new RLock({ profile: (inner as SynchronizedArray).profile }),
+    }),
+});
+export const { primitives, profiles, create, attach } = m;
