@@ -14,7 +14,8 @@ import type { ObjectHandle, SharedPrimitive } from "../implementation.js";
 import { PythonError } from "../implementation.js";
 import { RLock } from "./lock.js";
 import { checkHandle, checkProfile, sharedBuffer, type PrimitiveOptions, type Profile } from "./profile.js";
-import type { Typecode } from "./value.js";
+// Item conversions are Value's: the same ctypes types (observed: mp.Array('i', [1.5]) and a[0] = 1.5, 'x', None raise as Value's setter).
+import { converted, pyTypeName, type Typecode } from "./value.js";
 
 type Cells = Int32Array | Float64Array;
 
@@ -22,37 +23,10 @@ type Cells = Int32Array | Float64Array;
 const SSIZE_LIMIT = 2 ** 63;
 const outsideSsize = (n: number) => n >= SSIZE_LIMIT || n < -SSIZE_LIMIT;
 
-/** Python's type name of a JSON-ish value, for error messages (as in value.ts). */
-function pyTypeName(v: unknown): string {
-  if (v === null || v === undefined) return "NoneType";
-  if (typeof v === "boolean") return "bool";
-  if (typeof v === "number") return Number.isInteger(v) ? "int" : "float";
-  if (typeof v === "string") return "str";
-  if (Array.isArray(v)) return "list";
-  return "dict";
-}
-
 /** A Python int (bools are ints), as a number; null if `v` is no int. */
 function pyInt(v: unknown): number | null {
   if (typeof v === "boolean") return v ? 1 : 0;
   return typeof v === "number" && Number.isInteger(v) ? v : null;
-}
-
-/** The number a C int or C double item stores for `v`, or the TypeError CPython raises (as Value's setter). */
-function converted(typecode: Typecode, v: unknown): number {
-  if (typecode === "i") {
-    // observed: mp.Array('i', [True, False])[:] -> [1, 0]
-    const n = pyInt(v);
-    // observed: mp.Array('i', [1.5]) (and a[0] = 1.5, 'x', None, [1]) -> TypeError: 'float' object cannot be interpreted as an integer
-    if (n === null) throw new PythonError("TypeError", `'${pyTypeName(v)}' object cannot be interpreted as an integer`);
-    // observed: a[0] = 2**31 -> -2147483648, a[0] = 2**64 -> 0 (no overflow checking); the Int32Array store wraps the same way
-    return n;
-  }
-  // observed: mp.Array('d', [1, 2.5, True])[:] -> [1.0, 2.5, 1.0]
-  if (typeof v === "boolean") return v ? 1 : 0;
-  // observed: mp.Array('d', ['x']) (and a[0] = 'x') -> TypeError: must be real number, not str
-  if (typeof v !== "number") throw new PythonError("TypeError", `must be real number, not ${pyTypeName(v)}`);
-  return v;
 }
 
 /**

@@ -15,7 +15,7 @@ import { checkHandle, checkProfile, sharedBuffer, type PrimitiveOptions, type Pr
 export type Typecode = "i" | "d";
 
 /** Python's type name of a JSON-ish value, for error messages. */
-function pyTypeName(v: unknown): string {
+export function pyTypeName(v: unknown): string {
   if (v === null || v === undefined) return "NoneType";
   if (typeof v === "boolean") return "bool";
   if (typeof v === "number") return Number.isInteger(v) ? "int" : "float";
@@ -25,7 +25,7 @@ function pyTypeName(v: unknown): string {
 }
 
 /** The number a C int or C double stores for `v`, or the TypeError CPython raises. */
-function converted(typecode: Typecode, v: unknown): number {
+export function converted(typecode: Typecode, v: unknown): number {
   if (typecode === "i") {
     // observed: mp.Value('i', 0).value = True -> 1
     if (typeof v === "boolean") return v ? 1 : 0;
@@ -84,6 +84,11 @@ export class Value implements SharedPrimitive {
   /** The wrapper's recursive lock (CPython: a multiprocessing.RLock by default). */
   get_lock(): RLock {
     return this.#lock;
+  }
+
+  /** The wrapped ctypes object: a RawValue over the same shared cell, with no lock. */
+  get_obj(): RawValue {
+    return new RawValue(this.typecode, undefined, { profile: this.profile }, this.#cell);
   }
 
   /** Read under the lock (CPython's synchronized property getter). */
