@@ -60,7 +60,7 @@ ADAPTER_VERSION = "0.1.0"
 
 # Primitives offered when the runner's start message lists none (an older runner).
 MP_PRIMITIVES = ["Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition", "Event", "Barrier",
-                 "Queue", "SimpleQueue", "JoinableQueue", "Pipe", "Value", "RawValue"]
+                 "Queue", "SimpleQueue", "JoinableQueue", "Pipe", "Value", "RawValue", "Array", "RawArray"]
 THREADING_PRIMITIVES = ["Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition", "Event", "Barrier",
                         "Queue", "SimpleQueue", "JoinableQueue", "LifoQueue", "PriorityQueue"]
 

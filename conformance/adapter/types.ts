@@ -27,6 +27,8 @@ export interface Adapter {
    * what the adapter needs to start actors and to abandon a call that blocks for good.
    */
   readonly deadlineBaseMs?: number;
+  /** The smallest base an adaptive deadline may come down to (conformance/run/deadline.ts). */
+  readonly deadlineFloorMs?: number;
   /** Run one scenario with real concurrency and return its history. Must settle within `deadlineMs`. */
   run(scenario: Scenario, deadlineMs: number): Promise<History>;
   /** End every thread or process the adapter started. */

@@ -113,7 +113,7 @@ async function run(opts: RunOpts, out: (s: string) => void): Promise<number> {
 function summaryLine(r: CampaignResult): string {
   const lv = (l: "documented" | "cpython") => `${l} ${r.levels[l]?.verdict ?? "-"}`;
   const verdict = r.verdict === "pass" ? "pass" : r.verdict === "fail" ? "FAIL" : "ERROR";
-  const inc = r.inconclusive ? `, ${r.inconclusive} inconclusive` : "";
+  const inc = (r.inconclusive ? `, ${r.inconclusive} inconclusive` : "") + (r.cut ? `, ${r.cut} cut at the deadline` : "");
   return `${r.primitive.padEnd(18)} ${verdict.padEnd(6)} ${String(r.runs).padStart(5)} scenarios  (${lv("documented")}, ${lv("cpython")}${inc})  ${(r.ms / 1000).toFixed(1)}s`;
 }
 
@@ -178,7 +178,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     .option("--seed <n>", "fast-check seed (printed; replays a campaign)", anyInt("--seed"))
     .option("--path <path>", "fast-check path of a counterexample to replay (with --seed and one primitive)")
     .option("--invocations <n>", "executions of each scenario", positiveInt("--invocations"), 1)
-    .option("--deadline <ms>", "deadline for one scenario's execution (default: 500 ms + 3 x the sum of its timeouts)", positiveInt("--deadline"))
+    .option("--deadline <ms>", "fixed deadline for one scenario's execution (default: an adaptive base, from the adapter's 0.5 s or 2 s down to what scenarios take, + 3 x the sum of its timeouts)", positiveInt("--deadline"))
     .option("--spec-dir <dir>", "folder of spec documents")
     .option("--json", "print a JSON report instead of text")
     .option("--validate-protocol", "check every history strictly against its scenario (for adapter authors)")

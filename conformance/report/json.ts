@@ -34,6 +34,7 @@ export function campaignJson(spec: LoadedSpec, r: CampaignResult | null, unsuppo
     verdict: r.verdict,
     scenarios: r.runs,
     inconclusive: r.inconclusive,
+    cut: r.cut,
     seconds: Math.round(r.ms) / 1000,
     error: r.error,
     errorScenario: r.errorScenario,

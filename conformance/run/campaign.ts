@@ -13,6 +13,7 @@ import { DEFAULT_SHAPE, scenarioArbitrary, type ScenarioShape } from "../generat
 import type { History } from "../history/types.js";
 import type { Scenario } from "../scenario/types.js";
 import type { LoadedSpec } from "../spec/load.js";
+import { AdaptiveDeadline } from "./deadline.js";
 
 export interface CampaignOptions {
   profile: string;
@@ -22,13 +23,17 @@ export interface CampaignOptions {
   path?: string;
   shape?: ScenarioShape;
   /**
-   * Deadline for one scenario's execution. Default: `deadlineBaseMs` plus three times the sum of
-   * the scenario's call timeouts, so a call that blocks with no timeout (JoinableQueue.join)
+   * Deadline for one scenario's execution. Default: a base plus three times the sum of the
+   * scenario's call timeouts, so a call that blocks with no timeout (JoinableQueue.join)
    * costs a fraction of a second: it is recorded as never returned, which the checker allows.
+   * The base adapts (run/deadline.ts): from `deadlineBaseMs` down to a multiple of what
+   * scenarios that end by themselves take, never below `deadlineFloorMs`.
    */
   deadlineMs?: number;
-  /** Default: the adapter's `deadlineBaseMs`, else 500 ms. */
+  /** Largest (and first) base. Default: the adapter's `deadlineBaseMs`, else 500 ms. */
   deadlineBaseMs?: number;
+  /** Smallest base. Default: the adapter's `deadlineFloorMs`, else 100 ms. */
+  deadlineFloorMs?: number;
   /** Executions of each scenario (races may need several). */
   invocations?: number;
   maxStates?: number;
@@ -58,6 +63,8 @@ export interface CampaignResult {
   levels: Partial<Record<Level, LevelResult>>;
   /** Scenarios whose check ran out of search budget (counted, not hidden). */
   inconclusive: number;
+  /** Scenario runs that ended at their deadline with a call still pending. */
+  cut: number;
   error?: string;
   /** The scenario the adapter failed on, to reproduce an adapter error by hand. */
   errorScenario?: Scenario;
@@ -66,13 +73,15 @@ export interface CampaignResult {
 
 export async function runCampaign(spec: LoadedSpec, adapter: Adapter, opts: CampaignOptions): Promise<CampaignResult> {
   const t0 = performance.now();
-  const result: CampaignResult = { primitive: spec.primitive, profile: opts.profile, verdict: "pass", runs: 0, levels: {}, inconclusive: 0, ms: 0 };
+  const result: CampaignResult = { primitive: spec.primitive, profile: opts.profile, verdict: "pass", runs: 0, levels: {}, inconclusive: 0, cut: 0, ms: 0 };
+  const maxBaseMs = opts.deadlineBaseMs ?? adapter.deadlineBaseMs ?? 500;
+  const deadline = new AdaptiveDeadline({ maxBaseMs, floorMs: Math.min(maxBaseMs, opts.deadlineFloorMs ?? adapter.deadlineFloorMs ?? 100) });
   try {
     // The full (cpython) level first; if it fails, find out whether the documented API alone holds.
-    const cpython = await runLevel(spec, adapter, opts, "cpython", result);
+    const cpython = await runLevel(spec, adapter, opts, "cpython", result, deadline);
     result.levels.cpython = cpython;
     result.levels.documented =
-      cpython.verdict === "pass" ? { verdict: "pass" } : (documentedVerdictOf(spec, cpython.counterexample!, opts) ?? (await runLevel(spec, adapter, opts, "documented", result)));
+      cpython.verdict === "pass" ? { verdict: "pass" } : (documentedVerdictOf(spec, cpython.counterexample!, opts) ?? (await runLevel(spec, adapter, opts, "documented", result, deadline)));
     result.verdict = cpython.verdict === "pass" && result.levels.documented.verdict === "pass" ? "pass" : "fail";
   } catch (e) {
     if (!(e instanceof AdapterError)) throw e;
@@ -80,13 +89,14 @@ export async function runCampaign(spec: LoadedSpec, adapter: Adapter, opts: Camp
     result.error = e.message;
     result.errorScenario = scenarioOf.get(e);
   }
+  result.cut = deadline.cut;
   result.ms = performance.now() - t0;
   return result;
 }
 
 const scenarioOf = new WeakMap<AdapterError, Scenario>();
 
-async function runLevel(spec: LoadedSpec, adapter: Adapter, opts: CampaignOptions, level: Level, acc: CampaignResult): Promise<LevelResult> {
+async function runLevel(spec: LoadedSpec, adapter: Adapter, opts: CampaignOptions, level: Level, acc: CampaignResult, deadline: AdaptiveDeadline): Promise<LevelResult> {
   const failures = new Map<string, { history: History; check: CheckResult }>();
   let adapterError: AdapterError | undefined;
   const specFor = (p: string) => {
@@ -97,8 +107,10 @@ async function runLevel(spec: LoadedSpec, adapter: Adapter, opts: CampaignOption
     if (adapterError) return true; // stop judging once the adapter is broken
     for (let i = 0; i < (opts.invocations ?? 1); i++) {
       let history: History;
+      const timeoutsMs = 1000 * timeoutSeconds(spec, scenario);
+      const t = performance.now();
       try {
-        history = await adapter.run(scenario, opts.deadlineMs ?? autoDeadline(spec, scenario, opts.deadlineBaseMs ?? adapter.deadlineBaseMs ?? 500));
+        history = await adapter.run(scenario, opts.deadlineMs ?? Math.ceil(deadline.baseMs() + 3 * timeoutsMs));
       } catch (e) {
         if (e instanceof AdapterError) {
           adapterError = e;
@@ -108,6 +120,7 @@ async function runLevel(spec: LoadedSpec, adapter: Adapter, opts: CampaignOption
         throw e;
       }
       acc.runs++;
+      deadline.record(history, performance.now() - t, timeoutsMs);
       const check = checkHistory(specFor, scenario.objects, history, { profile: opts.profile, level, maxStates: opts.maxStates });
       if (check.verdict === "inconclusive") acc.inconclusive++;
       if (check.verdict === "violation") {
@@ -140,13 +153,18 @@ async function runLevel(spec: LoadedSpec, adapter: Adapter, opts: CampaignOption
 
 /** The base plus three times the sum of the finite timeouts of the scenario's calls. */
 export function autoDeadline(spec: LoadedSpec, scenario: Scenario, baseMs: number): number {
+  return Math.ceil(baseMs + 3000 * timeoutSeconds(spec, scenario));
+}
+
+/** The sum of the finite timeouts of the scenario's calls, in seconds. */
+export function timeoutSeconds(spec: LoadedSpec, scenario: Scenario): number {
   let seconds = 0;
   const ctorArgs = new Map(scenario.objects.map((o) => [o.id, o.args]));
   for (const c of [...scenario.init, ...scenario.parallel.flat(), ...scenario.post]) {
     const t = callTimeoutSeconds(spec, ctorArgs.get(c.object) ?? {}, c.op, c.args, scenario.profile);
     if (t !== null && t > 0) seconds += t;
   }
-  return Math.ceil(baseMs + 3000 * seconds);
+  return seconds;
 }
 
 /**

@@ -23,6 +23,7 @@ const m = brokenModule({
       enumerable: true,
     });
     o.get_lock = () => ({ acquire: () => true, release: () => undefined });
+    o.get_obj = () => (inner as unknown as { get_obj(): unknown }).get_obj();
     return o as unknown as SharedPrimitive;
   },
 });
