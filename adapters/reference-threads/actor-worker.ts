@@ -14,9 +14,11 @@
 import { parentPort, workerData, threadId } from "node:worker_threads";
 import type { ImplementationModule, SharedPrimitive } from "../../reference/implementation.js";
 import { decodeBytesValue, isPyBytes } from "../../reference/bytes.js";
+import { isInterrupted, setInterruptWord } from "../../reference/threads/futex.js";
 import type { JsonValue } from "../../spec/format.js";
 import {
   SLOT_INDEX,
+  SLOT_INTERRUPT,
   SLOT_INVOKE,
   START_GO,
   START_WAIT,
@@ -34,6 +36,8 @@ const init = workerData as WorkerInit;
 const port = parentPort!;
 const slotIndex = new Int32Array(init.slot);
 const slotInvoke = new Float64Array(init.slot);
+// The reference backend's waits throw Interrupted once the executor sets this word (a deadline).
+setInterruptWord(slotIndex, SLOT_INTERRUPT);
 const events = init.events;
 const send = (m: FromWorker): void => port.postMessage(m);
 
@@ -90,6 +94,11 @@ function runJob(job: JobMessage): void {
   const origin = job.origin;
   const calls = job.calls;
   for (let i = 0; i < calls.length; i++) {
+    // Given up on (deadline): start no further call.
+    if (Atomics.load(slotIndex, SLOT_INTERRUPT) !== 0) {
+      send({ t: "interrupted", id: job.id });
+      return;
+    }
     const call = calls[i];
     const o = call.object;
     const primitive = job.handles[o].primitive;
@@ -149,6 +158,11 @@ function runJob(job: JobMessage): void {
       response = Number(process.hrtime.bigint() - origin);
       event = [i, invoke, response, returnedOutcome(encodeResult(value))];
     } catch (e) {
+      if (isInterrupted(e)) {
+        // The call did not complete: the executor records it as pending, and reuses this worker.
+        send({ t: "interrupted", id: job.id });
+        return;
+      }
       response = Number(process.hrtime.bigint() - origin);
       event = [i, invoke, response, raisedOutcome(e)];
     }

@@ -342,4 +342,36 @@ describe.skipIf(!existsSync(fileURLToPath(REFERENCE)))("ThreadsExecutor on the r
       await within(ex.close(), 10_000);
     }
   }, 60_000);
+
+  it("interrupts calls blocked at the deadline and keeps their workers (no new thread)", async () => {
+    const ex = await within(
+      ThreadsExecutor.start({
+        implementation: REFERENCE,
+        info: { name: "mpspec-reference", version: "0", language: "TypeScript" },
+        argOrder: (primitive, op) => (op === "acquire" ? ["block", "timeout"] : []),
+      }),
+      30_000,
+    );
+    try {
+      const acquire: Call = { object: "L", op: "acquire", args: { block: true, timeout: null } };
+      const sc: Scenario = { profile: "threading", objects: [{ id: "L", primitive: "Lock", args: {} }], init: [acquire], parallel: [[acquire, acquire], [acquire]], post: [] };
+      await ex.run(sc, 400);
+      const before = ex.threadIds;
+      for (let i = 0; i < 3; i++) {
+        const h = await ex.run(sc, 400);
+        // Both parallel acquires block for good: each is pending, a0's second call never started.
+        expect(h.events.map((e) => [e.actor, e.outcome.kind])).toEqual([
+          ["main", "returned"],
+          ["a0", "pending"],
+          ["a1", "pending"],
+        ]);
+      }
+      // Still the same booted threads (a replacement would show its new id, or -1 while it boots).
+      expect(before.actors.every((t) => t !== null && t > 0)).toBe(true);
+      expect(ex.threadIds).toEqual(before);
+      expect(ex.liveWorkers).toBe(3);
+    } finally {
+      await within(ex.close(), 10_000);
+    }
+  }, 60_000);
 });

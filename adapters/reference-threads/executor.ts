@@ -40,6 +40,7 @@ import { siblingUrl, spawnWorker } from "../../reference/spawn-worker.js";
 import {
   SLOT_BYTES,
   SLOT_INDEX,
+  SLOT_INTERRUPT,
   SLOT_INVOKE,
   START_ABORT,
   START_GO,
@@ -110,6 +111,8 @@ class PoolWorker {
   /** Terminated on purpose (deadline, close): its exit is not a crash. */
   retiring = false;
   job: Job | null = null;
+  /** An interrupt in progress: resolves true when the worker reports back for that job. */
+  private ack: { id: number; reported: Deferred<boolean> } | null = null;
   private lastError: unknown = null;
 
   constructor(
@@ -151,6 +154,12 @@ class PoolWorker {
         this.lastError = `could not load the implementation: ${m.error}`;
         this.booted.reject(new AdapterError(`actor worker ${this.role}: could not load the implementation: ${m.error}`));
         return;
+    }
+    if ((m.t === "interrupted" || m.t === "done") && this.ack !== null && this.ack.id === m.id) {
+      // Back from an interrupt (or it had just finished): usable for the next scenario.
+      if (this.job?.id === m.id) this.job = null;
+      this.ack.reported.resolve(true);
+      return;
     }
     const job = this.job;
     if (job === null || job.id !== m.id || job.settled) return; // stale (an aborted barrier job)
@@ -214,8 +223,27 @@ class PoolWorker {
     if (!this.alive) throw new AdapterError(`actor worker ${this.role} is gone`);
     // Nothing started yet: a stale index from the previous job must not look like a call in progress.
     Atomics.store(this.slotIndex, SLOT_INDEX, -1);
+    Atomics.store(this.slotIndex, SLOT_INTERRUPT, 0);
     this.job = job;
     this.worker.postMessage(msg);
+  }
+
+  /**
+   * Ask the worker to give up on `job`: its waits throw (reference/threads/futex.ts) and it
+   * reports "interrupted". Resolves false if it does not report within `graceMs` (a wait that
+   * is not interruptible, a busy loop): the caller then terminates it.
+   */
+  interrupt(job: Job, graceMs: number): Promise<boolean> {
+    if (!this.alive) return Promise.resolve(false);
+    const reported = deferred<boolean>();
+    this.ack = { id: job.id, reported };
+    Atomics.store(this.slotIndex, SLOT_INTERRUPT, 1);
+    const timer = setTimeout(() => reported.resolve(false), graceMs);
+    void this.exited.promise.then(() => reported.resolve(false));
+    return reported.promise.finally(() => {
+      clearTimeout(timer);
+      this.ack = null;
+    });
   }
 
   async terminate(): Promise<void> {
@@ -231,6 +259,9 @@ interface Prepared {
   parallel: WireCall[][];
   post: WireCall[];
 }
+
+/** How long an interrupted worker has to report back before it is terminated. */
+const INTERRUPT_GRACE_MS = 150;
 
 const withTimeout = <T>(p: Promise<T>, ms: number, what: () => string): Promise<T> => {
   let timer: NodeJS.Timeout | undefined;
@@ -542,13 +573,16 @@ export class ThreadsExecutor implements Adapter {
     scenario: Scenario,
   ): Promise<History> {
     const stuck = this.stopUnfinished(jobs, startFlag);
-    // Drain before and after terminating: queued events outlive the worker, but take no chances.
+    // Drain before and after: queued events outlive a terminated worker, but take no chances.
     for (const { pw, job } of stuck) pw.drain(job);
-    await Promise.all(stuck.map(({ pw }) => this.retire(pw, true)));
+    // Interrupt first: a worker blocked in an interruptible wait reports back and stays in the
+    // pool; only the others are terminated and replaced (a new worker costs a module load).
+    const back = await Promise.all(stuck.map(({ pw, job }) => pw.interrupt(job, INTERRUPT_GRACE_MS)));
+    await Promise.all(stuck.filter((_, k) => !back[k]).map(({ pw }) => this.retire(pw, true)));
     const pending = new Map<Job, number>();
     for (const { pw, job } of stuck) {
       pw.drain(job);
-      // The worker is gone, so the slot is final: the call it had started, if it did not report it.
+      // The worker is gone or back from its interrupt, so the slot is final: the call it had started, if it did not report it.
       const started = Atomics.load(pw.slotIndex, SLOT_INDEX);
       if (started > job.events.length) {
         throw new AdapterError(`actor ${job.actor}: call ${started} was started but ${started - job.events.length} earlier events are missing`);

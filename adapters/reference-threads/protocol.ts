@@ -18,11 +18,14 @@ export const INTERNAL_ERROR_TYPE = "mpspec.InternalError";
 /**
  * Per-worker progress slot, in a SharedArrayBuffer of SLOT_BYTES bytes:
  * Int32 [0] = index of the call most recently started in the current job (-1: none yet);
+ * Int32 [1] = interrupt: the executor sets it to give up on the job; the worker's waits (those
+ * of reference/threads/futex.ts) then throw, and it reports "interrupted" and stays usable;
  * Float64 [1] (byte offset 8) = its invoke stamp (ns since the scenario origin).
  * The worker writes the stamp, then Atomics.stores the index, then makes the call.
  */
 export const SLOT_BYTES = 16;
 export const SLOT_INDEX = 0; // in the Int32Array view
+export const SLOT_INTERRUPT = 1; // in the Int32Array view
 export const SLOT_INVOKE = 1; // in the Float64Array view
 
 /** Start flag values (Int32 [0] of the per-scenario start buffer). */
@@ -65,6 +68,8 @@ export type FromWorker =
   | { t: "boot-failed"; error: string }
   | { t: "ready"; id: number }
   | { t: "done"; id: number; aborted: boolean }
+  /** The job stopped at its interrupt (its call in progress, if any, did not complete). */
+  | { t: "interrupted"; id: number }
   | { t: "failed"; id: number; error: string };
 
 /** A completed call as the worker posts it on its events port. */

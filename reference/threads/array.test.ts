@@ -99,6 +99,34 @@ describe("Array construction", () => {
     expect(make("d", [0.5]).typecode).toBe("d");
   });
 
+  it.each(["Array", "RawArray"])("%s converts the initializer's items as each typecode's C type stores them", (primitive) => {
+    const make = (tc: string, init: JsonValue) => create(primitive, "multiprocessing", [tc, init]) as RawArray;
+    // observed: mp.Array(tc, [300, -129, 70000, 2**31, 2**32+5, -1, True, 2**70])[:] (and mp.RawArray alike)
+    const init = [300, -129, 70000, 2 ** 31, 2 ** 32 + 5, -1, true, 2 ** 70];
+    const want: [string, number[]][] = [
+      ["b", [44, 127, 112, 0, 5, -1, 1, 0]],
+      ["B", [44, 127, 112, 0, 5, 255, 1, 0]],
+      ["h", [300, -129, 4464, 0, 5, -1, 1, 0]],
+      ["H", [300, 65407, 4464, 0, 5, 65535, 1, 0]],
+      ["I", [300, 4294967167, 70000, 2147483648, 5, 4294967295, 1, 0]],
+      ["f", [300, -129, 70000, 2 ** 31, 2 ** 32, -1, 1, 2 ** 70]],
+    ];
+    for (const [tc, items] of want) {
+      const a = make(tc, init);
+      expect(a.typecode).toBe(tc);
+      expect(all(a), tc).toEqual(items);
+      expect(all(make(tc, 3)), tc).toEqual([0, 0, 0]); // observed: mp.Array(tc, 3)[:] -> [0, 0, 0] ('f': [0.0, 0.0, 0.0])
+      expect(all(make(tc, "")), tc).toEqual([]);
+    }
+    expect(all(make("B", [256, -1]))).toEqual([0, 255]); // observed: mp.Array('B', [256, -1])[:] -> [0, 255]
+    // observed: mp.RawArray('f', [0.1, 1/3, 2**32+5])[:] -> [0.10000000149011612, 0.3333333432674408, 4294967296.0]
+    expect(all(make("f", [0.1, 1 / 3, 2 ** 32 + 5]))).toEqual([0.10000000149011612, 0.3333333432674408, 4294967296]);
+    expect(all(make("f", [1e300, 16777217, 1.5]))).toEqual([Infinity, 16777216, 1.5]); // observed: [inf, 16777216.0, 1.5]
+    // The buffer holds n items of ctypes.sizeof(type): 1, 1, 2, 2, 4, 4, 4, 8 bytes.
+    const sizes = ["b", "B", "h", "H", "i", "I", "f", "d"].map((tc) => (make(tc, 3).handle().state as SharedArrayBuffer).byteLength);
+    expect(sizes).toEqual([3, 3, 6, 6, 12, 12, 12, 24]);
+  });
+
   it.each(["Array", "RawArray"])("%s refuses what CPython refuses, with its messages", (primitive) => {
     const cases: [JsonValue, JsonValue, string, string][] = [
       ["i", -1, "ValueError", "Array length must be >= 0, not -1"],
@@ -107,6 +135,23 @@ describe("Array construction", () => {
       ["i", 2 ** 63, "OverflowError", "cannot fit 'int' into an index-sized integer"],
       ["i", 2 ** 61, "OverflowError", "array too large"],
       ["d", 2 ** 60, "OverflowError", "array too large"],
+      // observed: mp.Array('h', 2**62), mp.Array('H', 2**62), mp.Array('I', 2**61), mp.Array('f', 2**61) -> OverflowError: array too large
+      ["h", 2 ** 62, "OverflowError", "array too large"],
+      ["H", 2 ** 62, "OverflowError", "array too large"],
+      ["I", 2 ** 61, "OverflowError", "array too large"],
+      ["f", 2 ** 61, "OverflowError", "array too large"],
+      ["b", -1, "ValueError", "Array length must be >= 0, not -1"],
+      ["B", 2 ** 63, "OverflowError", "cannot fit 'int' into an index-sized integer"],
+      // observed: mp.Array(tc, [1.5]) -> TypeError: 'float' object cannot be interpreted as an integer, for tc in 'bBhHI'
+      ["b", [1.5], "TypeError", "'float' object cannot be interpreted as an integer"],
+      ["B", [null], "TypeError", "'NoneType' object cannot be interpreted as an integer"],
+      ["h", "ab", "TypeError", "'str' object cannot be interpreted as an integer"],
+      ["H", [[1]], "TypeError", "'list' object cannot be interpreted as an integer"],
+      ["I", [1, "x"], "TypeError", "'str' object cannot be interpreted as an integer"],
+      // observed: mp.Array('f', ['x']) -> TypeError: must be real number, not str
+      ["f", ["x"], "TypeError", "must be real number, not str"],
+      ["f", [null], "TypeError", "must be real number, not NoneType"],
+      ["f", "ab", "TypeError", "must be real number, not str"],
       ["i", [1.5], "TypeError", "'float' object cannot be interpreted as an integer"],
       ["i", [1, "x", 1.5], "TypeError", "'str' object cannot be interpreted as an integer"],
       ["i", [null], "TypeError", "'NoneType' object cannot be interpreted as an integer"],
@@ -125,6 +170,10 @@ describe("Array construction", () => {
       ["x", [1.5], "TypeError", "this type has no size"],
       ["x", 1.5, "TypeError", "object of type 'float' has no len()"], // len() comes before the typecode
       ["x", 2 ** 63, "OverflowError", "cannot fit 'int' into an index-sized integer"],
+      // Typecodes not implemented are refused as an unknown one (observed: mp.Array('B ', 3), mp.Array('', 3): this type has no size).
+      ["", 3, "TypeError", "this type has no size"],
+      ["B ", 3, "TypeError", "this type has no size"],
+      ["constructor", 3, "TypeError", "this type has no size"],
       [1, 3, "TypeError", "this type has no size"],
       [1, 2 ** 63, "TypeError", "this type has no size"],
       [1.5, [1], "TypeError", "this type has no size"],
@@ -140,6 +189,9 @@ describe("Array construction", () => {
     expect(() => create(primitive, "multiprocessing", ["i"])).toThrow(/missing 1 required positional argument: 'size_or_initializer'/);
     expect(() => create(primitive, "multiprocessing", [])).toThrow(/missing 2 required positional arguments/);
     expect(() => create(primitive, "multiprocessing", ["i", 3, true])).toThrow(/at most 2 constructor argument/);
+    // A 1-byte typecode is never "too large" (observed: ctypes.sizeof(ctypes.c_byte * (2**63-1)) -> 9223372036854775807):
+    // a size no SharedArrayBuffer can hold fails with the JS RangeError (CPython fails allocating it).
+    expect(() => create(primitive, "multiprocessing", ["b", 2 ** 62])).toThrow(RangeError);
   });
 });
 
@@ -305,6 +357,40 @@ describe.each([
     expectPyError(() => d.setitem(0, [1]), "TypeError", "must be real number, not list");
     expect(all(d)).toEqual([3, -2.25]);
   });
+
+  it.each([
+    // observed: a = mp.Array(tc, 2); a[0] = x; a[0], for x in 300, -129, 70000, 2**31, 2**32+5, -1, True, 2**70
+    ["b", [44, 127, 112, 0, 5, -1, 1, 0]],
+    ["B", [44, 127, 112, 0, 5, 255, 1, 0]],
+    ["h", [300, -129, 4464, 0, 5, -1, 1, 0]],
+    ["H", [300, 65407, 4464, 0, 5, 65535, 1, 0]],
+    ["I", [300, 4294967167, 70000, 2147483648, 5, 4294967295, 1, 0]],
+    ["f", [300, -129, 70000, 2 ** 31, 2 ** 32, -1, 1, 2 ** 70]],
+  ] as [string, number[]][])("stores items of typecode '%s' as its C type does", (tc, want) => {
+    const a = make(tc, 2);
+    const xs = [300, -129, 70000, 2 ** 31, 2 ** 32 + 5, -1, true, 2 ** 70];
+    expect(xs.map((x) => (a.setitem(-2, x), a.getitem(0)))).toEqual(want);
+    expect(a.getitem(1)).toBe(0);
+    // Slices convert item by item: observed a = mp.Array(tc, 3); a[0:3] = [300, -1, 2**16+1]; a[::-1]
+    a.setitem(s(null, null), [7, 8]);
+    a.setitem(s(null, null, -1), [300, -1]);
+    expect(all(a)).toEqual([want[5], want[0]]);
+    const three = make(tc, 3);
+    three.setitem(s(0, 3), [300, -1, 2 ** 16 + 1]);
+    const slice: Record<string, number[]> = { b: [1, -1, 44], B: [1, 255, 44], h: [1, -1, 300], H: [1, 65535, 300], I: [65537, 4294967295, 300], f: [65537, -1, 300] };
+    expect(three.getitem(s(null, null, -1))).toEqual(slice[tc]);
+    // The items before a bad one stay stored: observed a = mp.Array(tc, [10, 20, 30]); a[0:3] = [300, 'x', 3] -> TypeError; a[:] -> [want(300), 20, 30]
+    const bad = make(tc, [10, 20, 30]);
+    const message = tc === "f" ? "must be real number, not str" : "'str' object cannot be interpreted as an integer";
+    expectPyError(() => bad.setitem(s(0, 3), [300, "x", 3]), "TypeError", message);
+    expect(all(bad)).toEqual([want[0], 20, 30]);
+    const refused: [JsonValue, string][] =
+      tc === "f"
+        ? [["x", "must be real number, not str"], [null, "must be real number, not NoneType"], [[1], "must be real number, not list"]]
+        : [[1.5, "'float' object cannot be interpreted as an integer"], [null, "'NoneType' object cannot be interpreted as an integer"], [[1], "'list' object cannot be interpreted as an integer"]];
+    for (const [x, msg] of refused) expectPyError(() => bad.setitem(1, x), "TypeError", msg);
+    expect(all(bad)).toEqual([want[0], 20, 30]);
+  });
 });
 
 describe("Array (synchronized)", () => {
@@ -367,6 +453,27 @@ describe("Array (synchronized)", () => {
     expect(() => SynchronizedArray.attach(a.get_obj().handle())).toThrow(/cannot attach a RawArray handle as Array/);
   });
 
+  it("attaches a new typecode on another thread to a view of the same type ('H', 'f')", async () => {
+    const a = arr("H", [1, 2, 3]);
+    const handle = a.handle();
+    expect(handle).toMatchObject({ primitive: "Array", typecode: "H" });
+    const steps = [
+      { method: "setitem", args: [0, -1] },
+      { method: "setitem", args: [s(1, 3), [65536 + 5, 70000]] },
+      { method: "getitem", args: [s(null, null)] },
+      { method: "setitem", args: [0, 1.5] },
+    ];
+    const r = await runTask<CallResult[]>("script", { handle, steps });
+    // observed: a = mp.Array('H', [1, 2, 3]); a[0] = -1; a[1:3] = [65536+5, 70000]; a[:] -> [65535, 5, 4464]
+    expect(r.map((x) => x.error ?? x.value)).toEqual([null, null, [65535, 5, 4464], { name: "TypeError", pyType: "TypeError", message: "'float' object cannot be interpreted as an integer" }]);
+    expect(all(a)).toEqual([65535, 5, 4464]);
+    const f = arr("f", 2);
+    const got = await runTask<CallResult[]>("script", { handle: f.get_obj().handle(), steps: [{ method: "setitem", args: [s(null, null), [0.1, 2 ** 32 + 5]] }, { method: "getitem", args: [0] }] });
+    expect(got[1].value).toBe(0.10000000149011612); // observed: mp.RawArray('f', [0.1])[:] -> [0.10000000149011612]
+    expect(all(f)).toEqual([0.10000000149011612, 2 ** 32]);
+    expect(all(SynchronizedArray.attach(f.handle()))).toEqual([0.10000000149011612, 2 ** 32]);
+  });
+
   it("a worker's item access waits while another thread holds get_lock(); get_obj() access does not", async () => {
     const a = arr("i", [1, 2]);
     const lock = a.get_lock();
@@ -407,6 +514,10 @@ describe("Array (synchronized)", () => {
     const d = arr("d", [0.5]);
     await updates(d, { parties: 2, iterations: 1000, locked: true });
     expect(d.getitem(0)).toBe(2000.5);
+    // A signed char wraps: 400 increments from 0 leave 400 - 512 (observed: 400 locked `a[0] += 1` on mp.Array('b', 1) -> -112).
+    const b = arr("b", [0, 0]);
+    await updates(b, { parties: 2, iterations: 200, indexes: [0, 1], locked: true });
+    expect(all(b)).toEqual([-112, -112]);
   });
 
   it("may lose unlocked read-then-write updates (each access alone is locked), never gains any", async () => {
@@ -440,5 +551,19 @@ describe("RawArray", () => {
     expect(a.getitem(0)).toBeGreaterThan(-(2 ** 31));
     expect(a.getitem(0)).toBeLessThanOrEqual(-(2 ** 31) + 4000);
     expect(() => RawArray.attach({ ...handle, typecode: "q" })).toThrow(/unknown typecode/);
+  });
+
+  it("shares a 'B' array across threads, each item access atomic, stores wrapping", async () => {
+    const a = raw("B", 2);
+    const handle = a.handle();
+    expect(handle).toMatchObject({ primitive: "RawArray", typecode: "B" });
+    expect(attach(handle)).toBeInstanceOf(RawArray);
+    await updates(a, { parties: 2, iterations: 300, indexes: [1], locked: false });
+    // Unlocked read-then-write may lose updates: at most 600, i.e. a wrapped value in [0, 256).
+    expect(a.getitem(1)).toBeGreaterThanOrEqual(0);
+    expect(a.getitem(1)).toBeLessThan(256);
+    const r = await runTask<CallResult>("call", { handle, method: "setitem", args: [0, -1] });
+    expect(r.error).toBeUndefined();
+    expect(a.getitem(0)).toBe(255); // observed: mp.RawArray('B', 1); a[0] = -1; a[0] -> 255
   });
 });

@@ -1,6 +1,7 @@
 /**
- * Shared ctypes arrays: multiprocessing.RawArray(typecode, size_or_initializer), a C int ('i')
- * or C double ('d') array in a SharedArrayBuffer, and multiprocessing.Array(...) (lock=True),
+ * Shared ctypes arrays: multiprocessing.RawArray(typecode, size_or_initializer), an array of
+ * the typecode's C type ('b', 'B', 'h', 'H', 'i', 'I', 'f' or 'd'; see value.ts `Typecode`) in a
+ * SharedArrayBuffer, and multiprocessing.Array(...) (lock=True),
  * the same array behind CPython's synchronized wrapper (multiprocessing.sharedctypes
  * .SynchronizedArray): every item or slice read and write holds the wrapper's recursive lock,
  * which get_lock() returns. So `a[i] += 1` (a read, then a write) is not atomic, while the same
@@ -13,11 +14,11 @@
 import type { ObjectHandle, SharedPrimitive } from "../implementation.js";
 import { PythonError } from "../implementation.js";
 import { RLock } from "./lock.js";
-import { checkHandle, checkProfile, sharedBuffer, type PrimitiveOptions, type Profile } from "./profile.js";
-// Item conversions are Value's: the same ctypes types (observed: mp.Array('i', [1.5]) and a[0] = 1.5, 'x', None raise as Value's setter).
-import { converted, pyTypeName, type Typecode } from "./value.js";
-
-type Cells = Int32Array | Float64Array;
+import { checkHandle, checkProfile, type PrimitiveOptions, type Profile } from "./profile.js";
+// Item conversions, cells and typecodes are Value's: the same ctypes types (observed: mp.Array(tc, [x])[:]
+// and a[0] = x store and raise as Value's setter does, for tc in 'bBhHiIfd' and x in 300, -129, 2**32+5, -1,
+// True, 1.5, 'x', None, [1]).
+import { cellsOf, converted, isTypecode, itemsize, load, newCells, pyTypeName, store, type Cells, type Typecode } from "./value.js";
 
 // A Py_ssize_t holds [-2**63, 2**63); every JS number outside it is also outside exactly.
 const SSIZE_LIMIT = 2 ** 63;
@@ -58,7 +59,7 @@ function allocate(typecode: unknown, sizeOrInitializer: unknown): { typecode: Ty
     if (items === null) throw new PythonError("TypeError", `object of type '${pyTypeName(sizeOrInitializer)}' has no len()`);
     n = items.length;
   }
-  if (typecode !== "i" && typecode !== "d") {
+  if (!isTypecode(typecode)) {
     // observed: mp.Array(None, 3) -> TypeError: unsupported operand type(s) for *: 'NoneType' and 'int'
     if (typecode === null || typecode === undefined) {
       throw new PythonError("TypeError", "unsupported operand type(s) for *: 'NoneType' and 'int'");
@@ -68,36 +69,27 @@ function allocate(typecode: unknown, sizeOrInitializer: unknown): { typecode: Ty
       throw new PythonError("OverflowError", "cannot fit 'int' into an index-sized integer");
     }
     // observed: mp.Array('x', 3), mp.Array('x', -1), mp.Array(1, 3), mp.Array(1.5, [1]) -> TypeError: this type has no size
-    // (Only 'i' and 'd' are implemented: other ctypes typecodes are refused the same way, as Value does.)
+    // (CPython's 'c', 'u', 'l', 'L', 'q', 'Q' are not implemented: they are refused the same way, as Value does.)
     throw new PythonError("TypeError", "this type has no size");
   }
   // observed: mp.Array('i', 2**63), mp.Array('i', -2**63-1) -> OverflowError: cannot fit 'int' into an index-sized integer
   if (outsideSsize(n)) throw new PythonError("OverflowError", "cannot fit 'int' into an index-sized integer");
   // observed: mp.Array('i', -1) -> ValueError: Array length must be >= 0, not -1 (BigInt prints -2**63 exactly)
   if (n < 0) throw new PythonError("ValueError", `Array length must be >= 0, not ${BigInt(n)}`);
-  // observed: mp.Array('i', 2**61), mp.Array('d', 2**60) -> OverflowError: array too large (n * itemsize > 2**63-1)
-  const itemsize = typecode === "i" ? 4 : 8;
-  if (n >= SSIZE_LIMIT / itemsize) throw new PythonError("OverflowError", "array too large");
+  // observed: mp.Array('i', 2**61), mp.Array('d', 2**60), mp.Array('h', 2**62), mp.Array('f', 2**61)
+  //   -> OverflowError: array too large (n * itemsize > 2**63-1; never for the 1-byte 'b' and 'B':
+  //   observed ctypes.sizeof(ctypes.c_byte * (2**63-1)) -> 9223372036854775807)
+  if (n >= SSIZE_LIMIT / itemsize(typecode)) throw new PythonError("OverflowError", "array too large");
   // Smaller sizes that a SharedArrayBuffer cannot hold fail with the JS RangeError (CPython: MemoryError or such).
-  const buffer = new SharedArrayBuffer(n * itemsize);
-  const cells = typecode === "i" ? new Int32Array(buffer) : new Float64Array(buffer);
+  const cells = newCells(typecode, n);
   if (items) {
     // observed: mp.Array('i', [1, 'x', 1.5]) -> TypeError: 'str' object cannot be interpreted as an integer (the first bad item)
     // observed: mp.Array('i', 'ab') -> the same (a str is a sequence of 1-char strs); mp.Array('i', '')[:] -> []
     // observed: mp.Array('i', {})[:] -> [] (a dict's items are its keys)
+    // observed: mp.Array('B', [256, -1])[:] -> [0, 255]; mp.RawArray('f', [0.1])[:] -> [0.10000000149011612]
     items.forEach((v, i) => (cells[i] = converted(typecode, v)));
   }
   return { typecode, cells };
-}
-
-function load(cells: Cells, i: number): number {
-  return cells instanceof Int32Array ? Atomics.load(cells, i) : cells[i];
-}
-
-function store(cells: Cells, i: number, v: number): void {
-  // Atomics.store converts as a typed-array store does: ToInt32 wraps modulo 2**32.
-  if (cells instanceof Int32Array) Atomics.store(cells, i, v);
-  else cells[i] = v;
 }
 
 /** The positions a slice selects: start, start + step, ... (`length` of them). */
@@ -249,14 +241,6 @@ export class RawArray implements SharedPrimitive {
   setitem(key: unknown, value: unknown): void {
     setitem(this.typecode, this.#cells, key, value);
   }
-}
-
-/** The typecode and cells a handle describes. */
-function cellsOf(handle: ObjectHandle): { typecode: Typecode; cells: Cells } {
-  const buffer = sharedBuffer(handle, "state");
-  if (handle.typecode === "i") return { typecode: "i", cells: new Int32Array(buffer) };
-  if (handle.typecode === "d") return { typecode: "d", cells: new Float64Array(buffer) };
-  throw new TypeError(`${handle.primitive} handle has an unknown typecode ${JSON.stringify(handle.typecode)}`);
 }
 
 /**

@@ -18,7 +18,7 @@
 import type { JsonValue } from "../../spec/format.js";
 import { checkCallable, resolveCallable, type CallableValue } from "../callables.js";
 import { PythonError, type ObjectHandle, type SharedPrimitive } from "../implementation.js";
-import { lockMutex, now, sharedWords, unlockMutex } from "./futex.js";
+import { lockMutex, now, remaining, sharedWords, unlockMutex, waitWord } from "./futex.js";
 import { checkHandle, checkProfile, checkTimeout, sharedBuffer, type PrimitiveOptions, type Profile } from "./profile.js";
 
 // Atomics.waitAsync ships in Node >= 16 but is typed only in TypeScript's es2024 lib.
@@ -127,7 +127,7 @@ export class Barrier implements SharedPrimitive {
       const p = w.poll();
       if (p.done) return p.value;
       try {
-        Atomics.wait(words, SEQ, p.seq, remaining(w.deadline()));
+        waitWord(words, SEQ, p.seq, remaining(w.deadline()));
       } finally {
         Atomics.sub(words, SLEEPERS, 1);
       }
@@ -260,7 +260,3 @@ export class Barrier implements SharedPrimitive {
   }
 }
 
-// Remaining wait in ms for Atomics.wait; never negative, Infinity stays Infinity.
-function remaining(deadline: number): number {
-  return deadline === Infinity ? Infinity : Math.max(0, deadline - now());
-}

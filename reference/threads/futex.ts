@@ -60,8 +60,52 @@ export interface Blocking<T> {
 }
 
 // Remaining wait in ms for Atomics.wait; never negative, Infinity stays Infinity.
-function remaining(deadline: number): number {
+export function remaining(deadline: number): number {
   return deadline === Infinity ? Infinity : Math.max(0, deadline - now());
+}
+
+/*
+ * Interruption, for an executor that gives up on a call (its scenario's deadline passed): a
+ * worker thread registers a word of its own; once the executor makes it non-zero, every wait of
+ * that thread throws Interrupted within SLICE_MS, so the worker can take the next scenario
+ * instead of being terminated and replaced (a new worker costs a module load).
+ */
+let interrupt: { words: Int32Array; index: number } | null = null;
+const SLICE_MS = 20;
+
+/** The word whose non-zero value interrupts this thread's waits; null: waits are never interrupted. */
+export function setInterruptWord(words: Int32Array | null, index = 0): void {
+  interrupt = words === null ? null : { words, index };
+}
+
+/** Thrown out of a wait once the thread's interrupt word is set. Recognised by its field, not instanceof. */
+export class Interrupted extends Error {
+  readonly mpspecInterrupted = true;
+  constructor() {
+    super("interrupted: the executor gave up on this call");
+  }
+}
+
+export const isInterrupted = (e: unknown): boolean => typeof e === "object" && e !== null && (e as Interrupted).mpspecInterrupted === true;
+
+/** Throw Interrupted if this thread's interrupt word is set. */
+export function checkInterrupt(): void {
+  if (interrupt !== null && Atomics.load(interrupt.words, interrupt.index) !== 0) throw new Interrupted();
+}
+
+/**
+ * Atomics.wait on `words[index]` while it holds `expected`, for at most `ms`. With an interrupt
+ * word registered, it sleeps in slices and throws Interrupted once that word is set; it may then
+ * return early, so callers wait in a loop (as every futex wait does anyway).
+ */
+export function waitWord(words: Int32Array, index: number, expected: number, ms: number): void {
+  if (interrupt === null) {
+    Atomics.wait(words, index, expected, ms);
+    return;
+  }
+  checkInterrupt();
+  Atomics.wait(words, index, expected, Math.min(ms, SLICE_MS));
+  checkInterrupt();
 }
 
 /**
@@ -79,7 +123,7 @@ export function blockSync<T>(op: Blocking<T>, deadline: number): T {
     try {
       step = op.attempt(); // re-try now that wakers can see us
       if (step.done) return step.value;
-      Atomics.wait(op.words, step.index, step.expected, remaining(deadline));
+      waitWord(op.words, step.index, step.expected, remaining(deadline));
     } finally {
       Atomics.sub(op.words, op.waiters, 1);
     }

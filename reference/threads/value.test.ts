@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
+import type { JsonValue } from "../../spec/format.js";
 import { RLock } from "./lock.js";
 import { RawValue, Value } from "./value.js";
-import { create } from "./module.js";
+import { attach, create } from "./module.js";
 import { expectPyError } from "./tests/expect-py.js";
 import { flags, runTask, terminateAll } from "./tests/harness.js";
 
@@ -67,6 +68,105 @@ describe("Value", () => {
     expectPyError(() => create("Value", "multiprocessing", ["x", 1]), "TypeError", "this type has no size");
     expectPyError(() => create("Value", "multiprocessing", ["i", 1.5]), "TypeError", "'float' object cannot be interpreted as an integer");
   });
+
+  // observed (CPython 3.11): v = mp.Value(tc, 0); v.value = x; v.value, for x in the columns below
+  const STORES = [300, -129, 70000, 2 ** 31, 2 ** 32 + 5, -1, true, false, 2 ** 64 + 4096, 2 ** 70, 0];
+  const WRAPPED: [string, number[]][] = [
+    ["b", [44, 127, 112, 0, 5, -1, 1, 0, 0, 0, 0]],
+    ["B", [44, 127, 112, 0, 5, 255, 1, 0, 0, 0, 0]],
+    ["h", [300, -129, 4464, 0, 5, -1, 1, 0, 4096, 0, 0]],
+    ["H", [300, 65407, 4464, 0, 5, 65535, 1, 0, 4096, 0, 0]],
+    ["i", [300, -129, 70000, -2147483648, 5, -1, 1, 0, 4096, 0, 0]],
+    ["I", [300, 4294967167, 70000, 2147483648, 5, 4294967295, 1, 0, 4096, 0, 0]],
+    // 'f' rounds to float32: observed 2**32+5 -> 4294967296.0, 2**64+4096 -> 1.8446744073709552e+19
+    ["f", [300, -129, 70000, 2 ** 31, 2 ** 32, -1, 1, 0, 2 ** 64, 2 ** 70, 0]],
+  ];
+
+  it.each(WRAPPED)("typecode '%s' stores as its C type does, in the setter and the initial value", (tc, want) => {
+    for (const primitive of ["Value", "RawValue"]) {
+      const v = create(primitive, "multiprocessing", [tc, 0]) as Value | RawValue;
+      expect(v.typecode).toBe(tc);
+      expect(STORES.map((x) => ((v.value = x), v.value))).toEqual(want);
+      // The constructor converts its initial value the same way (observed: mp.Value('b', 300).value -> 44).
+      expect(STORES.map((x) => (create(primitive, "multiprocessing", [tc, x]) as Value | RawValue).value)).toEqual(want);
+      expect((create(primitive, "multiprocessing", [tc]) as Value | RawValue).value).toBe(0);
+    }
+  });
+
+  it.each(["b", "B", "h", "H", "I"])("typecode '%s' refuses non-ints as 'i' does", (tc) => {
+    for (const primitive of ["Value", "RawValue"]) {
+      const v = create(primitive, "multiprocessing", [tc, 5]) as Value | RawValue;
+      // observed: mp.Value(tc, 0).value = 1.5 -> TypeError: 'float' object cannot be interpreted as an integer ('str', 'NoneType', 'list' alike)
+      for (const [x, name] of [[1.5, "float"], ["x", "str"], [null, "NoneType"], [[1], "list"]] as [JsonValue, string][]) {
+        expectPyError(() => (v.value = x), "TypeError", `'${name}' object cannot be interpreted as an integer`);
+        expectPyError(() => create(primitive, "multiprocessing", [tc, x]), "TypeError", `'${name}' object cannot be interpreted as an integer`);
+      }
+      expect(v.value).toBe(5);
+    }
+  });
+
+  it("typecode 'f' is a C float: doubles round to float32, non-numbers are refused as for 'd'", () => {
+    for (const primitive of ["Value", "RawValue"]) {
+      const f = create(primitive, "multiprocessing", ["f", 0.1]) as Value | RawValue;
+      expect(f.value).toBe(0.10000000149011612); // observed: mp.Value('f', 0.1).value
+      expect(f.value).toBe(Math.fround(0.1));
+      const stores: [number, number][] = [
+        [1.5, 1.5],
+        [1 / 3, 0.3333333432674408], // observed
+        [16777217, 16777216], // observed: 16777217 -> 16777216.0 (ties to even)
+        [3.4028234663852886e38, 3.4028234663852886e38], // the largest float32 (observed)
+        [1e300, Infinity], // observed: inf
+        [-1e300, -Infinity], // observed: -inf
+        [1e-50, 0], // observed: 0.0
+      ];
+      for (const [x, want] of stores) {
+        f.value = x;
+        expect(f.value, String(x)).toBe(want);
+      }
+      f.value = -0.5;
+      // observed: mp.Value('f', 0).value = 'x' -> TypeError: must be real number, not str (NoneType, list alike)
+      for (const [x, name] of [["x", "str"], [null, "NoneType"], [[1], "list"]] as [JsonValue, string][]) {
+        expectPyError(() => (f.value = x), "TypeError", `must be real number, not ${name}`);
+        expectPyError(() => create(primitive, "multiprocessing", ["f", x]), "TypeError", `must be real number, not ${name}`);
+      }
+      expect(f.value).toBe(-0.5);
+    }
+  });
+
+  it("refuses the typecodes not implemented, as an unknown one; get_obj() and handles keep the typecode", () => {
+    // observed: mp.Value('x', 1), mp.Value('', 1), mp.Value('B ', 1) -> TypeError: this type has no size
+    for (const tc of ["x", "", "B ", "constructor", "F", 1, null]) {
+      expectPyError(() => create("Value", "multiprocessing", [tc, 1]), "TypeError", "this type has no size");
+      expectPyError(() => create("RawValue", "multiprocessing", [tc, 1]), "TypeError", "this type has no size");
+    }
+    const v = new Value("H", -1);
+    const obj = v.get_obj();
+    expect(obj).toBeInstanceOf(RawValue);
+    expect(obj.typecode).toBe("H"); // observed: type(mp.Value('B', 1).get_obj()) is ctypes.c_ubyte
+    expect(obj.value).toBe(65535);
+    obj.value = 65536 + 7;
+    expect(v.value).toBe(7);
+    const handle = v.handle();
+    expect(handle).toMatchObject({ primitive: "Value", typecode: "H" });
+    expect((handle.state as SharedArrayBuffer).byteLength).toBe(2); // ctypes.sizeof(c_ushort)
+    expect(Value.attach(structuredClone(handle)).value).toBe(7);
+    expect(() => Value.attach({ ...handle, typecode: "q" })).toThrow(/unknown typecode/);
+    expect(() => RawValue.attach({ ...obj.handle(), typecode: "x" })).toThrow(/unknown typecode/);
+  });
+
+  it("shares the new typecodes across workers: 'B' wraps, 'f' rounds every store to float32", async () => {
+    const b = new Value("B", 0);
+    await increments(b, true, 2, 300);
+    expect(b.value).toBe(600 % 256); // 88: each locked `v.value += 1` past 255 wraps to 0
+    const f = new Value("f", 16777216);
+    await increments(f, true, 2, 100);
+    expect(f.value).toBe(16777216); // 16777216 + 1 rounds back to 16777216 in float32 (observed: mp.Value('f', 16777217).value)
+    const h = new Value("h", 32767);
+    const attached = attach(structuredClone(h.handle())) as Value;
+    expect(attached).toBeInstanceOf(Value);
+    attached.value = 32768;
+    expect(h.value).toBe(-32768);
+  });
 });
 
 describe("RawValue", () => {
@@ -82,5 +182,18 @@ describe("RawValue", () => {
     expectPyError(() => (v.value = 1.5), "TypeError", "'float' object cannot be interpreted as an integer");
     const d = create("RawValue", "multiprocessing", ["d", 0.5]) as RawValue;
     expectPyError(() => (d.value = "x"), "TypeError", "must be real number, not str");
+  });
+
+  it("shares a 'b' cell across workers, wrapping as the Value does", async () => {
+    const v = new RawValue("b", 127);
+    const handle = v.handle();
+    expect(handle).toMatchObject({ primitive: "RawValue", typecode: "b" });
+    expect((handle.state as SharedArrayBuffer).byteLength).toBe(1);
+    // observed: v = mp.RawValue('b', 127); v.value += 1; v.value -> -128
+    const shared = flags(4).buffer;
+    await runTask<number>("increments", { handle, shared, iterations: 1, locked: false, parties: 1 });
+    expect(v.value).toBe(-128);
+    v.value = 300;
+    expect(RawValue.attach(handle).value).toBe(44);
   });
 });

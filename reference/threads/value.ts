@@ -1,18 +1,88 @@
 /**
- * A shared ctypes value (multiprocessing.Value(typecode, value), lock=True): one
- * C int ('i') or C double ('d') in a SharedArrayBuffer, and the recursive lock
- * that get_lock() returns. As in CPython's synchronized wrapper
- * (multiprocessing.sharedctypes), the `value` property's getter and setter each
- * hold that lock, so `v.value += 1` (a get, then a set) is not atomic, while
- * the same update under `get_lock()` is.
+ * A shared ctypes value (multiprocessing.Value(typecode, value), lock=True): one C number of
+ * the typecode's type (see `Typecode`) in a SharedArrayBuffer, and the recursive lock that
+ * get_lock() returns. As in CPython's synchronized wrapper (multiprocessing.sharedctypes), the
+ * `value` property's getter and setter each hold that lock, so `v.value += 1` (a get, then a
+ * set) is not atomic, while the same update under `get_lock()` is.
  */
 import type { ObjectHandle, SharedPrimitive } from "../implementation.js";
 import { PythonError } from "../implementation.js";
 import { RLock } from "./lock.js";
 import { checkHandle, checkProfile, sharedBuffer, type PrimitiveOptions, type Profile } from "./profile.js";
 
-/** The typecodes implemented: C int and C double. */
-export type Typecode = "i" | "d";
+/**
+ * The typecodes implemented (multiprocessing.sharedctypes.typecode_to_type): 'b' signed char,
+ * 'B' unsigned char, 'h' short, 'H' unsigned short, 'i' int, 'I' unsigned int, 'f' float,
+ * 'd' double. (CPython also has 'c', 'u', 'l', 'L', 'q', 'Q'; they are refused here as an
+ * unknown typecode is.)
+ */
+export type Typecode = "b" | "B" | "h" | "H" | "i" | "I" | "f" | "d";
+
+/** A typed-array constructor over shared memory. */
+interface View {
+  new (buffer: SharedArrayBuffer): Cells;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
+/** The typed array of each typecode's C type (sizes as on CPython's x86-64 Linux: ctypes.sizeof). */
+const VIEWS: Readonly<Record<Typecode, View>> = {
+  b: Int8Array,
+  B: Uint8Array,
+  h: Int16Array,
+  H: Uint16Array,
+  i: Int32Array,
+  I: Uint32Array,
+  f: Float32Array,
+  d: Float64Array,
+};
+
+/** The shared cells of an integer typecode: every one works with Atomics. */
+export type IntegerCells = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
+/** The shared cells of a value or an array. */
+export type Cells = IntegerCells | Float32Array | Float64Array;
+
+/** Whether `v` is an implemented typecode (own keys only: not "constructor" and such). */
+export function isTypecode(v: unknown): v is Typecode {
+  return typeof v === "string" && Object.hasOwn(VIEWS, v);
+}
+
+/** ctypes.sizeof of the typecode's type, in bytes. */
+export function itemsize(typecode: Typecode): number {
+  return VIEWS[typecode].BYTES_PER_ELEMENT;
+}
+
+/** `n` zeroed cells of the typecode's type in a new SharedArrayBuffer. */
+export function newCells(typecode: Typecode, n: number): Cells {
+  return new VIEWS[typecode](new SharedArrayBuffer(n * itemsize(typecode)));
+}
+
+/**
+ * The typecode and cells that a handle's `typecode` and `state` fields describe (the view that
+ * `newCells` made, re-created over the same memory).
+ */
+export function cellsOf(handle: ObjectHandle): { typecode: Typecode; cells: Cells } {
+  const buffer = sharedBuffer(handle, "state");
+  const typecode = handle.typecode;
+  if (!isTypecode(typecode)) throw new TypeError(`${handle.primitive} handle has an unknown typecode ${JSON.stringify(typecode)}`);
+  return { typecode, cells: new VIEWS[typecode](buffer) };
+}
+
+const isInteger = (cells: Cells): cells is IntegerCells => !(cells instanceof Float32Array || cells instanceof Float64Array);
+
+/** One read of a cell: an atomic load for the integer types, a plain read for 'f' and 'd'. */
+export function load(cells: Cells, i: number): number {
+  return isInteger(cells) ? Atomics.load(cells, i) : cells[i];
+}
+
+/**
+ * One write of a cell: an atomic store for the integer types, a plain write for 'f' and 'd'.
+ * Either converts as a typed-array store does: an integer wraps modulo 2**bits into the type's
+ * range, a Float32Array rounds to the nearest float32.
+ */
+export function store(cells: Cells, i: number, v: number): void {
+  if (isInteger(cells)) Atomics.store(cells, i, v);
+  else cells[i] = v;
+}
 
 /** Python's type name of a JSON-ish value, for error messages. */
 export function pyTypeName(v: unknown): string {
@@ -24,45 +94,55 @@ export function pyTypeName(v: unknown): string {
   return "dict";
 }
 
-/** The number a C int or C double stores for `v`, or the TypeError CPython raises. */
+/**
+ * The number a cell of the typecode's C type is given for `v` (the cell's typed array then
+ * wraps or rounds it as C does), or the TypeError CPython raises.
+ */
 export function converted(typecode: Typecode, v: unknown): number {
-  if (typecode === "i") {
-    // observed: mp.Value('i', 0).value = True -> 1
+  if (typecode !== "f" && typecode !== "d") {
+    // observed: mp.Value(tc, 0).value = True -> 1, for tc in 'bBhHiI'
     if (typeof v === "boolean") return v ? 1 : 0;
-    // observed: mp.Value('i', 0).value = 1.5 (or 'x', None) -> TypeError: 'float' object cannot be interpreted as an integer
+    // observed: mp.Value(tc, 0).value = 1.5 (or 'x', None, [1]) -> TypeError: 'float' object cannot be interpreted as an integer, for tc in 'bBhHiI'
     if (typeof v !== "number" || !Number.isInteger(v)) {
       throw new PythonError("TypeError", `'${pyTypeName(v)}' object cannot be interpreted as an integer`);
     }
-    // observed: mp.Value('i', 0).value = 2**31 -> -2147483648 (no overflow checking); the Int32Array store wraps the same way
+    // No overflow checking: the value wraps modulo 2**bits into the type's range, as the typed-array store does.
+    // observed: v.value = 300, -129, 70000, 2**31, 2**32+5, -1 then v.value ->
+    //   'b': 44, 127, 112, 0, 5, -1; 'B': 44, 127, 112, 0, 5, 255; 'h': 300, -129, 4464, 0, 5, -1;
+    //   'H': 300, 65407, 4464, 0, 5, 65535; 'i': 300, -129, 70000, -2147483648, 5, -1;
+    //   'I': 300, 4294967167, 70000, 2147483648, 5, 4294967295 (and 2**64+3 -> 3, 2**70 -> 0 for every one)
     return v;
   }
+  // observed: mp.Value('d', 0).value = True -> 1.0 (also 'f')
   if (typeof v === "boolean") return v ? 1 : 0;
-  // observed: mp.Value('d', 0.5).value = 'x' -> TypeError: must be real number, not str
+  // observed: mp.Value('d', 0.5).value = 'x' -> TypeError: must be real number, not str (also 'f'; None -> NoneType, [1] -> list)
   if (typeof v !== "number") throw new PythonError("TypeError", `must be real number, not ${pyTypeName(v)}`);
+  // 'f' rounds to float32 on the store: observed mp.Value('f', 0).value = 2**32+5 -> 4294967296.0,
+  // mp.Value('f', 0.1).value -> 0.10000000149011612, 16777217 -> 16777216.0, 1e300 -> inf, 1e-50 -> 0.0
   return v;
 }
 
 export class Value implements SharedPrimitive {
   readonly profile: Profile;
   readonly typecode: Typecode;
-  readonly #cell: Int32Array | Float64Array;
+  readonly #cell: Cells;
   readonly #lock: RLock;
 
   /**
    * @param shared internal: the cell and lock of an existing value (see `Value.attach`).
    */
-  constructor(typecode: unknown, value: unknown = 0, options: PrimitiveOptions = {}, shared?: { cell: Int32Array | Float64Array; lock: RLock }) {
+  constructor(typecode: unknown, value: unknown = 0, options: PrimitiveOptions = {}, shared?: { cell: Cells; lock: RLock }) {
     this.profile = checkProfile(options.profile);
     // observed: mp.Value('x', 1) -> TypeError: this type has no size
-    if (typecode !== "i" && typecode !== "d") throw new PythonError("TypeError", "this type has no size");
+    if (!isTypecode(typecode)) throw new PythonError("TypeError", "this type has no size");
     this.typecode = typecode;
     if (shared) {
       this.#cell = shared.cell;
       this.#lock = shared.lock;
     } else {
-      // The initial value goes through the same conversion as a store.
+      // The initial value goes through the same conversion as a store (observed: mp.Value('b', 300).value -> 44).
       const v = converted(typecode, value);
-      this.#cell = typecode === "i" ? new Int32Array(new SharedArrayBuffer(4)) : new Float64Array(new SharedArrayBuffer(8));
+      this.#cell = newCells(typecode, 1);
       this.#cell[0] = v;
       this.#lock = new RLock({ profile: this.profile });
     }
@@ -71,10 +151,8 @@ export class Value implements SharedPrimitive {
   /** Rebuild a value from `handle()`, typically in another thread. */
   static attach(handle: ObjectHandle): Value {
     const profile = checkHandle(handle, "Value");
-    const typecode = handle.typecode as Typecode;
-    const buffer = sharedBuffer(handle, "state");
-    const cell = typecode === "i" ? new Int32Array(buffer) : new Float64Array(buffer);
-    return new Value(typecode, undefined, { profile }, { cell, lock: RLock.attach(handle.lock as ObjectHandle) });
+    const { typecode, cells } = cellsOf(handle);
+    return new Value(typecode, undefined, { profile }, { cell: cells, lock: RLock.attach(handle.lock as ObjectHandle) });
   }
 
   handle(): ObjectHandle {
@@ -101,7 +179,7 @@ export class Value implements SharedPrimitive {
     }
   }
 
-  /** Store under the lock (CPython's synchronized property setter); a C int wraps around. */
+  /** Store under the lock (CPython's synchronized property setter); an integer wraps around, a 'f' rounds to float32. */
   set value(v: unknown) {
     this.#lock.acquire();
     try {
@@ -114,33 +192,33 @@ export class Value implements SharedPrimitive {
 
 /**
  * multiprocessing.RawValue(typecode, value): the bare shared ctypes object, with no lock and no
- * get_lock(). Each read and each write of `value` is one access to the shared cell.
+ * get_lock(). Each read and each write of `value` is one access to the shared cell (atomic for
+ * the integer types).
  */
 export class RawValue implements SharedPrimitive {
   readonly profile: Profile;
   readonly typecode: Typecode;
-  readonly #cell: Int32Array | Float64Array;
+  readonly #cell: Cells;
 
   /** @param shared internal: the cell of an existing value (see `RawValue.attach`). */
-  constructor(typecode: unknown, value: unknown = 0, options: PrimitiveOptions = {}, shared?: Int32Array | Float64Array) {
+  constructor(typecode: unknown, value: unknown = 0, options: PrimitiveOptions = {}, shared?: Cells) {
     this.profile = checkProfile(options.profile);
     // observed: mp.RawValue('x', 1) -> TypeError: this type has no size
-    if (typecode !== "i" && typecode !== "d") throw new PythonError("TypeError", "this type has no size");
+    if (!isTypecode(typecode)) throw new PythonError("TypeError", "this type has no size");
     this.typecode = typecode;
     if (shared) {
       this.#cell = shared;
     } else {
       const v = converted(typecode, value);
-      this.#cell = typecode === "i" ? new Int32Array(new SharedArrayBuffer(4)) : new Float64Array(new SharedArrayBuffer(8));
+      this.#cell = newCells(typecode, 1);
       this.#cell[0] = v;
     }
   }
 
   static attach(handle: ObjectHandle): RawValue {
     const profile = checkHandle(handle, "RawValue");
-    const typecode = handle.typecode as Typecode;
-    const buffer = sharedBuffer(handle, "state");
-    return new RawValue(typecode, undefined, { profile }, typecode === "i" ? new Int32Array(buffer) : new Float64Array(buffer));
+    const { typecode, cells } = cellsOf(handle);
+    return new RawValue(typecode, undefined, { profile }, cells);
   }
 
   handle(): ObjectHandle {
@@ -148,12 +226,10 @@ export class RawValue implements SharedPrimitive {
   }
 
   get value(): number {
-    return this.typecode === "i" ? Atomics.load(this.#cell as Int32Array, 0) : this.#cell[0];
+    return load(this.#cell, 0);
   }
 
   set value(v: unknown) {
-    const x = converted(this.typecode, v);
-    if (this.typecode === "i") Atomics.store(this.#cell as Int32Array, 0, x);
-    else this.#cell[0] = x;
+    store(this.#cell, 0, converted(this.typecode, v));
   }
 }
