@@ -5,8 +5,11 @@
  *
  * Pool: one worker dedicated to the actor "main" (init and post parts) and one
  * per parallel actor index (a0 always runs on actors[0], ...), grown on demand
- * and reused across scenarios. A worker is only replaced when it was terminated
- * (deadline) or died (crash).
+ * and reused across scenarios. At the deadline a worker still in a call is
+ * interrupted: the waits of the reference backend (reference/threads/futex.ts)
+ * throw, the worker reports back and stays in the pool. Only a worker that does
+ * not report back (a wait of another implementation, a busy loop) is terminated
+ * and replaced, as is one that died (crash).
  *
  * One scenario:
  *  1. create the objects on this thread with `create(primitive, profile, argv)`;
@@ -20,7 +23,7 @@
  *  5. once every actor is done, post the post job to the main worker.
  * Each worker posts every completed call's event at once on its own events port,
  * which this thread reads synchronously (receiveMessageOnPort) when the job is
- * done — or after terminating the worker, since queued messages outlive it.
+ * done — or after interrupting or terminating the worker, since queued messages outlive it.
  */
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from "node:worker_threads";
 import type { JsonValue } from "../../spec/format.js";
