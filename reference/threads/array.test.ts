@@ -1,13 +1,10 @@
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
 import type { JsonValue } from "../../spec/format.js";
 import { PythonError } from "../implementation.js";
 import { RawArray, SynchronizedArray } from "./array.js";
 import { RLock } from "./lock.js";
 import { attach, create } from "./module.js";
+import { evalWorker, terminateEvalWorkers } from "./tests/eval-worker.js";
 import { expectPyError } from "./tests/expect-py.js";
 import { COUNTER, INSIDE, MAX, flags, runTask, startExclusion, startTask, sum, terminateAll, waitUntil, type CallResult } from "./tests/harness.js";
 
@@ -24,10 +21,6 @@ const all = (a: { getitem(k: unknown): unknown }) => a.getitem(s(null, null));
  * `with a.get_lock():` when `locked`, on `a.get_obj()` when `viaObj`.
  */
 const UPDATES = `
-const { workerData, parentPort } = require("node:worker_threads");
-(async () => {
-  const { register } = await import(workerData.tsx);
-  register();
   const { attach } = await import(workerData.module);
   const { handle, ready, parties, iterations, indexes, mode, locked, viaObj } = workerData;
   const a = attach(handle);
@@ -47,39 +40,33 @@ const { workerData, parentPort } = require("node:worker_threads");
     try { step(); } finally { lock.release(); }
   }
   parentPort.postMessage({ ok: true });
-})().catch((e) => parentPort.postMessage({ ok: false, error: String(e && e.stack || e) }));
 `;
-const tsxApi = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist/esm/api/index.mjs")).href;
 const moduleUrl = new URL("./module.ts", import.meta.url).href;
-const live = new Set<Worker>();
 
 function updates(a: SynchronizedArray | RawArray, opts: { parties: number; iterations: number; indexes?: number[]; mode?: "item" | "slice"; locked: boolean; viaObj?: boolean }) {
   const ready = new SharedArrayBuffer(4);
   return Promise.all(
-    Array.from({ length: opts.parties }, () => {
-      const workerData = { tsx: tsxApi, module: moduleUrl, handle: a.handle(), ready, indexes: [0], mode: "item", viaObj: false, ...opts };
-      const worker = new Worker(UPDATES, { eval: true, workerData });
-      live.add(worker);
-      let timer: NodeJS.Timeout | undefined;
-      return new Promise<void>((resolve, reject) => {
-        timer = setTimeout(() => reject(new Error("updates did not finish in 30 s")), 30_000);
-        worker.once("message", (m: { ok: boolean; error?: string }) => (m.ok ? resolve() : reject(new Error(m.error))));
-        worker.once("error", reject);
-        worker.once("exit", (code) => reject(new Error(`worker exited with code ${code}`)));
-      }).finally(() => {
-        clearTimeout(timer);
-        live.delete(worker);
-        void worker.terminate();
-      });
+    Array.from({ length: opts.parties }, async () => {
+      const workerData = { module: moduleUrl, handle: a.handle(), ready, indexes: [0], mode: "item", viaObj: false, ...opts };
+      const m = await evalWorker<{ ok?: boolean; error?: { stack: string } }>(UPDATES, workerData, 30_000);
+      if (!m.ok) throw new Error(`updates failed: ${m.error?.stack}`);
     }),
   );
 }
 
 afterEach(async () => {
-  const workers = [...live];
-  live.clear();
-  await Promise.all([terminateAll(), ...workers.map((w) => w.terminate())]);
+  await Promise.all([terminateAll(), terminateEvalWorkers()]);
 });
+
+/** What each typecode stores for 300, -129, 70000, 2**31, 2**32+5, -1, True, 2**70 (observed, CPython 3.11; 'f' rounds to float32). */
+const STORES: [string, number[]][] = [
+  ["b", [44, 127, 112, 0, 5, -1, 1, 0]],
+  ["B", [44, 127, 112, 0, 5, 255, 1, 0]],
+  ["h", [300, -129, 4464, 0, 5, -1, 1, 0]],
+  ["H", [300, 65407, 4464, 0, 5, 65535, 1, 0]],
+  ["I", [300, 4294967167, 70000, 2147483648, 5, 4294967295, 1, 0]],
+  ["f", [300, -129, 70000, 2 ** 31, 2 ** 32, -1, 1, 2 ** 70]],
+];
 
 describe("Array construction", () => {
   it.each(["Array", "RawArray"])("%s(typecode, size) makes zeros; (typecode, initializer) converts each item", (primitive) => {
@@ -103,15 +90,7 @@ describe("Array construction", () => {
     const make = (tc: string, init: JsonValue) => create(primitive, "multiprocessing", [tc, init]) as RawArray;
     // observed: mp.Array(tc, [300, -129, 70000, 2**31, 2**32+5, -1, True, 2**70])[:] (and mp.RawArray alike)
     const init = [300, -129, 70000, 2 ** 31, 2 ** 32 + 5, -1, true, 2 ** 70];
-    const want: [string, number[]][] = [
-      ["b", [44, 127, 112, 0, 5, -1, 1, 0]],
-      ["B", [44, 127, 112, 0, 5, 255, 1, 0]],
-      ["h", [300, -129, 4464, 0, 5, -1, 1, 0]],
-      ["H", [300, 65407, 4464, 0, 5, 65535, 1, 0]],
-      ["I", [300, 4294967167, 70000, 2147483648, 5, 4294967295, 1, 0]],
-      ["f", [300, -129, 70000, 2 ** 31, 2 ** 32, -1, 1, 2 ** 70]],
-    ];
-    for (const [tc, items] of want) {
+    for (const [tc, items] of STORES) {
       const a = make(tc, init);
       expect(a.typecode).toBe(tc);
       expect(all(a), tc).toEqual(items);
@@ -358,15 +337,8 @@ describe.each([
     expect(all(d)).toEqual([3, -2.25]);
   });
 
-  it.each([
-    // observed: a = mp.Array(tc, 2); a[0] = x; a[0], for x in 300, -129, 70000, 2**31, 2**32+5, -1, True, 2**70
-    ["b", [44, 127, 112, 0, 5, -1, 1, 0]],
-    ["B", [44, 127, 112, 0, 5, 255, 1, 0]],
-    ["h", [300, -129, 4464, 0, 5, -1, 1, 0]],
-    ["H", [300, 65407, 4464, 0, 5, 65535, 1, 0]],
-    ["I", [300, 4294967167, 70000, 2147483648, 5, 4294967295, 1, 0]],
-    ["f", [300, -129, 70000, 2 ** 31, 2 ** 32, -1, 1, 2 ** 70]],
-  ] as [string, number[]][])("stores items of typecode '%s' as its C type does", (tc, want) => {
+  // observed: a = mp.Array(tc, 2); a[0] = x; a[0], for x in 300, -129, 70000, 2**31, 2**32+5, -1, True, 2**70
+  it.each(STORES)("stores items of typecode '%s' as its C type does", (tc, want) => {
     const a = make(tc, 2);
     const xs = [300, -129, 70000, 2 ** 31, 2 ** 32 + 5, -1, true, 2 ** 70];
     expect(xs.map((x) => (a.setitem(-2, x), a.getitem(0)))).toEqual(want);

@@ -1,20 +1,13 @@
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
 import { bytesOfText, PyBytes, textOfBytes } from "../bytes.js";
 import { PythonError } from "../implementation.js";
 import { Pipe } from "./pipe.js";
+import { evalWorker, terminateEvalWorkers } from "./tests/eval-worker.js";
 import { expectPyError } from "./tests/expect-py.js";
 import { runTask, terminateAll, type CallResult } from "./tests/harness.js";
 
-const bytesWorkers = new Set<Worker>();
 afterEach(async () => {
-  await terminateAll();
-  const ws = [...bytesWorkers];
-  bytesWorkers.clear();
-  await Promise.all(ws.map((w) => w.terminate()));
+  await Promise.all([terminateAll(), terminateEvalWorkers()]);
 });
 
 const send = (p: Pipe, end: 0 | 1, obj: unknown) => runTask<CallResult>("call", { handle: p.handle(), element: end, method: "send", args: [obj] });
@@ -88,7 +81,6 @@ describe("Pipe", () => {
 
 // Bytes arguments do not survive a structured clone (a PyBytes arrives as a plain object), so the
 // worker tasks of ./tests/worker.ts cannot pass one: these workers build theirs.
-const TSX_API = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist/esm/api/index.mjs")).href;
 const PIPE_URL = new URL("./pipe.ts", import.meta.url).href;
 const BYTES_URL = new URL("../bytes.ts", import.meta.url).href;
 
@@ -98,31 +90,12 @@ const BYTES_URL = new URL("../bytes.ts", import.meta.url).href;
  * resolves with what it returns, or with `{ error: { pyType, message } }` if it throws.
  */
 function inWorker(p: Pipe, end: 0 | 1, body: string, data: unknown = null): Promise<unknown> {
-  const code = `const { register } = await import(${JSON.stringify(TSX_API)});
-register();
-const { workerData, parentPort } = await import("node:worker_threads");
-const { Pipe } = await import(${JSON.stringify(PIPE_URL)});
-const { PyBytes, bytesOfText, textOfBytes } = await import(${JSON.stringify(BYTES_URL)});
-const conn = Pipe.attach(workerData.handle)[workerData.end];
-const data = workerData.data;
-try {
-  parentPort.postMessage(await (async () => { ${body} })());
-} catch (e) {
-  parentPort.postMessage({ error: { pyType: e.pyType, message: e.message } });
-}`;
-  const worker = new Worker(code, { eval: true, workerData: { handle: p.handle(), end, data } });
-  bytesWorkers.add(worker);
-  let timer: NodeJS.Timeout | undefined;
-  return new Promise<unknown>((resolve, reject) => {
-    timer = setTimeout(() => reject(new Error("worker did not finish in 15 s")), 15_000);
-    worker.once("message", (m) => resolve(m));
-    worker.once("error", reject);
-    worker.once("exit", (code) => reject(new Error(`worker exited with code ${code}`)));
-  }).finally(() => {
-    clearTimeout(timer);
-    bytesWorkers.delete(worker);
-    void worker.terminate();
-  });
+  const code = `const { Pipe } = await import(${JSON.stringify(PIPE_URL)});
+  const { PyBytes, bytesOfText, textOfBytes } = await import(${JSON.stringify(BYTES_URL)});
+  const conn = Pipe.attach(workerData.handle)[workerData.end];
+  const data = workerData.data;
+  parentPort.postMessage(await (async () => { ${body} })());`;
+  return evalWorker(code, { handle: p.handle(), end, data }, 15_000);
 }
 
 const b = (text: string) => new PyBytes(bytesOfText(text), false);
@@ -439,7 +412,7 @@ describe("Pipe bytes messages", () => {
   it("a bad message length in one thread makes the end write-only in every thread", async () => {
     const p = new Pipe();
     p[0].send_bytes(b("toolong"));
-    expect(await inWorker(p, 1, "return conn.recv_bytes(3);")).toEqual({ error: { pyType: "OSError", message: "bad message length" } });
+    expect(await inWorker(p, 1, "return conn.recv_bytes(3);")).toMatchObject({ error: { pyType: "OSError", message: "bad message length" } });
     expect(p[1].readable).toBe(false);
     expectPyError(() => p[1].recv_bytes(), "OSError", "connection is write-only");
     p[1].send_bytes(b("still"));
