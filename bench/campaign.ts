@@ -7,11 +7,10 @@
  * scenarios; verdicts must agree.
  */
 import { parseArgs } from "node:util";
-import { join } from "node:path";
 import { ADAPTERS, argOrderFrom, formFrom } from "../conformance/adapter/registry.js";
 import type { Adapter } from "../conformance/adapter/types.js";
 import { runCampaign } from "../conformance/run/campaign.js";
-import { loadSpecFile, PRIMITIVES_DIR } from "../conformance/spec/load.js";
+import { loadSpecDir } from "../conformance/spec/load.js";
 import { siblingUrl } from "../reference/spawn-worker.js";
 import { ThreadsExecutor } from "../adapters/reference-threads/executor.js";
 
@@ -25,21 +24,27 @@ const { values } = parseArgs({
 });
 const runs = Number(values.runs);
 const seed = Number(values.seed);
-const specs = values.primitives.split(",").map((p) => loadSpecFile(join(PRIMITIVES_DIR, `${p}.yaml`)));
+// Every document, for the argument orders (Condition's lock is a nested RLock); the chosen ones run.
+const all = loadSpecDir();
+const specs = values.primitives.split(",").map((p) => {
+  const s = all.find((d) => d.primitive === p);
+  if (!s) throw new Error(`no spec document for ${p}`);
+  return s;
+});
 
 async function open(adapter: string, baseline: boolean): Promise<Adapter> {
   if (adapter === "reference-threads") {
     return ThreadsExecutor.start({
       implementation: siblingUrl(import.meta.url, "../reference/threads/module"),
       info: { name: "mpspec-reference", version: "bench", language: "TypeScript" },
-      argOrder: argOrderFrom(specs),
-      formOf: formFrom(specs),
+      argOrder: argOrderFrom(all),
+      formOf: formFrom(all),
       interruptGraceMs: baseline ? 0 : undefined,
     });
   }
   const entry = ADAPTERS[adapter];
   if (!entry) throw new Error(`unknown adapter ${adapter}`);
-  return entry.open(specs);
+  return entry.open(all);
 }
 
 let totalBase = 0;
