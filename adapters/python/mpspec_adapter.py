@@ -1169,12 +1169,30 @@ class Adapter(object):
                 "parallel": [[self._call(c) for c in a] for a in calls["parallel"]],
                 "post": [self._call(c) for c in calls["post"]],
             }
-            events = self.engine.run(objects, prog, scenario, deadline)
+            events = [self._as_multiprocessing(e) for e in self.engine.run(objects, prog, scenario, deadline)]
         except ScenarioError as e:
             return {"id": rid, "error": str(e)}, None
         except Exception:
             return {"id": rid, "error": "adapter failure:\n" + traceback.format_exc()}, None
         return {"id": rid, "history": {"events": events}}, objects
+
+    def _as_multiprocessing(self, event):
+        """With --module X standing in for multiprocessing, an exception class X exports at top
+        level (billiard.BufferTooShort) is reported as multiprocessing's (multiprocessing.BufferTooShort),
+        as are such bases in its mro: the spec names the multiprocessing API."""
+        top = self.module.__name__.split(".")[0]
+        out = event.get("outcome") or {}
+        if top == "multiprocessing" or out.get("kind") != "raised":
+            return event
+
+        def public(name):
+            mod, _, attr = name.rpartition(".")
+            if mod == top and attr and isinstance(getattr(self.module, attr, None), type):
+                return "multiprocessing." + attr
+            return name
+
+        out = dict(out, type=public(out["type"]), mro=[public(n) for n in out.get("mro", [])])
+        return dict(event, outcome=out)
 
     @staticmethod
     def _call(c):

@@ -73,6 +73,26 @@ describe.skipIf(!hasPython)(`the Python adapter's values and call shapes (${PY})
     expect(out).toEqual({ kind: "raised", type: "multiprocessing.BufferTooShort", message: "b'hello'", mro: ["multiprocessing.ProcessError", "Exception", "BaseException"] });
   });
 
+  test("with --module X, a class X exports is reported under multiprocessing's name, bases too", () => {
+    const out = python([
+      "import types",
+      "fake = types.ModuleType('fakemp')",
+      "class ProcessError(Exception): pass",
+      "class BufferTooShort(ProcessError): pass",
+      "for c in (ProcessError, BufferTooShort): c.__module__ = 'fakemp.context'; setattr(fake, c.__name__, c)",
+      "sys.modules['fakemp'] = fake",
+      "a = m.Adapter.__new__(m.Adapter); a.module = fake",
+      "e = {'actor': 'main', 'outcome': m.raised_outcome(BufferTooShort(b'x'))}",
+      "v = {'actor': 'main', 'outcome': m.raised_outcome(ValueError('y'))}",
+      "print(json.dumps([e['outcome']['type'], a._as_multiprocessing(e)['outcome'], a._as_multiprocessing(v)['outcome']['type']]))",
+    ]);
+    expect(out).toEqual([
+      "fakemp.BufferTooShort",
+      { kind: "raised", type: "multiprocessing.BufferTooShort", message: "b'x'", mro: ["multiprocessing.ProcessError", "Exception", "BaseException"] },
+      "ValueError",
+    ]);
+  });
+
   test("capabilities: the offered primitives whose callables resolve; Array, RawArray and Pipe campaigns pass", async () => {
     const specs = ["Array", "RawArray", "Pipe", "Condition"].map((p) => loadSpecFile(join(PRIMITIVES_DIR, `${p}.yaml`)));
     const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing", "--actors", "threads", "--profile", "threading"], specs, validateProtocol: true });
