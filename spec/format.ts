@@ -283,6 +283,14 @@ export interface SpecDocument {
      * removes whole sequences, or reduces one to a single call.
      */
     sequences?: { ops: string[]; weight?: number }[];
+    /**
+     * Operations that at most one parallel actor may call on the same part of the object: for
+     * each value of the argument `by`, the parallel part's calls to these operations are all
+     * made by one actor (the first that makes one); the generator leaves out the others'. E.g.
+     * the reads of one Pipe end (`{ ops: [recv, poll], by: end }`), which the docs say may
+     * corrupt data when two processes make them at the same time.
+     */
+    exclusive?: { ops: string[]; by: string }[];
   };
   /** Timing tolerances. */
   timing?: {

@@ -71,4 +71,40 @@ ${op}
     expect(bufs.flat().length).toBeGreaterThan(20);
     for (const b of bufs) expect(b).toEqual(b.map((_, i) => ({ $bytes: `xyz${i + 1}` })));
   });
+
+  test("generate.exclusive: each Pipe end is read by one parallel actor at most; reads do happen in parallel", () => {
+    const pipe = loadSpecFile(join(PRIMITIVES_DIR, "Pipe.yaml"));
+    const reads = ["recv", "recv_bytes_into", "poll"];
+    let parallelReads = 0;
+    for (const sc of fc.sample(scenarioArbitrary(pipe, "multiprocessing"), { numRuns: 300, seed: 8 })) {
+      const readers = new Map<unknown, Set<number>>();
+      sc.parallel.forEach((calls, actor) => {
+        expect(calls.length).toBeGreaterThan(0);
+        for (const c of calls.filter((c) => reads.includes(c.op))) {
+          parallelReads++;
+          readers.set(c.args.end, (readers.get(c.args.end) ?? new Set()).add(actor));
+        }
+      });
+      for (const actors of readers.values()) expect(actors.size).toBe(1);
+    }
+    expect(parallelReads).toBeGreaterThan(50);
+  });
+
+  test("the loader checks generate.exclusive", () => {
+    const doc = (ex: string) => `primitive: T
+format: 1
+profiles: { p: { callable: m.T } }
+state: { x: { init: "0" } }
+operations:
+  op:
+    args: { k: { domain: { oneOf: [0] } } }
+    rules:
+      - { id: T.op.r, level: documented, source: { says: t } }
+generate: { exclusive: [${ex}] }
+`;
+    expect(() => loadSpecText(doc("{ ops: [nope], by: k }"), "t.yaml")).toThrow(/generate\.exclusive\[0\]\.ops: 'nope' is not an operation/);
+    expect(() => loadSpecText(doc("{ ops: [op], by: z }"), "t.yaml")).toThrow(/generate\.exclusive\[0\]\.by: 'z' is not an argument of op/);
+    expect(() => loadSpecText(doc("{ ops: [], by: k }"), "t.yaml")).toThrow(/is empty/);
+    expect(loadSpecText(doc("{ ops: [op], by: k }"), "t.yaml").doc.generate?.exclusive).toEqual([{ ops: ["op"], by: "k" }]);
+  });
 });

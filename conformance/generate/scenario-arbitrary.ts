@@ -101,6 +101,31 @@ function chunkArb(spec: LoadedSpec, profile: string, object: string, part: Part)
   return fc.oneof({ withCrossShrink: true }, ...choices);
 }
 
+/**
+ * The document's `generate.exclusive`: for each group and each value of its `by` argument, only
+ * the first parallel actor that calls one of the group's operations with that value keeps such
+ * calls; the others' are left out (a map, so shrinking works on the calls as drawn).
+ */
+function exclusive(spec: LoadedSpec, parallel: Call[][]): Call[][] {
+  const groups = spec.doc.generate?.exclusive;
+  if (!groups) return parallel;
+  const owner = new Map<string, number>();
+  // An actor left with no call is left out (a0 always keeps its calls).
+  const kept = parallel.map((calls, actor) =>
+    calls.filter((c) => {
+      for (const [g, ex] of groups.entries()) {
+        if (!ex.ops.includes(c.op)) continue;
+        const key = `${g}\u0000${JSON.stringify(c.args[ex.by] ?? null)}`;
+        const first = owner.get(key);
+        if (first === undefined) owner.set(key, actor);
+        else if (first !== actor) return false;
+      }
+      return true;
+    }),
+  );
+  return kept.filter((calls) => calls.length > 0);
+}
+
 /** Replace token placeholders by fresh values, numbered in scenario order per prefix. */
 function numberTokens(sc: Scenario): Scenario {
   const counters = new Map<string, number>();
@@ -167,6 +192,6 @@ export function scenarioArbitrary(spec: LoadedSpec, profile: string, shape: Scen
     .map(({ object, init, parallel: { wanted, actors }, post }) => {
       const n = spec.minActors ? Math.min(shape.maxActors, Math.max(wanted, minActorsFor(spec, object.args, profile))) : wanted;
       const parallel = actors.slice(0, n);
-      return numberTokens({ profile, objects: [object], init, parallel, post });
+      return numberTokens({ profile, objects: [object], init, parallel: exclusive(spec, parallel), post });
     });
 }

@@ -311,6 +311,16 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     if (seq.weight !== undefined && (!Number.isInteger(seq.weight) || seq.weight < 0)) throw new SpecError(file, `${place}.weight`, "must be a whole number");
   });
 
+  (doc.generate?.exclusive ?? []).forEach((ex, i) => {
+    const place = `generate.exclusive[${i}]`;
+    if (ex.ops.length === 0) throw new SpecError(file, `${place}.ops`, "is empty; list at least one operation");
+    for (const o of ex.ops) {
+      const op = operations.get(o);
+      if (!op) throw new SpecError(file, `${place}.ops`, `'${o}' is not an operation (${[...operations.keys()].join(", ")})`);
+      if (!op.argNames.includes(ex.by)) throw new SpecError(file, `${place}.by`, `'${ex.by}' is not an argument of ${o} (${op.argNames.join(", ") || "none"})`);
+    }
+  });
+
   const internal = (doc.internal ?? []).map((step, i): CompiledInternal => {
     const place = `internal[${i}]`;
     checkId(step.id, place, `${doc.primitive}.`);
