@@ -105,6 +105,13 @@ export interface Rule {
   description?: string;
   /** Profiles this rule applies in; all profiles of the document when absent. */
   profiles?: string[];
+  /**
+   * Active only when the documented level is checked (needs `level: documented`): an outcome the
+   * docs allow that CPython does not show, so that the cpython level stays exact. E.g. a
+   * non-sequence assigned to an Array slice may raise any exception by the docs; CPython raises
+   * ValueError, which a cpython-level rule says.
+   */
+  documentedOnly?: boolean;
   /** CEL guard over ctor, s, args, actor. Default true. */
   when?: string;
   /**

@@ -89,7 +89,12 @@ export class SpecModel {
       if (!op.argNames.includes(name)) throw new Error(`${this.spec.primitive}.${opName} has no argument '${name}' in ${this.spec.file}`);
     }
     const phases = op.phases.map((rules) =>
-      rules.filter((r) => levelActive(r.rule.level, this.level) && (!r.rule.profiles || r.rule.profiles.includes(this.profile))),
+      rules.filter(
+        (r) =>
+          levelActive(r.rule.level, this.level) &&
+          (!r.rule.documentedOnly || this.level === "documented") &&
+          (!r.rule.profiles || r.rule.profiles.includes(this.profile)),
+      ),
     );
     return { actor, op, args: m, phases, timeout: effectiveTimeout(op, this.ctor, m, this.profile) };
   }

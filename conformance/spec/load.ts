@@ -264,6 +264,7 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
       checkProfiles(rule.profiles, rp);
       if (rule.afterTimeout && !op.timeoutArg && !op.timeout) throw new SpecError(file, `${rp}.afterTimeout`, "the operation has no timeoutArg or timeout");
       if (rule.raises && (rule.returns || rule.accepts)) throw new SpecError(file, rp, "a rule either raises or returns, not both");
+      if (rule.documentedOnly && rule.level !== "documented") throw new SpecError(file, `${rp}.documentedOnly`, "only a documented-level rule can be active at the documented level only");
       let next: number | undefined;
       if (rule.next !== undefined) {
         next = phaseNames.indexOf(rule.next);
