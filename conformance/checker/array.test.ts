@@ -3,7 +3,7 @@
 import { describe, expect, test } from "vitest";
 import { join } from "node:path";
 import type { Level } from "../../spec/format.js";
-import type { HistoryEvent } from "../history/types.js";
+import type { HistoryEvent, Outcome } from "../history/types.js";
 import { loadSpecFile, loadSpecText, PRIMITIVES_DIR, SpecError } from "../spec/load.js";
 import { ev, raised, ret } from "../tests/history-builder.js";
 import { checkHistory } from "./linearize.js";
@@ -30,7 +30,8 @@ describe("Array", () => {
   });
 
   test("a non-sequence: any exception at the documented level, CPython's ValueError at the cpython level", () => {
-    const pypy = [setslice(5, [0, 1], { ...raised("TypeError", "'int' has no length"), mro: ["Exception", "BaseException"] }), all([2, 3], [0, 0])];
+    const typeError: Outcome = { kind: "raised", type: "TypeError", message: "'int' has no length", mro: ["Exception", "BaseException"] };
+    const pypy = [setslice(5, [0, 1], typeError), all([2, 3], [0, 0])];
     expect(check({ typecode: "i", size_or_initializer: 2 }, pypy, "documented").verdict).toBe("ok");
     const strict = check({ typecode: "i", size_or_initializer: 2 }, pypy, "cpython");
     expect(strict.verdict).toBe("violation");

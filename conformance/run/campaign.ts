@@ -151,11 +151,6 @@ async function runLevel(spec: LoadedSpec, adapter: Adapter, opts: CampaignOption
   };
 }
 
-/** The base plus three times the sum of the finite timeouts of the scenario's calls. */
-export function autoDeadline(spec: LoadedSpec, scenario: Scenario, baseMs: number): number {
-  return Math.ceil(baseMs + 3000 * timeoutSeconds(spec, scenario));
-}
-
 /** The sum of the finite timeouts of the scenario's calls, in seconds. */
 export function timeoutSeconds(spec: LoadedSpec, scenario: Scenario): number {
   let seconds = 0;
