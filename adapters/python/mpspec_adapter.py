@@ -309,10 +309,12 @@ def _decode_callable(v):
 
 def _decode_text_bytes(v):
     """{"$bytes": text} -> bytes, {"$bytearray": text} -> bytearray: one character per byte (latin-1)."""
-    (k, text), = v.items()
+    k = "$bytes" if "$bytes" in v else "$bytearray"
     try:
-        data = text.encode("latin-1")
-    except (AttributeError, UnicodeEncodeError):
+        if len(v) != 1:
+            raise ValueError
+        data = v[k].encode("latin-1")
+    except (AttributeError, UnicodeEncodeError, ValueError):
         raise ScenarioError("%s: expected {\"%s\": <text of code points 0-255>}" % (json.dumps(v), k))
     return data if k == "$bytes" else bytearray(data)
 

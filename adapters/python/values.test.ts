@@ -26,7 +26,7 @@ describe.skipIf(!hasPython)(`the Python adapter's values and call shapes (${PY})
       "r = [repr(v[0]), repr(v[1]), repr(v[2]), repr(v[3])]",
       "r.append(m.returned_outcome([b'\\x00h', bytearray(b'ey'), memoryview(b'!')]))",
       "errs = []",
-      "for bad in ({'$bytes': 5}, {'$bytes': '\\u0100'}, {'$slice': [1]}, {'$slice': ['a', 2]}, {'$slice': [True, 2]}):",
+      "for bad in ({'$bytes': 5}, {'$bytes': '\\u0100'}, {'$bytearray': 'a', 'x': 1}, {'$slice': [1]}, {'$slice': ['a', 2]}, {'$slice': [True, 2]}):",
       "    try: m.decode_value(bad); errs.append(None)",
       "    except m.ScenarioError as e: errs.append(str(e))",
       "r.append(errs)",
@@ -35,9 +35,10 @@ describe.skipIf(!hasPython)(`the Python adapter's values and call shapes (${PY})
     expect(out.slice(0, 4)).toEqual(["b'ab\\xff'", "bytearray(b'xy')", "slice(1, None, None)", "slice(0, 4, 2)"]);
     expect(out[4]).toEqual({ kind: "returned", value: [{ $bytes: "\u0000h" }, { $bytes: "ey" }, { $bytes: "!" }] });
     const errs = out[5] as string[];
-    expect(errs).toHaveLength(5);
-    for (const e of errs.slice(0, 2)) expect(e).toMatch(/\$bytes/);
-    for (const e of errs.slice(2)) expect(e).toMatch(/is not a \$slice value/);
+    expect(errs).toHaveLength(6);
+    for (const e of errs.slice(0, 2)) expect(e).toMatch(/expected \{"\$bytes": <text of code points 0-255>\}/);
+    expect(errs[2]).toMatch(/expected \{"\$bytearray"/);
+    for (const e of errs.slice(3)) expect(e).toMatch(/is not a \$slice value/);
   });
 
   test("item keys, via and out arguments on a real Array and Pipe", () => {
