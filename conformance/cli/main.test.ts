@@ -47,6 +47,25 @@ describe("mpspec run", () => {
   });
 });
 
+describe("mpspec run --badge", () => {
+  test("writes the run's badge; a badge that cannot be written is exit 2, after the report", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mpspec-badge-"));
+    try {
+      const file = join(dir, "b.svg");
+      const r = await cli("run", "--adapter", "reference-threads", "--primitives", "Lock,Event", "--runs", "5", "--badge", file);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/badge: mpspec multiprocessing \| 2\/2 conformant \(brightgreen\)/);
+      expect(readFileSync(file, "utf8")).toMatch(/^<svg[^>]*aria-label="mpspec multiprocessing: 2\/2 conformant"/);
+      const bad = await cli("run", "--adapter", "reference-threads", "--primitives", "Lock", "--runs", "2", "--badge", join(dir, "missing", "b.svg"));
+      expect(bad.out).toMatch(/1 passed, 0 failed/);
+      expect(bad.code).toBe(2);
+      expect(bad.err).toMatch(/--badge .*missing\/b\.svg: cannot write the badge/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 describe("usage errors exit 2 with a message naming the flag", () => {
   test.each([
     [["run"], /required option '--adapter <name>' not specified/],

@@ -12,9 +12,10 @@ import { SpecError, loadSpecDir, PRIMITIVES_DIR, type LoadedSpec } from "../spec
 import { CelExprError } from "../spec/cel.js";
 import { checkText, scenarioText } from "../report/explain.js";
 import { campaignJson } from "../report/json.js";
-import { loadMatrixConfig, MatrixConfigError, matrixJson, matrixMarkdown, runMatrix, type MatrixConfig } from "../report/matrix.js";
+import { loadMatrixConfig, matrixBadges, MatrixConfigError, matrixJson, matrixMarkdown, runMatrix, type MatrixConfig } from "../report/matrix.js";
+import { badgeFormat, badgeSvg } from "../report/badge.js";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 class UsageError extends Error {}
 
@@ -55,6 +56,8 @@ interface RunOpts {
   invocations: number;
   deadline?: number;
   validateProtocol?: boolean;
+  /** Write the run's conformance badge (SVG) here. */
+  badge?: string;
 }
 
 async function run(opts: RunOpts, out: (s: string) => void): Promise<number> {
@@ -107,6 +110,16 @@ async function run(opts: RunOpts, out: (s: string) => void): Promise<number> {
     // Nothing was measured: say so rather than exit 0 on an empty pass.
     throw new UsageError(`nothing to run: no chosen primitive is supported by ${adapter.info.name} in profile ${opts.profile} (try --profile)`);
   }
+  // After the report, so that a badge that cannot be written loses none of it.
+  if (opts.badge) {
+    try {
+      writeFileSync(opts.badge, badgeSvg(results, opts.profile));
+    } catch (e) {
+      throw new UsageError(`--badge ${opts.badge}: cannot write the badge: ${(e as Error).message}`);
+    }
+    const b = badgeFormat(results, opts.profile);
+    if (!opts.json) out(`badge: ${b.label} | ${b.message} (${b.color}), written to ${opts.badge}`);
+  }
   return suiteExitCode(results);
 }
 
@@ -150,7 +163,12 @@ async function matrix(opts: MatrixOpts, out: (s: string) => void): Promise<numbe
   mkdirSync(opts.out, { recursive: true });
   writeFileSync(join(opts.out, "matrix.json"), JSON.stringify(matrixJson(config, rows, runs), null, 2) + "\n");
   writeFileSync(join(opts.out, "matrix.md"), matrixMarkdown(config, rows, runs, specs));
-  out(`wrote ${join(opts.out, "matrix.md")} and matrix.json`);
+  const badges = matrixBadges(rows);
+  for (const [file, svg] of badges) {
+    mkdirSync(dirname(join(opts.out, file)), { recursive: true });
+    writeFileSync(join(opts.out, file), svg);
+  }
+  out(`wrote ${join(opts.out, "matrix.md")}, matrix.json and ${badges.size} badges in ${join(opts.out, "badges")}`);
   return 0;
 }
 
@@ -182,12 +200,13 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     .option("--spec-dir <dir>", "folder of spec documents")
     .option("--json", "print a JSON report instead of text")
     .option("--validate-protocol", "check every history strictly against its scenario (for adapter authors)")
+    .option("--badge <file.svg>", "also write the run's conformance badge (SVG, shields.io style) to this file")
     .action(async (o: RunOpts) => {
       code = await run(o, out);
     });
   program
     .command("matrix")
-    .description("run every implementation of a matrix config on every primitive; write matrix.md and matrix.json")
+    .description("run every implementation of a matrix config on every primitive; write matrix.md, matrix.json and a badge per implementation")
     .option("--config <file>", "matrix configuration", "reports/matrix.config.json")
     .option("--runs <n>", "scenarios per cell (default: the config's)", positiveInt("--runs"))
     .option("--out <dir>", "folder for matrix.md and matrix.json", "reports")

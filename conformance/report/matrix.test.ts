@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadSpecDir } from "../spec/load.js";
-import { loadMatrixConfig, MatrixConfigError, matrixMarkdown, runMatrix } from "./matrix.js";
+import { loadMatrixConfig, matrixBadges, MatrixConfigError, matrixMarkdown, runMatrix } from "./matrix.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const config = loadMatrixConfig(join(root, "reports/matrix.config.json"));
@@ -46,5 +46,12 @@ describe("the conformance matrix", () => {
     const md = matrixMarkdown(config, rows, 8, specs);
     expect(md).toMatch(/\| implementation \| profile \| Lock \| Queue \|/);
     for (const r of rows) expect(md).toContain(r.implementation.name);
+    // One badge per measured implementation, linked from the report.
+    const badges = matrixBadges(rows);
+    expect([...badges.keys()].sort()).toEqual(rows.filter((r) => !r.unavailable).map((r) => `badges/${r.implementation.id}.svg`).sort());
+    for (const [path, svg] of badges) {
+      expect(md).toContain(`](${path})`);
+      expect(svg).toMatch(/^<svg[^>]*aria-label="mpspec /);
+    }
   }, 180_000);
 });

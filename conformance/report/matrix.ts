@@ -9,6 +9,7 @@ import { shellQuote } from "../adapter/jsonl-adapter.js";
 import type { ImplementationInfo } from "../adapter/types.js";
 import { runSuite, type PrimitiveOutcome } from "../run/suite.js";
 import type { LoadedSpec } from "../spec/load.js";
+import { badgeSvg } from "./badge.js";
 import { campaignJson } from "./json.js";
 import { checkText, scenarioText } from "./explain.js";
 
@@ -124,6 +125,14 @@ function cell(o: PrimitiveOutcome | undefined): string {
   return r.levels.documented?.verdict === "fail" ? "**FAIL** (documented)" : "**FAIL** (cpython level)";
 }
 
+/** Where the matrix writes an implementation's badge, relative to its output folder. */
+export const badgePath = (impl: MatrixImplementation): string => `badges/${impl.id}.svg`;
+
+/** Each measured row's badge: relative path -> SVG. */
+export function matrixBadges(rows: MatrixRow[]): Map<string, string> {
+  return new Map(rows.filter((r) => !r.unavailable).map((r) => [badgePath(r.implementation), badgeSvg(r.outcomes, r.implementation.profile)]));
+}
+
 export function matrixMarkdown(config: MatrixConfig, rows: MatrixRow[], runs: number, specs: LoadedSpec[]): string {
   const prims = specs.map((s) => s.primitive);
   const lines = [
@@ -144,6 +153,11 @@ export function matrixMarkdown(config: MatrixConfig, rows: MatrixRow[], runs: nu
       continue;
     }
     lines.push(`| ${name} | ${r.implementation.profile} | ${prims.map((p) => cell(r.outcomes.find((o) => o.spec.primitive === p))).join(" | ")} |`);
+  }
+  const measured = rows.filter((r) => !r.unavailable);
+  if (measured.length) {
+    lines.push("", "## Badges", "", "Each implementation's badge (`npx mpspec matrix` writes them; `npx mpspec run --badge file.svg` makes one for any run):", "");
+    for (const r of measured) lines.push(`- ${r.implementation.id}: ![mpspec ${r.implementation.id}](${badgePath(r.implementation)})`);
   }
   const unavailable = rows.filter((r) => r.unavailable);
   if (unavailable.length) {
