@@ -14,6 +14,7 @@ import { checkText, scenarioText } from "../report/explain.js";
 import { campaignJson } from "../report/json.js";
 import { loadMatrixConfig, matrixBadges, MatrixConfigError, matrixJson, matrixMarkdown, runMatrix, type MatrixConfig } from "../report/matrix.js";
 import { badgeFormat, badgeSvg } from "../report/badge.js";
+import { writeSpecDocs } from "../report/spec-docs.js";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
@@ -203,6 +204,15 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     .option("--badge <file.svg>", "also write the run's conformance badge (SVG, shields.io style) to this file")
     .action(async (o: RunOpts) => {
       code = await run(o, out);
+    });
+  program
+    .command("docs")
+    .description("write the spec's documentation (Markdown: an index and a page per primitive, every rule with its anchor)")
+    .option("--out <dir>", "folder for the pages", "reports/spec")
+    .option("--spec-dir <dir>", "folder of spec documents")
+    .action(async (o: { out: string; specDir?: string }) => {
+      const files = writeSpecDocs(o.out, loadSpecs(o.specDir));
+      out(`wrote ${files.length} pages in ${o.out}`);
     });
   program
     .command("matrix")
