@@ -72,22 +72,27 @@ ${op}
     for (const b of bufs) expect(b).toEqual(b.map((_, i) => ({ $bytes: `xyz${i + 1}` })));
   });
 
-  test("generate.exclusive: each Pipe end is read by one parallel actor at most; reads do happen in parallel", () => {
+  test("generate.exclusive: each Pipe end is read, and written, by one parallel actor at most; both happen in parallel", () => {
     const pipe = loadSpecFile(join(PRIMITIVES_DIR, "Pipe.yaml"));
-    const reads = ["recv", "recv_bytes_into", "poll"];
-    let parallelReads = 0;
-    for (const sc of fc.sample(scenarioArbitrary(pipe, "multiprocessing"), { numRuns: 300, seed: 8 })) {
-      const readers = new Map<unknown, Set<number>>();
-      sc.parallel.forEach((calls, actor) => {
-        expect(calls.length).toBeGreaterThan(0);
-        for (const c of calls.filter((c) => reads.includes(c.op))) {
-          parallelReads++;
-          readers.set(c.args.end, (readers.get(c.args.end) ?? new Set()).add(actor));
-        }
-      });
-      for (const actors of readers.values()) expect(actors.size).toBe(1);
+    for (const ops of [["recv", "recv_bytes_into", "poll"], ["send", "send_bytes"]]) {
+      let inParallel = 0;
+      let racing = 0;
+      for (const sc of fc.sample(scenarioArbitrary(pipe, "multiprocessing"), { numRuns: 300, seed: 8 })) {
+        const users = new Map<unknown, Set<number>>();
+        sc.parallel.forEach((calls, actor) => {
+          expect(calls.length).toBeGreaterThan(0);
+          for (const c of calls.filter((c) => ops.includes(c.op))) {
+            inParallel++;
+            users.set(c.args.end, (users.get(c.args.end) ?? new Set()).add(actor));
+          }
+        });
+        for (const actors of users.values()) expect(actors.size).toBe(1);
+        if (users.size === 2 && new Set([...users.values()].flatMap((a) => [...a])).size === 2) racing++;
+      }
+      expect(inParallel, ops.join()).toBeGreaterThan(50);
+      // The two ends are still used by two actors at once.
+      expect(racing, ops.join()).toBeGreaterThan(5);
     }
-    expect(parallelReads).toBeGreaterThan(50);
   });
 
   test("the loader checks generate.exclusive", () => {
