@@ -302,23 +302,25 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     operations.set(name, { name, op, domainIf, argNames: Object.keys(op.args ?? {}), defaults, phases, phaseNames, form: op.form ?? "call", shape: shapeOfOperation(name, op), timeout, ...(op.target !== undefined ? { target: op.target } : {}) });
   }
 
-  (doc.generate?.sequences ?? []).forEach((seq, i) => {
-    const place = `generate.sequences[${i}]`;
-    if (seq.ops.length === 0) throw new SpecError(file, `${place}.ops`, "is empty; list at least one operation");
-    for (const o of seq.ops) {
+  // A generator hint's list of operation names (generate.sequences, generate.exclusive).
+  const hintOps = (place: string, ops: string[]) => {
+    if (ops.length === 0) throw new SpecError(file, `${place}.ops`, "is empty; list at least one operation");
+    return ops.map((o) => {
       const op = operations.get(o);
       if (!op) throw new SpecError(file, `${place}.ops`, `'${o}' is not an operation (${[...operations.keys()].join(", ")})`);
-    }
+      return op;
+    });
+  };
+  (doc.generate?.sequences ?? []).forEach((seq, i) => {
+    const place = `generate.sequences[${i}]`;
+    hintOps(place, seq.ops);
     if (seq.weight !== undefined && (!Number.isInteger(seq.weight) || seq.weight < 0)) throw new SpecError(file, `${place}.weight`, "must be a whole number");
   });
 
   (doc.generate?.exclusive ?? []).forEach((ex, i) => {
     const place = `generate.exclusive[${i}]`;
-    if (ex.ops.length === 0) throw new SpecError(file, `${place}.ops`, "is empty; list at least one operation");
-    for (const o of ex.ops) {
-      const op = operations.get(o);
-      if (!op) throw new SpecError(file, `${place}.ops`, `'${o}' is not an operation (${[...operations.keys()].join(", ")})`);
-      if (!op.argNames.includes(ex.by)) throw new SpecError(file, `${place}.by`, `'${ex.by}' is not an argument of ${o} (${op.argNames.join(", ") || "none"})`);
+    for (const op of hintOps(place, ex.ops)) {
+      if (!op.argNames.includes(ex.by)) throw new SpecError(file, `${place}.by`, `'${ex.by}' is not an argument of ${op.name} (${op.argNames.join(", ") || "none"})`);
     }
   });
 
