@@ -4,7 +4,7 @@ import { PythonError } from "../implementation.js";
 import { Pipe } from "./pipe.js";
 import { evalWorker, terminateEvalWorkers } from "./tests/eval-worker.js";
 import { expectPyError } from "./tests/expect-py.js";
-import { runTask, terminateAll, type CallResult } from "./tests/harness.js";
+import { flags, runTask, startTask, terminateAll, waitUntil, type CallResult } from "./tests/harness.js";
 
 afterEach(async () => {
   await Promise.all([terminateAll(), terminateEvalWorkers()]);
@@ -355,10 +355,12 @@ describe("Pipe bytes messages", () => {
 
   it("across threads: a waiting recv_bytes gets bytes sent later; bytes cross both ways", async () => {
     const p = new Pipe();
-    const waiting = runTask<CallResult>("call", { handle: p.handle(), element: 1, method: "recv_bytes" });
-    await new Promise((r) => setTimeout(r, 50));
+    // The worker flags when its recv_bytes starts; with nothing sent yet it can only wait.
+    const started = flags(1);
+    const waiting = startTask<CallResult>("call", { handle: p.handle(), element: 1, method: "recv_bytes", started: started.buffer });
+    await waitUntil(() => Atomics.load(started, 0) === 1);
     p[0].send_bytes(b("late\x00"));
-    expect(text((await waiting).value)).toBe("late\x00");
+    expect(text((await waiting.result).value)).toBe("late\x00");
     // A worker sends bytes, then waits to fill its own bytearray.
     const worker = inWorker(
       p,
