@@ -20,12 +20,22 @@
  * for ints (math).
  */
 
-/** How strongly a rule is promised. */
+/** A conformance level a history is checked at (and how strongly a rule is promised). */
 export type Level =
-  /** What the Python docs promise; portable code may rely on it. */
+  /** What the Python docs allow; every conforming implementation may do it, portable code may rely on it. */
   | "documented"
   /** Observed CPython behaviour beyond the docs (exact messages, which index goes to whom, ...). */
   | "cpython";
+
+/**
+ * A rule's outcome class, as jcstress has acceptable / acceptable-interesting / forbidden:
+ * the two levels, plus `deviation`: CPython behaviour that the docs forbid (its race bugs).
+ * A deviation rule is active at the cpython level (so CPython passes it) and not at the
+ * documented level, where a history it alone explains is reported as "conforms, except
+ * CPython's known deviations" (by rule id and count) rather than as a failure. It needs a
+ * `source` with both `docs` (what the docs say) and `observed` (the reproducer).
+ */
+export type RuleLevel = Level | "deviation";
 
 /** Where a rule comes from. At least one of `docs` or `observed`. */
 export interface Source {
@@ -100,7 +110,7 @@ export interface Raises {
 export interface Rule {
   /** Stable id, `<Primitive>.<operation>.<name>`, e.g. "Queue.get.per-producer-fifo". */
   id: string;
-  level: Level;
+  level: RuleLevel;
   source: Source;
   description?: string;
   /** Profiles this rule applies in; all profiles of the document when absent. */
@@ -235,7 +245,7 @@ export interface Operation {
 /** A step the object takes by itself between calls (e.g. the Queue feeder thread flushing an item). */
 export interface InternalStep {
   id: string;
-  level: Level;
+  level: RuleLevel;
   source: Source;
   description?: string;
   profiles?: string[];

@@ -28,6 +28,8 @@ export interface CheckOptions {
    * kept as the benchmark's baseline; it must not be used with internal steps, which could loop.
    */
   memo?: boolean;
+  /** At the documented level, also admit the spec's known CPython deviations (rules of level `deviation`). */
+  deviations?: boolean;
 }
 
 /** One step of a (partial) linearization. */
@@ -61,6 +63,8 @@ export interface ObjectVerdict {
   stuck?: StuckCall[];
   /** Rule ids the history contradicts (enabled at the frontier but not matching). */
   contradicts?: string[];
+  /** On ok: the rule (or internal step) ids of the accepted linearization, in its order. */
+  used?: string[];
   model?: SpecModel;
 }
 
@@ -85,7 +89,7 @@ export function checkHistory(
     .sort((a, b) => a.events.length - b.events.length);
   for (const { o, events } of parts) {
     const spec = specFor(o.primitive);
-    const model = new SpecModel(spec, options.profile, options.level, o.args);
+    const model = new SpecModel(spec, options.profile, options.level, o.args, options.deviations ?? false);
     const v = checkObject(model, o, events, options.maxStates ?? 2_000_000, options.memo ?? true);
     verdicts.push(v);
     if (v.verdict === "violation" && !options.allObjects) break;
@@ -281,7 +285,7 @@ export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryE
   push(null, initial, new Uint8Array(n), 0, 0, 0, 0, null);
   while (stack.length > 0) {
     const f = stack[stack.length - 1]!;
-    if (f.done === required) return { ...base, verdict: "ok", states };
+    if (f.done === required) return { ...base, verdict: "ok", states, used: stack.slice(1).map((x) => x.via!.ruleId) };
     if (states > maxStates) return { ...base, verdict: "inconclusive", states };
     const c = nextChild(f);
     if (!c) {

@@ -3,7 +3,7 @@
  * conformance level (in the manner of Porcupine's models): initial state, the
  * states a call can lead to given its observed outcome, and internal steps.
  */
-import type { JsonValue, Level } from "../../spec/format.js";
+import type { JsonValue, Level, RuleLevel } from "../../spec/format.js";
 import type { Outcome } from "../history/types.js";
 import { evalBool, type Bindings } from "../spec/cel.js";
 import type { CompiledEffect, CompiledOperation, CompiledRule, LoadedSpec } from "../spec/load.js";
@@ -40,6 +40,14 @@ export interface Prediction {
 
 const levelActive = (part: Level, checked: Level) => part === "documented" || checked === "cpython";
 
+/**
+ * Whether a rule of this class is active when checking at `checked`: deviation rules (CPython
+ * behaviour the docs forbid) at the cpython level, and at the documented level only when asked
+ * for (to tell a known CPython deviation from a failure).
+ */
+export const ruleActive = (part: RuleLevel, checked: Level, deviations: boolean): boolean =>
+  part === "deviation" ? checked === "cpython" || deviations : levelActive(part, checked);
+
 export class SpecModel {
   private readonly ctor: Map<string, ModelValue>;
 
@@ -48,6 +56,8 @@ export class SpecModel {
     readonly profile: string,
     readonly level: Level,
     ctorArgs: Record<string, JsonValue>,
+    /** At the documented level, also admit the spec's known CPython deviations. */
+    readonly deviations = false,
   ) {
     this.ctor = new Map();
     for (const name of spec.paramNames) {
@@ -91,7 +101,7 @@ export class SpecModel {
     const phases = op.phases.map((rules) =>
       rules.filter(
         (r) =>
-          levelActive(r.rule.level, this.level) &&
+          ruleActive(r.rule.level, this.level, this.deviations) &&
           (!r.rule.documentedOnly || this.level === "documented") &&
           (!r.rule.profiles || r.rule.profiles.includes(this.profile)),
       ),
@@ -130,7 +140,7 @@ export class SpecModel {
   internalSteps(s: State): { state: State; id: string }[] {
     const out: { state: State; id: string }[] = [];
     for (const c of this.spec.internal) {
-      if (!levelActive(c.step.level, this.level)) continue;
+      if (!ruleActive(c.step.level, this.level, this.deviations)) continue;
       if (c.step.profiles && !c.step.profiles.includes(this.profile)) continue;
       const base: Bindings = { ctor: this.ctor, s, profile: this.profile };
       for (const b of combinations(c.choose, base)) {
@@ -173,7 +183,7 @@ export class SpecModel {
     }
     if (rule.raises) return NO_MATCH;
     const result = fromJson(outcome.value);
-    if (r.returns && levelActive(rule.returnsLevel ?? rule.level, this.level)) {
+    if (r.returns && levelActive(rule.returnsLevel ?? (rule.level === "deviation" ? "documented" : rule.level), this.level)) {
       if (!valuesEqual(r.returns.eval(b), result)) return NO_MATCH;
     } else if (!r.returns && !r.accepts && result !== null) {
       return NO_MATCH;

@@ -1,7 +1,10 @@
 /**
  * Load spec documents: parse YAML, validate against spec/spec.schema.json (ajv),
  * check what a schema cannot (unique rule ids, known profiles and state
- * variables), and compile every CEL expression once. Any problem is a SpecError
+ * variables, the combinations of fields the model relies on), and compile every
+ * CEL expression once, checking the names it reads (`s.<x>` a state variable,
+ * `ctor.<x>` a param, `args.<x>` an argument, `result`, `actor` and `choose`
+ * names only where they are bound). Any problem is a SpecError
  * naming the file, the place in it, and what to do.
  */
 import { readFileSync, readdirSync } from "node:fs";
@@ -10,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { parseDocument } from "yaml";
 import type { Domain, InternalStep, JsonValue, Operation, OperationForm, Param, Rule, SpecDocument } from "../../spec/format.js";
-import { CelExprError, compileCel, type CompiledExpr } from "./cel.js";
+import { CelExprError, compileCel, type CelNames, type CompiledExpr, type KnownKeys } from "./cel.js";
 
 
 export const SPEC_ROOT = fileURLToPath(new URL("../../spec/", import.meta.url));
@@ -93,6 +96,8 @@ export interface LoadedSpec {
   minActors?: CompiledExpr;
   /** Conditional domains of constructor parameters (`params.<name>.domainIf`), by name. */
   paramDomainIf: Map<string, CompiledDomainIf>;
+  /** The document's `invariants` (CEL over ctor, s, profile), in document order. */
+  invariants: { name: string; expr: CompiledExpr }[];
 }
 
 let validator: ValidateFunction | undefined;
@@ -173,9 +178,16 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
   const stateNames = new Set(Object.keys(doc.state));
   const ruleIds = new Map<string, string>();
 
-  const cel = (src: string, place: string): CompiledExpr => {
+  const paramNames = Object.keys(doc.params ?? {});
+  const profileList = [...profiles];
+  // The variables bound where each kind of expression is evaluated (see spec/format.ts's header).
+  const keys = (names: string[], unknown: string, list: string): KnownKeys => ({ keys: names, unknown, list });
+  const S = keys([...stateNames], "unknown state variable", "state");
+  const CTOR = keys(paramNames, "unknown constructor parameter", "params");
+  const names = (vars: CelNames["vars"]): CelNames => ({ vars, profiles: profileList });
+  const cel = (src: string, place: string, scope: CelNames): CompiledExpr => {
     try {
-      return compileCel(src, `${file}: ${place}`);
+      return compileCel(src, `${file}: ${place}`, scope);
     } catch (e) {
       if (e instanceof CelExprError) throw new SpecError(file, place, `${e.detail}\n  in CEL expression: ${src}`);
       throw e;
@@ -186,13 +198,19 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
       if (!profiles.has(p)) throw new SpecError(file, `${place}.profiles`, `unknown profile '${p}'; declared: ${[...profiles].join(", ")}`);
     }
   };
+  // A known CPython deviation names what the docs say and how to see CPython break it.
+  const checkDeviation = (r: { level: string; source: { docs?: string; observed?: unknown } }, place: string) => {
+    if (r.level === "deviation" && (!r.source.docs || !r.source.observed)) {
+      throw new SpecError(file, `${place}.source`, "a deviation (CPython behaviour the docs forbid) needs source.docs (what the docs say) and source.observed (the reproducer)");
+    }
+  };
   const checkId = (id: string, place: string, prefix: string) => {
     if (!id.startsWith(prefix)) throw new SpecError(file, `${place}.id`, `'${id}' must start with '${prefix}' so that ids stay stable and findable`);
     const other = ruleIds.get(id);
     if (other) throw new SpecError(file, `${place}.id`, `'${id}' is already used at ${other}; rule ids must be unique`);
     ruleIds.set(id, place);
   };
-  const effects = (eff: Record<string, string> | undefined, place: string): CompiledEffect[] =>
+  const effects = (eff: Record<string, string> | undefined, place: string, scope: CelNames): CompiledEffect[] =>
     Object.entries(eff ?? {}).map(([target, src]) => {
       const m = TARGET.exec(target);
       if (!m || !stateNames.has(m[1]!)) {
@@ -200,17 +218,18 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
       }
       return {
         target: m[1]!,
-        key: m[2] !== undefined ? cel(m[2], `${place}.effect['${target}'] key`) : undefined,
-        value: cel(src, `${place}.effect['${target}']`),
+        key: m[2] !== undefined ? cel(m[2], `${place}.effect['${target}'] key`, scope) : undefined,
+        value: cel(src, `${place}.effect['${target}']`, scope),
       };
     });
 
   const paramDefaults: Record<string, JsonValue> = {};
   const paramDomainIf = new Map<string, CompiledDomainIf>();
-  for (const [name, p] of Object.entries(doc.params ?? {})) {
+  for (const [pi, [name, p]] of Object.entries(doc.params ?? {}).entries()) {
     checkDomain(file, `params.${name}`, p);
     if (p.default !== undefined) paramDefaults[name] = p.default;
-    if (p.domainIf) paramDomainIf.set(name, p.domainIf.map((c, i) => ({ when: cel(c.when, `params.${name}.domainIf[${i}].when`), domain: c.domain })));
+    const scope = names({ args: keys(paramNames.slice(0, pi), "unknown or later parameter", "earlier params"), profile: true });
+    if (p.domainIf) paramDomainIf.set(name, p.domainIf.map((c, i) => ({ when: cel(c.when, `params.${name}.domainIf[${i}].when`, scope), domain: c.domain })));
   }
 
   const operations = new Map<string, CompiledOperation>();
@@ -219,10 +238,13 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     checkProfiles(op.profiles, place);
     const defaults: Record<string, JsonValue> = {};
     const domainIf = new Map<string, CompiledDomainIf>();
-    for (const [a, p] of Object.entries(op.args ?? {})) {
+    const argNames = Object.keys(op.args ?? {});
+    const ARGS = keys(argNames, "unknown argument", `args of ${name}`);
+    for (const [ai, [a, p]] of Object.entries(op.args ?? {}).entries()) {
       checkDomain(file, `${place}.args.${a}`, p);
       if (p.default !== undefined) defaults[a] = p.default;
-      if (p.domainIf) domainIf.set(a, p.domainIf.map((c, i) => ({ when: cel(c.when, `${place}.args.${a}.domainIf[${i}].when`), domain: c.domain })));
+      const scope = names({ args: keys(argNames.slice(0, ai), "unknown or later argument", `args of ${name} before ${a}`), profile: true });
+      if (p.domainIf) domainIf.set(a, p.domainIf.map((c, i) => ({ when: cel(c.when, `${place}.args.${a}.domainIf[${i}].when`, scope), domain: c.domain })));
     }
     if (op.timeoutArg && !(op.timeoutArg in (op.args ?? {}))) {
       throw new SpecError(file, `${place}.timeoutArg`, `'${op.timeoutArg}' is not one of the operation's args`);
@@ -256,7 +278,10 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
         if (!pi.returns) throw new SpecError(file, `${place}.target`, `profile ${pn}'s callable has no 'returns' (a target picks an element of a returned tuple)`);
       }
     }
-    const timeout = op.timeout !== undefined ? cel(op.timeout, `${place}.timeout`) : undefined;
+    const timeout = op.timeout !== undefined ? cel(op.timeout, `${place}.timeout`, names({ ctor: CTOR, args: ARGS, profile: true })) : undefined;
+    const ruleVars = { ctor: CTOR, s: S, args: ARGS, profile: true, actor: true } as const;
+    const ruleScope = names(ruleVars);
+    const resultScope = names({ ...ruleVars, result: true });
     if (op.rules.length === 0) throw new SpecError(file, `${place}.rules`, "an operation needs at least one rule");
     const phaseNames = ["call", ...Object.keys(op.phases ?? {})];
     const compileRule = (rule: Rule, rp: string): CompiledRule => {
@@ -265,6 +290,7 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
       if (rule.afterTimeout && !op.timeoutArg && !op.timeout) throw new SpecError(file, `${rp}.afterTimeout`, "the operation has no timeoutArg or timeout");
       if (rule.raises && (rule.returns || rule.accepts)) throw new SpecError(file, rp, "a rule either raises or returns, not both");
       if (rule.documentedOnly && rule.level !== "documented") throw new SpecError(file, `${rp}.documentedOnly`, "only a documented-level rule can be active at the documented level only");
+      checkDeviation(rule, rp);
       let next: number | undefined;
       if (rule.next !== undefined) {
         next = phaseNames.indexOf(rule.next);
@@ -285,10 +311,11 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
       return {
         rule,
         next,
-        when: rule.when !== undefined ? cel(rule.when, `${rp}.when`) : undefined,
-        effect: effects(rule.effect, rp),
-        returns: rule.returns !== undefined ? cel(rule.returns, `${rp}.returns`) : undefined,
-        accepts: rule.accepts !== undefined ? cel(rule.accepts, `${rp}.accepts`) : undefined,
+        when: rule.when !== undefined ? cel(rule.when, `${rp}.when`, ruleScope) : undefined,
+        // A rule that continues the call (next) has no outcome, so its effect has no `result`.
+        effect: effects(rule.effect, rp, next !== undefined ? ruleScope : resultScope),
+        returns: rule.returns !== undefined ? cel(rule.returns, `${rp}.returns`, ruleScope) : undefined,
+        accepts: rule.accepts !== undefined ? cel(rule.accepts, `${rp}.accepts`, resultScope) : undefined,
         messagePattern,
       };
     };
@@ -299,7 +326,7 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
         return p.rules.map((r, i) => compileRule(r, `${place}.phases.${ph}.rules[${i}]`));
       }),
     ];
-    operations.set(name, { name, op, domainIf, argNames: Object.keys(op.args ?? {}), defaults, phases, phaseNames, form: op.form ?? "call", shape: shapeOfOperation(name, op), timeout, ...(op.target !== undefined ? { target: op.target } : {}) });
+    operations.set(name, { name, op, domainIf, argNames, defaults, phases, phaseNames, form: op.form ?? "call", shape: shapeOfOperation(name, op), timeout, ...(op.target !== undefined ? { target: op.target } : {}) });
   }
 
   // A generator hint's list of operation names (generate.sequences, generate.exclusive).
@@ -326,13 +353,24 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
 
   const internal = (doc.internal ?? []).map((step, i): CompiledInternal => {
     const place = `internal[${i}]`;
+    checkDeviation(step, place);
     checkId(step.id, place, `${doc.primitive}.`);
     checkProfiles(step.profiles, place);
+    // Each choose list sees the names bound before it; when and effect see them all.
+    const vars: CelNames["vars"] = { ctor: CTOR, s: S, profile: true };
+    const choose = Object.entries(step.choose ?? {}).map(([name, src]) => {
+      if (name in vars || name === "args" || name === "actor" || name === "result") {
+        throw new SpecError(file, `${place}.choose.${name}`, `'${name}' is a name CEL expressions already use; choose another`);
+      }
+      const list = cel(src, `${place}.choose.${name}`, names({ ...vars }));
+      vars[name] = true;
+      return { name, list };
+    });
     return {
       step,
-      choose: Object.entries(step.choose ?? {}).map(([name, src]) => ({ name, list: cel(src, `${place}.choose.${name}`) })),
-      when: step.when !== undefined ? cel(step.when, `${place}.when`) : undefined,
-      effect: effects(step.effect, place),
+      choose,
+      when: step.when !== undefined ? cel(step.when, `${place}.when`, names(vars)) : undefined,
+      effect: effects(step.effect, place, names(vars)),
     };
   });
 
@@ -340,14 +378,15 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     file,
     doc,
     primitive: doc.primitive,
-    paramNames: Object.keys(doc.params ?? {}),
+    paramNames,
     paramDefaults,
-    stateInit: Object.entries(doc.state).map(([name, sv]) => ({ name, init: cel(sv.init, `state.${name}.init`) })),
+    stateInit: Object.entries(doc.state).map(([name, sv]) => ({ name, init: cel(sv.init, `state.${name}.init`, names({ ctor: CTOR, profile: true })) })),
     operations,
     internal,
     timeoutSlackSeconds: doc.timing?.timeoutSlack ?? 0.001,
-    minActors: doc.generate?.minActors !== undefined ? cel(doc.generate.minActors, "generate.minActors") : undefined,
+    minActors: doc.generate?.minActors !== undefined ? cel(doc.generate.minActors, "generate.minActors", names({ ctor: CTOR, profile: true })) : undefined,
     paramDomainIf,
+    invariants: Object.entries(doc.invariants ?? {}).map(([name, src]) => ({ name, expr: cel(src, `invariants.${name}`, names({ ctor: CTOR, s: S, profile: true })) })),
   };
 }
 
