@@ -11,7 +11,7 @@
  *  - internal steps of the object, taken whenever enabled.
  */
 import type { Level } from "../../spec/format.js";
-import type { History, HistoryEvent } from "../history/types.js";
+import type { History, HistoryEvent, Outcome } from "../history/types.js";
 import type { ObjectDecl } from "../scenario/types.js";
 import type { LoadedSpec } from "../spec/load.js";
 import { SpecModel, type PreparedCall, type Prediction, type State, type Successor } from "../model/spec-model.js";
@@ -30,6 +30,17 @@ export interface CheckOptions {
   memo?: boolean;
   /** At the documented level, also admit the spec's known CPython deviations (rules of level `deviation`). */
   deviations?: boolean;
+  /**
+   * Liveness: on the history's clock (ns), the time until which the adapter kept waiting for
+   * calls that never returned (the scenario's cut). Without it, pending calls are unconstrained.
+   */
+  cutAt?: number;
+  /**
+   * How long (ms) a call may take to return once it can (its guard holds, or its timeout has
+   * elapsed). A pending call that waited longer must, at the end of the linearization, not have
+   * taken effect and be blocked (Lincheck's rule for suspended operations). Default 500.
+   */
+  promptMs?: number;
 }
 
 /** One step of a (partial) linearization. */
@@ -46,6 +57,12 @@ export interface StuckCall {
   predictions: Prediction[];
   /** True when its timeout rule could not apply because the call returned before its deadline. */
   returnedBeforeTimeout: boolean;
+  /**
+   * A liveness violation: the call never returned although it waited `waitedMs` (at least) and,
+   * at the end of every linearization, it had taken effect (`tookEffect`) or some rule could
+   * complete it (the enabled `predictions`; `timeoutElapsed` when its timeout had passed too).
+   */
+  neverReturned?: { waitedMs: number; tookEffect: boolean; timeoutElapsed: boolean };
 }
 
 export interface ObjectVerdict {
@@ -74,6 +91,7 @@ export interface CheckResult {
 }
 
 const NS_PER_S = 1e9;
+const PENDING: Outcome = { kind: "pending" };
 
 export function checkHistory(
   specFor: (primitive: string) => LoadedSpec,
@@ -90,7 +108,7 @@ export function checkHistory(
   for (const { o, events } of parts) {
     const spec = specFor(o.primitive);
     const model = new SpecModel(spec, options.profile, options.level, o.args, options.deviations ?? false);
-    const v = checkObject(model, o, events, options.maxStates ?? 2_000_000, options.memo ?? true);
+    const v = checkObject(model, o, events, options.maxStates ?? 2_000_000, options.memo ?? true, liveness(options));
     verdicts.push(v);
     if (v.verdict === "violation" && !options.allObjects) break;
   }
@@ -104,6 +122,16 @@ export function checkHistory(
   return { verdict, objects: verdicts };
 }
 
+/** What the liveness rule needs: when the scenario was cut, and how prompt a call must be (ns). */
+export interface Liveness {
+  cutAt: number;
+  promptNs: number;
+}
+
+function liveness(o: CheckOptions): Liveness | undefined {
+  return o.cutAt === undefined ? undefined : { cutAt: o.cutAt, promptNs: (o.promptMs ?? 500) * 1e6 };
+}
+
 interface Op {
   call: PreparedCall;
   ev: HistoryEvent;
@@ -112,6 +140,12 @@ interface Op {
   pending: boolean;
   /** Earliest time a timeout outcome may take effect. */
   deadline: number;
+  /** Pending, and waited so long that it must end blocked and without effect (liveness). */
+  overdue: boolean;
+  /** Overdue, with its timeout elapsed long enough that an afterTimeout outcome was due. */
+  timeoutDue: boolean;
+  /** At least how long it waited, ns (pending calls with a known cut). */
+  waited: number;
 }
 
 interface Child {
@@ -145,6 +179,8 @@ interface Frame {
   queue: Child[];
   internalDone: boolean;
   via: Child | null;
+  /** The liveness rule was evaluated at this frame (it is a candidate end of the linearization). */
+  liveChecked?: boolean;
 }
 
 function mulberry32(seed: number): () => number {
@@ -158,12 +194,14 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryEvent[], maxStates: number, memo = true): ObjectVerdict {
+export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryEvent[], maxStates: number, memo = true, live?: Liveness): ObjectVerdict {
   if (!memo && model.spec.internal.length > 0) throw new Error("search without memo cannot take internal steps (it could loop)");
   const slack = model.spec.timeoutSlackSeconds * NS_PER_S;
   const ops: Op[] = events.map((ev) => {
     const call = model.prepare(ev.actor, ev.op, ev.args);
     const pending = ev.outcome.kind === "pending" || ev.response === null;
+    const waited = pending && live ? live.cutAt - ev.invoke : 0;
+    const overdue = pending && !!live && waited >= live.promptNs;
     return {
       call,
       ev,
@@ -171,8 +209,12 @@ export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryE
       resp: pending ? Infinity : ev.response!,
       pending,
       deadline: call.timeout === null ? -Infinity : ev.invoke + call.timeout * NS_PER_S - slack,
+      overdue,
+      timeoutDue: overdue && call.timeout !== null && waited >= call.timeout * NS_PER_S + live!.promptNs,
+      waited,
     };
   });
+  const overdue = ops.map((o, i) => (o.overdue ? i : -1)).filter((i) => i >= 0);
   const n = ops.length;
   const slots = Math.max(...ops.map((o) => o.call.phases.length), 1) + 1;
   const byInv = ops.map((_, i) => i).sort((a, b) => ops[a]!.inv - ops[b]!.inv);
@@ -281,11 +323,56 @@ export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryE
     if (!best || depth > best.depth) best = { depth, path: stack.slice(1).map((x) => x.via!), frame: f };
   };
 
+  /**
+   * Overdue pending calls that are not blocked at the end `f`: taken effect, or some rule of
+   * their current phase enabled there or in a state the object's internal steps reach from it
+   * (those happen by themselves, as a feeder thread flushing, so they must not be needed).
+   */
+  const overdueAt = (f: Frame): number[] => {
+    if (overdue.length === 0) return [];
+    const late: number[] = [];
+    let closure: State[] | null = null;
+    for (const i of overdue) {
+      const o = ops[i]!;
+      if (f.prog[i] === DONE) {
+        late.push(i);
+        continue;
+      }
+      closure ??= internalClosure(f.state);
+      if (closure.some((st) => model.step(st, o.call, PENDING, o.timeoutDue, f.prog[i]!).length > 0)) late.push(i);
+    }
+    return late;
+  };
+  const internalClosure = (s0: State): State[] => {
+    if (model.spec.internal.length === 0) return [s0];
+    const seenKeys = new Set([model.key(s0)]);
+    const out = [s0];
+    for (let k = 0; k < out.length && out.length < 256; k++) {
+      for (const { state } of model.internalSteps(out[k]!)) {
+        const key = model.key(state);
+        if (!seenKeys.has(key)) {
+          seenKeys.add(key);
+          out.push(state);
+        }
+      }
+    }
+    return out;
+  };
+  let livenessEnd: { frame: Frame; path: Child[]; late: number[] } | null = null;
+
   const initial = model.initial();
   push(null, initial, new Uint8Array(n), 0, 0, 0, 0, null);
   while (stack.length > 0) {
     const f = stack[stack.length - 1]!;
-    if (f.done === required) return { ...base, verdict: "ok", states, used: stack.slice(1).map((x) => x.via!.ruleId) };
+    if (f.done === required && !f.liveChecked) {
+      f.liveChecked = true;
+      const late = overdueAt(f);
+      if (late.length === 0) return { ...base, verdict: "ok", states, used: stack.slice(1).map((x) => x.via!.ruleId) };
+      // Not an end: a call that should have returned by now. Search on (pending calls may
+      // take effect, internal steps may happen); remember the first such end to explain (the
+      // search tries pending calls last, so it is the one where they took the least effect).
+      livenessEnd ??= { frame: f, path: stack.slice(1).map((x) => x.via!), late };
+    }
     if (states > maxStates) return { ...base, verdict: "inconclusive", states };
     const c = nextChild(f);
     if (!c) {
@@ -304,6 +391,42 @@ export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryE
     }
   }
 
+  // No linearization. If some order explained every returned call but left a call that should
+  // have returned, that is the explanation: the call never returned although it could.
+  if (livenessEnd) {
+    const { frame, path, late } = livenessEnd;
+    const stuck: StuckCall[] = late.map((i) => {
+      const o = ops[i]!;
+      const tookEffect = frame.prog[i] === DONE;
+      return {
+        event: i,
+        predictions: tookEffect ? [] : model.predict(frame.state, o.call, PENDING, o.timeoutDue, frame.prog[i]!),
+        returnedBeforeTimeout: false,
+        neverReturned: { waitedMs: o.waited / 1e6, tookEffect, timeoutElapsed: o.timeoutDue },
+      };
+    });
+    const contradicts = [
+      ...new Set(
+        stuck.flatMap((s) => {
+          if (s.neverReturned!.tookEffect) {
+            const step = [...path].reverse().find((c) => c.op === s.event);
+            return step ? [step.ruleId] : [];
+          }
+          return s.predictions.filter((p) => p.enabled && (!p.afterTimeout || s.neverReturned!.timeoutElapsed)).map((p) => p.ruleId);
+        }),
+      ),
+    ];
+    return {
+      ...base,
+      verdict: "violation",
+      states,
+      longest: path.map((c) => ({ event: c.op, ruleId: c.ruleId, stateAfter: c.state })),
+      initialState: initial,
+      frontierState: frame.state,
+      stuck,
+      contradicts,
+    };
+  }
   // No linearization: explain at the deepest point reached.
   const b = best!;
   const frontier = b.frame;

@@ -73,6 +73,21 @@ export function violationText(v: ObjectVerdict): string {
       lines.push(`    ${k + 1}. ${what}  [${st.ruleId}]  => ${stateText(st.stateAfter)}`);
     });
   }
+  const live = (v.stuck ?? []).filter((s) => s.neverReturned);
+  if (live.length > 0) {
+    lines.push(`  then, at state ${stateText(v.frontierState)} (every returned call explained), a call never returned although it could:`);
+    for (const s of live) {
+      const e = ev(s.event);
+      const n = s.neverReturned!;
+      lines.push(`    ${e.actor}: ${callText(e)} -> (never returned; waited at least ${n.waitedMs.toFixed(0)} ms)`);
+      if (n.tookEffect) lines.push("      it took effect in every explanation, yet never returned");
+      for (const p of s.predictions.filter((p) => p.enabled && (!p.afterTimeout || n.timeoutElapsed))) {
+        lines.push(`      ${p.ruleId} ${p.afterTimeout ? "(its timeout had elapsed) " : ""}${p.outcome}`);
+      }
+    }
+    if (v.contradicts?.length) lines.push(`  contradicts: ${v.contradicts.join(", ")}`);
+    return lines.join("\n");
+  }
   lines.push(`  then, at state ${stateText(v.frontierState)}, no rule explains:`);
   for (const s of v.stuck ?? []) {
     const e = ev(s.event);
