@@ -30,6 +30,23 @@ describe("mpspec validate", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test("a guard naming a state variable that does not exist is a spec error, exit 2; the summary says what was checked", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mpspec-spec-"));
+    try {
+      const toggle = readFileSync(join(import.meta.dirname, "../spec/fixtures/Toggle.yaml"), "utf8");
+      writeFileSync(join(dir, "Toggle.yaml"), toggle.replace(`when: "s.on"`, `when: "s.valu"`));
+      const r = await cli("validate", "--spec-dir", dir);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/^mpspec: spec error: \S*Toggle\.yaml: operations\.flip\.rules\[1\]\.when: unknown state variable 's\.valu' \(state: on\)$/m);
+      writeFileSync(join(dir, "Toggle.yaml"), toggle.replace("operations:", `invariants:\n  boolean: "type(s.on) == bool"\noperations:`));
+      const ok = await cli("validate", "--spec-dir", dir);
+      expect(ok.code).toBe(0);
+      expect(ok.out).toMatch(/1 spec documents valid, 2 rules, every CEL expression compiled and its names checked; 1 invariants/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("mpspec run", () => {

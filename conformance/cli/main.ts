@@ -36,12 +36,14 @@ function loadSpecs(dir: string | undefined): LoadedSpec[] {
 async function validate(opts: { specDir?: string }, out: (s: string) => void): Promise<number> {
   const specs = loadSpecs(opts.specDir);
   let rules = 0;
+  let invariants = 0;
   for (const s of specs) {
     const n = [...s.operations.values()].reduce((k, o) => k + o.phases.flat().length, 0) + s.internal.length;
     rules += n;
-    out(`ok  ${s.file}  ${s.primitive}: ${s.operations.size} operations, ${n} rules, profiles ${Object.keys(s.doc.profiles).join(", ")}`);
+    invariants += s.invariants.length;
+    out(`ok  ${s.file}  ${s.primitive}: ${s.operations.size} operations, ${n} rules, ${s.invariants.length} invariants, profiles ${Object.keys(s.doc.profiles).join(", ")}`);
   }
-  out(`${specs.length} spec documents valid, ${rules} rules, every CEL expression compiled`);
+  out(`${specs.length} spec documents valid, ${rules} rules, every CEL expression compiled and its names checked; ${invariants} invariants (checked on every state the checker builds)`);
   return 0;
 }
 

@@ -6,7 +6,7 @@
 import type { JsonValue, Level, RuleLevel } from "../../spec/format.js";
 import type { Outcome } from "../history/types.js";
 import { evalBool, type Bindings } from "../spec/cel.js";
-import type { CompiledEffect, CompiledOperation, CompiledRule, LoadedSpec } from "../spec/load.js";
+import { SpecError, type CompiledEffect, type CompiledOperation, type CompiledRule, type LoadedSpec } from "../spec/load.js";
 import { fromJson, keyOf, pyRepr, valuesEqual, type ModelValue } from "../spec/values.js";
 
 export type State = Map<string, ModelValue>;
@@ -71,7 +71,24 @@ export class SpecModel {
     const b: Bindings = { ctor: this.ctor, profile: this.profile };
     const s: State = new Map();
     for (const { name, init } of this.spec.stateInit) s.set(name, init.eval(b));
+    this.checkInvariants(s, "the initial state");
     return s;
+  }
+
+  /**
+   * The document's invariants at a newly built state: one that does not hold is a bug in the
+   * spec (a SpecError naming the invariant, the step that built the state, and the state).
+   */
+  private checkInvariants(s: State, producedBy: string): void {
+    for (const { name, expr } of this.spec.invariants) {
+      if (evalBool(expr, { ctor: this.ctor, s, profile: this.profile })) continue;
+      const ctor = [...this.ctor].map(([k, v]) => `${k}=${pyRepr(v)}`).join(", ");
+      throw new SpecError(
+        this.spec.file,
+        `invariants.${name}`,
+        `does not hold after ${producedBy} (profile ${this.profile}${ctor ? `, ctor ${ctor}` : ""}): state ${pyRepr(s)}\n  invariant: ${expr.source}`,
+      );
+    }
   }
 
   private readonly keys = new WeakMap<State, string>();
@@ -126,12 +143,12 @@ export class SpecModel {
       if (r.rule.afterTimeout && !timeoutElapsed) continue;
       if (r.when && !evalBool(r.when, b)) continue;
       if (r.next !== undefined) {
-        out.push({ state: this.apply(s, r.effect, b), rule: r, next: r.next });
+        out.push({ state: this.apply(s, r.effect, b, `rule ${r.rule.id}`), rule: r, next: r.next });
         continue;
       }
       const result = this.match(r, b, outcome);
       if (result === NO_MATCH) continue;
-      out.push({ state: this.apply(s, r.effect, { ...b, result }), rule: r });
+      out.push({ state: this.apply(s, r.effect, { ...b, result }, `rule ${r.rule.id}`), rule: r });
     }
     return out;
   }
@@ -145,7 +162,7 @@ export class SpecModel {
       const base: Bindings = { ctor: this.ctor, s, profile: this.profile };
       for (const b of combinations(c.choose, base)) {
         if (c.when && !evalBool(c.when, b)) continue;
-        out.push({ state: this.apply(s, c.effect, b), id: c.step.id });
+        out.push({ state: this.apply(s, c.effect, b, `internal step ${c.step.id}`), id: c.step.id });
       }
     }
     return out;
@@ -192,7 +209,8 @@ export class SpecModel {
     return result;
   }
 
-  private apply(s: State, effects: CompiledEffect[], b: Bindings): State {
+  /** The state after `effects` (of the step `producedBy`); a new state is checked against the invariants. */
+  private apply(s: State, effects: CompiledEffect[], b: Bindings, producedBy: string): State {
     if (effects.length === 0) return s;
     const next: State = new Map(s);
     for (const e of effects) {
@@ -215,6 +233,7 @@ export class SpecModel {
         throw new Error(`${e.value.where}: cannot assign ${e.target}[${pyRepr(key)}]: ${e.target} is not a map or list`);
       }
     }
+    if (this.spec.invariants.length > 0) this.checkInvariants(next, producedBy);
     return next;
   }
 }

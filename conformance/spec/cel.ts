@@ -54,12 +54,142 @@ export class CelExprError extends Error {
   }
 }
 
-export function compileCel(source: string, where: string): CompiledExpr {
+/** A parsed CEL expression (cel.expr.Expr). */
+type Expr = NonNullable<ReturnType<typeof parse>["expr"]>;
+
+/** A map variable whose keys are known at load (`s`, `ctor`, `args`): a field it lacks is an error. */
+export interface KnownKeys {
+  keys: readonly string[];
+  /** How to call a missing key: "unknown state variable". */
+  unknown: string;
+  /** How to list the keys there are: "state", "args of get". */
+  list: string;
+}
+
+/**
+ * The names an expression may use, checked at load: each variable bound where it is evaluated
+ * (`true`, or the keys of a map with known keys), and the declared profiles (to check
+ * `profile == '<name>'`).
+ */
+export interface CelNames {
+  vars: Record<string, true | KnownKeys>;
+  profiles?: readonly string[];
+}
+
+/** Type names CEL resolves as identifiers (`type(x) == int`). */
+const TYPE_IDENTS = new Set(["int", "uint", "double", "bool", "string", "bytes", "list", "map", "null_type", "type", "dyn"]);
+
+/** The first name in `expr` that `names` does not declare, as a message; undefined when all are. */
+export function celNameProblem(expr: Expr, names: CelNames): string | undefined {
+  const available = () => Object.keys(names.vars).join(", ") || "none";
+  const keyProblem = (v: string, key: string, bound: ReadonlySet<string>): string | undefined => {
+    if (bound.has(v)) return undefined;
+    const k = names.vars[v];
+    if (k === undefined || k === true || k.keys.includes(key)) return undefined;
+    return `${k.unknown} '${v}.${key}' (${k.list}: ${k.keys.join(", ") || "none"})`;
+  };
+  const identOf = (e: Expr | undefined, bound: ReadonlySet<string>): string | undefined =>
+    e?.exprKind.case === "identExpr" && !bound.has(e.exprKind.value.name) ? e.exprKind.value.name : undefined;
+  const stringOf = (e: Expr | undefined): string | undefined =>
+    e?.exprKind.case === "constExpr" && e.exprKind.value.constantKind.case === "stringValue" ? e.exprKind.value.constantKind.value : undefined;
+  const profileProblem = (value: string | undefined): string | undefined =>
+    value !== undefined && names.profiles && !names.profiles.includes(value) ? `unknown profile '${value}' (profiles: ${names.profiles.join(", ")})` : undefined;
+
+  const walk = (e: Expr | undefined, bound: ReadonlySet<string>): string | undefined => {
+    if (!e) return undefined;
+    const k = e.exprKind;
+    switch (k.case) {
+      case "identExpr": {
+        const name = k.value.name;
+        if (bound.has(name) || name in names.vars || TYPE_IDENTS.has(name)) return undefined;
+        return `unknown name '${name}' (available here: ${available()})`;
+      }
+      case "selectExpr": {
+        const v = identOf(k.value.operand, bound);
+        if (v !== undefined && v in names.vars) return keyProblem(v, k.value.field, bound);
+        return walk(k.value.operand, bound);
+      }
+      case "callExpr": {
+        const { target, args } = k.value;
+        const fn = k.value.function;
+        // A namespaced function (lists.range, math.least): its namespace is not a variable.
+        const ns = identOf(target, bound);
+        const qualified = ns !== undefined && !(ns in names.vars) && env.funcs.find(`${ns}.${fn}`) !== undefined;
+        if (fn === "_[_]" && args.length === 2) {
+          const v = identOf(args[0], bound);
+          const key = stringOf(args[1]);
+          if (v !== undefined && key !== undefined) {
+            const p = keyProblem(v, key, bound);
+            if (p) return p;
+          }
+        }
+        if ((fn === "_==_" || fn === "_!=_") && args.length === 2) {
+          for (const [a, b] of [[args[0], args[1]], [args[1], args[0]]] as const) {
+            if (identOf(a, bound) === "profile") {
+              const p = profileProblem(stringOf(b));
+              if (p) return p;
+            }
+          }
+        }
+        if (fn === "@in" && args.length === 2 && identOf(args[0], bound) === "profile" && args[1]!.exprKind.case === "listExpr") {
+          for (const el of args[1]!.exprKind.value.elements) {
+            const p = profileProblem(stringOf(el));
+            if (p) return p;
+          }
+        }
+        if (!qualified) {
+          const p = walk(target, bound);
+          if (p) return p;
+        }
+        for (const a of args) {
+          const p = walk(a, bound);
+          if (p) return p;
+        }
+        return undefined;
+      }
+      case "listExpr":
+        for (const el of k.value.elements) {
+          const p = walk(el, bound);
+          if (p) return p;
+        }
+        return undefined;
+      case "structExpr":
+        for (const en of k.value.entries) {
+          const p = (en.keyKind.case === "mapKey" ? walk(en.keyKind.value, bound) : undefined) ?? walk(en.value, bound);
+          if (p) return p;
+        }
+        return undefined;
+      case "comprehensionExpr": {
+        const c = k.value;
+        const outer = walk(c.iterRange, bound) ?? walk(c.accuInit, bound);
+        if (outer) return outer;
+        const inner = new Set(bound);
+        for (const n of [c.iterVar, c.iterVar2, c.accuVar]) if (n) inner.add(n);
+        return walk(c.loopCondition, inner) ?? walk(c.loopStep, inner) ?? walk(c.result, inner);
+      }
+      default:
+        return undefined;
+    }
+  };
+  return walk(expr, new Set());
+}
+
+/**
+ * Compile a spec expression. With `names`, every variable it reads must be available there, and
+ * every field it selects on `s`, `ctor` or `args` declared: the problem is a CelExprError.
+ */
+export function compileCel(source: string, where: string, names?: CelNames): CompiledExpr {
   let run: (ctx: Bindings) => unknown;
+  let parsed: ReturnType<typeof parse>;
   try {
-    run = plan(env, parse(source)) as (ctx: Bindings) => unknown;
+    parsed = parse(source);
+    run = plan(env, parsed) as (ctx: Bindings) => unknown;
   } catch (e) {
     throw new CelExprError(where, source, `does not compile: ${(e as Error).message}`);
+  }
+  if (names && parsed.expr) {
+    const problem = celNameProblem(parsed.expr, names);
+    if (problem) throw new CelExprError(where, source, problem);
   }
   return {
     source,

@@ -290,6 +290,28 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
       if (rule.afterTimeout && !op.timeoutArg && !op.timeout) throw new SpecError(file, `${rp}.afterTimeout`, "the operation has no timeoutArg or timeout");
       if (rule.raises && (rule.returns || rule.accepts)) throw new SpecError(file, rp, "a rule either raises or returns, not both");
       if (rule.documentedOnly && rule.level !== "documented") throw new SpecError(file, `${rp}.documentedOnly`, "only a documented-level rule can be active at the documented level only");
+      if (rule.profiles && op.profiles) {
+        const outside = rule.profiles.filter((p) => !op.profiles!.includes(p));
+        if (outside.length > 0) throw new SpecError(file, `${rp}.profiles`, `the operation does not exist in ${outside.join(", ")} (its profiles: ${op.profiles.join(", ")})`);
+      }
+      if (rule.returnsLevel !== undefined) {
+        // The model checks `returns` only at its level; below it, `accepts` alone says what is allowed.
+        if (rule.returns === undefined) throw new SpecError(file, `${rp}.returnsLevel`, "is the level of returns, and the rule has no returns");
+        if (rule.returnsLevel === "cpython") {
+          if (rule.level === "cpython") throw new SpecError(file, `${rp}.returnsLevel`, "returnsLevel cpython marks an exact value as CPython's on a documented (or deviation) rule; this rule is already level cpython (drop returnsLevel)");
+          if (rule.accepts === undefined) throw new SpecError(file, `${rp}.returnsLevel`, "with returnsLevel cpython, give accepts: what the docs allow (without it the documented level would accept any value)");
+        } else if (rule.level === "cpython") {
+          throw new SpecError(file, `${rp}.returnsLevel`, "returnsLevel documented on a cpython-level rule means nothing: the whole rule is checked at level cpython only");
+        }
+      }
+      if (rule.raises?.messageLevel !== undefined) {
+        if (rule.raises.message === undefined && rule.raises.messagePattern === undefined) {
+          throw new SpecError(file, `${rp}.raises.messageLevel`, "is the level of message or messagePattern, and the rule gives neither");
+        }
+        if (rule.raises.messageLevel === "documented" && rule.level === "cpython") {
+          throw new SpecError(file, `${rp}.raises.messageLevel`, "messageLevel documented on a cpython-level rule means nothing: the whole rule is checked at level cpython only");
+        }
+      }
       checkDeviation(rule, rp);
       let next: number | undefined;
       if (rule.next !== undefined) {
@@ -319,6 +341,19 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
         messagePattern,
       };
     };
+    if (op.weight !== undefined && (!Number.isInteger(op.weight) || op.weight < 0)) throw new SpecError(file, `${place}.weight`, "must be a whole number");
+    if (op.target !== undefined) {
+      const tupleSize = Math.min(...Object.values(doc.profiles).map((pi) => pi.returns?.length ?? 0));
+      const d = op.args![op.target]!;
+      for (const [dp, dom] of [["domain", d.domain], ...(d.domainIf ?? []).map((c, i) => [`domainIf[${i}].domain`, c.domain] as const)] as const) {
+        const values = dom.oneOf ?? (dom.intRange ? [dom.intRange.min, dom.intRange.max] : [null]);
+        for (const v of values) {
+          if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v >= tupleSize) {
+            throw new SpecError(file, `${place}.args.${op.target}.${dp}`, `the target picks an element of the returned tuple: its values must be indexes 0..${tupleSize - 1}, got ${JSON.stringify(v)}`);
+          }
+        }
+      }
+    }
     const phases = [
       op.rules.map((r, i) => compileRule(r, `${place}.rules[${i}]`)),
       ...Object.entries(op.phases ?? {}).map(([ph, p]) => {
@@ -326,6 +361,10 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
         return p.rules.map((r, i) => compileRule(r, `${place}.phases.${ph}.rules[${i}]`));
       }),
     ];
+    const reached = new Set(phases.flat().map((r) => r.next));
+    phaseNames.forEach((ph, i) => {
+      if (i > 0 && !reached.has(i)) throw new SpecError(file, `${place}.phases.${ph}`, `no rule continues in it (next: ${ph}); it can never be reached`);
+    });
     operations.set(name, { name, op, domainIf, argNames, defaults, phases, phaseNames, form: op.form ?? "call", shape: shapeOfOperation(name, op), timeout, ...(op.target !== undefined ? { target: op.target } : {}) });
   }
 
@@ -383,11 +422,17 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     stateInit: Object.entries(doc.state).map(([name, sv]) => ({ name, init: cel(sv.init, `state.${name}.init`, names({ ctor: CTOR, profile: true })) })),
     operations,
     internal,
-    timeoutSlackSeconds: doc.timing?.timeoutSlack ?? 0.001,
+    timeoutSlackSeconds: timeoutSlack(file, doc),
     minActors: doc.generate?.minActors !== undefined ? cel(doc.generate.minActors, "generate.minActors", names({ ctor: CTOR, profile: true })) : undefined,
     paramDomainIf,
     invariants: Object.entries(doc.invariants ?? {}).map(([name, src]) => ({ name, expr: cel(src, `invariants.${name}`, names({ ctor: CTOR, s: S, profile: true })) })),
   };
+}
+
+function timeoutSlack(file: string, doc: SpecDocument): number {
+  const t = doc.timing?.timeoutSlack ?? 0.001;
+  if (!(t >= 0)) throw new SpecError(file, "timing.timeoutSlack", "must be a number of seconds, at least 0");
+  return t;
 }
 
 /** How an adapter performs an operation (from the spec's `form`, `attribute`, `withLock`). */
