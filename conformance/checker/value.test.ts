@@ -7,8 +7,8 @@ import { ev, raised, ret } from "../tests/history-builder.js";
 import { checkHistory } from "./linearize.js";
 
 const spec = loadSpecFile(join(PRIMITIVES_DIR, "Value.yaml"));
-const check = (ctor: { typecode: string; value: number }, events: HistoryEvent[]) =>
-  checkHistory(() => spec, [{ id: "o0", primitive: "Value", args: ctor }], { events }, { profile: "multiprocessing", level: "cpython" });
+const check = (ctor: { typecode: string; value: number }, events: HistoryEvent[], level: "documented" | "cpython" = "cpython") =>
+  checkHistory(() => spec, [{ id: "o0", primitive: "Value", args: ctor }], { events }, { profile: "multiprocessing", level });
 const contradicts = (r: ReturnType<typeof check>) => r.objects.flatMap((o) => o.contradicts ?? []);
 const inc = (actor: string, op: "increment" | "locked_increment", at: [number, number]) => ev(actor, op, { delta: 1 }, at, ret(null));
 const read = (at: [number, number], value: number) => ev("main", "value", {}, at, ret(value));
@@ -39,5 +39,19 @@ describe("Value", () => {
     expect(check({ typecode: "i", value: 0 }, events).verdict).toBe("ok");
     expect(check({ typecode: "d", value: 0.5 }, [ev("main", "set_value", { value: 3 }, [0, 1], ret(null)), read([2, 3], 3)]).verdict).toBe("ok");
     expect(check({ typecode: "d", value: 0.5 }, [ev("main", "set_value", { value: null }, [0, 1], raised("TypeError", "must be real number, not NoneType"))]).verdict).toBe("ok");
+  });
+
+  test("a value of the wrong type: the docs name no exception (documented: any, value unchanged); CPython's TypeError is level cpython", () => {
+    const overflow = { kind: "raised", type: "OverflowError", message: "no", mro: ["ArithmeticError", "Exception", "BaseException"] } as const;
+    const wrongType = (outcome: typeof overflow | ReturnType<typeof raised>, seen: number) => [
+      ev("main", "set_value", { value: 2.5 }, [0, 1], outcome),
+      read([2, 3], seen),
+    ];
+    expect(check({ typecode: "i", value: 5 }, wrongType(overflow, 5), "documented").verdict).toBe("ok");
+    expect(check({ typecode: "i", value: 5 }, wrongType(overflow, 5), "cpython").verdict).not.toBe("ok");
+    expect(check({ typecode: "i", value: 5 }, wrongType(raised("TypeError", "'float' object cannot be interpreted as an integer"), 5), "cpython").verdict).toBe("ok");
+    // Some exception, and the value unchanged, at the documented level too.
+    expect(check({ typecode: "i", value: 5 }, wrongType(overflow, 2), "documented").verdict).not.toBe("ok");
+    expect(check({ typecode: "i", value: 5 }, [ev("main", "set_value", { value: "x" }, [0, 1], ret(null))], "documented").verdict).not.toBe("ok");
   });
 });
