@@ -38,8 +38,34 @@ describe("Array", () => {
     expect(strict.objects.flatMap((o) => o.contradicts ?? [])).toContain("Array.setslice.not-a-sequence");
     const cpython = [setslice(5, [0, 1], raised("ValueError", "Can only assign sequence of same size"))];
     expect(check({ typecode: "i", size_or_initializer: 2 }, cpython, "cpython").verdict).toBe("ok");
-    // A wrong-length list is a ValueError at both levels.
-    expect(check({ typecode: "i", size_or_initializer: 2 }, [setslice([1], [0, 1], raised("TypeError", "x"))], "documented").verdict).toBe("violation");
+    // A wrong-length list: any exception at the documented level (the docs name none), ValueError at the cpython level.
+    const wrongLength = [setslice([1], [0, 1], typeError), all([2, 3], [0, 0])];
+    expect(check({ typecode: "i", size_or_initializer: 2 }, wrongLength, "documented").verdict).toBe("ok");
+    expect(check({ typecode: "i", size_or_initializer: 2 }, wrongLength, "cpython").verdict).toBe("violation");
+    // ... but an exception, with nothing stored.
+    expect(check({ typecode: "i", size_or_initializer: 2 }, [setslice([1], [0, 1]), all([2, 3], [1, 0])], "documented").verdict).toBe("violation");
+  });
+
+  test("a bad element in a slice store: at the documented level any exception, with the elements before it stored or nothing stored", () => {
+    const overflow: Outcome = { kind: "raised", type: "OverflowError", message: "no", mro: ["ArithmeticError", "Exception", "BaseException"] };
+    for (const seen of [[7, 0, 0], [0, 0, 0]]) {
+      expect(check({ typecode: "i", size_or_initializer: 3 }, [setslice([7, "x"], [0, 1], overflow), all([2, 3], seen)], "documented").verdict).toBe("ok");
+      expect(check({ typecode: "i", size_or_initializer: 3 }, [setslice([7, "x"], [0, 1], overflow), all([2, 3], seen)], "cpython").verdict).toBe("violation");
+    }
+    expect(check({ typecode: "i", size_or_initializer: 3 }, [setslice([7, "x"], [0, 1], overflow), all([2, 3], [7, 7, 0])], "documented").verdict).toBe("violation");
+  });
+
+  test("keys and values of the wrong type: any exception at the documented level; IndexError out of range at both", () => {
+    const lookup: Outcome = { kind: "raised", type: "KeyError", message: "'x'", mro: ["LookupError", "Exception", "BaseException"] };
+    const badKey = [ev("main", "getitem", { index: "x" }, [0, 1], lookup)];
+    expect(check({ typecode: "i", size_or_initializer: 3 }, badKey, "documented").verdict).toBe("ok");
+    expect(check({ typecode: "i", size_or_initializer: 3 }, badKey, "cpython").verdict).toBe("violation");
+    // Out of range with a bad value: CPython checks the index first; the docs do not say which.
+    const both = [ev("main", "setitem", { index: 3, value: "x" }, [0, 1], lookup)];
+    expect(check({ typecode: "i", size_or_initializer: 3 }, both, "documented").verdict).toBe("ok");
+    expect(check({ typecode: "i", size_or_initializer: 3 }, both, "cpython").verdict).toBe("violation");
+    const outOfRange = [ev("main", "getitem", { index: 3 }, [0, 1], lookup)];
+    expect(check({ typecode: "i", size_or_initializer: 3 }, outOfRange, "documented").verdict).toBe("violation");
   });
 
   test("documentedOnly needs a documented-level rule", () => {
