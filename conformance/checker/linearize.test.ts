@@ -148,6 +148,34 @@ describe("Lock levels", () => {
   });
 });
 
+describe("BoundedSemaphore and Semaphore levels", () => {
+  test("overlapping multiprocessing releases above the bound: a known deviation", () => {
+    const events = [
+      ev("main", "acquire", { block: true, timeout: null }, [0, 1], ret(true)),
+      ev("a0", "release", {}, [2, 5], ret(null)),
+      ev("a1", "release", {}, [2, 5], ret(null)),
+      ev("main", "get_value", {}, [6, 7], ret(2)),
+    ];
+    const args = { value: 1 } as unknown as Record<string, never>;
+    expect(check("BoundedSemaphore", events, { args }).verdict).toBe("ok");
+    expect(check("BoundedSemaphore", events, { args, level: "documented" }).verdict).toBe("violation");
+    const known = check("BoundedSemaphore", events, { args, level: "documented", deviations: true });
+    expect(known.verdict).toBe("ok");
+    expect(known.objects[0]!.used).toContain("BoundedSemaphore.release.post-over-mp");
+  });
+
+  test("threading acquire(False, timeout): ValueError at the cpython level; a non-blocking result or any exception at the documented level", () => {
+    const args = { value: 1 } as unknown as Record<string, never>;
+    for (const p of ["Semaphore", "BoundedSemaphore"]) {
+      const call = (o: Outcome) => [ev("main", "acquire", { block: false, timeout: 0.005 }, [0, 1], o)];
+      expect(check(p, call(raised("ValueError", "can't specify timeout for non-blocking acquire")), { profile: "threading", args }).verdict).toBe("ok");
+      expect(check(p, call(ret(true)), { profile: "threading", args }).verdict).toBe("violation");
+      expect(check(p, call(ret(true)), { profile: "threading", args, level: "documented" }).verdict).toBe("ok");
+      expect(check(p, call(ret(false)), { profile: "threading", args, level: "documented" }).verdict).toBe("violation");
+    }
+  });
+});
+
 describe("two-phase calls", () => {
   const rendezvous = loadSpecFile(join(import.meta.dirname, "fixtures/Rendezvous.yaml"));
   const run = (events: HistoryEvent[]) =>
