@@ -91,6 +91,22 @@ describe("Barrier action, abort, reset", () => {
     expect(check({ parties: 2, action: { $callable: "noop" } }, events).verdict).toBe("violation");
   });
 
+  test("a raising action at the documented level: any one party may raise any exception, the others BrokenBarrierError", () => {
+    const other = { kind: "raised" as const, type: "RuntimeError", message: "action did not complete", mro: ["Exception", "BaseException"] };
+    // another type from the last party: the docs do not say the action's exception propagates
+    const otherType = [wait("a0", [0, 10], raised(BROKEN)), wait("a1", [1, 10], other)];
+    expect(check({ parties: 2, action: RAISE }, otherType).verdict).toBe("violation");
+    expect(check({ parties: 2, action: RAISE }, otherType, "documented").verdict).toBe("ok");
+    // the first arrival ran the action ("one of the threads"): it raises, the last gets BrokenBarrierError
+    const actionFailed = { kind: "raised" as const, type: "ValueError", message: "action failed", mro: ["Exception", "BaseException"] };
+    const firstRan = [wait("a0", [0, 10], actionFailed), read("a2", "n_waiting", [2, 3], 1), wait("a1", [5, 10], raised(BROKEN))];
+    expect(check({ parties: 2, action: RAISE }, firstRan).verdict).toBe("violation");
+    expect(check({ parties: 2, action: RAISE }, firstRan, "documented").verdict).toBe("ok");
+    // but only one party ran it
+    const twice = [wait("a0", [0, 10], actionFailed), wait("a1", [1, 10], actionFailed)];
+    expect(check({ parties: 2, action: RAISE }, twice, "documented").verdict).toBe("violation");
+  });
+
   test("abort breaks waiting parties; reset wakes them and leaves the barrier usable", () => {
     const aborted = [wait("a0", [0, 10], raised(BROKEN)), ev("a1", "abort", {}, [5, 6], ret(null)), read("a1", "broken", [7, 8], true)];
     expect(check({ parties: 2 }, aborted).verdict).toBe("ok");
