@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { JsonValue, Level } from "../../spec/format.js";
 import type { HistoryEvent, Outcome } from "../history/types.js";
 import { loadSpecFile, PRIMITIVES_DIR, type LoadedSpec } from "../spec/load.js";
-import { ev, raised, ret } from "../tests/history-builder.js";
+import { ev, pending, raised, ret } from "../tests/history-builder.js";
 import { checkHistory } from "./linearize.js";
 
 const specs = new Map<string, LoadedSpec>();
@@ -69,6 +69,20 @@ describe("SimpleQueue", () => {
     for (const outcome of [ret(true), raised("OSError", "handle is closed")]) {
       expect(verdicts("SimpleQueue", [...events.slice(0, 3), empty("a1", [10.5, 11], outcome)])).toEqual(["ok", "ok", "ok"]);
     }
+  });
+
+  test("a get may wait for good after another actor's close (actors in processes), or end (threads)", () => {
+    const events = [
+      ev("a0", "get", {}, [0, null], pending),
+      ev("a1", "close", {}, [1, 2], ret(null)),
+      ev("a1", "put", { item: "i2" }, [3, 4], { ...exception("OSError", ["Exception", "BaseException"]), message: "handle is closed" }),
+    ];
+    for (const level of ["documented", "cpython"] as const) {
+      const r = checkHistory(specFor, [{ id: "o0", primitive: "SimpleQueue", args: {} }], { events }, { profile: "multiprocessing", level, cutAt: 2000e6 });
+      expect(r.verdict).toBe("ok");
+    }
+    const ended = [ev("a0", "get", {}, [0, 3], exception("EOFError", ["Exception", "BaseException"])), ...events.slice(1)];
+    expect(verdicts("SimpleQueue", ended)).toEqual(["ok", "ok", "ok"]);
   });
 
   test("a put racing a close: the docs forbid the call without naming an error; CPython's TypeError is level cpython", () => {
