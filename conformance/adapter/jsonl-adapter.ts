@@ -55,6 +55,11 @@ export interface JsonlAdapterOptions {
   maxLineBytes?: number;
 }
 
+/** A command line that cannot be split (an unterminated quote): the user's to fix. */
+export class CommandLineError extends Error {
+  override name = "CommandLineError";
+}
+
 /** Split a command line as a POSIX shell would, without any expansion: 'single', "double" (\\ \" \$ \` escapes), backslash. */
 export function splitCommandLine(line: string): string[] {
   const out: string[] = [];
@@ -71,7 +76,7 @@ export function splitCommandLine(line: string): string[] {
       i++;
     } else if (ch === "'") {
       const end = line.indexOf("'", i + 1);
-      if (end < 0) throw new Error(`unterminated ' in command line: ${line}`);
+      if (end < 0) throw new CommandLineError(`unterminated ' in the command line ${line} (close the quote)`);
       cur += line.slice(i + 1, end);
       inWord = true;
       i = end + 1;
@@ -79,7 +84,7 @@ export function splitCommandLine(line: string): string[] {
       i++;
       inWord = true;
       for (;;) {
-        if (i >= n) throw new Error(`unterminated " in command line: ${line}`);
+        if (i >= n) throw new CommandLineError(`unterminated " in the command line ${line} (close the quote)`);
         const c = line[i]!;
         if (c === '"') {
           i++;

@@ -1,4 +1,4 @@
-import { describe, expect, test } from "vitest";
+import { afterAll, afterEach, describe, expect, test, vi } from "vitest";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -94,5 +94,74 @@ describe("usage errors exit 2 with a message naming the flag", () => {
     const r = await cli(...(argv as string[]));
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message as RegExp);
+  });
+});
+
+describe("user errors are one line on stderr and exit 2, never a stack trace", () => {
+  const dir = mkdtempSync(join(tmpdir(), "mpspec-usage-"));
+  const file = join(dir, "a-file");
+  writeFileSync(file, "not a folder\n");
+  const empty = mkdtempSync(join(tmpdir(), "mpspec-empty-"));
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(empty, { recursive: true, force: true });
+  });
+  const lock = ["run", "--adapter", "reference-threads", "--primitives", "Lock"];
+  test.each([
+    [["run", "--adapter", "reference-threads", "--spec-dir", join(dir, "nope")], /^mpspec: --spec-dir .*nope: does not exist; give a readable folder/],
+    [["validate", "--spec-dir", file], /^mpspec: --spec-dir .*a-file: is not a folder/],
+    [["validate", "--spec-dir", empty], /^mpspec: --spec-dir .*: no spec documents \(\*\.yaml\) in this folder$/],
+    [[...lock, "--seed", "1", "--path", "xyz"], /^mpspec: --path 'xyz' is not a fast-check path/],
+    [[...lock, "--seed", "1", "--path", "99:99"], /^mpspec: --path 99:99 matches no scenario of --seed 1 for Lock/],
+    [[...lock, "--seed", "1", "--path", "0:99:0"], /^mpspec: --path 0:99:0 matches no scenario of --seed 1 for Lock/],
+    [[...lock, "--path", "0"], /^mpspec: --path replays a counterexample of one seed: give the --seed/],
+    [["run", "--adapter", "python3 'x"], /^mpspec: --adapter: unterminated ' in the command line python3 'x \(close the quote\)$/],
+    [["run", "--adapter", 'node "x'], /^mpspec: --adapter: unterminated " in the command line/],
+    [["matrix", "--config", join(dir, "nope.json")], /^mpspec: --config .*nope\.json: ENOENT/],
+    [["matrix", "--out", join(file, "reports")], /^mpspec: --out .*a-file\/reports: is not a folder/],
+    [["docs", "--out", join(file, "spec")], /^mpspec: --out .*a-file\/spec: is not a folder/],
+  ])("%j", async (argv, message) => {
+    const r = await cli(...(argv as string[]));
+    expect(r.err).toMatch(message as RegExp);
+    expect(r.err.split("\n")).toHaveLength(1);
+    expect(r.err).not.toMatch(/^\s+at /m);
+    expect(r.code).toBe(2);
+  }, 30_000);
+});
+
+describe("an internal error (a bug) is exit 2, not the 'not conformant' 1", () => {
+  afterEach(() => {
+    vi.doUnmock("../report/spec-docs.js");
+    vi.resetModules();
+    vi.unstubAllEnvs();
+  });
+
+  async function mainWithBrokenDocs() {
+    vi.resetModules();
+    vi.doMock("../report/spec-docs.js", async (importOriginal) => ({
+      ...(await importOriginal<object>()),
+      writeSpecDocs: () => {
+        throw new TypeError("cannot read properties of undefined (reading 'rules')");
+      },
+    }));
+    return (await import("./main.js")).main;
+  }
+
+  test("one line naming it; no stack trace", async () => {
+    vi.stubEnv("MPSPEC_DEBUG", "");
+    const m = await mainWithBrokenDocs();
+    const err: string[] = [];
+    const code = await m(["docs", "--out", join(tmpdir(), "mpspec-never-written")], () => {}, (s) => err.push(s));
+    expect(code).toBe(2);
+    expect(err).toEqual(["mpspec: internal error: cannot read properties of undefined (reading 'rules')"]);
+  });
+
+  test("the stack with MPSPEC_DEBUG=1", async () => {
+    vi.stubEnv("MPSPEC_DEBUG", "1");
+    const m = await mainWithBrokenDocs();
+    const err: string[] = [];
+    const code = await m(["docs", "--out", join(tmpdir(), "mpspec-never-written")], () => {}, (s) => err.push(s));
+    expect(code).toBe(2);
+    expect(err.join("\n")).toMatch(/^mpspec: internal error: cannot read properties[^\n]*\nTypeError: [^\n]*\n\s+at /);
   });
 });

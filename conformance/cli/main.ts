@@ -1,10 +1,11 @@
 /**
- * The mpspec command line. Exit codes: 0 conformant / valid, 1 not conformant,
- * 2 bad usage, bad spec, or adapter failure.
+ * The mpspec command line. Exit codes: 0 conformant / valid, 1 not conformant (and nothing
+ * else), 2 bad usage, bad spec, adapter failure or internal error (one line on stderr, the
+ * stack only with MPSPEC_DEBUG=1); 130 / 143 interrupted by SIGINT / SIGTERM (cli/signals.ts).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { ADAPTERS, resolveAdapter } from "../adapter/registry.js";
-import { shellQuote } from "../adapter/jsonl-adapter.js";
+import { CommandLineError, shellQuote } from "../adapter/jsonl-adapter.js";
 import { AdapterError, type Adapter } from "../adapter/types.js";
 import type { CampaignResult } from "../run/campaign.js";
 import { runSuite, suiteExitCode, type PrimitiveOutcome } from "../run/suite.js";
@@ -20,6 +21,15 @@ import { dirname, join } from "node:path";
 
 class UsageError extends Error {}
 
+/** A file-system error (ENOENT, EACCES, ...) as a user error naming the flag and the path. */
+function fsUsageError(flag: string, e: unknown, fix: string): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (typeof err?.code !== "string" || !err.syscall) return e;
+  const what =
+    err.code === "ENOENT" ? "does not exist" : err.code === "ENOTDIR" ? "is not a folder" : err.code === "EACCES" || err.code === "EPERM" ? "permission denied" : err.code === "EISDIR" ? "is a folder" : err.code;
+  return new UsageError(`${flag} ${err.path ?? ""}: ${what}; ${fix}`.replace(/ :/, ":"));
+}
+
 const positiveInt = (flag: string) => (v: string) => {
   if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${flag} takes a whole number of at least 1, got '${v}'`);
   return Number(v);
@@ -30,7 +40,14 @@ const anyInt = (flag: string) => (v: string) => {
 };
 
 function loadSpecs(dir: string | undefined): LoadedSpec[] {
-  return loadSpecDir(dir ?? PRIMITIVES_DIR);
+  let specs: LoadedSpec[];
+  try {
+    specs = loadSpecDir(dir ?? PRIMITIVES_DIR);
+  } catch (e) {
+    throw fsUsageError("--spec-dir", e, "give a readable folder of spec documents (*.yaml), or leave --spec-dir out for mpspec's own");
+  }
+  if (specs.length === 0) throw new UsageError(`--spec-dir ${dir ?? PRIMITIVES_DIR}: no spec documents (*.yaml) in this folder`);
+  return specs;
 }
 
 async function validate(opts: { specDir?: string }, out: (s: string) => void): Promise<number> {
@@ -79,6 +96,12 @@ async function run(opts: RunOpts, out: (s: string) => void): Promise<number> {
     chosen = names.map((n) => specs.find((s) => s.primitive === n)!);
   }
   if (opts.path && chosen.length !== 1) throw new UsageError("--path replays one counterexample: give exactly one primitive with --primitives");
+  if (opts.path !== undefined && !/^\d+(:\d+)*$/.test(opts.path)) {
+    throw new UsageError(`--path '${opts.path}' is not a fast-check path (numbers joined by ':'); copy it from the replay line of a failure`);
+  }
+  if (opts.path !== undefined && opts.seed === undefined) throw new UsageError("--path replays a counterexample of one seed: give the --seed printed with it");
+  const noSuchPath = () =>
+    new UsageError(`--path ${opts.path} matches no scenario of --seed ${opts.seed} for ${chosen[0]?.primitive}; copy --seed, --path and the other options from the replay line of a failure`);
   const seed = opts.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
   const adapter: Adapter = await entry.open(specs, { validateProtocol: opts.validateProtocol });
   let results: PrimitiveOutcome[];
@@ -93,12 +116,17 @@ async function run(opts: RunOpts, out: (s: string) => void): Promise<number> {
       chosen,
       { profile: opts.profile, runs: opts.runs, seed, path: opts.path, invocations: opts.invocations, deadlineMs: opts.deadline },
       (o) => {
+        // fast-check replays a path that leads nowhere as an empty run: not a pass.
+        if (opts.path !== undefined && o.result?.verdict === "pass" && o.result.runs === 0) throw noSuchPath();
         if (opts.json) return;
         const r = o.result;
         if (!r) out(`${o.spec.primitive.padEnd(18)} unsupported  (${o.reason})`);
         else out(summaryLine(r) + (r.verdict === "fail" ? `\n${failureText(r, opts)}` : r.error ? `\n  adapter error: ${r.error}${r.errorScenario ? `\n  while running:\n${indent(scenarioText(r.errorScenario), "    ")}` : ""}` : ""));
       },
     );
+  } catch (e) {
+    if (opts.path !== undefined && e instanceof Error && /^Unable to replay/.test(e.message)) throw noSuchPath();
+    throw e;
   } finally {
     await adapter.close();
   }
@@ -162,6 +190,12 @@ async function matrix(opts: MatrixOpts, out: (s: string) => void): Promise<numbe
   }
   const specs = loadSpecs(opts.specDir);
   const runs = opts.runs ?? config.runs;
+  // Before the (long) run: an --out folder that cannot be written is found at once.
+  try {
+    mkdirSync(opts.out, { recursive: true });
+  } catch (e) {
+    throw fsUsageError("--out", e, "give a folder that can be created and written");
+  }
   const rows = await runMatrix(config, specs, out, opts.runs);
   mkdirSync(opts.out, { recursive: true });
   writeFileSync(join(opts.out, "matrix.json"), JSON.stringify(matrixJson(config, rows, runs), null, 2) + "\n");
@@ -213,7 +247,13 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     .option("--out <dir>", "folder for the pages", "reports/spec")
     .option("--spec-dir <dir>", "folder of spec documents")
     .action(async (o: { out: string; specDir?: string }) => {
-      const files = writeSpecDocs(o.out, loadSpecs(o.specDir));
+      const specs = loadSpecs(o.specDir);
+      let files: string[];
+      try {
+        files = writeSpecDocs(o.out, specs);
+      } catch (e) {
+        throw fsUsageError("--out", e, "give a folder that can be created and written");
+      }
       out(`wrote ${files.length} pages in ${o.out}`);
     });
   program
@@ -245,8 +285,22 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
       err(`mpspec: spec error: ${e.message}`);
       return 2;
     }
-    throw e;
+    if (e instanceof CommandLineError) {
+      err(`mpspec: --adapter: ${e.message}`);
+      return 2;
+    }
+    // A bug: never the "not conformant" exit code 1, never a stack trace unless asked for.
+    err(internalErrorText(e));
+    return 2;
   }
+}
+
+/** `mpspec: internal error: <message>`, with the stack when MPSPEC_DEBUG=1. */
+export function internalErrorText(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const line = `mpspec: internal error: ${message.split("\n")[0]}`;
+  const stack = e instanceof Error ? e.stack : undefined;
+  return process.env.MPSPEC_DEBUG === "1" && stack ? `${line}\n${stack}` : line;
 }
 
 const indent = (text: string, pad: string) => text.split("\n").map((l) => pad + l).join("\n");
