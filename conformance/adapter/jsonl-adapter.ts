@@ -33,6 +33,7 @@ import {
   type ReadyMessage,
   type ResultMessage,
 } from "./protocol.js";
+import { killGroup, stoppingReason, trackGroup, untrackGroup } from "./process-groups.js";
 
 export interface JsonlAdapterOptions {
   /** The adapter's command line: one string split like a POSIX shell would (quotes, backslashes; no expansion), or argv. */
@@ -120,27 +121,6 @@ export function shellQuote(args: readonly string[]): string {
 const quote = (line: string, max = 300): string =>
   line.length <= max ? JSON.stringify(line) : `${JSON.stringify(line.slice(0, max))} ... (${line.length} characters in all)`;
 
-// Process groups of live adapters, killed if this process exits without close().
-const liveGroups = new Set<number>();
-let exitHookInstalled = false;
-function trackGroup(pgid: number): void {
-  liveGroups.add(pgid);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on("exit", () => {
-      for (const g of liveGroups) killGroup(g);
-    });
-  }
-}
-
-function killGroup(pgid: number): void {
-  try {
-    process.kill(-pgid, "SIGKILL");
-  } catch {
-    // ESRCH: nobody left in the group
-  }
-}
-
 class StderrTail {
   private chunks: Buffer[] = [];
   private size = 0;
@@ -183,6 +163,9 @@ class AdapterProcess {
     this.stderr = new StderrTail(opts.stderrTailBytes);
     let onExit!: () => void;
     this.exited = new Promise<void>((r) => (onExit = r));
+    // Interrupted (SIGINT/SIGTERM): the adapters are being stopped, not restarted.
+    const stopping = stoppingReason();
+    if (stopping !== null) throw new AdapterError(`adapter \`${shellQuote(argv)}\` not started: mpspec is stopping (${stopping})`);
     // detached: the adapter leads a new process group (setsid), so its children can be killed with it.
     this.proc = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: opts.env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
     this.pid = this.proc.pid;
@@ -234,7 +217,7 @@ class AdapterProcess {
     this.gone = true;
     if (this.pid !== undefined) {
       killGroup(this.pid);
-      liveGroups.delete(this.pid);
+      untrackGroup(this.pid);
     }
     const w = this.waiter;
     this.waiter = null;
