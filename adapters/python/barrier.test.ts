@@ -57,7 +57,7 @@ describe.skipIf(!hasPython)(`Barrier on the Python adapter (${PY})`, () => {
     ["processes, spawn (pooled)", "multiprocessing", ["--start-method", "spawn", "--warm", "2"]],
     ["threads, threading.Barrier", "threading", ["--actors", "threads"]],
   ])("%s: reads, the raising action, reset; a bounded campaign passes", async (_, profile, flags) => {
-    const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing", ...flags], specs, validateProtocol: true });
+    const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing", ...flags], specs });
     try {
       const sc = scenario(profile);
       const h = await a.run(sc, 5_000);

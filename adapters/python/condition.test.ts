@@ -44,7 +44,7 @@ describe.skipIf(!hasPython)(`Condition on the Python adapter (${PY})`, () => {
     ["threads, threading.Condition(Lock)", "threading", ["--actors", "threads"], { $new: "Lock" }, "RuntimeError: release unlocked lock"],
     ["threads, threading.Condition(RLock)", "threading", ["--actors", "threads"], { $new: "RLock" }, "RuntimeError: cannot release un-acquired lock"],
   ] as [string, string, string[], JsonValue, string][])("%s: the $new lock and $callable predicates", async (_, profile, flags, lock, tooMany) => {
-    const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing", ...flags], specs, validateProtocol: true });
+    const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing", ...flags], specs });
     try {
       const sc = scenario(profile, lock);
       const h = await a.run(sc, 5_000);

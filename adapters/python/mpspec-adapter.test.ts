@@ -20,7 +20,7 @@ const FIXTURES = join(dirname(PYTHON_ADAPTER), "fixtures");
 const lock = loadSpecFile(join(PRIMITIVES_DIR, "Lock.yaml"));
 const specs = [lock];
 const open = (...flags: string[]) =>
-  JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing", ...flags], specs, validateProtocol: true });
+  JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing", ...flags], specs });
 
 /** Everything in the adapter's process group but the adapter itself (its actors, resource tracker, forkserver). */
 const others = (pgid: number) => groupMembers(pgid).filter((p) => p !== pgid);
@@ -60,6 +60,8 @@ describe.skipIf(!hasPython)(`the Python adapter (${PY})`, () => {
       expect(r.error).toBeUndefined();
       expect(r.verdict).toBe("pass");
       expect(r.runs).toBe(40);
+      // Every Lock call has a finite timeout: nothing may be cut, so the pass covers every call.
+      expect(r.cut).toBe(0);
     } finally {
       await a.close();
     }
@@ -74,6 +76,7 @@ describe.skipIf(!hasPython)(`the Python adapter (${PY})`, () => {
         const r = await runCampaign(lock, a, { profile, runs: 30, seed: 12, deadlineMs: 5_000 });
         expect(r.error).toBeUndefined();
         expect(r.verdict, profile).toBe("pass");
+        expect(r.cut, profile).toBe(0);
       }
     } finally {
       await a.close();
@@ -88,6 +91,7 @@ describe.skipIf(!hasPython)(`the Python adapter (${PY})`, () => {
       const r = await runCampaign(lock, a, { profile: "multiprocessing", runs: 30, seed: 13, deadlineMs: 5_000 });
       expect(r.error).toBeUndefined();
       expect(r.verdict).toBe("pass");
+      expect(r.cut).toBe(0);
     } finally {
       await a.close();
     }
@@ -142,7 +146,6 @@ describe.skipIf(!hasPython)(`the Python adapter (${PY})`, () => {
       command: [PY, PYTHON_ADAPTER, "--module", "brokenmp"],
       specs,
       env: { ...process.env, PYTHONPATH: FIXTURES },
-      validateProtocol: true,
     });
     try {
       expect(a.info.name).toBe("brokenmp");
@@ -150,6 +153,22 @@ describe.skipIf(!hasPython)(`the Python adapter (${PY})`, () => {
       expect(r.error).toBeUndefined();
       expect(r.verdict).toBe("fail");
       expect(r.levels.documented?.verdict).toBe("fail");
+    } finally {
+      await a.close();
+    }
+  });
+
+  test("--module: a Lock whose blocking acquire ignores its timeout fails on a run to the horizon", async () => {
+    const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "deafmp"], specs, env: { ...process.env, PYTHONPATH: FIXTURES } });
+    try {
+      // The default adaptive deadline: a timed acquire that hangs is cut there; the liveness rule
+      // fails it once it waited long enough (a run to the horizon, or the adapter's first, slow runs).
+      const r = await runCampaign(lock, a, { profile: "multiprocessing", runs: 60, seed: 5, horizonMs: 1500 });
+      expect(r.error).toBeUndefined();
+      expect(r.verdict).toBe("fail");
+      const cx = r.levels.documented!.counterexample!;
+      expect(cx.check.objects.flatMap((o) => o.stuck ?? []).some((s) => s.neverReturned?.timeoutElapsed)).toBe(true);
+      expect(cx.check.objects.flatMap((o) => o.contradicts ?? []).some((id) => id.startsWith("Lock.acquire."))).toBe(true);
     } finally {
       await a.close();
     }

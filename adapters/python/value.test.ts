@@ -56,7 +56,7 @@ describe.skipIf(!hasPython)(`Value on the Python adapter (${PY})`, () => {
     ["processes, fork", []],
     ["processes, spawn (pooled)", ["--start-method", "spawn", "--warm", "2"]],
   ])("%s: a wrapping increment, a refused store, locked increments; a bounded campaign passes", async (_, flags) => {
-    const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing", ...flags], specs, validateProtocol: true });
+    const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing", ...flags], specs });
     try {
       const sc = scenario();
       const h = await a.run(sc, 5_000);

@@ -96,14 +96,14 @@ describe.skipIf(!hasPython)(`the Python adapter's values and call shapes (${PY})
 
   test("capabilities: the offered primitives whose callables resolve; Array, RawArray and Pipe campaigns pass", async () => {
     const specs = ["Array", "RawArray", "Pipe", "Condition"].map((p) => loadSpecFile(join(PRIMITIVES_DIR, `${p}.yaml`)));
-    const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing", "--actors", "threads", "--profile", "threading"], specs, validateProtocol: true });
+    const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing", "--actors", "threads", "--profile", "threading"], specs });
     try {
       // Only Condition exists in the threading profile.
       expect(a.capabilities.primitives).toEqual(["Condition"]);
     } finally {
       await a.close();
     }
-    const b = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing"], specs, validateProtocol: true });
+    const b = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing"], specs });
     try {
       expect([...b.capabilities.primitives].sort()).toEqual(["Array", "Condition", "Pipe", "RawArray"]);
       for (const [spec, runs] of [[specs[0]!, 40], [specs[1]!, 30], [specs[2]!, 15]] as const) {

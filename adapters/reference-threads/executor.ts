@@ -548,19 +548,19 @@ export class ThreadsExecutor implements Adapter {
         newJob(pool.actors[i], actorId(i), calls, prepared.parallel[i], startBuf),
       );
       let r = await phase([...(initJob ? [initJob.done.promise] : []), ...actorJobs.map((j) => j.ready.promise)]);
-      if (r === "deadline") return await this.abandon(jobs, startFlag, scenario);
+      if (r === "deadline") return await this.abandon(jobs, startFlag, scenario, origin);
 
       // 2. parallel part: release every actor at once.
       Atomics.store(startFlag, 0, START_GO);
       Atomics.notify(startFlag, 0);
       r = await phase(actorJobs.map((j) => j.done.promise));
-      if (r === "deadline") return await this.abandon(jobs, startFlag, scenario);
+      if (r === "deadline") return await this.abandon(jobs, startFlag, scenario, origin);
 
       // 3. post (main worker, objects still attached from init).
       if (scenario.post.length > 0) {
         const postJob = newJob(pool.main, MAIN_ACTOR, scenario.post, prepared.post, null);
         r = await phase([postJob.done.promise]);
-        if (r === "deadline") return await this.abandon(jobs, startFlag, scenario);
+        if (r === "deadline") return await this.abandon(jobs, startFlag, scenario, origin);
       }
       return { events: this.assemble(jobs.map((j) => j.job), null, scenario) };
     } catch (e) {
@@ -582,7 +582,10 @@ export class ThreadsExecutor implements Adapter {
     jobs: { pw: PoolWorker; job: Job }[],
     startFlag: Int32Array,
     scenario: Scenario,
+    origin: bigint,
   ): Promise<History> {
+    // Calls still running now waited at least until here (the liveness rule's cut).
+    const cutAt = Number(process.hrtime.bigint() - origin);
     const stuck = this.stopUnfinished(jobs, startFlag);
     // Drain before and after: queued events outlive a terminated worker, but take no chances.
     for (const { pw, job } of stuck) pw.drain(job);
@@ -602,7 +605,7 @@ export class ThreadsExecutor implements Adapter {
         pending.set(job, pw.slotInvoke[SLOT_INVOKE]);
       }
     }
-    return { events: this.assemble(jobs.map((j) => j.job), pending, scenario) };
+    return { events: this.assemble(jobs.map((j) => j.job), pending, scenario), cutAt };
   }
 
   /**

@@ -113,14 +113,18 @@ describe("JsonlAdapter with a well-behaved adapter", () => {
     expect(a.restarts).toBe(0);
   });
 
-  test("validateProtocol checks the history against the scenario", async () => {
-    const lax = await fake("bad-history");
-    expect((await lax.run(scenario, 2_000)).events).toHaveLength(5);
-    const strict = await fake("bad-history", { validateProtocol: true });
+  test("every history is checked against its scenario (calls dropped, invented, out of order, pending too early)", async () => {
+    const strict = await fake("bad-history");
     const { error } = await failure(strict.run(scenario, 2_000));
     expect(error.message).toMatch(/history that does not fit the scenario/);
     expect(error.message).toMatch(/actor a0, event 0: o0\.acquire\(.*\) is not its call 0, o0\.release\(\{\}\)/);
     expect(strict.pid).not.toBeNull(); // in step: not killed
+    const empty = await fake("empty");
+    expect((await failure(empty.run(scenario, 2_000))).error.message).toMatch(/calls reported, and no call is pending \(every call must be accounted for\)/);
+    const invented = await fake("invented");
+    expect((await failure(invented.run(scenario, 2_000))).error.message).toMatch(/events for \d+ calls/);
+    const allPending = await fake("all-pending");
+    expect((await failure(allPending.run(scenario, 2_000))).error.message).toMatch(/call\(s\) reported pending after \d+ ms, before the scenario's deadline of 1600 ms/);
   });
 });
 

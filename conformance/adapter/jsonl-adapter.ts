@@ -25,7 +25,6 @@ import { AdapterError, type Adapter, type AdapterCapabilities, type Implementati
 import {
   PROTOCOL_VERSION,
   RunMessageError,
-  basicProblems,
   protocolProblems,
   runMessage,
   startMessage,
@@ -46,8 +45,6 @@ export interface JsonlAdapterOptions {
   handshakeTimeoutMs?: number;
   /** Restarts after the adapter failed (crash, hang, garbage); then every run fails at once. Default 2. */
   maxRestarts?: number;
-  /** Strict checks of every history against its scenario, for adapter authors (see protocolProblems). */
-  validateProtocol?: boolean;
   /** How long close() waits for the adapter to exit after "stop" before killing it. Default 2 s. */
   stopTimeoutMs?: number;
   /** Bytes of stderr kept for error messages. Default 16 KiB. */
@@ -60,6 +57,12 @@ export interface JsonlAdapterOptions {
 export class CommandLineError extends Error {
   override name = "CommandLineError";
 }
+
+/**
+ * How much before `deadline_ms` (after its origin) an adapter may give up on calls and report
+ * them pending (spec/protocol/README.md): 10% of the deadline, at most 100 ms.
+ */
+export const pendingToleranceMs = (deadlineMs: number): number => Math.min(100, deadlineMs / 10);
 
 /** Split a command line as a POSIX shell would, without any expansion: 'single', "double" (\\ \" \$ \` escapes), backslash. */
 export function splitCommandLine(line: string): string[] {
@@ -387,7 +390,6 @@ export class JsonlAdapter implements Adapter {
       env: options.env,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 30_000,
       maxRestarts: options.maxRestarts ?? 2,
-      validateProtocol: options.validateProtocol ?? false,
       stopTimeoutMs: options.stopTimeoutMs ?? 2_000,
       stderrTailBytes: options.stderrTailBytes ?? 16 * 1024,
       maxLineBytes: options.maxLineBytes ?? 64 * 1024 * 1024,
@@ -503,18 +505,22 @@ export class JsonlAdapter implements Adapter {
     const id = this.nextId++;
     // The adapter gets most of the deadline; the rest covers transport, and killing it if it hangs.
     const grace = Math.min(1_000, Math.max(25, Math.round(deadlineMs * 0.2)));
+    const sentMs = Math.max(1, deadlineMs - grace);
     const killMargin = Math.min(100, Math.max(5, Math.round(deadlineMs * 0.05)));
     let line: string;
     try {
-      line = JSON.stringify(runMessage(id, scenario, Math.max(1, deadlineMs - grace), this.opts.specs));
+      line = JSON.stringify(runMessage(id, scenario, sentMs, this.opts.specs));
     } catch (e) {
       if (e instanceof RunMessageError) throw new AdapterError(`cannot run this scenario: ${e.message}`);
       throw e;
     }
     const child = await this.ensureChild();
     let reply: string;
+    let elapsedMs = 0;
     try {
+      const sentAt = performance.now();
       reply = await child.request(line, Math.max(1, deadlineMs - killMargin), `scenario ${id} (deadline ${deadlineMs} ms)`);
+      elapsedMs = performance.now() - sentAt;
     } catch (e) {
       await this.fail(child, e, killMargin);
       throw e;
@@ -542,7 +548,17 @@ export class JsonlAdapter implements Adapter {
       );
     }
     const history = (msg as ResultMessage).history;
-    const wrong = this.opts.validateProtocol ? protocolProblems(scenario, history) : basicProblems(scenario, history);
+    // Time is the runner's: the run was cut (calls pending, or never started) only if the
+    // adapter answered no sooner than the deadline.
+    const earliestCut = sentMs - pendingToleranceMs(sentMs);
+    if (elapsedMs >= earliestCut) history.cutAt = earliestCut * 1e6;
+    const wrong = protocolProblems(scenario, history);
+    const pendingCalls = history.events.filter((e) => e.outcome.kind === "pending" || e.response === null).length;
+    if (pendingCalls > 0 && elapsedMs < earliestCut) {
+      wrong.push(`${pendingCalls} call(s) reported pending after ${elapsedMs.toFixed(0)} ms, before the scenario's deadline of ${sentMs} ms (a call is pending only if it is still running at the deadline)`);
+    }
+    const calls = scenario.init.length + scenario.parallel.flat().length + scenario.post.length;
+    if (history.cutAt !== undefined && pendingCalls === 0 && history.events.length === calls) delete history.cutAt; // it ended, just in time
     if (wrong.length) {
       throw new AdapterError(
         child.describe(`answered scenario ${id} with a history that does not fit the scenario:\n    - ${wrong.slice(0, 10).join("\n    - ")}${wrong.length > 10 ? `\n    - ... ${wrong.length - 10} more` : ""}`),

@@ -290,7 +290,8 @@ const isPending = (o: Outcome, response: number | null) => o.kind === "pending" 
  * actor's last event may be pending; invoke <= response, and each actor's calls
  * follow one another in time; the parallel part starts after init and post
  * after the parallel part; every call is accounted for unless the scenario hit
- * its deadline (some event is pending), when calls never started are left out.
+ * its deadline (some event is pending, or the runner saw the run cut: `cutAt`),
+ * when calls never started are left out.
  */
 export function protocolProblems(scenario: Scenario, history: History): string[] {
   const out = basicProblems(scenario, history);
@@ -298,7 +299,7 @@ export function protocolProblems(scenario: Scenario, history: History): string[]
   const progs = programs(scenario);
   const byActor = new Map<string, HistoryEvent[]>([...progs.keys()].map((a) => [a, []]));
   for (const e of history.events) byActor.get(e.actor)!.push(e);
-  const anyPending = history.events.some((e) => isPending(e.outcome, e.response));
+  const anyPending = history.events.some((e) => isPending(e.outcome, e.response)) || history.cutAt !== undefined;
   for (const [actor, events] of byActor) {
     const prog = progs.get(actor)!;
     if (events.length > prog.length) out.push(`actor ${actor}: ${events.length} events for ${prog.length} calls`);

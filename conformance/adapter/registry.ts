@@ -8,12 +8,7 @@ import { fileURLToPath } from "node:url";
 import type { CallShape, LoadedSpec } from "../spec/load.js";
 import type { Adapter } from "./types.js";
 
-export interface AdapterOpenOptions {
-  /** Strict checks of every history against its scenario (JSON-lines adapters; for adapter authors). */
-  validateProtocol?: boolean;
-}
-
-export type AdapterFactory = (specs: LoadedSpec[], options?: AdapterOpenOptions) => Promise<Adapter>;
+export type AdapterFactory = (specs: LoadedSpec[]) => Promise<Adapter>;
 
 export interface AdapterEntry {
   description: string;
@@ -49,9 +44,9 @@ export const pythonInterpreter = (): string => process.env.MPSPEC_PYTHON || "pyt
 export function commandLineAdapter(command: string | readonly string[], description?: string): AdapterEntry {
   return {
     description: description ?? `JSON-lines adapter: ${typeof command === "string" ? command : command.join(" ")}`,
-    open: async (specs, options) => {
+    open: async (specs) => {
       const { JsonlAdapter } = await import("./jsonl-adapter.js");
-      return JsonlAdapter.open({ command, specs, validateProtocol: options?.validateProtocol });
+      return JsonlAdapter.open({ command, specs });
     },
   };
 }
@@ -68,15 +63,15 @@ export const ADAPTERS: Record<string, AdapterEntry> = {
   },
   python: {
     description: "CPython's multiprocessing, actors in processes (python3 adapters/python/mpspec_adapter.py --module multiprocessing)",
-    open: (specs, options) => commandLineAdapter(python()).open(specs, options),
+    open: (specs) => commandLineAdapter(python()).open(specs),
   },
   "python-threads": {
     description: "CPython's multiprocessing and threading, actors in threads (... --actors threads)",
-    open: (specs, options) => commandLineAdapter(python("--actors", "threads")).open(specs, options),
+    open: (specs) => commandLineAdapter(python("--actors", "threads")).open(specs),
   },
   "python-spawn": {
     description: "CPython's multiprocessing with the spawn start method, pooled actor processes (... --start-method spawn)",
-    open: (specs, options) => commandLineAdapter(python("--start-method", "spawn")).open(specs, options),
+    open: (specs) => commandLineAdapter(python("--start-method", "spawn")).open(specs),
   },
 };
 

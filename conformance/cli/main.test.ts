@@ -71,8 +71,8 @@ describe("mpspec run --badge", () => {
       const file = join(dir, "b.svg");
       const r = await cli("run", "--adapter", "reference-threads", "--primitives", "Lock,Event", "--runs", "5", "--badge", file);
       expect(r.code).toBe(0);
-      expect(r.out).toMatch(/badge: mpspec multiprocessing \| 2\/2 conformant \(brightgreen\)/);
-      expect(readFileSync(file, "utf8")).toMatch(/^<svg[^>]*aria-label="mpspec multiprocessing: 2\/2 conformant"/);
+      expect(r.out).toMatch(/badge: mpspec multiprocessing \| 2\/2 conformant · 2 s horizon \(brightgreen\)/);
+      expect(readFileSync(file, "utf8")).toMatch(/^<svg[^>]*aria-label="mpspec multiprocessing: 2\/2 conformant · 2 s horizon"/);
       const bad = await cli("run", "--adapter", "reference-threads", "--primitives", "Lock", "--runs", "2", "--badge", join(dir, "missing", "b.svg"));
       expect(bad.out).toMatch(/1 passed, 0 failed/);
       expect(bad.code).toBe(2);
@@ -163,5 +163,31 @@ describe("an internal error (a bug) is exit 2, not the 'not conformant' 1", () =
     const code = await m(["docs", "--out", join(tmpdir(), "mpspec-never-written")], () => {}, (s) => err.push(s));
     expect(code).toBe(2);
     expect(err.join("\n")).toMatch(/^mpspec: internal error: cannot read properties[^\n]*\nTypeError: [^\n]*\n\s+at /);
+  });
+});
+
+describe("mpspec run: failures and their replays", () => {
+  const FAKE = join(import.meta.dirname, "../adapter/fixtures/fake-adapter.mjs");
+  const adapter = `${process.execPath} ${FAKE} ok`;
+
+  test("the replay line carries every option that changes the run, and replays the failure", async () => {
+    // The fake answers every call with None: a Lock acquire returning None breaks the spec.
+    const r = await cli("run", "--adapter", adapter, "--primitives", "Lock", "--runs", "5", "--seed", "3", "--invocations", "2", "--deadline", "900", "--horizon", "1500", "--level", "documented");
+    expect(r.code).toBe(1);
+    const replay = /replay: npx mpspec run (.*)/.exec(r.out)![1]!;
+    for (const flag of ["--seed 3", "--invocations 2", "--deadline 900", "--horizon 1500", "--level documented", "--primitives Lock", "--profile multiprocessing"]) {
+      expect(replay).toContain(flag);
+    }
+    const path = /--path (\S+)/.exec(replay)![1]!;
+    const again = await cli("run", "--adapter", adapter, "--primitives", "Lock", "--seed", "3", "--path", path, "--invocations", "2", "--deadline", "900", "--level", "documented");
+    expect(again.code).toBe(1);
+    expect(again.out).toMatch(/minimal counterexample/);
+  });
+
+  test("a replay that does not reproduce says so, rather than 'pass'", async () => {
+    const r = await cli("run", "--adapter", "reference-threads", "--primitives", "Lock", "--seed", "3", "--path", "0");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/Lock +did not reproduce in 1 invocation\(s\) of the scenario at --path 0/);
+    expect(r.out).not.toMatch(/Lock +pass/);
   });
 });

@@ -3,6 +3,7 @@
  * else), 2 bad usage, bad spec, adapter failure or internal error (one line on stderr, the
  * stack only with MPSPEC_DEBUG=1); 130 / 143 interrupted by SIGINT / SIGTERM (cli/signals.ts).
  */
+import type { Level } from "../../spec/format.js";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { ADAPTERS, resolveAdapter } from "../adapter/registry.js";
 import { CommandLineError, shellQuote } from "../adapter/jsonl-adapter.js";
@@ -16,6 +17,7 @@ import { campaignJson } from "../report/json.js";
 import { loadMatrixConfig, matrixBadges, MatrixConfigError, matrixJson, matrixMarkdown, runMatrix, type MatrixConfig } from "../report/matrix.js";
 import { badgeFormat, badgeSvg } from "../report/badge.js";
 import { writeSpecDocs } from "../report/spec-docs.js";
+import { deviationsText, horizonText, replayCommand } from "../report/campaign-text.js";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
@@ -32,6 +34,10 @@ function fsUsageError(flag: string, e: unknown, fix: string): unknown {
 
 const positiveInt = (flag: string) => (v: string) => {
   if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${flag} takes a whole number of at least 1, got '${v}'`);
+  return Number(v);
+};
+const wholeNumber = (flag: string) => (v: string) => {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${flag} takes a whole number (0 or more), got '${v}'`);
   return Number(v);
 };
 const anyInt = (flag: string) => (v: string) => {
@@ -75,7 +81,11 @@ interface RunOpts {
   specDir?: string;
   invocations: number;
   deadline?: number;
-  validateProtocol?: boolean;
+  level: Level;
+  bail?: boolean;
+  prompt?: number;
+  horizon?: number;
+  longRuns?: number;
   /** Write the run's conformance badge (SVG) here. */
   badge?: string;
 }
@@ -103,7 +113,7 @@ async function run(opts: RunOpts, out: (s: string) => void): Promise<number> {
   const noSuchPath = () =>
     new UsageError(`--path ${opts.path} matches no scenario of --seed ${opts.seed} for ${chosen[0]?.primitive}; copy --seed, --path and the other options from the replay line of a failure`);
   const seed = opts.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
-  const adapter: Adapter = await entry.open(specs, { validateProtocol: opts.validateProtocol });
+  const adapter: Adapter = await entry.open(specs);
   let results: PrimitiveOutcome[];
   try {
     // An adapter that speaks one profile only (e.g. `--profile threading` given to the Python
@@ -114,14 +124,25 @@ async function run(opts: RunOpts, out: (s: string) => void): Promise<number> {
     results = await runSuite(
       adapter,
       chosen,
-      { profile: opts.profile, runs: opts.runs, seed, path: opts.path, invocations: opts.invocations, deadlineMs: opts.deadline },
+      {
+        profile: opts.profile, runs: opts.runs, seed, path: opts.path, invocations: opts.invocations, deadlineMs: opts.deadline,
+        level: opts.level, bail: opts.bail, promptMs: opts.prompt, horizonMs: opts.horizon, longRuns: opts.longRuns,
+      },
       (o) => {
         // fast-check replays a path that leads nowhere as an empty run: not a pass.
         if (opts.path !== undefined && o.result?.verdict === "pass" && o.result.runs === 0) throw noSuchPath();
         if (opts.json) return;
         const r = o.result;
         if (!r) out(`${o.spec.primitive.padEnd(18)} unsupported  (${o.reason})`);
-        else out(summaryLine(r) + (r.verdict === "fail" ? `\n${failureText(r, opts)}` : r.error ? `\n  adapter error: ${r.error}${r.errorScenario ? `\n  while running:\n${indent(scenarioText(r.errorScenario), "    ")}` : ""}` : ""));
+        else if (opts.path !== undefined && r.verdict === "pass") {
+          out(`${r.primitive.padEnd(18)} did not reproduce in ${opts.invocations} invocation(s) of the scenario at --path ${opts.path} (a race may need more: --invocations 20)`);
+        }
+        else {
+          // A failure and an adapter error may both be there (the adapter failed while shrinking).
+          const failure = r.verdict === "fail" ? `\n${failureText(r, opts)}` : "";
+          const error = r.error ? `\n  adapter error${failure ? " (while shrinking; the counterexample above is the smallest found)" : ""}: ${r.error}${r.errorScenario ? `\n  while running:\n${indent(scenarioText(r.errorScenario), "    ")}` : ""}` : "";
+          out(summaryLine(r) + failure + error);
+        }
       },
     );
   } catch (e) {
@@ -144,11 +165,11 @@ async function run(opts: RunOpts, out: (s: string) => void): Promise<number> {
   // After the report, so that a badge that cannot be written loses none of it.
   if (opts.badge) {
     try {
-      writeFileSync(opts.badge, badgeSvg(results, opts.profile));
+      writeFileSync(opts.badge, badgeSvg(results, opts.profile, opts.level));
     } catch (e) {
       throw new UsageError(`--badge ${opts.badge}: cannot write the badge: ${(e as Error).message}`);
     }
-    const b = badgeFormat(results, opts.profile);
+    const b = badgeFormat(results, opts.profile, opts.level);
     if (!opts.json) out(`badge: ${b.label} | ${b.message} (${b.color}), written to ${opts.badge}`);
   }
   return suiteExitCode(results);
@@ -157,15 +178,12 @@ async function run(opts: RunOpts, out: (s: string) => void): Promise<number> {
 function summaryLine(r: CampaignResult): string {
   const lv = (l: "documented" | "cpython") => `${l} ${r.levels[l]?.verdict ?? "-"}`;
   const verdict = r.verdict === "pass" ? "pass" : r.verdict === "fail" ? "FAIL" : "ERROR";
-  const inc = (r.inconclusive ? `, ${r.inconclusive} inconclusive` : "") + (r.cut ? `, ${r.cut} cut at the deadline` : "");
-  return `${r.primitive.padEnd(18)} ${verdict.padEnd(6)} ${String(r.runs).padStart(5)} scenarios  (${lv("documented")}, ${lv("cpython")}${inc})  ${(r.ms / 1000).toFixed(1)}s`;
+  const dev = deviationsText(r);
+  const inc = (r.inconclusive ? `, ${r.inconclusive} inconclusive` : "") + `, ${horizonText(r)}`;
+  return `${r.primitive.padEnd(18)} ${verdict.padEnd(6)} ${String(r.runs).padStart(5)} scenarios  (${lv("documented")}${dev ? ` except known CPython deviations: ${dev}` : ""}, ${lv("cpython")}${inc})  ${(r.ms / 1000).toFixed(1)}s`;
 }
 
-function replay(opts: RunOpts, primitive: string, r: CampaignResult | null): string | undefined {
-  const cx = r?.levels.documented?.counterexample ?? r?.levels.cpython?.counterexample;
-  if (!cx) return undefined;
-  return `npx mpspec run --adapter ${shellQuote([opts.adapter])} --profile ${opts.profile} --primitives ${primitive} --seed ${cx.seed} --path "${cx.path}"`;
-}
+const replay = (opts: RunOpts, primitive: string, r: CampaignResult | null) => replayCommand({ ...opts, profile: opts.profile! }, primitive, r);
 
 function failureText(r: CampaignResult, opts: RunOpts): string {
   const cx = r.levels.documented?.counterexample ?? r.levels.cpython!.counterexample!;
@@ -236,7 +254,13 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     .option("--deadline <ms>", "fixed deadline for one scenario's execution (default: an adaptive base, from the adapter's 0.5 s or 2 s down to what scenarios take, + 3 x the sum of its timeouts)", positiveInt("--deadline"))
     .option("--spec-dir <dir>", "folder of spec documents")
     .option("--json", "print a JSON report instead of text")
-    .option("--validate-protocol", "check every history strictly against its scenario (for adapter authors)")
+    .addOption(new Option("--level <level>", "the level that sets the exit code and the badge: cpython (both levels must pass) or documented (what the Python docs allow; CPython's known deviations admitted)").choices(["cpython", "documented"]).default("cpython"))
+    .option("--bail", "stop at the first primitive that fails or errors")
+    .option("--prompt <ms>", "how long a call may take to return once it can, before it counts as never returning (liveness)", positiveInt("--prompt"))
+    .option("--horizon <ms>", "deadline base of the re-runs of cut scenarios: how far in time the verdict holds (default 2000)", positiveInt("--horizon"))
+    .option("--long-runs <n>", "cut scenarios re-run to the horizon, per primitive (default 2)", wholeNumber("--long-runs"))
+    // Histories are always checked strictly against their scenarios now; kept so old scripts run.
+    .addOption(new Option("--validate-protocol").hideHelp())
     .option("--badge <file.svg>", "also write the run's conformance badge (SVG, shields.io style) to this file")
     .action(async (o: RunOpts) => {
       code = await run(o, out);

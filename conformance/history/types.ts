@@ -26,4 +26,10 @@ export interface HistoryEvent {
 export interface History {
   /** Actor order is meaningful only per actor; events are listed per actor in program order. */
   events: HistoryEvent[];
+  /**
+   * Set by the runner's side of an adapter, never sent by one: on the events' clock, a time
+   * until which the adapter certainly kept waiting for the calls it reports pending (the
+   * scenario's cut). The checker's liveness rule measures how long they waited from it.
+   */
+  cutAt?: number;
 }

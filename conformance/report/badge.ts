@@ -1,12 +1,16 @@
 /**
  * A conformance badge for one implementation (an SVG made by badge-maker, the
- * shields.io renderer), from the outcomes of a run or of a matrix row:
+ * shields.io renderer), from the outcomes of a run or of a matrix row. At the
+ * cpython level (the default):
  *  - every primitive measured conforms: "15/15 conformant", green;
  *  - only cpython-level differences: "13/15 · documented 15/15", yellow-green;
  *  - a documented-level failure or an adapter error: "11/15 · documented 12/15", red.
- * Primitives the implementation does not have (unsupported) are not counted.
+ * At the documented level (`--level documented`): "documented 15/15", green, or red.
+ * Each message ends with the horizon the verdict holds to ("· 2 s horizon"): the
+ * longest time a call was watched. Unsupported primitives are not counted.
  */
 import { makeBadge } from "badge-maker";
+import type { Level } from "../../spec/format.js";
 import type { PrimitiveOutcome } from "../run/suite.js";
 
 export interface BadgeFormat {
@@ -15,17 +19,20 @@ export interface BadgeFormat {
   color: string;
 }
 
-export function badgeFormat(outcomes: readonly PrimitiveOutcome[], profile: string): BadgeFormat {
+export function badgeFormat(outcomes: readonly PrimitiveOutcome[], profile: string, level: Level = "cpython"): BadgeFormat {
   const measured = outcomes.filter((o) => o.result !== null).map((o) => o.result!);
   const label = `mpspec ${profile}`;
   if (measured.length === 0) return { label, message: "nothing measured", color: "lightgrey" };
   const n = measured.length;
+  const documented = measured.filter((r) => r.levels.documented?.verdict === "pass").length;
+  const horizon = ` · ${Math.max(...measured.map((r) => r.long.horizonMs)) / 1000} s horizon`;
+  if (level === "documented") return { label, message: `documented ${documented}/${n}${horizon}`, color: documented === n ? "brightgreen" : "red" };
   const conformant = measured.filter((r) => r.verdict === "pass").length;
-  const documented = measured.filter((r) => !r.error && r.levels.documented?.verdict === "pass").length;
-  if (conformant === n) return { label, message: `${n}/${n} conformant`, color: "brightgreen" };
-  return { label, message: `${conformant}/${n} · documented ${documented}/${n}`, color: documented === n ? "yellowgreen" : "red" };
+  if (conformant === n) return { label, message: `${n}/${n} conformant${horizon}`, color: "brightgreen" };
+  const errors = measured.some((r) => r.verdict === "error");
+  return { label, message: `${conformant}/${n} · documented ${documented}/${n}${horizon}`, color: documented === n && !errors ? "yellowgreen" : "red" };
 }
 
-export function badgeSvg(outcomes: readonly PrimitiveOutcome[], profile: string): string {
-  return makeBadge(badgeFormat(outcomes, profile));
+export function badgeSvg(outcomes: readonly PrimitiveOutcome[], profile: string, level: Level = "cpython"): string {
+  return makeBadge(badgeFormat(outcomes, profile, level));
 }

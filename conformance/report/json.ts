@@ -8,6 +8,7 @@ function counterexampleJson(cx: Counterexample | undefined) {
   if (!cx) return undefined;
   return {
     level: cx.level,
+    long: cx.long,
     seed: cx.seed,
     path: cx.path,
     scenario: cx.scenario,
@@ -32,14 +33,16 @@ export function campaignJson(spec: LoadedSpec, r: CampaignResult | null, unsuppo
     primitive: r.primitive,
     profile: r.profile,
     verdict: r.verdict,
+    level: r.level,
     scenarios: r.runs,
     inconclusive: r.inconclusive,
     cut: r.cut,
+    long: r.long,
     seconds: Math.round(r.ms) / 1000,
     error: r.error,
     errorScenario: r.errorScenario,
     levels: Object.fromEntries(
-      Object.entries(r.levels).map(([lv, x]) => [lv, { verdict: x!.verdict, counterexample: counterexampleJson(x!.counterexample) }]),
+      Object.entries(r.levels).map(([lv, x]) => [lv, { verdict: x!.verdict, deviations: x!.deviations, counterexample: counterexampleJson(x!.counterexample) }]),
     ),
     replay,
   };

@@ -38,7 +38,7 @@ describe("the conformance matrix", () => {
     for (const r of rows) {
       expect(r.unavailable, `${r.implementation.id}: ${r.unavailable}`).toBeUndefined();
       expect(r.outcomes.map((o) => o.spec.primitive)).toEqual(["Lock", "Queue"]);
-      for (const o of r.outcomes) expect(o.result?.verdict, `${r.implementation.id} ${o.spec.primitive}`).not.toBe("error");
+      for (const o of r.outcomes) expect(o.result?.verdict, `${r.implementation.id} ${o.spec.primitive}: ${o.result?.error}`).not.toBe("error");
       if (r.implementation.id.startsWith("cpython") || r.implementation.id === "reference-threads") {
         for (const o of r.outcomes) expect(o.result?.verdict, `${r.implementation.id} ${o.spec.primitive}`).toBe("pass");
       }

@@ -1,18 +1,26 @@
 /**
  * A conformance campaign for one primitive: fast-check generates scenarios from
- * the spec, the adapter runs each with real concurrency, the checker judges the
- * history. A failure is shrunk by fast-check (re-running smaller scenarios) and
- * kept with its history and explanation; it replays by {seed, path}.
+ * the spec, the adapter runs each with real concurrency, the runner checks the
+ * history's shape against its scenario, and the checker judges it at both levels.
+ * A failure is shrunk by fast-check (re-running smaller scenarios) and kept with
+ * its history and explanation; it replays by {seed, path}.
+ *
+ * Time: most scenarios run to an adaptive deadline (run/deadline.ts), which is
+ * cheap for calls that block for good but says nothing about what a cut call
+ * would have done later. So the first few cut scenarios are run again to a long
+ * horizon: a late wrong answer, or a call that never returns although it could
+ * (the checker's liveness rule), is caught there. Results state both.
  */
 import fc from "fast-check";
 import type { Level } from "../../spec/format.js";
 import { AdapterError, type Adapter } from "../adapter/types.js";
+import { protocolProblems } from "../adapter/protocol.js";
 import { checkHistory, type CheckResult } from "../checker/linearize.js";
 import { callTimeoutSeconds } from "../model/spec-model.js";
 import { DEFAULT_SHAPE, scenarioArbitrary, type ScenarioShape } from "../generate/scenario-arbitrary.js";
 import type { History } from "../history/types.js";
 import type { Scenario } from "../scenario/types.js";
-import type { LoadedSpec } from "../spec/load.js";
+import { deviationRules, type LoadedSpec } from "../spec/load.js";
 import { AdaptiveDeadline } from "./deadline.js";
 
 export interface CampaignOptions {
@@ -24,10 +32,8 @@ export interface CampaignOptions {
   shape?: ScenarioShape;
   /**
    * Deadline for one scenario's execution. Default: a base plus three times the sum of the
-   * scenario's call timeouts, so a call that blocks with no timeout (JoinableQueue.join)
-   * costs a fraction of a second: it is recorded as never returned, which the checker allows.
-   * The base adapts (run/deadline.ts): from `deadlineBaseMs` down to a multiple of what
-   * scenarios that end by themselves take, never below `deadlineFloorMs`.
+   * scenario's call timeouts. The base adapts (run/deadline.ts): from `deadlineBaseMs` down to
+   * a multiple of what scenarios that end by themselves take, never below `deadlineFloorMs`.
    */
   deadlineMs?: number;
   /** Largest (and first) base. Default: the adapter's `deadlineBaseMs`, else 500 ms. */
@@ -37,7 +43,24 @@ export interface CampaignOptions {
   /** Executions of each scenario (races may need several). */
   invocations?: number;
   maxStates?: number;
+  /**
+   * The level that decides `verdict`: `cpython` (default) needs both levels to pass,
+   * `documented` the documented level only (known CPython deviations allowed).
+   */
+  level?: Level;
+  /** How long a call may take to return once it can (ms): the checker's liveness bound. Default 500. */
+  promptMs?: number;
+  /** The horizon (ms): the deadline base of the long re-runs of cut scenarios. Default 2000. */
+  horizonMs?: number;
+  /** How many cut scenarios are run again to the horizon (besides those of shrinking). Default 2. */
+  longRuns?: number;
 }
+
+export const DEFAULT_PROMPT_MS = 500;
+export const DEFAULT_HORIZON_MS = 2000;
+export const DEFAULT_LONG_RUNS = 2;
+/** Long re-runs allowed while shrinking a failure that only a long run showed. */
+const SHRINK_LONG_RUNS = 12;
 
 export interface Counterexample {
   scenario: Scenario;
@@ -47,97 +70,215 @@ export interface Counterexample {
   path: string;
   /** Level at which it was found. */
   level: Level;
+  /** Run to the horizon (it was cut at the ordinary deadline). */
+  long: boolean;
 }
 
 export interface LevelResult {
   verdict: "pass" | "fail";
   counterexample?: Counterexample;
+  /**
+   * Documented level: histories explained only with the spec's known CPython deviations
+   * (rules of level `deviation`): how many histories needed each rule. They do not fail the level.
+   */
+  deviations?: Record<string, number>;
 }
 
 export interface CampaignResult {
   primitive: string;
   profile: string;
-  /** pass: conforms at every level; fail: a violation; error: the adapter failed. */
+  /**
+   * At the campaign's level (both levels by default): pass, fail (a violation), or error (the
+   * adapter failed before any violation was found).
+   */
   verdict: "pass" | "fail" | "error";
+  level: Level;
   runs: number;
   levels: Partial<Record<Level, LevelResult>>;
   /** Scenarios whose check ran out of search budget (counted, not hidden). */
   inconclusive: number;
   /** Scenario runs that ended at their deadline with a call still pending. */
   cut: number;
+  /** Cut scenarios run again to the horizon, and how many of those were cut there too. */
+  long: { runs: number; cut: number; horizonMs: number };
+  /** The adapter failed: before any violation (verdict error), or while shrinking one (verdict fail). */
   error?: string;
   /** The scenario the adapter failed on, to reproduce an adapter error by hand. */
   errorScenario?: Scenario;
   ms: number;
 }
 
+/** What one execution of a scenario showed. */
+interface Trial {
+  history: History;
+  checks: Record<Level, CheckResult>;
+  long: boolean;
+  /** Documented level: deviation rules that explained it (when only they did). */
+  deviations: string[];
+}
+
 export async function runCampaign(spec: LoadedSpec, adapter: Adapter, opts: CampaignOptions): Promise<CampaignResult> {
   const t0 = performance.now();
-  const result: CampaignResult = { primitive: spec.primitive, profile: opts.profile, verdict: "pass", runs: 0, levels: {}, inconclusive: 0, cut: 0, ms: 0 };
+  const level = opts.level ?? "cpython";
+  const horizonMs = opts.horizonMs ?? DEFAULT_HORIZON_MS;
+  const result: CampaignResult = {
+    primitive: spec.primitive, profile: opts.profile, verdict: "pass", level, runs: 0, levels: {}, inconclusive: 0, cut: 0,
+    long: { runs: 0, cut: 0, horizonMs }, ms: 0,
+  };
   const maxBaseMs = opts.deadlineBaseMs ?? adapter.deadlineBaseMs ?? 500;
   const deadline = new AdaptiveDeadline({ maxBaseMs, floorMs: Math.min(maxBaseMs, opts.deadlineFloorMs ?? adapter.deadlineFloorMs ?? 100) });
-  try {
-    // The full (cpython) level first; if it fails, find out whether the documented API alone holds.
-    const cpython = await runLevel(spec, adapter, opts, "cpython", result, deadline);
-    result.levels.cpython = cpython;
-    result.levels.documented =
-      cpython.verdict === "pass" ? { verdict: "pass" } : (documentedVerdictOf(spec, cpython.counterexample!, opts) ?? (await runLevel(spec, adapter, opts, "documented", result, deadline)));
-    result.verdict = cpython.verdict === "pass" && result.levels.documented.verdict === "pass" ? "pass" : "fail";
-  } catch (e) {
-    if (!(e instanceof AdapterError)) throw e;
-    result.verdict = "error";
-    result.error = e.message;
-    result.errorScenario = scenarioOf.get(e);
+  const runner = new ScenarioRunner(spec, adapter, opts, deadline, result);
+  // Both levels at once; if a failure cut the campaign short at one level only, the other is
+  // measured by a campaign of its own (same seed), so no verdict is assumed from another.
+  const both = await runLevels(runner, opts, ["cpython", "documented"]);
+  for (const lv of ["cpython", "documented"] as const) {
+    result.levels[lv] = both.levels[lv] ?? (await runLevels(runner, opts, [lv])).levels[lv];
+  }
+  const deviations = runner.deviations;
+  if (Object.keys(deviations).length > 0 && result.levels.documented) result.levels.documented.deviations = deviations;
+  const failed = (lv: Level) => result.levels[lv]?.verdict === "fail";
+  const decisive: Level[] = level === "documented" ? ["documented"] : ["cpython", "documented"];
+  if (decisive.some(failed)) result.verdict = "fail";
+  else if (runner.error) result.verdict = "error";
+  if (runner.error) {
+    result.error = runner.error.message;
+    result.errorScenario = runner.errorScenario;
   }
   result.cut = deadline.cut;
   result.ms = performance.now() - t0;
   return result;
 }
 
-const scenarioOf = new WeakMap<AdapterError, Scenario>();
+/** Runs scenarios for the campaign: deadlines, long re-runs, shape checks, checks at both levels. */
+class ScenarioRunner {
+  error?: AdapterError;
+  errorScenario?: Scenario;
+  /** Long re-runs left: for the campaign, and for shrinking a failure a long run found. */
+  longLeft: number;
+  shrinkLongLeft = SHRINK_LONG_RUNS;
+  readonly deviations: Record<string, number> = {};
+  private readonly deviationRules: Set<string>;
 
-async function runLevel(spec: LoadedSpec, adapter: Adapter, opts: CampaignOptions, level: Level, acc: CampaignResult, deadline: AdaptiveDeadline): Promise<LevelResult> {
-  const failures = new Map<string, { history: History; check: CheckResult }>();
-  let adapterError: AdapterError | undefined;
-  const specFor = (p: string) => {
-    if (p !== spec.primitive) throw new Error(`scenario names primitive '${p}', campaign is for '${spec.primitive}'`);
-    return spec;
-  };
-  const property = fc.asyncProperty(scenarioArbitrary(spec, opts.profile, opts.shape ?? DEFAULT_SHAPE), async (scenario) => {
-    if (adapterError) return true; // stop judging once the adapter is broken
+  constructor(
+    readonly spec: LoadedSpec,
+    readonly adapter: Adapter,
+    readonly opts: CampaignOptions,
+    readonly deadline: AdaptiveDeadline,
+    readonly acc: CampaignResult,
+  ) {
+    // A replay runs one scenario: it gets a long run if it is cut, whatever the campaign's count.
+    this.longLeft = opts.path ? Math.max(1, opts.longRuns ?? DEFAULT_LONG_RUNS) : (opts.longRuns ?? DEFAULT_LONG_RUNS);
+    this.deviationRules = new Set(deviationRules(spec).map((d) => d.id));
+  }
+
+  /** Run a scenario once (and again to the horizon if it was cut and long runs are left). */
+  async trial(scenario: Scenario, shrinkingLong: boolean): Promise<Trial> {
+    const timeoutsMs = 1000 * timeoutSeconds(this.spec, scenario);
+    const shortMs = this.opts.deadlineMs ?? Math.ceil(this.deadline.baseMs() + 3 * timeoutsMs);
+    const longMs = Math.ceil(Math.max(this.acc.long.horizonMs, this.opts.deadlineMs ?? 0) + 3 * timeoutsMs);
+    const runLong = async () => {
+      const h = await this.execute(scenario, longMs);
+      this.acc.long.runs++;
+      if (isCut(h)) this.acc.long.cut++;
+      return this.judge(scenario, h, true);
+    };
+    // Shrinking a failure that only a long run showed: smaller scenarios go straight to the horizon.
+    if (shrinkingLong && longMs > shortMs && this.shrinkLongLeft > 0) {
+      this.shrinkLongLeft--;
+      return runLong();
+    }
+    const t = performance.now();
+    const history = await this.execute(scenario, shortMs);
+    this.acc.runs++;
+    this.deadline.record(history, performance.now() - t, timeoutsMs);
+    if (isCut(history) && longMs > shortMs && !shrinkingLong && this.longLeft > 0) {
+      this.longLeft--;
+      return runLong();
+    }
+    return this.judge(scenario, history, false);
+  }
+
+  private async execute(scenario: Scenario, deadlineMs: number): Promise<History> {
+    const history = await this.adapter.run(scenario, deadlineMs);
+    // The runner owns shape and time: a history that does not fit its scenario is the adapter's fault.
+    const problems = protocolProblems(scenario, history);
+    if (hasPending(history) && !isCut(history)) problems.push("calls are reported pending but the run has no cut time (Adapter.run must set History.cutAt)");
+    if (problems.length) {
+      throw new AdapterError(
+        `${this.adapter.info.name} answered with a history that does not fit its scenario:\n    - ${problems.slice(0, 10).join("\n    - ")}${problems.length > 10 ? `\n    - ... ${problems.length - 10} more` : ""}`,
+      );
+    }
+    return history;
+  }
+
+  private judge(scenario: Scenario, history: History, long: boolean): Trial {
+    const specFor = (p: string) => {
+      if (p !== this.spec.primitive) throw new Error(`scenario names primitive '${p}', campaign is for '${this.spec.primitive}'`);
+      return this.spec;
+    };
+    const base = { profile: this.opts.profile, maxStates: this.opts.maxStates, cutAt: history.cutAt, promptMs: this.opts.promptMs ?? DEFAULT_PROMPT_MS };
+    const cpython = checkHistory(specFor, scenario.objects, history, { ...base, level: "cpython" });
+    let documented = checkHistory(specFor, scenario.objects, history, { ...base, level: "documented" });
+    let deviations: string[] = [];
+    if (documented.verdict === "violation" && this.deviationRules.size > 0) {
+      // Explained once CPython's known deviations are admitted: reported as such, not failed.
+      const withDeviations = checkHistory(specFor, scenario.objects, history, { ...base, level: "documented", deviations: true });
+      if (withDeviations.verdict !== "violation") {
+        documented = withDeviations;
+        deviations = [...new Set(withDeviations.objects.flatMap((o) => o.used ?? []).filter((id) => this.deviationRules.has(id)))];
+      }
+    }
+    if (cpython.verdict === "inconclusive" || documented.verdict === "inconclusive") this.acc.inconclusive++;
+    return { history, checks: { cpython, documented }, long, deviations };
+  }
+
+  recordDeviations(t: Trial): void {
+    for (const id of t.deviations) this.deviations[id] = (this.deviations[id] ?? 0) + 1;
+  }
+}
+
+/** Cut at its deadline: the adapter's side says so (a call pending, or calls never started). */
+const isCut = (h: History) => h.cutAt !== undefined;
+const hasPending = (h: History) => h.events.some((e) => e.outcome.kind === "pending" || e.response === null);
+
+/**
+ * One fast-check campaign whose property fails when the history violates any of `levels`.
+ * Returns a verdict for each level the campaign measured: every level passes when no run
+ * failed; on a failure, the levels its (shrunk) counterexample violates.
+ */
+async function runLevels(runner: ScenarioRunner, opts: CampaignOptions, levels: Level[]): Promise<{ levels: Partial<Record<Level, LevelResult>> }> {
+  // Deviations are counted by the campaign that measures the documented level (the last to).
+  if (levels.includes("documented")) for (const id of Object.keys(runner.deviations)) delete runner.deviations[id];
+  const failures = new Map<string, Trial>();
+  let failedOnce: Trial | undefined;
+  const property = fc.asyncProperty(scenarioArbitrary(runner.spec, opts.profile, opts.shape ?? DEFAULT_SHAPE), async (scenario) => {
+    if (runner.error) return true; // stop judging once the adapter is broken: keep what was found
     for (let i = 0; i < (opts.invocations ?? 1); i++) {
-      let history: History;
-      const timeoutsMs = 1000 * timeoutSeconds(spec, scenario);
-      const t = performance.now();
+      let trial: Trial;
       try {
-        history = await adapter.run(scenario, opts.deadlineMs ?? Math.ceil(deadline.baseMs() + 3 * timeoutsMs));
+        trial = await runner.trial(scenario, failedOnce?.long ?? false);
       } catch (e) {
         if (e instanceof AdapterError) {
-          adapterError = e;
-          scenarioOf.set(e, scenario);
+          runner.error = e;
+          runner.errorScenario = scenario;
           return true;
         }
         throw e;
       }
-      acc.runs++;
-      deadline.record(history, performance.now() - t, timeoutsMs);
-      const check = checkHistory(specFor, scenario.objects, history, { profile: opts.profile, level, maxStates: opts.maxStates });
-      if (check.verdict === "inconclusive") acc.inconclusive++;
-      if (check.verdict === "violation") {
-        failures.set(JSON.stringify(scenario), { history, check });
+      if (!failedOnce) runner.recordDeviations(trial);
+      if (levels.some((lv) => trial.checks[lv].verdict === "violation")) {
+        failures.set(JSON.stringify(scenario), trial);
+        failedOnce ??= trial;
         return false;
       }
     }
     return true;
   });
-  const details = await fc.check(property, {
-    numRuns: opts.path ? 1 : opts.runs,
-    seed: opts.seed,
-    path: opts.path,
-    endOnFailure: false,
-  });
-  if (adapterError) throw adapterError;
-  if (!details.failed) return { verdict: "pass" };
+  const details = await fc.check(property, { numRuns: opts.path ? 1 : opts.runs, seed: opts.seed, path: opts.path, endOnFailure: false });
+  if (!details.failed) {
+    // A pass is only what was measured: an adapter error before any failure leaves the levels unknown.
+    return { levels: runner.error ? {} : Object.fromEntries(levels.map((lv) => [lv, { verdict: "pass" }])) };
+  }
   if (details.errorInstance && !details.counterexample) throw details.errorInstance;
   const scenario = details.counterexample![0] as Scenario;
   const found = failures.get(JSON.stringify(scenario));
@@ -145,10 +286,15 @@ async function runLevel(spec: LoadedSpec, adapter: Adapter, opts: CampaignOption
     // The property threw rather than returned false: a bug in the spec or the checker, not a verdict.
     throw details.errorInstance ?? new Error("property failed without a recorded history");
   }
-  return {
-    verdict: "fail",
-    counterexample: { scenario, ...found, seed: details.seed, path: details.counterexamplePath ?? "", level },
-  };
+  const out: Partial<Record<Level, LevelResult>> = {};
+  for (const lv of levels) {
+    if (found.checks[lv].verdict !== "violation") continue;
+    out[lv] = {
+      verdict: "fail",
+      counterexample: { scenario, history: found.history, check: found.checks[lv], seed: details.seed, path: details.counterexamplePath ?? "", level: lv, long: found.long },
+    };
+  }
+  return { levels: out };
 }
 
 /** The sum of the finite timeouts of the scenario's calls, in seconds. */
@@ -160,14 +306,4 @@ export function timeoutSeconds(spec: LoadedSpec, scenario: Scenario): number {
     if (t !== null && t > 0) seconds += t;
   }
   return seconds;
-}
-
-/**
- * A cpython-level counterexample that breaks the documented level too is that level's
- * counterexample as well (a new campaign might not hit the same race again).
- */
-function documentedVerdictOf(spec: LoadedSpec, cx: Counterexample, opts: CampaignOptions): LevelResult | undefined {
-  const check = checkHistory(() => spec, cx.scenario.objects, cx.history, { profile: opts.profile, level: "documented", maxStates: opts.maxStates });
-  if (check.verdict !== "violation") return undefined;
-  return { verdict: "fail", counterexample: { ...cx, check, level: "documented" } };
 }

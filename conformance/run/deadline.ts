@@ -31,7 +31,7 @@ export class AdaptiveDeadline {
   private readonly overheads: number[] = [];
   private readonly warmup: number;
   private readonly factor: number;
-  /** Scenarios that ended with a call still pending (cut at the deadline). */
+  /** Scenarios cut at the deadline (a call still pending, or calls never started). */
   cut = 0;
 
   constructor(private readonly o: AdaptiveDeadlineOptions) {
@@ -52,7 +52,7 @@ export class AdaptiveDeadline {
    * Only scenarios that ended by themselves (no pending call) teach the base.
    */
   record(history: History, elapsedMs: number, timeoutsMs: number): void {
-    if (history.events.some((e) => e.outcome.kind === "pending" || e.response === null)) {
+    if (history.cutAt !== undefined || history.events.some((e) => e.outcome.kind === "pending" || e.response === null)) {
       this.cut++;
       return;
     }

@@ -23,10 +23,15 @@ export function unsupportedReason(spec: LoadedSpec, adapter: Adapter, profile: s
   return undefined;
 }
 
+export interface SuiteOptions extends CampaignOptions {
+  /** Stop at the first primitive that fails or errors (the rest are not run, nor reported). */
+  bail?: boolean;
+}
+
 export async function runSuite(
   adapter: Adapter,
   specs: LoadedSpec[],
-  opts: CampaignOptions,
+  opts: SuiteOptions,
   onOutcome: (o: PrimitiveOutcome) => void = () => {},
 ): Promise<PrimitiveOutcome[]> {
   const outcomes: PrimitiveOutcome[] = [];
@@ -35,6 +40,7 @@ export async function runSuite(
     const o: PrimitiveOutcome = reason ? { spec, result: null, reason } : { spec, result: await runCampaign(spec, adapter, opts) };
     outcomes.push(o);
     onOutcome(o);
+    if (opts.bail && (o.result?.verdict === "fail" || o.result?.verdict === "error")) break;
   }
   return outcomes;
 }

@@ -461,3 +461,11 @@ export function shapeOfOperation(name: string, op: Operation): CallShape {
   if (op.outArgs !== undefined && op.outArgs.length > 0) shape.outArgs = [...op.outArgs];
   return shape;
 }
+
+/** A spec's rules (and internal steps) of level `deviation`, with what the docs say and the reproducer. */
+export function deviationRules(spec: LoadedSpec): { id: string; says?: string; docs?: string; snippet?: string }[] {
+  const all = [...spec.operations.values()].flatMap((o) => o.phases.flat().map((r) => r.rule)).concat(spec.internal.map((c) => c.step));
+  return all
+    .filter((r) => r.level === "deviation")
+    .map((r) => ({ id: r.id, says: r.description ?? r.source.says, docs: r.source.docs, snippet: r.source.observed?.snippet }));
+}

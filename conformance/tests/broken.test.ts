@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import { join } from "node:path";
 import { ThreadsExecutor } from "../../adapters/reference-threads/executor.js";
 import { argOrderFrom, formFrom } from "../adapter/registry.js";
-import { runCampaign } from "../run/campaign.js";
+import { runCampaign, type CampaignOptions } from "../run/campaign.js";
 import { loadSpecDir, loadSpecFile, PRIMITIVES_DIR } from "../spec/load.js";
 import { siblingUrl } from "../../reference/spawn-worker.js";
 
@@ -19,8 +19,12 @@ interface Case {
   primitive: string;
   profile: string;
   breaks: RegExp;
-  /** Scenario deadline (default 5 s); undefined: the campaign's automatic one. */
+  /** Scenario deadline (default 5 s); null: the campaign's automatic one. */
   deadlineMs?: number | null;
+  /** Only a run to the horizon (a cut scenario run again, long) can show it. */
+  long?: boolean;
+  /** Campaign options besides the defaults (horizon, promptness). */
+  options?: Partial<CampaignOptions>;
 }
 
 const CASES: Case[] = [
@@ -41,6 +45,11 @@ const CASES: Case[] = [
   { module: "readable-sends-pipe", primitive: "Pipe", profile: "multiprocessing", breaks: /^Pipe\.send(_bytes)?\.read-only$/, deadlineMs: 100 },
   { module: "truncating-pipe", primitive: "Pipe", profile: "multiprocessing", breaks: /^Pipe\.recv_bytes_into\./, deadlineMs: 100 },
   { module: "greedy-notify-condition", primitive: "Condition", profile: "threading", breaks: /^Condition\.(wait|wait_for)\.timeout-threading$/, deadlineMs: null },
+  // Calls that never return, or answer after the ordinary deadline: only the liveness rule, on
+  // runs to the horizon, sees them (default options but a shorter horizon where 1 s suffices).
+  { module: "deadlocked-lock", primitive: "Lock", profile: "multiprocessing", breaks: /^Lock\.(acquire|release)\./, deadlineMs: null, long: true, options: { horizonMs: 1000 } },
+  { module: "timeout-ignoring-lock", primitive: "Lock", profile: "multiprocessing", breaks: /^Lock\.acquire\./, deadlineMs: null, long: true, options: { horizonMs: 1000 } },
+  { module: "late-ghost-simple-queue", primitive: "SimpleQueue", profile: "multiprocessing", breaks: /^SimpleQueue\.get\./, deadlineMs: null, long: true },
 ];
 
 describe("broken implementations are caught", () => {
@@ -54,13 +63,14 @@ describe("broken implementations are caught", () => {
         formOf: formFrom(specs),
       });
       executors.push(ex);
-      const r = await runCampaign(spec, ex, { profile: c.profile, runs: 200, seed: 42, deadlineMs: c.deadlineMs === null ? undefined : (c.deadlineMs ?? 5_000) });
+      const r = await runCampaign(spec, ex, { profile: c.profile, runs: c.long ? 100 : 200, seed: 42, deadlineMs: c.deadlineMs === null ? undefined : (c.deadlineMs ?? 5_000), ...c.options });
       expect(r.verdict).toBe("fail");
       const level = r.levels.documented?.verdict === "fail" ? r.levels.documented : r.levels.cpython!;
       const cx = level.counterexample!;
       const calls = cx.scenario.init.length + cx.scenario.parallel.flat().length + cx.scenario.post.length;
       // Shrinking re-runs scenarios with real concurrency, so it may stop a step short of minimal.
       expect(calls).toBeLessThanOrEqual(8);
+      expect(cx.long, "found on a run to the horizon").toBe(c.long ?? cx.long);
       const contradicted = cx.check.objects.flatMap((o) => o.contradicts ?? []);
       expect(contradicted.some((id) => c.breaks.test(id)), `contradicts ${contradicted.join(", ")}`).toBe(true);
     });

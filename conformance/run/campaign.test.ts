@@ -1,0 +1,89 @@
+// The runner owns shape and time: adapters that fake their histories get an adapter error, never
+// a pass; a violation found before the adapter fails is kept.
+import { afterAll, afterEach, describe, expect, test } from "vitest";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { JsonlAdapter } from "../adapter/jsonl-adapter.js";
+import { loadSpecDir } from "../spec/load.js";
+import { runCampaign } from "./campaign.js";
+import { runSuite } from "./suite.js";
+import { ThreadsExecutor } from "../../adapters/reference-threads/executor.js";
+import { argOrderFrom, formFrom } from "../adapter/registry.js";
+import { siblingUrl } from "../../reference/spawn-worker.js";
+
+const FAKE = fileURLToPath(new URL("../adapter/fixtures/fake-adapter.mjs", import.meta.url));
+const specs = loadSpecDir();
+const lock = specs.find((s) => s.primitive === "Lock")!;
+const opened: JsonlAdapter[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((a) => a.close()));
+});
+async function fake(mode: string, ...args: string[]): Promise<JsonlAdapter> {
+  const a = await JsonlAdapter.open({ command: [process.execPath, FAKE, mode, ...args], specs });
+  opened.push(a);
+  return a;
+}
+
+describe("faked histories are adapter errors, not verdicts", () => {
+  test.each([
+    ["empty", /calls reported, and no call is pending/],
+    ["all-pending", /reported pending after \d+ ms, before the scenario's deadline/],
+    ["invented", /events for \d+ calls/],
+  ])("%s", async (mode, why) => {
+    const r = await runCampaign(lock, await fake(mode), { profile: "multiprocessing", runs: 20, seed: 1 });
+    expect(r.verdict).toBe("error");
+    expect(r.error).toMatch(why);
+    expect(r.levels).toEqual({}); // nothing measured, nothing passed
+  });
+});
+
+test("a violation found before the adapter fails while shrinking is kept: FAIL, plus the error", async () => {
+  // Its made-up history (every call returns None) breaks the Lock spec at once; then it crashes.
+  const state = join(mkdtempSync(join(tmpdir(), "mpspec-")), "count");
+  const r = await runCampaign(lock, await fake("crash-after-first", state), { profile: "multiprocessing", runs: 20, seed: 1 });
+  expect(r.verdict).toBe("fail");
+  expect(r.error).toMatch(/crash|exited|failed/);
+  const cx = r.levels.cpython?.counterexample ?? r.levels.documented?.counterexample;
+  expect(cx).toBeDefined();
+  expect(cx!.check.verdict).toBe("violation");
+});
+
+describe("--level and --bail", () => {
+  const executors: ThreadsExecutor[] = [];
+  afterAll(async () => {
+    await Promise.all(executors.map((e) => e.close()));
+  });
+  const executor = async (module: string) => {
+    const ex = await ThreadsExecutor.start({
+      implementation: siblingUrl(import.meta.url, `../tests/${module}`),
+      info: { name: module, version: "0", language: "TypeScript" },
+      argOrder: argOrderFrom(specs),
+      formOf: formFrom(specs),
+    });
+    executors.push(ex);
+    return ex;
+  };
+
+  test("an implementation that differs from CPython only in legal ways passes the documented level", async () => {
+    const ex = await executor("variants/reworded-lock");
+    const opts = { profile: "multiprocessing", runs: 100, seed: 3 };
+    const documented = await runCampaign(lock, ex, { ...opts, level: "documented" });
+    expect(documented.verdict).toBe("pass");
+    expect(documented.levels.documented?.verdict).toBe("pass");
+    expect(documented.levels.cpython?.verdict).toBe("fail"); // both levels are always measured
+    const cpython = await runCampaign(lock, ex, opts);
+    expect(cpython.verdict).toBe("fail");
+    expect(cpython.levels.cpython!.counterexample!.check.objects.flatMap((o) => o.contradicts ?? [])).toContain("Lock.release.unlocked-mp");
+  });
+
+  test("--bail stops at the first primitive that fails", async () => {
+    const ex = await executor("broken/reentrant-lock");
+    const chosen = ["Lock", "Semaphore", "Event"].map((p) => specs.find((s) => s.primitive === p)!);
+    const all = await runSuite(ex, chosen, { profile: "multiprocessing", runs: 100, seed: 42 });
+    expect(all.map((o) => o.result?.verdict)).toEqual(["fail", "pass", "pass"]);
+    const bailed = await runSuite(ex, chosen, { profile: "multiprocessing", runs: 100, seed: 42, bail: true });
+    expect(bailed.map((o) => o.spec.primitive)).toEqual(["Lock"]);
+  });
+});
