@@ -137,6 +137,75 @@ describe("Condition", () => {
     expect(check("Condition", events, "threading", RLOCK).verdict).toBe("violation");
   });
 
+  test("the documented level: notify wakes any waiter, at least one, possibly more than n", () => {
+    const fifo = [
+      acquire("a0", [0, 1]), wait("a0", [1.1, 60], false),
+      acquire("a1", [0, 2]), wait("a1", [2.1, 10], true),
+      acquire("a2", [0, 3]), notify("a2", 4, 1), release("a2", 5),
+      release("a1", 11), release("a0", 61),
+    ];
+    // not the first waiter: CPython's FIFO is the cpython level only
+    expect(check("Condition", fifo, "threading", RLOCK).verdict).toBe("violation");
+    expect(check("Condition", fifo, "threading", RLOCK, "documented").verdict).toBe("ok");
+    // more than n
+    const both = [
+      acquire("a0", [0, 1]), wait("a0", [1.1, 10], true), release("a0", 11),
+      acquire("a1", [0, 2]), wait("a1", [2.1, 12], true), release("a1", 13),
+      acquire("a2", [0, 3]), notify("a2", 4, 1), release("a2", 5),
+    ];
+    for (const profile of ["threading", "multiprocessing"]) {
+      expect(check("Condition", both, profile, RLOCK).verdict, profile).toBe("violation");
+      expect(check("Condition", both, profile, RLOCK, "documented").verdict, profile).toBe("ok");
+    }
+    // none: both waits time out long after the notify, which had sleeping waiters to wake
+    const none = [
+      acquire("a0", [0, 1]), wait("a0", [1.1, 1001], false, 1), release("a0", 1002),
+      acquire("a1", [0, 2]), wait("a1", [2.1, 1003], false, 1), release("a1", 1004),
+      acquire("a2", [0, 3]), notify("a2", 4, 1), release("a2", 5),
+    ];
+    for (const profile of ["threading", "multiprocessing"]) {
+      for (const level of ["cpython", "documented"] as const) {
+        expect(check("Condition", none, profile, RLOCK, level).verdict, `${profile} ${level}`).toBe("violation");
+      }
+    }
+  });
+
+  test("multiprocessing's AssertionError for wait and notify without the lock is a known deviation (the docs say RuntimeError)", () => {
+    const asserted = [ev("main", "wait", { timeout: 0.05 }, [0, 1], raised("AssertionError", "must acquire() condition before using wait()")), ev("main", "notify", { n: 1 }, [2, 3], raised("AssertionError", "lock is not owned"))];
+    expect(check("Condition", asserted, "multiprocessing", RLOCK).verdict).toBe("ok");
+    expect(check("Condition", asserted, "multiprocessing", RLOCK, "documented").verdict).toBe("violation");
+    const known = check("Condition", asserted, "multiprocessing", RLOCK, "documented", true);
+    expect(known.verdict).toBe("ok");
+    expect(known.objects[0]!.used).toEqual(expect.arrayContaining(["Condition.wait.not-owned-mp", "Condition.notify.not-owned-mp"]));
+    const runtime = [ev("main", "wait", { timeout: 0.05 }, [0, 1], raised("RuntimeError", "not held"))];
+    expect(check("Condition", runtime, "multiprocessing", RLOCK, "documented").verdict).toBe("ok");
+    expect(check("Condition", runtime, "multiprocessing", RLOCK).verdict).toBe("violation");
+  });
+
+  test("threading, Lock: the ownership test's visible acquire of a free Lock is a known deviation", () => {
+    const LOCK = { lock: { $new: "Lock" } };
+    // a0's wait probes the free Lock; meanwhile a1's acquire(False) finds it held.
+    const events = [
+      ev("a0", "wait", { timeout: 0.05 }, [0, 5], raised("RuntimeError", "cannot wait on un-acquired lock")),
+      ev("a1", "acquire", { block: false, timeout: null }, [1, 2], ret(false)),
+    ];
+    expect(check("Condition", events, "threading", LOCK).verdict).toBe("ok");
+    expect(check("Condition", events, "threading", LOCK, "documented").verdict).toBe("violation");
+    expect(check("Condition", events, "threading", LOCK, "documented", true).verdict).toBe("ok");
+    const atomic = [events[0]!, ev("a1", "acquire", { block: false, timeout: null }, [1, 2], ret(true))];
+    expect(check("Condition", atomic, "threading", LOCK, "documented").verdict).toBe("ok");
+  });
+
+  test("wait_for with a true predicate and the lock not held: CPython's True, or any exception at the documented level", () => {
+    const t = { $callable: "return", value: true };
+    const other = { kind: "raised" as const, type: "RuntimeError", message: "cannot wait on un-acquired lock", mro: ["Exception", "BaseException"] };
+    const events = [ev("a0", "wait_for", { predicate: t, timeout: 0.05 }, [0, 1], other)];
+    expect(check("Condition", events, "threading", RLOCK).verdict).toBe("violation");
+    expect(check("Condition", events, "threading", RLOCK, "documented").verdict).toBe("ok");
+    const held = [acquire("a0", [0, 1]), ev("a0", "wait_for", { predicate: t, timeout: 0.05 }, [2, 3], other)];
+    expect(check("Condition", held, "threading", RLOCK, "documented").verdict).toBe("violation");
+  });
+
   test("wait releases an RLock held twice all the way, and holds it again at depth 2", () => {
     const twice = [acquire("a0", [0, 1]), acquire("a0", [1, 2])];
     const events = [...twice, wait("a0", [3, 10], true), acquire("a1", [4, 5]), notify("a1", 6), release("a1", 7), release("a0", 11), release("a0", 12)];
