@@ -58,6 +58,9 @@ export class CommandLineError extends Error {
   override name = "CommandLineError";
 }
 
+/** The part of a scenario's deadline the runner keeps for transport and for killing a hung adapter. */
+const graceMs = (deadlineMs: number): number => Math.min(1_000, Math.max(25, Math.round(deadlineMs * 0.2)));
+
 /**
  * How much before `deadline_ms` (after its origin) an adapter may give up on calls and report
  * them pending (spec/protocol/README.md): 10% of the deadline, at most 100 ms.
@@ -466,6 +469,17 @@ export class JsonlAdapter implements Adapter {
     };
   }
 
+  /** A deadline whose part sent to the adapter, less the tolerance it may give up early, is `watchMs`. */
+  deadlineFor(watchMs: number): number {
+    const watched = (d: number) => {
+      const sent = d - graceMs(d);
+      return sent - pendingToleranceMs(sent);
+    };
+    let d = Math.ceil(watchMs);
+    while (watched(d) < watchMs) d += Math.ceil(watchMs - watched(d));
+    return d;
+  }
+
   run(scenario: Scenario, deadlineMs: number): Promise<History> {
     const result = this.queue.then(() => this.runNow(scenario, deadlineMs));
     this.queue = result.catch(() => {});
@@ -504,8 +518,7 @@ export class JsonlAdapter implements Adapter {
     if (!(deadlineMs > 0)) throw new AdapterError(`deadline must be positive, got ${deadlineMs}`);
     const id = this.nextId++;
     // The adapter gets most of the deadline; the rest covers transport, and killing it if it hangs.
-    const grace = Math.min(1_000, Math.max(25, Math.round(deadlineMs * 0.2)));
-    const sentMs = Math.max(1, deadlineMs - grace);
+    const sentMs = Math.max(1, deadlineMs - graceMs(deadlineMs));
     const killMargin = Math.min(100, Math.max(5, Math.round(deadlineMs * 0.05)));
     let line: string;
     try {

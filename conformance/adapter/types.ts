@@ -29,6 +29,11 @@ export interface Adapter {
   readonly deadlineBaseMs?: number;
   /** The smallest base an adaptive deadline may come down to (conformance/run/deadline.ts). */
   readonly deadlineFloorMs?: number;
+  /**
+   * The `deadlineMs` to give `run` so that calls are watched for at least `watchMs` (the adapter
+   * keeps part of a deadline for transport and for stopping actors). Default: `watchMs` itself.
+   */
+  deadlineFor?(watchMs: number): number;
   /** Run one scenario with real concurrency and return its history. Must settle within `deadlineMs`. */
   run(scenario: Scenario, deadlineMs: number): Promise<History>;
   /** End every thread or process the adapter started. */

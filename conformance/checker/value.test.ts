@@ -1,4 +1,5 @@
 // Value's spec on hand-written histories: lost updates are legal for `v.value += 1`, not under get_lock().
+import type { Outcome } from "../history/types.js";
 import { describe, expect, test } from "vitest";
 import { join } from "node:path";
 import type { HistoryEvent } from "../history/types.js";
@@ -42,8 +43,8 @@ describe("Value", () => {
   });
 
   test("a value of the wrong type: the docs name no exception (documented: any, value unchanged); CPython's TypeError is level cpython", () => {
-    const overflow = { kind: "raised", type: "OverflowError", message: "no", mro: ["ArithmeticError", "Exception", "BaseException"] } as const;
-    const wrongType = (outcome: typeof overflow | ReturnType<typeof raised>, seen: number) => [
+    const overflow: Outcome = { kind: "raised", type: "OverflowError", message: "no", mro: ["ArithmeticError", "Exception", "BaseException"] };
+    const wrongType = (outcome: Outcome, seen: number) => [
       ev("main", "set_value", { value: 2.5 }, [0, 1], outcome),
       read([2, 3], seen),
     ];

@@ -71,8 +71,8 @@ describe("mpspec run --badge", () => {
       const file = join(dir, "b.svg");
       const r = await cli("run", "--adapter", "reference-threads", "--primitives", "Lock,Event", "--runs", "5", "--badge", file);
       expect(r.code).toBe(0);
-      expect(r.out).toMatch(/badge: mpspec multiprocessing \| 2\/2 conformant · 2 s horizon \(brightgreen\)/);
-      expect(readFileSync(file, "utf8")).toMatch(/^<svg[^>]*aria-label="mpspec multiprocessing: 2\/2 conformant · 2 s horizon"/);
+      expect(r.out).toMatch(/badge: mpspec multiprocessing \| 2\/2 conformant · 3 s horizon \(brightgreen\)/);
+      expect(readFileSync(file, "utf8")).toMatch(/^<svg[^>]*aria-label="mpspec multiprocessing: 2\/2 conformant · 3 s horizon"/);
       const bad = await cli("run", "--adapter", "reference-threads", "--primitives", "Lock", "--runs", "2", "--badge", join(dir, "missing", "b.svg"));
       expect(bad.out).toMatch(/1 passed, 0 failed/);
       expect(bad.code).toBe(2);

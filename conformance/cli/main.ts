@@ -257,7 +257,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     .addOption(new Option("--level <level>", "the level that sets the exit code and the badge: cpython (both levels must pass) or documented (what the Python docs allow; CPython's known deviations admitted)").choices(["cpython", "documented"]).default("cpython"))
     .option("--bail", "stop at the first primitive that fails or errors")
     .option("--prompt <ms>", "how long a call may take to return once it can, before it counts as never returning (liveness)", positiveInt("--prompt"))
-    .option("--horizon <ms>", "deadline base of the re-runs of cut scenarios: how far in time the verdict holds (default 2000)", positiveInt("--horizon"))
+    .option("--horizon <ms>", "how long the re-runs of cut scenarios watch calls (plus 3 x their timeouts): how far in time the verdict holds (default 3000)", positiveInt("--horizon"))
     .option("--long-runs <n>", "cut scenarios re-run to the horizon, per primitive (default 2)", wholeNumber("--long-runs"))
     // Histories are always checked strictly against their scenarios now; kept so old scripts run.
     .addOption(new Option("--validate-protocol").hideHelp())

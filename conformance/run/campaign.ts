@@ -50,14 +50,14 @@ export interface CampaignOptions {
   level?: Level;
   /** How long a call may take to return once it can (ms): the checker's liveness bound. Default 500. */
   promptMs?: number;
-  /** The horizon (ms): the deadline base of the long re-runs of cut scenarios. Default 2000. */
+  /** The horizon (ms): how long the long re-runs of cut scenarios watch calls (plus 3x their timeouts). Default 3000. */
   horizonMs?: number;
   /** How many cut scenarios are run again to the horizon (besides those of shrinking). Default 2. */
   longRuns?: number;
 }
 
 export const DEFAULT_PROMPT_MS = 500;
-export const DEFAULT_HORIZON_MS = 2000;
+export const DEFAULT_HORIZON_MS = 3000;
 export const DEFAULT_LONG_RUNS = 2;
 /** Long re-runs allowed while shrinking a failure that only a long run showed. */
 const SHRINK_LONG_RUNS = 12;
@@ -175,7 +175,9 @@ class ScenarioRunner {
   async trial(scenario: Scenario, shrinkingLong: boolean): Promise<Trial> {
     const timeoutsMs = 1000 * timeoutSeconds(this.spec, scenario);
     const shortMs = this.opts.deadlineMs ?? Math.ceil(this.deadline.baseMs() + 3 * timeoutsMs);
-    const longMs = Math.ceil(Math.max(this.acc.long.horizonMs, this.opts.deadlineMs ?? 0) + 3 * timeoutsMs);
+    // The horizon is how long calls are watched: the adapter keeps part of a deadline for itself.
+    const watchMs = Math.max(this.acc.long.horizonMs, this.opts.deadlineMs ?? 0) + 3 * timeoutsMs;
+    const longMs = Math.ceil(this.adapter.deadlineFor?.(watchMs) ?? watchMs);
     const runLong = async () => {
       const h = await this.execute(scenario, longMs);
       this.acc.long.runs++;
