@@ -260,7 +260,12 @@ function sourcesDetails(items: { id: string; source: Source }[], c: Ctx): string
       const says = source.says ? `${source.docs ? ": " : ""}“${prose(source.says, c.ids, c.page)}”` : "";
       lines.push(`  - ${source.docs ? `docs, [${docsLabel(source.docs)}](${source.docs})` : "says"}${says}`);
     }
-    if (source.observed) lines.push(`  - observed on ${source.observed.python}: ${code(source.observed.snippet)}`);
+    if (source.observed) {
+      // A multi-line reproducer stays runnable: a fenced block inside the list item.
+      const snippet = source.observed.snippet.trimEnd();
+      if (snippet.includes("\n")) lines.push(`  - observed on ${source.observed.python}:`, "", "    ```python", ...snippet.split("\n").map((l) => `    ${l}`.trimEnd()), "    ```", "");
+      else lines.push(`  - observed on ${source.observed.python}: ${code(snippet)}`);
+    }
   }
   lines.push("", "</details>");
   return lines;
