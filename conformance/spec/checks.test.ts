@@ -7,21 +7,14 @@ import { describe, expect, test } from "vitest";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { loadSpecFile, loadSpecText, SpecError } from "./load.js";
+import { specProblem } from "../tests/spec-problem.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, "fixtures", name), "utf8");
 const names = fixture("Names.yaml");
 const toggle = fixture("Toggle.yaml");
 
-function problem(text: string): string {
-  try {
-    loadSpecText(text, "x.yaml");
-  } catch (e) {
-    expect(e).toBeInstanceOf(SpecError);
-    return (e as Error).message;
-  }
-  throw new Error("expected a SpecError");
-}
+const problem = specProblem;
 
 /** `text` with `from` (which must occur exactly once) replaced. */
 function edit(text: string, from: string, to: string): string {

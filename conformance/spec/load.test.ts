@@ -2,18 +2,11 @@ import { describe, expect, test } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadSpecDir, loadSpecText, SpecError } from "./load.js";
+import { specProblem } from "../tests/spec-problem.js";
 
 const toggle = readFileSync(join(import.meta.dirname, "fixtures/Toggle.yaml"), "utf8");
 
-function problem(text: string): string {
-  try {
-    loadSpecText(text, "x.yaml");
-  } catch (e) {
-    expect(e).toBeInstanceOf(SpecError);
-    return (e as Error).message;
-  }
-  throw new Error("expected a SpecError");
-}
+const problem = specProblem;
 
 describe("loading spec documents", () => {
   test("every document in spec/primitives loads", () => {
