@@ -236,7 +236,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     .showHelpAfterError("(run 'mpspec --help' for usage)");
   program
     .command("validate")
-    .description("validate every spec document against the schema and compile every CEL expression")
+    .description("validate every spec document against the schema, compile every CEL expression and check the names it reads, compile the invariants")
     .option("--spec-dir <dir>", "folder of spec documents", undefined)
     .action(async (o) => {
       code = await validate(o, out);

@@ -154,8 +154,8 @@ class ScenarioRunner {
   error?: AdapterError;
   errorScenario?: Scenario;
   /** Long re-runs left: for the campaign, and for shrinking a failure a long run found. */
-  longLeft: number;
-  shrinkLongLeft = SHRINK_LONG_RUNS;
+  longLeft = 0;
+  shrinkLongLeft = 0;
   readonly deviations: Record<string, number> = {};
   private readonly deviationRules: Set<string>;
 
@@ -166,9 +166,15 @@ class ScenarioRunner {
     readonly deadline: AdaptiveDeadline,
     readonly acc: CampaignResult,
   ) {
-    // A replay runs one scenario: it gets a long run if it is cut, whatever the campaign's count.
-    this.longLeft = opts.path ? Math.max(1, opts.longRuns ?? DEFAULT_LONG_RUNS) : (opts.longRuns ?? DEFAULT_LONG_RUNS);
+    this.resetBudgets();
     this.deviationRules = new Set(deviationRules(spec).map((d) => d.id));
+  }
+
+  /** Long re-runs for a new fast-check campaign (each level's campaign replays the same seed). */
+  resetBudgets(): void {
+    this.shrinkLongLeft = SHRINK_LONG_RUNS;
+    // A replay runs one scenario: it gets a long run if it is cut, whatever the campaign's count.
+    this.longLeft = this.opts.path ? Math.max(1, this.opts.longRuns ?? DEFAULT_LONG_RUNS) : (this.opts.longRuns ?? DEFAULT_LONG_RUNS);
   }
 
   /** Run a scenario once (and again to the horizon if it was cut and long runs are left). */
@@ -249,6 +255,7 @@ const hasPending = (h: History) => h.events.some((e) => e.outcome.kind === "pend
  * failed; on a failure, the levels its (shrunk) counterexample violates.
  */
 async function runLevels(runner: ScenarioRunner, opts: CampaignOptions, levels: Level[]): Promise<{ levels: Partial<Record<Level, LevelResult>> }> {
+  runner.resetBudgets();
   // Deviations are counted by the campaign that measures the documented level (the last to).
   if (levels.includes("documented")) for (const id of Object.keys(runner.deviations)) delete runner.deviations[id];
   const failures = new Map<string, Trial>();
