@@ -9,7 +9,10 @@ import type { CampaignResult } from "../run/campaign.js";
 
 /** Known CPython deviations a documented pass admitted: "Lock.release.double-free x3". */
 export function deviationsText(r: CampaignResult): string {
-  return Object.entries(r.levels.documented?.deviations ?? {}).map(([id, n]) => `${id} x${n}`).join(", ");
+  return Object.entries(r.levels.documented?.deviations ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([id, n]) => `${id} x${n}`)
+    .join(", ");
 }
 
 /** How far the verdict holds in time: scenarios cut at the deadline, and those re-run to the horizon. */
