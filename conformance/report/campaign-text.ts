@@ -17,6 +17,7 @@ export function deviationsText(r: CampaignResult): string {
 
 /** How far the verdict holds in time: scenarios cut at the deadline, and those re-run to the horizon. */
 export function horizonText(r: CampaignResult): string {
+  if (r.runs === 0) return "nothing run";
   if (r.cut === 0) return "none cut";
   return `${r.cut} cut at the deadline, ${r.long.runs} re-run to a ${(r.long.horizonMs / 1000).toFixed(1)} s horizon${r.long.cut ? ` (${r.long.cut} cut there too)` : ""}`;
 }

@@ -93,6 +93,7 @@ export interface CampaignResult {
    */
   verdict: "pass" | "fail" | "error";
   level: Level;
+  /** Scenarios run (a cut one run again to the horizon counts once). */
   runs: number;
   levels: Partial<Record<Level, LevelResult>>;
   /** Scenarios whose check ran out of search budget (counted, not hidden). */
@@ -193,6 +194,7 @@ class ScenarioRunner {
     // Shrinking a failure that only a long run showed: smaller scenarios go straight to the horizon.
     if (shrinkingLong && longMs > shortMs && this.shrinkLongLeft > 0) {
       this.shrinkLongLeft--;
+      this.acc.runs++;
       return runLong();
     }
     const t = performance.now();
