@@ -5,7 +5,7 @@
  */
 import { checkHistory } from "../conformance/checker/linearize.js";
 import { loadSpecFile, type LoadedSpec } from "../conformance/spec/load.js";
-import { allCases, loadCase, SPEC_FILES, type BenchCase } from "./porcupine/data.js";
+import { allCases, loadCase, missingData, porcupineDataDir, SPEC_FILES, type BenchCase } from "./porcupine/data.js";
 
 export interface CaseResult {
   c: BenchCase;
@@ -55,6 +55,12 @@ function baseline(results: CaseResult[], budget: number): void {
 }
 
 function main(): number {
+  // A partial data set would make the times and the agreement count incomparable: refuse it.
+  const missing = missingData();
+  if (missing.length) {
+    console.error(`bench:checker: the Porcupine data set is incomplete (${porcupineDataDir()}):\n  ${missing.join("\n  ")}`);
+    return 2;
+  }
   const { cases, skipped } = allCases();
   const results: CaseResult[] = [];
   for (const c of cases) {

@@ -1,11 +1,11 @@
 /**
  * Where Porcupine's benchmark histories live, and which verdict each should get.
  *
- * The data folder is `../shared/bench-data/porcupine` relative to the repository
- * root, or the folder named by the environment variable MPSPEC_PORCUPINE_DATA.
- * Its layout: etcd/etcd_NNN.log with etcd/expected.json (file name -> verdict,
- * true = linearizable, as asserted by Porcupine's tests), and kv/cNN-ok.txt /
- * kv/cNN-bad.txt (-ok linearizable, -bad not).
+ * The data travels with the repository: `bench/data/porcupine` (copied unchanged from
+ * Porcupine's test_data/, with its MIT licence), or the folder named by the environment
+ * variable MPSPEC_PORCUPINE_DATA. Its layout: etcd/etcd_NNN.log with etcd/expected.json
+ * (file name -> verdict, true = linearizable, as asserted by Porcupine's tests), and
+ * kv/cNN-ok.txt / kv/cNN-bad.txt (-ok linearizable, -bad not).
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -45,21 +45,26 @@ export interface SkippedFile {
 /** The data folder (absolute). Throws, naming the env variable, if it does not exist. */
 export function porcupineDataDir(): string {
   const fromEnv = process.env[DATA_ENV];
-  const dir = fromEnv ? resolve(fromEnv) : resolve(REPO_ROOT, "..", "shared", "bench-data", "porcupine");
+  const dir = fromEnv ? resolve(fromEnv) : resolve(REPO_ROOT, "bench", "data", "porcupine");
   if (!existsSync(dir)) {
     throw new Error(`Porcupine data not found at ${dir}${fromEnv ? ` (from ${DATA_ENV})` : `; set ${DATA_ENV} to its folder`}`);
   }
   return dir;
 }
 
-/** Whether the data folder exists (for tests that skip without it). */
-export function hasPorcupineData(): boolean {
-  try {
-    porcupineDataDir();
-    return true;
-  } catch {
-    return false;
+/** The whole data set: 102 etcd histories with a verdict (etcd_095.log has none) and 6 kv histories. */
+export const EXPECTED_CASES = { etcd: 102, kv: 6 } as const;
+
+/** What is missing from a partial data set (empty when it is whole). */
+export function missingData(dir: string = porcupineDataDir()): string[] {
+  const { cases, skipped } = allCases(dir);
+  const out: string[] = [];
+  for (const kind of ["etcd", "kv"] as const) {
+    const n = cases.filter((c) => c.kind === kind).length;
+    if (n !== EXPECTED_CASES[kind]) out.push(`${kind}: ${n} histories with a verdict, expected ${EXPECTED_CASES[kind]}`);
   }
+  for (const s of skipped) if (s.name !== "etcd_095.log") out.push(`${s.kind}/${s.name}: ${s.reason}`);
+  return out;
 }
 
 /**

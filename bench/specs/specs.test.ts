@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { History } from "../../conformance/history/types.js";
 import { loadSpecFile, type LoadedSpec } from "../../conformance/spec/load.js";
 import { SpecModel, type State } from "../../conformance/model/spec-model.js";
-import { SPEC_FILES, hasPorcupineData, kvCases } from "../porcupine/data.js";
+import { SPEC_FILES, kvCases } from "../porcupine/data.js";
 import { parseEtcdLog, parseKvLog } from "../porcupine/parse.js";
 
 /** Replay a history call by call in invoke order through the spec model; the index of the first call no rule explains, or -1. */
@@ -95,7 +95,7 @@ describe("bench/specs/kv.yaml", () => {
     expect(replay(spec, bad)).toBe(4);
   });
 
-  it.skipIf(!hasPorcupineData())("replays the one-client files to Porcupine's verdicts", () => {
+  it("replays the one-client files to Porcupine's verdicts", () => {
     const cases = kvCases().cases.filter((c) => c.name.startsWith("c01-"));
     expect(cases).toHaveLength(2);
     for (const c of cases) {
