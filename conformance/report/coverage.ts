@@ -9,7 +9,7 @@
  *    implementations without the bug.
  */
 import type { CampaignResult } from "../run/campaign.js";
-import { kindText, specRules, type RuleInfo } from "../run/coverage.js";
+import { exercised, kindText, specRules, type RuleInfo } from "../run/coverage.js";
 import type { PrimitiveOutcome } from "../run/suite.js";
 import type { LoadedSpec } from "../spec/load.js";
 
@@ -18,21 +18,24 @@ export interface CoverageSummary {
   verdict: CampaignResult["verdict"];
   /** Histories judged ok at the cpython level (counted). */
   histories: number;
-  rules: (RuleInfo & { count: number })[];
+  /** Each with its count (cpython level; documentedOnly: documented level) and its documented level's count. */
+  rules: (RuleInfo & { count: number; documentedCount: number })[];
+  /** Exercised at the documented level only (e.g. an earlier cpython rule explains the outcome at the cpython level). */
+  documentedOnlyExercised: (RuleInfo & { count: number; documentedCount: number })[];
   exercised: number;
   total: number;
   /** Never exercised, neither marked rare nor a deviation. */
   gaps: RuleInfo[];
   /** Marked rare (exercised or not), with their counts. */
-  rare: (RuleInfo & { count: number })[];
+  rare: (RuleInfo & { count: number; documentedCount: number })[];
   /** Deviation rules never exercised (and not marked rare). */
   deviations: RuleInfo[];
 }
 
 export function coverageSummary(spec: LoadedSpec, r: CampaignResult): CoverageSummary {
   const counts = r.coverage?.rules ?? {};
-  const rules = specRules(spec, r.profile).map((x) => ({ ...x, count: counts[x.id] ?? 0 }));
-  const never = rules.filter((x) => x.count === 0);
+  const rules = specRules(spec, r.profile).map((x) => ({ ...x, count: counts[x.id] ?? 0, documentedCount: r.coverage?.documented[x.id] ?? 0 }));
+  const never = rules.filter((x) => !exercised(r.coverage, x.id));
   return {
     primitive: spec.primitive,
     verdict: r.verdict,
@@ -42,6 +45,7 @@ export function coverageSummary(spec: LoadedSpec, r: CampaignResult): CoverageSu
     total: rules.length,
     gaps: never.filter((x) => x.rare === undefined && x.level !== "deviation"),
     rare: rules.filter((x) => x.rare !== undefined),
+    documentedOnlyExercised: rules.filter((x) => !x.documentedOnly && x.count === 0 && x.documentedCount > 0),
     deviations: never.filter((x) => x.rare === undefined && x.level === "deviation"),
   };
 }
@@ -61,8 +65,9 @@ export function coverageText(spec: LoadedSpec, r: CampaignResult): string {
       (s.gaps.length ? `never exercised (${s.gaps.length}):` : "every rule not marked rare exercised"),
     ...s.gaps.map((x) => `    ${ruleLine(x)}`),
   ];
-  const rareNever = s.rare.filter((x) => x.count === 0);
+  const rareNever = s.rare.filter((x) => x.count === 0 && x.documentedCount === 0);
   if (rareNever.length) lines.push(`  never exercised, marked rare (${rareNever.length}):`, ...rareNever.map((x) => `    ${ruleLine(x)}: ${x.rare}`));
+  if (s.documentedOnlyExercised.length) lines.push(`  exercised at the documented level only (${s.documentedOnlyExercised.length}): ${s.documentedOnlyExercised.map((x) => x.id).join(", ")}`);
   if (s.deviations.length) lines.push(`  CPython deviations not seen (${s.deviations.length}): ${s.deviations.map((x) => x.id).join(", ")}`);
   return lines.join("\n");
 }
@@ -75,6 +80,8 @@ export interface CoverageReportMeta {
   command: string;
 }
 
+/** A rule's count; when only the documented level used it, that level's count. */
+const countText = (x: { count: number; documentedCount: number }) => (x.count === 0 && x.documentedCount > 0 ? `0 (documented level: ${x.documentedCount})` : String(x.count));
 const code = (s: string) => `\`${s}\``;
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\s*\n\s*/g, " ");
 
@@ -92,7 +99,7 @@ export function coverageMarkdown(meta: CoverageReportMeta, outcomes: PrimitiveOu
       "See the README's section \"Coverage\" for how to read it.",
     "",
     `**${sum((s) => s.exercised)} / ${sum((s) => s.total)} rules exercised; ${sum((s) => s.gaps.length)} never exercised (gaps), ` +
-      `${sum((s) => s.rare.filter((x) => x.count === 0).length)} never exercised and marked rare, ${sum((s) => s.deviations.length)} CPython deviations not seen.**`,
+      `${sum((s) => s.rare.filter((x) => x.count === 0 && x.documentedCount === 0).length)} never exercised and marked rare, ${sum((s) => s.deviations.length)} CPython deviations not seen.**`,
     "",
     "| primitive | verdict | histories counted | rules exercised | gaps | marked rare (not seen) | deviations not seen |",
     "|---|---|---:|---:|---:|---:|---:|",
@@ -103,7 +110,7 @@ export function coverageMarkdown(meta: CoverageReportMeta, outcomes: PrimitiveOu
       continue;
     }
     const s = coverageSummary(o.spec, o.result);
-    const rareNever = s.rare.filter((x) => x.count === 0).length;
+    const rareNever = s.rare.filter((x) => x.count === 0 && x.documentedCount === 0).length;
     lines.push(`| ${s.primitive} | ${s.verdict} | ${s.histories} | ${s.exercised} / ${s.total} | ${s.gaps.length} | ${rareNever} / ${s.rare.length} | ${s.deviations.length} |`);
   }
   const section = (title: string, intro: string, rows: string[]) => (rows.length ? ["", `## ${title}`, "", intro, "", ...rows] : []);
@@ -115,12 +122,20 @@ export function coverageMarkdown(meta: CoverageReportMeta, outcomes: PrimitiveOu
       gapRows.length ? ["| primitive | rule | level | kind |", "|---|---|---|---|", ...gapRows] : [],
     ),
   );
-  const rareRows = measured.flatMap(({ s }) => s.rare.map((x) => `| ${s.primitive} | ${code(x.id)} | ${levelText(x)} | ${x.count} | ${cell(x.rare!)} |`));
+  const rareRows = measured.flatMap(({ s }) => s.rare.map((x) => `| ${s.primitive} | ${code(x.id)} | ${levelText(x)} | ${countText(x)} | ${cell(x.rare!)} |`));
   lines.push(
     ...section(
       "Marked rare",
       "Rules whose spec says why generated scenarios cannot (or only rarely) reach them (`reachable.rare`).",
       rareRows.length ? ["| primitive | rule | level | exercised | why |", "|---|---|---|---:|---|", ...rareRows] : [],
+    ),
+  );
+  const docRows = measured.flatMap(({ s }) => s.documentedOnlyExercised.map((x) => `| ${s.primitive} | ${code(x.id)} | ${levelText(x)} | ${kindText(x)} | ${x.documentedCount} |`));
+  lines.push(
+    ...section(
+      "Exercised at the documented level only",
+      "Counted as exercised: no cpython-level linearization used them (an earlier cpython rule explained the outcome there), documented-level ones did.",
+      docRows.length ? ["| primitive | rule | level | kind | documented-level count |", "|---|---|---|---|---:|", ...docRows] : [],
     ),
   );
   const devRows = measured.flatMap(({ s }) => s.deviations.map((x) => `| ${s.primitive} | ${code(x.id)} | ${kindText(x)} |`));

@@ -105,6 +105,9 @@ describe("counting accepted linearizations", () => {
     expect(c.documentedHistories).toBe(2);
     expect(c.rules["Lock.acquire.nonblocking-with-timeout"]).toBe(2);
     expect(c.rules["Lock.acquire.nonblocking-with-timeout-docs"]).toBe(2);
+    // The documented level's counts of every rule are kept apart.
+    expect(c.documented["Lock.acquire.nonblocking-with-timeout-docs"]).toBe(2);
+    expect(c.documented["Lock.acquire.nonblocking-with-timeout"]).toBe(0);
     // A campaign of the cpython level alone recounts that level only.
     counter.reset(["cpython"]);
     counter.record(checks, ["cpython"]);
@@ -117,7 +120,7 @@ describe("counting accepted linearizations", () => {
 describe("coverage reports", () => {
   const result = (spec: LoadedSpec, rules: Record<string, number>): CampaignResult => ({
     primitive: spec.primitive, profile: "multiprocessing", verdict: "pass", level: "cpython", runs: 10, levels: {}, inconclusive: 0, cut: 0,
-    long: { runs: 0, cut: 0, horizonMs: 3000 }, ms: 1, coverage: { histories: 10, documentedHistories: 10, rules: { ...emptyCoverage(spec, "multiprocessing").rules, ...rules } },
+    long: { runs: 0, cut: 0, horizonMs: 3000 }, ms: 1, coverage: { ...emptyCoverage(spec, "multiprocessing"), histories: 10, documentedHistories: 10, rules: { ...emptyCoverage(spec, "multiprocessing").rules, ...rules } },
   });
 
   test("gaps, rules marked rare and deviations not seen are told apart", () => {
@@ -131,6 +134,11 @@ describe("coverage reports", () => {
     });
     marked.operations = ops;
     const r = result(marked, { "Lock.acquire.free": 4, "Lock.release.check-mp": 2, "Lock.release.post-mp": 2 });
+    const withDocumented = { ...r, coverage: { ...r.coverage!, documented: { ...r.coverage!.documented, "Lock.acquire.nonblocking-held": 3 } } };
+    const d = coverageSummary(marked, withDocumented);
+    expect(d.exercised).toBe(4);
+    expect(d.documentedOnlyExercised.map((x) => x.id)).toEqual(["Lock.acquire.nonblocking-held"]);
+    expect(coverageText(marked, withDocumented)).toMatch(/exercised at the documented level only \(1\): Lock\.acquire\.nonblocking-held/);
     const s = coverageSummary(marked, r);
     expect([s.exercised, s.total]).toEqual([3, 7]);
     expect(s.gaps.map((x) => x.id)).toEqual(["Lock.acquire.nonblocking-held", "Lock.release.unlocked-mp"]);

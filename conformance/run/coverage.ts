@@ -8,8 +8,11 @@
  * returned showed no outcome, so whatever rule the search picked for it is not counted. Rules
  * active at the cpython level (documented, cpython and deviation rules) are counted from the
  * cpython-level check; `documentedOnly` rules, active at the documented level only, from the
- * documented-level check. Where two rules explain the same outcome, the search takes the
- * earlier one in the document, which gets the count.
+ * documented-level check. The documented level's counts of every rule are kept too: a rule (or
+ * internal step) that only documented-level linearizations use, e.g. one that an earlier
+ * cpython rule shadows, or an internal step that only a documentedOnly rule enables, is
+ * exercised there. Where two rules explain the same outcome, the search takes the earlier one
+ * in the document, which gets the count.
  */
 import type { RuleLevel } from "../../spec/format.js";
 import type { CheckResult } from "../checker/linearize.js";
@@ -38,9 +41,18 @@ export interface Coverage {
   histories: number;
   /** Histories judged ok at the documented level (for the `documentedOnly` rules). */
   documentedHistories: number;
-  /** Every rule and internal step of the spec in the campaign's profile, in document order, with its count (0: never exercised). */
+  /**
+   * Every rule and internal step of the spec in the campaign's profile, in document order, with
+   * its count (0: never exercised): at the cpython level, and for `documentedOnly` rules at the
+   * documented level.
+   */
   rules: Record<string, number>;
+  /** The same at the documented level, for every rule and step (documented, documentedOnly, and deviations where they explained a history). */
+  documented: Record<string, number>;
 }
+
+/** Exercised at either level. */
+export const exercised = (c: Coverage | undefined, id: string): boolean => (c?.rules[id] ?? 0) > 0 || (c?.documented[id] ?? 0) > 0;
 
 const inProfile = (profiles: string[] | undefined, profile: string) => !profiles || profiles.includes(profile);
 
@@ -77,7 +89,8 @@ export function kindText(r: RuleInfo): string {
 
 /** An empty count of every rule of the spec in the profile. */
 export function emptyCoverage(spec: LoadedSpec, profile: string): Coverage {
-  return { histories: 0, documentedHistories: 0, rules: Object.fromEntries(specRules(spec, profile).map((r) => [r.id, 0])) };
+  const zero = () => Object.fromEntries(specRules(spec, profile).map((r) => [r.id, 0]));
+  return { histories: 0, documentedHistories: 0, rules: zero(), documented: zero() };
 }
 
 /**
@@ -117,12 +130,18 @@ export class CoverageCounter {
       if (levels.includes(this.documentedOnly.has(id) ? "documented" : "cpython")) this.coverage.rules[id] = 0;
     }
     if (levels.includes("cpython")) this.coverage.histories = 0;
-    if (levels.includes("documented")) this.coverage.documentedHistories = 0;
+    if (levels.includes("documented")) {
+      this.coverage.documentedHistories = 0;
+      for (const id of Object.keys(this.coverage.documented)) this.coverage.documented[id] = 0;
+    }
   }
 
   /** Count one trial's checks at the levels being measured. */
   record(checks: { cpython: CheckResult; documented: CheckResult }, levels: readonly ("cpython" | "documented")[]): void {
     if (levels.includes("cpython") && countLinearizations(this.coverage.rules, checks.cpython, (id) => !this.documentedOnly.has(id))) this.coverage.histories++;
-    if (levels.includes("documented") && countLinearizations(this.coverage.rules, checks.documented, (id) => this.documentedOnly.has(id))) this.coverage.documentedHistories++;
+    if (levels.includes("documented") && countLinearizations(this.coverage.documented, checks.documented)) {
+      this.coverage.documentedHistories++;
+      countLinearizations(this.coverage.rules, checks.documented, (id) => this.documentedOnly.has(id));
+    }
   }
 }
