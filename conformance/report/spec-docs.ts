@@ -304,7 +304,7 @@ function outcomeCell(rule: Rule, opName: string, c: Ctx): string {
 function idCell(id: string, description: string | undefined, c: Ctx, reachable?: { rare: string }): string {
   const a = ruleAnchor(id);
   const desc = description?.trim() ? `<br>${description.trim().split(/\n+/).map((p) => prose(p, c.ids, c.page)).join("<br>")}` : "";
-  const rare = reachable ? `<br>*Rare in generated scenarios:* ${prose(reachable.rare.trim().replace(/\s*\n\s*/g, " "), c.ids, c.page)}` : "";
+  const rare = reachable ? `<br>*Rarely or never reached by generated scenarios:* ${prose(reachable.rare.trim().replace(/\s*\n\s*/g, " "), c.ids, c.page)}` : "";
   return `<a id="${a}"></a>[${code(id)}](#${a})${desc}${rare}`;
 }
 
