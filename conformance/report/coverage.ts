@@ -83,7 +83,7 @@ export interface CoverageReportMeta {
 /** A rule's count; when only the documented level used it, that level's count. */
 const countText = (x: { count: number; documentedCount: number }) => (x.count === 0 && x.documentedCount > 0 ? `0 (documented level: ${x.documentedCount})` : String(x.count));
 const code = (s: string) => `\`${s}\``;
-const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\s*\n\s*/g, " ");
+const cell = (s: string) => s.trim().replace(/\|/g, "\\|").replace(/\s*\n\s*/g, " ");
 
 /** The coverage table for the whole spec (reports/coverage.md). */
 export function coverageMarkdown(meta: CoverageReportMeta, outcomes: PrimitiveOutcome[]): string {
