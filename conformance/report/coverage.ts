@@ -66,7 +66,7 @@ export function coverageText(spec: LoadedSpec, r: CampaignResult): string {
     ...s.gaps.map((x) => `    ${ruleLine(x)}`),
   ];
   const rareNever = s.rare.filter((x) => x.count === 0 && x.documentedCount === 0);
-  if (rareNever.length) lines.push(`  never exercised, marked rare (${rareNever.length}):`, ...rareNever.map((x) => `    ${ruleLine(x)}: ${x.rare}`));
+  if (rareNever.length) lines.push(`  never exercised, marked rare (${rareNever.length}):`, ...rareNever.map((x) => `    ${ruleLine(x)}: ${x.rare!.trim().replace(/\s*\n\s*/g, " ")}`));
   if (s.documentedOnlyExercised.length) lines.push(`  exercised at the documented level only (${s.documentedOnlyExercised.length}): ${s.documentedOnlyExercised.map((x) => x.id).join(", ")}`);
   if (s.deviations.length) lines.push(`  CPython deviations not seen (${s.deviations.length}): ${s.deviations.map((x) => x.id).join(", ")}`);
   return lines.join("\n");
