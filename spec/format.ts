@@ -102,6 +102,12 @@ export interface Raises {
   messageLevel?: Level;
 }
 
+/** Why generated scenarios cannot (or only rarely) exercise a rule: see `Rule.reachable`. */
+export interface Reachability {
+  /** The reason, precisely: what a scenario would need that the generator does not produce. */
+  rare: string;
+}
+
 /**
  * One way an operation may complete. An operation completes by the first rule
  * whose guard holds and whose outcome matches what was observed; if no rule's
@@ -115,6 +121,13 @@ export interface Rule {
   description?: string;
   /** Profiles this rule applies in; all profiles of the document when absent. */
   profiles?: string[];
+  /**
+   * Generated scenarios cannot reach this rule (or reach it too rarely to count on), and why:
+   * e.g. `{ rare: "needs a feeder flush to lose a race with close(); no generated schedule does" }`.
+   * Coverage reports (`mpspec coverage`, `run --coverage`) list such a rule apart with its reason
+   * rather than as a gap to close. Say precisely what the generator cannot do.
+   */
+  reachable?: Reachability;
   /**
    * Active only when the documented level is checked (needs `level: documented`): an outcome the
    * docs allow that CPython does not show, so that the cpython level stays exact. E.g. a
@@ -249,6 +262,13 @@ export interface InternalStep {
   source: Source;
   description?: string;
   profiles?: string[];
+  /**
+   * Generated scenarios cannot reach this rule (or reach it too rarely to count on), and why:
+   * e.g. `{ rare: "needs a feeder flush to lose a race with close(); no generated schedule does" }`.
+   * Coverage reports (`mpspec coverage`, `run --coverage`) list such a rule apart with its reason
+   * rather than as a gap to close. Say precisely what the generator cannot do.
+   */
+  reachable?: Reachability;
   /** Bind names to each element of a CEL list; the step is tried once per combination. */
   choose?: { [name: string]: string };
   when?: string;

@@ -82,6 +82,8 @@ export interface ObjectVerdict {
   contradicts?: string[];
   /** On ok: the rule (or internal step) ids of the accepted linearization, in its order. */
   used?: string[];
+  /** On ok, aligned with `used`: the event each step is of (index into `events`; -1 for an internal step). */
+  usedEvents?: number[];
   model?: SpecModel;
 }
 
@@ -367,7 +369,10 @@ export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryE
     if (f.done === required && !f.liveChecked) {
       f.liveChecked = true;
       const late = overdueAt(f);
-      if (late.length === 0) return { ...base, verdict: "ok", states, used: stack.slice(1).map((x) => x.via!.ruleId) };
+      if (late.length === 0) {
+        const path = stack.slice(1).map((x) => x.via!);
+        return { ...base, verdict: "ok", states, used: path.map((c) => c.ruleId), usedEvents: path.map((c) => c.op) };
+      }
       // Not an end: a call that should have returned by now. Search on (pending calls may
       // take effect, internal steps may happen); remember the first such end to explain (the
       // search tries pending calls last, so it is the one where they took the least effect).

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, test, vi } from "vitest";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "./main.js";
@@ -189,5 +189,53 @@ describe("mpspec run: failures and their replays", () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/Lock +did not reproduce in 1 invocation\(s\) of the scenario at --path 0/);
     expect(r.out).not.toMatch(/Lock +pass/);
+  });
+});
+
+describe("spec-rule coverage", () => {
+  test("run --coverage prints, under a primitive's result, the rules never exercised; --json carries every rule's count", async () => {
+    const r = await cli("run", "--adapter", "reference-threads", "--primitives", "Lock", "--runs", "20", "--seed", "1", "--coverage");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^Lock +pass .*\n {2}coverage: \d+\/7 rules exercised over 20 histories judged ok; /m);
+    // The reference has no CPython race bug that would exercise the double-post deviation.
+    expect(r.out).toMatch(/CPython deviations not seen \(1\): Lock\.release\.post-over-mp/);
+    const plain = await cli("run", "--adapter", "reference-threads", "--primitives", "Lock", "--runs", "2", "--seed", "1");
+    expect(plain.out).not.toMatch(/coverage/);
+    const json = await cli("run", "--adapter", "reference-threads", "--primitives", "Lock", "--runs", "20", "--seed", "1", "--json");
+    const cov = JSON.parse(json.out).results[0].coverage;
+    expect(Object.keys(cov.rules)).toHaveLength(7);
+    expect(cov.histories).toBe(20);
+    expect(cov.rules["Lock.acquire.free"]).toBeGreaterThan(0);
+    expect(cov.rules["Lock.release.post-over-mp"]).toBe(0);
+  });
+
+  test("mpspec coverage writes the table; a rule marked rare is listed apart with its reason", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mpspec-coverage-"));
+    try {
+      const specs = join(dir, "spec");
+      mkdirSync(specs);
+      const event = readFileSync(join(import.meta.dirname, "../../spec/primitives/Event.yaml"), "utf8");
+      const marked = event.replace(/(\n(\s+)- id: Event\.wait\.timeout-recheck\n)/, "$1$2  reachable: { rare: \"a test's reason\" }\n");
+      expect(marked).not.toBe(event);
+      writeFileSync(join(specs, "Event.yaml"), marked);
+      writeFileSync(join(specs, "Lock.yaml"), readFileSync(join(import.meta.dirname, "../../spec/primitives/Lock.yaml"), "utf8"));
+      const file = join(dir, "out", "coverage.md");
+      const r = await cli("coverage", "--runs", "10", "--seed", "2", "--spec-dir", specs, "--out", file);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/^Event +pass .*\n {2}coverage: \d+\/\d+ rules exercised over 10 histories/m);
+      expect(r.out).toMatch(/wrote .*coverage\.md/);
+      const md = readFileSync(file, "utf8");
+      expect(md).toMatch(/^# Spec-rule coverage/);
+      expect(md).toContain("npx mpspec coverage --adapter reference-threads --runs 10 --seed 2 --spec-dir");
+      expect(md).toMatch(/\| Event \| pass \| 10 \| \d+ \/ 8 \| \d+ \| [01] \/ 1 \| 1 \|/);
+      expect(md).toMatch(/\| Lock \| pass \| 10 \| \d+ \/ 7 \| \d+ \| 0 \/ 0 \| 1 \|/);
+      expect(md).toMatch(/## Marked rare[\s\S]*\| Event \| `Event\.wait\.timeout-recheck` \| documented \| \d+ \| a test's reason \|/);
+      expect(md).toMatch(/## CPython deviations not seen[\s\S]*\| Lock \| `Lock\.release\.post-over-mp` \| returns \|/);
+      const bad = await cli("coverage", "--runs", "1", "--out", join(file, "x.md"));
+      expect(bad.code).toBe(2);
+      expect(bad.err).toMatch(/--out .*: (is not a folder|permission denied|ENOTDIR|EEXIST)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

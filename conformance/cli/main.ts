@@ -17,8 +17,9 @@ import { campaignJson } from "../report/json.js";
 import { loadMatrixConfig, matrixBadges, MatrixConfigError, matrixJson, matrixMarkdown, runMatrix, type MatrixConfig } from "../report/matrix.js";
 import { badgeFormat, badgeSvg } from "../report/badge.js";
 import { writeSpecDocs } from "../report/spec-docs.js";
+import { coverageMarkdown, coverageText } from "../report/coverage.js";
 import { deviationsText, horizonText, replayCommand } from "../report/campaign-text.js";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { accessSync, constants, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 class UsageError extends Error {}
@@ -56,6 +57,15 @@ function loadSpecs(dir: string | undefined): LoadedSpec[] {
   return specs;
 }
 
+/** The specs `--primitives` names (all when absent), in its order. */
+function choosePrimitives(specs: LoadedSpec[], list: string | undefined): LoadedSpec[] {
+  if (!list) return specs;
+  const names = list.split(",").map((x) => x.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !specs.some((s) => s.primitive === n));
+  if (unknown.length) throw new UsageError(`--primitives: unknown ${unknown.join(", ")}; known: ${specs.map((s) => s.primitive).join(", ")}`);
+  return names.map((n) => specs.find((s) => s.primitive === n)!);
+}
+
 async function validate(opts: { specDir?: string }, out: (s: string) => void): Promise<number> {
   const specs = loadSpecs(opts.specDir);
   let rules = 0;
@@ -88,6 +98,8 @@ interface RunOpts {
   longRuns?: number;
   /** Write the run's conformance badge (SVG) here. */
   badge?: string;
+  /** Print, per primitive, the spec rules never exercised. */
+  coverage?: boolean;
 }
 
 async function run(opts: RunOpts, out: (s: string) => void): Promise<number> {
@@ -98,13 +110,7 @@ async function run(opts: RunOpts, out: (s: string) => void): Promise<number> {
     );
   }
   const specs = loadSpecs(opts.specDir);
-  let chosen = specs;
-  if (opts.primitives) {
-    const names = opts.primitives.split(",").map((x) => x.trim()).filter(Boolean);
-    const unknown = names.filter((n) => !specs.some((s) => s.primitive === n));
-    if (unknown.length) throw new UsageError(`--primitives: unknown ${unknown.join(", ")}; known: ${specs.map((s) => s.primitive).join(", ")}`);
-    chosen = names.map((n) => specs.find((s) => s.primitive === n)!);
-  }
+  const chosen = choosePrimitives(specs, opts.primitives);
   if (opts.path && chosen.length !== 1) throw new UsageError("--path replays one counterexample: give exactly one primitive with --primitives");
   if (opts.path !== undefined && !/^\d+(:\d+)*$/.test(opts.path)) {
     throw new UsageError(`--path '${opts.path}' is not a fast-check path (numbers joined by ':'); copy it from the replay line of a failure`);
@@ -141,7 +147,8 @@ async function run(opts: RunOpts, out: (s: string) => void): Promise<number> {
           // A failure and an adapter error may both be there (the adapter failed while shrinking).
           const failure = r.verdict === "fail" ? `\n${failureText(r, opts)}` : "";
           const error = r.error ? `\n  adapter error${failure ? " (while shrinking; the counterexample above is the smallest found)" : ""}: ${r.error}${r.errorScenario ? `\n  while running:\n${indent(scenarioText(r.errorScenario), "    ")}` : ""}` : "";
-          out(summaryLine(r) + failure + error);
+          const cov = opts.coverage ? `\n${coverageText(o.spec, r)}` : "";
+          out(summaryLine(r) + failure + error + cov);
         }
       },
     );
@@ -189,6 +196,56 @@ function failureText(r: CampaignResult, opts: RunOpts): string {
   const cx = r.levels.documented?.counterexample ?? r.levels.cpython!.counterexample!;
   const text = checkText(cx.scenario, cx.history.events, cx.check);
   return `  minimal counterexample (${cx.level} level):\n${text.split("\n").map((l) => `    ${l}`).join("\n")}\n  replay: ${replay(opts, r.primitive, r)}`;
+}
+
+interface CoverageOpts {
+  adapter: string;
+  primitives?: string;
+  profile?: string;
+  runs: number;
+  seed?: number;
+  out: string;
+  specDir?: string;
+}
+
+/** `mpspec coverage`: the suite's campaigns, then the coverage table (exit 0 once written, whatever the verdicts). */
+async function coverage(opts: CoverageOpts, out: (s: string) => void): Promise<number> {
+  const entry = resolveAdapter(opts.adapter);
+  if (!entry) {
+    throw new UsageError(`unknown adapter '${opts.adapter}'; known: ${Object.keys(ADAPTERS).join(", ")}, or the command line of a JSON-lines adapter (with a space, or a path)`);
+  }
+  const specs = loadSpecs(opts.specDir);
+  const chosen = choosePrimitives(specs, opts.primitives);
+  // Before the (long) run: an --out that cannot be written is found at once.
+  try {
+    mkdirSync(dirname(opts.out), { recursive: true });
+    accessSync(dirname(opts.out), constants.W_OK);
+  } catch (e) {
+    throw fsUsageError("--out", e, "give a file in a folder that can be created and written");
+  }
+  const seed = opts.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
+  const adapter: Adapter = await entry.open(specs);
+  let results: PrimitiveOutcome[];
+  let profile: string;
+  try {
+    const offered = adapter.capabilities.profiles;
+    profile = opts.profile ?? (offered.includes("multiprocessing") || offered.length === 0 ? "multiprocessing" : offered[0]!);
+    out(`mpspec coverage: ${adapter.info.name} ${adapter.info.version}, profile ${profile}, ${opts.runs} runs per primitive, seed ${seed}`);
+    results = await runSuite(adapter, chosen, { profile, runs: opts.runs, seed }, (o) => {
+      if (!o.result) out(`${o.spec.primitive.padEnd(18)} unsupported  (${o.reason})`);
+      else out(`${summaryLine(o.result)}\n${coverageText(o.spec, o.result)}`);
+    });
+  } finally {
+    await adapter.close();
+  }
+  if (results.every((r) => !r.result)) throw new UsageError(`nothing to run: no chosen primitive is supported by ${adapter.info.name} in profile ${profile} (try --profile)`);
+  const flags: [string, string | number | undefined][] = [
+    ["--adapter", opts.adapter], ["--primitives", opts.primitives], ["--profile", opts.profile], ["--runs", opts.runs], ["--seed", seed], ["--spec-dir", opts.specDir],
+  ];
+  const command = `npx mpspec coverage ${flags.filter(([, v]) => v !== undefined).map(([f, v]) => `${f} ${shellQuote([String(v)])}`).join(" ")}`;
+  writeFileSync(opts.out, coverageMarkdown({ implementation: `${adapter.info.name} ${adapter.info.version}`, profile, runs: opts.runs, seed, command }, results));
+  out(`wrote ${opts.out}`);
+  return 0;
 }
 
 interface MatrixOpts {
@@ -262,8 +319,22 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     // Histories are always checked strictly against their scenarios now; kept so old scripts run.
     .addOption(new Option("--validate-protocol").hideHelp())
     .option("--badge <file.svg>", "also write the run's conformance badge (SVG, shields.io style) to this file")
+    .option("--coverage", "also print, per primitive, the spec rules no accepted linearization used (never exercised)")
     .action(async (o: RunOpts) => {
       code = await run(o, out);
+    });
+  program
+    .command("coverage")
+    .description("run the suite and write the spec-rule coverage table: per primitive, rules exercised / total, each rule never exercised")
+    .option("--adapter <name>", `adapter: ${Object.keys(ADAPTERS).join(", ")}, or a JSON-lines adapter's command line`, "reference-threads")
+    .option("--primitives <list>", "comma-separated primitives (default: all in the spec)")
+    .addOption(new Option("--profile <profile>", "profile to judge in (default: multiprocessing, or the adapter's only profile)"))
+    .option("--runs <n>", "scenarios per primitive", positiveInt("--runs"), 100)
+    .option("--seed <n>", "fast-check seed (default: random, printed)", anyInt("--seed"))
+    .option("--out <file>", "the Markdown table", "reports/coverage.md")
+    .option("--spec-dir <dir>", "folder of spec documents")
+    .action(async (o: CoverageOpts) => {
+      code = await coverage(o, out);
     });
   program
     .command("docs")

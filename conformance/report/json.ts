@@ -45,5 +45,6 @@ export function campaignJson(spec: LoadedSpec, r: CampaignResult | null, unsuppo
       Object.entries(r.levels).map(([lv, x]) => [lv, { verdict: x!.verdict, deviations: x!.deviations, counterexample: counterexampleJson(x!.counterexample) }]),
     ),
     replay,
+    coverage: r.coverage,
   };
 }

@@ -301,10 +301,11 @@ function outcomeCell(rule: Rule, opName: string, c: Ctx): string {
   return parts.join("<br>");
 }
 
-function idCell(id: string, description: string | undefined, c: Ctx): string {
+function idCell(id: string, description: string | undefined, c: Ctx, reachable?: { rare: string }): string {
   const a = ruleAnchor(id);
   const desc = description?.trim() ? `<br>${description.trim().split(/\n+/).map((p) => prose(p, c.ids, c.page)).join("<br>")}` : "";
-  return `<a id="${a}"></a>[${code(id)}](#${a})${desc}`;
+  const rare = reachable ? `<br>*Rarely or never reached by generated scenarios:* ${prose(reachable.rare.trim().replace(/\s*\n\s*/g, " "), c.ids, c.page)}` : "";
+  return `<a id="${a}"></a>[${code(id)}](#${a})${desc}${rare}`;
 }
 
 function profilesCell(list: string[] | undefined, inherited: string[] | undefined): string {
@@ -314,7 +315,7 @@ function profilesCell(list: string[] | undefined, inherited: string[] | undefine
 function rulesTable(rules: Rule[], opName: string, op: Operation, c: Ctx): string[] {
   const header = ["rule", "level", ...(c.multiProfile ? ["profiles"] : []), "when", "outcome", "source"];
   const rows = rules.map((r) => [
-    idCell(r.id, r.description, c),
+    idCell(r.id, r.description, c, r.reachable),
     levelText(r),
     ...(c.multiProfile ? [profilesCell(r.profiles, op.profiles)] : []),
     r.when !== undefined ? code(r.when) : "*always*",
@@ -410,7 +411,7 @@ function internalSection(steps: InternalStep[], c: Ctx): string[] {
   ];
   const header = ["step", "level", ...(c.multiProfile ? ["profiles"] : []), "choose", "when", "effect", "source"];
   const rows = steps.map((st) => [
-    idCell(st.id, st.description, c),
+    idCell(st.id, st.description, c, st.reachable),
     st.level,
     ...(c.multiProfile ? [profilesCell(st.profiles, undefined)] : []),
     Object.entries(st.choose ?? {}).map(([n, l]) => `${code(n)} in ${code(l)}`).join("<br>"),

@@ -91,3 +91,13 @@ describe("--level and --bail", () => {
     expect(bailed.map((o) => o.spec.primitive)).toEqual(["Lock"]);
   });
 });
+
+test("coverage counts the histories the verdict rests on: not the failing one, not the scenarios run while shrinking", async () => {
+  // The fake answers every call with None: the first scenario breaks the Lock spec, then fast-check shrinks it.
+  const r = await runCampaign(lock, await fake("ok"), { profile: "multiprocessing", runs: 20, seed: 1 });
+  expect(r.verdict).toBe("fail");
+  expect(r.runs).toBeGreaterThan(1);
+  expect(r.coverage!.histories).toBe(0);
+  expect(Object.values(r.coverage!.rules).every((n) => n === 0)).toBe(true);
+  expect(Object.keys(r.coverage!.rules)).toContain("Lock.release.post-over-mp");
+});

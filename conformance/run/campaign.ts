@@ -22,6 +22,7 @@ import type { History } from "../history/types.js";
 import type { Scenario } from "../scenario/types.js";
 import { deviationRules, type LoadedSpec } from "../spec/load.js";
 import { AdaptiveDeadline } from "./deadline.js";
+import { CoverageCounter, type Coverage } from "./coverage.js";
 
 export interface CampaignOptions {
   profile: string;
@@ -102,6 +103,12 @@ export interface CampaignResult {
   cut: number;
   /** Cut scenarios run again to the horizon, and how many of those were cut there too. */
   long: { runs: number; cut: number; horizonMs: number };
+  /**
+   * Spec-rule coverage (run/coverage.ts): how often each rule and internal step of the spec in
+   * this profile explained a step of an accepted linearization, over the histories judged ok
+   * that the verdicts rest on (a level's campaign up to its first failure; not shrinking).
+   */
+  coverage?: Coverage;
   /** The adapter failed: before any violation (verdict error), or while shrinking one (verdict fail). */
   error?: string;
   /** The scenario the adapter failed on, to reproduce an adapter error by hand. */
@@ -129,6 +136,7 @@ export async function runCampaign(spec: LoadedSpec, adapter: Adapter, opts: Camp
   const maxBaseMs = opts.deadlineBaseMs ?? adapter.deadlineBaseMs ?? 500;
   const deadline = new AdaptiveDeadline({ maxBaseMs, floorMs: Math.min(maxBaseMs, opts.deadlineFloorMs ?? adapter.deadlineFloorMs ?? 100) });
   const runner = new ScenarioRunner(spec, adapter, opts, deadline, result);
+  result.coverage = runner.coverage.coverage;
   // Both levels at once; if a failure cut the campaign short at one level only, the other is
   // measured by a campaign of its own (same seed), so no verdict is assumed from another.
   const both = await runLevels(runner, opts, ["cpython", "documented"]);
@@ -158,6 +166,7 @@ class ScenarioRunner {
   longLeft = 0;
   shrinkLongLeft = 0;
   readonly deviations: Record<string, number> = {};
+  readonly coverage: CoverageCounter;
   private readonly deviationRules: Set<string>;
 
   constructor(
@@ -169,6 +178,7 @@ class ScenarioRunner {
   ) {
     this.resetBudgets();
     this.deviationRules = new Set(deviationRules(spec).map((d) => d.id));
+    this.coverage = new CoverageCounter(spec, opts.profile);
   }
 
   /** Long re-runs for a new fast-check campaign (each level's campaign replays the same seed). */
@@ -260,6 +270,8 @@ async function runLevels(runner: ScenarioRunner, opts: CampaignOptions, levels: 
   runner.resetBudgets();
   // Deviations are counted by the campaign that measures the documented level (the last to).
   if (levels.includes("documented")) for (const id of Object.keys(runner.deviations)) delete runner.deviations[id];
+  // So is coverage, per level: each level's counts come from the campaign that measured it.
+  runner.coverage.reset(levels);
   const failures = new Map<string, Trial>();
   let failedOnce: Trial | undefined;
   const property = fc.asyncProperty(scenarioArbitrary(runner.spec, opts.profile, opts.shape ?? DEFAULT_SHAPE), async (scenario) => {
@@ -276,7 +288,10 @@ async function runLevels(runner: ScenarioRunner, opts: CampaignOptions, levels: 
         }
         throw e;
       }
-      if (!failedOnce) runner.recordDeviations(trial);
+      if (!failedOnce) {
+        runner.recordDeviations(trial);
+        runner.coverage.record(trial.checks, levels);
+      }
       if (levels.some((lv) => trial.checks[lv].verdict === "violation")) {
         failures.set(JSON.stringify(scenario), trial);
         failedOnce ??= trial;

@@ -59,4 +59,15 @@ describe("loading spec documents", () => {
   test("unknown profiles are refused", () => {
     expect(problem(toggle.replace("profiles: [threading]", "profiles: [threads]"))).toMatch(/unknown profile 'threads'/);
   });
+
+  test("a rule or internal step may say why generated scenarios cannot reach it (reachable.rare), and must say why", () => {
+    const rare = toggle.replace("        when: \"s.on\"", "        reachable: { rare: \"needs a flip nobody makes\" }\n        when: \"s.on\"");
+    const spec = loadSpecText(rare, "x.yaml");
+    expect(spec.operations.get("flip")!.phases[0]![1]!.rule.reachable).toEqual({ rare: "needs a flip nobody makes" });
+    const step = `internal:\n  - id: Toggle.drift\n    level: cpython\n    source: { says: "test fixture" }\n    reachable: { rare: "drifts once a year" }\n    effect: { on: "false" }\n`;
+    expect(loadSpecText(toggle + step, "x.yaml").internal[0]!.step.reachable).toEqual({ rare: "drifts once a year" });
+    expect(problem(rare.replace("rare: \"needs a flip nobody makes\"", "rare: \" \""))).toMatch(/operations\.flip\.rules\[1\]\.reachable\.rare: is empty; say why/);
+    expect(problem(rare.replace("rare: \"needs a flip nobody makes\"", "why: x"))).toMatch(/flip\.rules\.1\.reachable: missing required field 'rare'/);
+    expect(problem(rare.replace("{ rare: \"needs a flip nobody makes\" }", "rare"))).toMatch(/reachable: must be object/);
+  });
 });

@@ -204,6 +204,12 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
       throw new SpecError(file, `${place}.source`, "a deviation (CPython behaviour the docs forbid) needs source.docs (what the docs say) and source.observed (the reproducer)");
     }
   };
+  // A rule marked rare says why: a coverage report lists the reason instead of a gap.
+  const checkReachable = (r: { reachable?: { rare: string } }, place: string) => {
+    if (r.reachable && !r.reachable.rare.trim()) {
+      throw new SpecError(file, `${place}.reachable.rare`, "is empty; say why generated scenarios cannot (or only rarely) reach this rule");
+    }
+  };
   const checkId = (id: string, place: string, prefix: string) => {
     if (!id.startsWith(prefix)) throw new SpecError(file, `${place}.id`, `'${id}' must start with '${prefix}' so that ids stay stable and findable`);
     const other = ruleIds.get(id);
@@ -313,6 +319,7 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
         }
       }
       checkDeviation(rule, rp);
+      checkReachable(rule, rp);
       let next: number | undefined;
       if (rule.next !== undefined) {
         next = phaseNames.indexOf(rule.next);
@@ -393,6 +400,7 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
   const internal = (doc.internal ?? []).map((step, i): CompiledInternal => {
     const place = `internal[${i}]`;
     checkDeviation(step, place);
+    checkReachable(step, place);
     checkId(step.id, place, `${doc.primitive}.`);
     checkProfiles(step.profiles, place);
     // Each choose list sees the names bound before it; when and effect see them all.
