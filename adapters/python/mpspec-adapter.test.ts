@@ -174,15 +174,25 @@ describe.skipIf(!hasPython)(`the Python adapter (${PY})`, () => {
     }
   });
 
-  test("an actor process that dies mid-call is an {id, error} answer; the adapter goes on", async () => {
+  test("a call whose actor process dies is raised mpspec.ActorDied; the actor's later calls are cut; the adapter goes on", async () => {
     const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "crashmp"], specs, env: { ...process.env, PYTHONPATH: FIXTURES } });
     const pgid = a.pid!;
     try {
-      const sc: Scenario = { profile: "multiprocessing", objects: [{ id: "o0", primitive: "Lock", args: {} }], init: [], parallel: [[release], [acquire(true, 0.005)]], post: [] };
-      await expect(a.run(sc, 3_000)).rejects.toThrow(/could not run scenario 1: actor a1's process died \(exit code 7\) during its call 0 \(o0\.acquire\)/);
+      // a1 dies in its first call: the call "raised" mpspec.ActorDied, its second call never started,
+      // so the answer comes at the deadline (the run is cut), and the post part never ran.
+      const sc: Scenario = { profile: "multiprocessing", objects: [{ id: "o0", primitive: "Lock", args: {} }], init: [], parallel: [[release], [acquire(true, 0.005), release]], post: [release] };
+      const t0 = performance.now();
+      const h = await a.run(sc, 1_500);
+      expect(performance.now() - t0).toBeGreaterThan(1_000);
+      expect(h.cutAt).toBeDefined();
+      const a1 = h.events.filter((e) => e.actor === "a1");
+      expect(a1).toHaveLength(1);
+      expect(a1[0]!.outcome).toMatchObject({ kind: "raised", type: "mpspec.ActorDied", mro: [] });
+      expect((a1[0]!.outcome as { message: string }).message).toMatch(/died during o0\.acquire \(exit code 7\)/);
+      expect(h.events.filter((e) => e.actor === "a0").map((e) => e.outcome.kind)).toEqual(["raised"]);
       expect(a.pid).toBe(pgid);
-      const h = await a.run({ ...sc, parallel: [[release]] }, 3_000);
-      expect(h.events[0]!.outcome).toMatchObject({ kind: "raised", type: "ValueError", message: "semaphore or lock released too many times" });
+      const h2 = await a.run({ ...sc, parallel: [[release]], post: [] }, 3_000);
+      expect(h2.events[0]!.outcome).toMatchObject({ kind: "raised", type: "ValueError", message: "semaphore or lock released too many times" });
     } finally {
       await a.close();
     }
