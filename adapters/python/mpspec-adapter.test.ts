@@ -5,6 +5,8 @@
  */
 import { describe, expect, test } from "vitest";
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { JsonlAdapter } from "../../conformance/adapter/jsonl-adapter.js";
 import { PYTHON_ADAPTER } from "../../conformance/adapter/registry.js";
@@ -80,6 +82,26 @@ describe.skipIf(!hasPython)(`the Python adapter (${PY})`, () => {
       }
     } finally {
       await a.close();
+    }
+  });
+
+  test("one file to copy: the zipapp (npm run build:python-adapter) passes Lock campaigns with fork and spawn", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mpspec-pyz-"));
+    try {
+      const pyz = join(dir, "mpspec_adapter.pyz");
+      execFileSync(PY, [join(dirname(PYTHON_ADAPTER), "build-zipapp.py"), pyz], { stdio: "ignore", timeout: 30_000 });
+      for (const flags of [["--start-method", "fork"], ["--start-method", "spawn", "--warm", "1"]]) {
+        const a = await JsonlAdapter.open({ command: [PY, pyz, "--module", "multiprocessing", ...flags], specs });
+        try {
+          const r = await runCampaign(lock, a, { profile: "multiprocessing", runs: 15, seed: 14, deadlineMs: 5_000 });
+          expect(r.error, flags.join(" ")).toBeUndefined();
+          expect(r.verdict, flags.join(" ")).toBe("pass");
+        } finally {
+          await a.close();
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
