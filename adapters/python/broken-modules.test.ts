@@ -69,6 +69,8 @@ describe.skipIf(!hasPython)("a broken primitive fails; the plumbing does not dep
     ["closefds", "fork", "fail"],
     ["closefds", "spawn", "fail"],
     ["sigkill", "spawn", "fail"],
+    ["exitlater", "fork", "fail"],
+    ["unpickle", "spawn", "fail"],
     // Writing to stdout and stderr breaks no spec rule: it must only not break the protocol.
     ["noisy", "fork", "pass"],
     ["noisy", "spawn", "pass"],

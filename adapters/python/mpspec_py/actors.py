@@ -140,8 +140,11 @@ class ProcessActor(object):
             self._start(None)
         if self.chan is None:
             self.outbox.append(msg)
-        else:
+            return
+        try:
             self.chan.send(msg)
+        except OSError:
+            pass  # it died: the next wait sees its channel end
 
     def sentinel(self):
         s = getattr(self.proc, "sentinel", None)

@@ -26,6 +26,7 @@ class Job(object):
         self.started = None  # (index, t_pre) of the call most recently started
         self.events = {}  # index -> (invoke, response, outcome)
         self.pending = None  # (index, t_pre) of the call in progress when its worker was killed
+        self.died_waiting = None  # its actor died before the parallel part was released (why)
 
 
 class Engine(object):
@@ -37,6 +38,7 @@ class Engine(object):
         self.scenario_seq = 0
         self.current = []
         self.lost = False
+        self.released = False
 
     # To override
     def prepare(self, objects, n_actors, need_main):
@@ -69,6 +71,7 @@ class Engine(object):
     def run(self, objects, prog, scenario, deadline):
         self.scenario_seq += 1
         self.lost = False  # calls that never started because their actor died
+        self.released = False
         n = len(prog["parallel"])
         init_calls, post_calls = prog["init"], prog["post"]
         need_main = bool(init_calls or post_calls)
@@ -105,10 +108,8 @@ class Engine(object):
             if calls:
                 actor_jobs.append(new_job(actors[i], "a%d" % i, calls, scenario["parallel"][i], True))
         ok = pump(lambda: (init_job is None or init_job.done) and all(j.ready or j.done for j in actor_jobs))
-        released = False
         if ok:
-            self.release(len([j for j in actor_jobs if not j.done]))
-            released = True
+            self._release(actor_jobs)
             ok = pump(lambda: all(j.done for j in actor_jobs))
         if ok and post_calls:
             if main.alive:
@@ -117,7 +118,7 @@ class Engine(object):
             else:
                 self.lost = True
         if not ok:
-            self._abandon(jobs, released, by_id)
+            self._abandon(jobs, self.released, by_id)
         elif self.lost:
             # Calls of a dead actor never started: the history is cut, so it is answered at the deadline.
             left = deadline - time.monotonic()
@@ -151,26 +152,46 @@ class Engine(object):
             raise ScenarioError("actor %s: %s" % (job.actor, msg[2]))
 
     def _died(self, by_id, worker, exitcode):
-        """An actor process died, or its channel to us closed. During a call, the call is what
-        killed it: it is reported as raised mpspec.ActorDied (no spec rule explains that), and the
-        actor's later calls never start. Anywhere else it is this scenario's error."""
+        """An actor process died, or its channel to us closed, with calls of its job left. The call
+        it was in, or else the next one (it died after the previous call returned, or before its
+        first: receiving the objects, waiting to start), is reported as raised mpspec.ActorDied,
+        which no spec rule explains: the implementation killed its process. Its later calls never
+        start (the history is cut)."""
         worker.alive = False
         worker.busy = False
         job = next((j for j in by_id.values() if j.worker is worker and not j.done), None)
         if job is None:
             return  # while idle: replaced before its next job
         job.done = True
-        if job.started is not None and job.started[0] not in job.events:
-            i, t_pre = job.started
-            c = job.echo[i]
-            what = ("the actor's process died during %s.%s (exit code %s), or closed its channel to the adapter"
-                    % (c["object"], c["op"], exitcode))
-            job.events[i] = (t_pre, max(t_pre, time.monotonic_ns()), actor_died_outcome(what))
-            if i + 1 < len(job.calls):
-                self.lost = True
+        k = len(job.events)
+        if k >= len(job.calls):
+            return  # after its last call: nothing is lost
+        c = job.echo[k]
+        now = time.monotonic_ns()
+        if job.started is not None and job.started[0] == k:
+            t_pre = job.started[1]
+            what = "the actor's process died during %s.%s (exit code %s), or closed its channel to the adapter" % (
+                c["object"], c["op"], exitcode)
+        else:
+            t_pre = now
+            what = "the actor's process died (exit code %s) %s, before %s.%s started" % (
+                exitcode, "after its previous call returned" if k else
+                "before its first call (receiving the scenario's objects, or waiting to start)", c["object"], c["op"])
+        if k + 1 < len(job.calls):
+            self.lost = True
+        if job.barrier and not self.released:
+            # Stamped when the others are released: no parallel call starts before init ends.
+            job.died_waiting = what
             return
-        what = "before its first call" if not job.events else "between calls"
-        raise ScenarioError("actor %s's process died (exit code %s) %s" % (job.actor, exitcode, what))
+        job.events[k] = (t_pre, max(t_pre, now), actor_died_outcome(what))
+
+    def _release(self, actor_jobs):
+        self.release(len([j for j in actor_jobs if not j.done]))
+        self.released = True
+        t = time.monotonic_ns()
+        for j in actor_jobs:
+            if j.died_waiting is not None:
+                j.events[0] = (t, t, actor_died_outcome(j.died_waiting))
 
     def _abandon(self, jobs, released, by_id):
         """The deadline passed: kill every worker with a call in progress; keep those waiting to start."""
