@@ -92,4 +92,19 @@ describe.skipIf(!hasPython)("a broken primitive fails; the plumbing does not dep
     }
     expect(await eventually(() => groupMembers(pgid).length === 0)).toBe(true);
   }, 120_000);
+
+  test.each(["fork", "spawn"])("a module whose Pipe and queues cannot be made, %s: its Lock passes (the plumbing is the adapter's own)", async (method) => {
+    const a = await JsonlAdapter.open({
+      command: [PY, PYTHON_ADAPTER, "--module", "nopipemp", "--start-method", method, "--warm", "2"],
+      specs,
+      env: { ...process.env, PYTHONPATH: FIXTURES },
+    });
+    try {
+      const r = await runCampaign(spec("Lock"), a, { ...options, runs: 20, seed: 7 });
+      expect(r.error).toBeUndefined();
+      expect(r.verdict).toBe("pass");
+    } finally {
+      await a.close();
+    }
+  }, 60_000);
 });
