@@ -94,6 +94,12 @@ describe.skipIf(!hasPython)(`the Python adapter's values and call shapes (${PY})
     ]);
   });
 
+  test("capabilities come from the start message only: without primitives, none are offered", () => {
+    const out = execFileSync(PY, [PYTHON_ADAPTER, "--module", "multiprocessing"], { input: '{"cmd":"start","version":1}\n{"cmd":"stop"}\n', encoding: "utf8", timeout: 30_000 });
+    const ready = JSON.parse(out.split("\n")[0]!);
+    expect(ready.capabilities).toMatchObject({ primitives: [], profiles: ["multiprocessing"] });
+  });
+
   test("capabilities: the offered primitives whose callables resolve; Array, RawArray and Pipe campaigns pass", async () => {
     const specs = ["Array", "RawArray", "Pipe", "Condition"].map((p) => loadSpecFile(join(PRIMITIVES_DIR, `${p}.yaml`)));
     const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing", "--actors", "threads", "--profile", "threading"], specs });

@@ -1,0 +1,110 @@
+/**
+ * A misbehaving primitive is a FAIL with a counterexample, never an adapter error, and the
+ * module's other primitives still pass: the adapter's plumbing is its own (standard library), so
+ * a broken Pipe, Queue or Lock cannot break it. Look-alike modules on the real CPython
+ * (adapters/python/fixtures), with the fork start method (fresh actors) and spawn (pooled actors).
+ */
+import { describe, expect, test } from "vitest";
+import { join } from "node:path";
+import { JsonlAdapter } from "../../conformance/adapter/jsonl-adapter.js";
+import { PYTHON_ADAPTER } from "../../conformance/adapter/registry.js";
+import { eventually, groupMembers } from "../../conformance/adapter/fixtures/processes.js";
+import { runCampaign, type CampaignResult } from "../../conformance/run/campaign.js";
+import { loadSpecDir } from "../../conformance/spec/load.js";
+import { hasPython, PY } from "./test-support.js";
+
+const specs = loadSpecDir();
+const FIXTURES = join(import.meta.dirname, "fixtures");
+const spec = (p: string) => specs.find((s) => s.primitive === p)!;
+// Short, fixed deadlines: a call that kills its actor is answered at the deadline (the actor's
+// later calls never start), so these campaigns run at the pace of their deadlines.
+const options = { profile: "multiprocessing", deadlineMs: 1_000, horizonMs: 1_000, longRuns: 0 };
+
+const contradicted = (r: CampaignResult) => {
+  const lv = r.levels.documented?.verdict === "fail" ? r.levels.documented : r.levels.cpython;
+  return (lv?.counterexample?.check.objects ?? []).flatMap((o) => o.contradicts ?? []);
+};
+
+describe.skipIf(!hasPython)("a broken primitive fails; the plumbing does not depend on it", () => {
+  test.each([
+    // recv() returns None at end of file instead of raising EOFError.
+    ["nonepipemp", "fork", "Pipe", "Lock", /^Pipe\.recv\./, 40],
+    ["nonepipemp", "spawn", "Pipe", "Lock", /^Pipe\.recv\./, 40],
+    // get raises KeyboardInterrupt (a BaseException) where it should raise queue.Empty.
+    ["kbqueuemp", "fork", "Queue", "Pipe", /^Queue\.get(_nowait)?\./, 30],
+    ["kbqueuemp", "spawn", "Queue", "Pipe", /^Queue\.get(_nowait)?\./, 30],
+    // acquire calls os._exit(3) in the calling actor process.
+    ["exitlockmp", "fork", "Lock", "Queue", /^Lock\.acquire\./, 20],
+    ["exitlockmp", "spawn", "Lock", "Queue", /^Lock\.acquire\./, 20],
+  ] as const)("--module %s --start-method %s: %s fails with a counterexample, %s passes", async (module, method, broken, other, rule, runs) => {
+    const a = await JsonlAdapter.open({
+      command: [PY, PYTHON_ADAPTER, "--module", module, "--start-method", method, "--warm", "2"],
+      specs,
+      env: { ...process.env, PYTHONPATH: FIXTURES },
+    });
+    const pgid = a.pid!;
+    try {
+      expect(a.ready.implementation.configuration).toMatchObject({ pooling: method === "fork" ? "processes started per scenario" : "processes pooled" });
+      const r = await runCampaign(spec(broken), a, { ...options, runs, seed: 3 });
+      expect(r.error).toBeUndefined();
+      expect(r.verdict).toBe("fail");
+      expect(r.levels.documented?.counterexample ?? r.levels.cpython?.counterexample).toBeDefined();
+      expect(contradicted(r).some((id) => rule.test(id)), contradicted(r).join(", ")).toBe(true);
+      const ok = await runCampaign(spec(other), a, { ...options, runs: 20, seed: 4 });
+      expect(ok.error, other).toBeUndefined();
+      expect(ok.verdict, other).toBe("pass");
+      // The adapter itself never failed: no restart.
+      expect(a.pid).toBe(pgid);
+    } finally {
+      await a.close();
+    }
+    expect(await eventually(() => groupMembers(pgid).length === 0)).toBe(true);
+  }, 240_000);
+
+  test.each([
+    ["none", "fork", "fail"],
+    ["garbage", "fork", "fail"],
+    ["sysexit", "fork", "fail"],
+    ["sysexit", "spawn", "fail"],
+    ["closefds", "fork", "fail"],
+    ["closefds", "spawn", "fail"],
+    ["sigkill", "spawn", "fail"],
+    ["exitlater", "fork", "fail"],
+    ["unpickle", "spawn", "fail"],
+    // Writing to stdout and stderr breaks no spec rule: it must only not break the protocol.
+    ["noisy", "fork", "pass"],
+    ["noisy", "spawn", "pass"],
+  ] as const)("a Lock whose acquire misbehaves (%s), %s: %s, never an adapter error", async (mode, method, verdict) => {
+    const a = await JsonlAdapter.open({
+      command: [PY, PYTHON_ADAPTER, "--module", "badlockmp", "--start-method", method, "--warm", "2"],
+      specs,
+      env: { ...process.env, PYTHONPATH: FIXTURES, BADLOCK: mode },
+    });
+    const pgid = a.pid!;
+    try {
+      const r = await runCampaign(spec("Lock"), a, { ...options, runs: verdict === "pass" ? 25 : 15, seed: 6 });
+      expect(r.error).toBeUndefined();
+      expect(r.verdict).toBe(verdict);
+      if (verdict === "fail") expect(contradicted(r).some((id) => id.startsWith("Lock.acquire.")), contradicted(r).join(", ")).toBe(true);
+      expect(a.pid).toBe(pgid);
+    } finally {
+      await a.close();
+    }
+    expect(await eventually(() => groupMembers(pgid).length === 0)).toBe(true);
+  }, 120_000);
+
+  test.each(["fork", "spawn"])("a module whose Pipe and queues cannot be made, %s: its Lock passes (the plumbing is the adapter's own)", async (method) => {
+    const a = await JsonlAdapter.open({
+      command: [PY, PYTHON_ADAPTER, "--module", "nopipemp", "--start-method", method, "--warm", "2"],
+      specs,
+      env: { ...process.env, PYTHONPATH: FIXTURES },
+    });
+    try {
+      const r = await runCampaign(spec("Lock"), a, { ...options, runs: 20, seed: 7 });
+      expect(r.error).toBeUndefined();
+      expect(r.verdict).toBe("pass");
+    } finally {
+      await a.close();
+    }
+  }, 60_000);
+});

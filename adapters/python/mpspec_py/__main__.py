@@ -1,0 +1,79 @@
+"""mpspec adapter for Python multiprocessing-style modules: the JSON-lines protocol loop.
+
+    python3 -m mpspec_py --module multiprocessing
+        [--start-method fork|spawn|forkserver] [--actors processes|threads]
+        [--profile multiprocessing|threading] [--no-pool] [--warm N]
+
+(or adapters/python/mpspec_adapter.py, or the one-file zipapp: npm run build:python-adapter).
+"""
+
+import argparse
+import json
+import signal
+import sys
+
+from . import protocol
+from .adapter import Adapter
+from .protocol import PROTOCOL_VERSION, log, send_message
+
+
+def parse(argv):
+    p = argparse.ArgumentParser(prog="mpspec_adapter", description="mpspec JSON-lines adapter for multiprocessing-style Python modules")
+    p.add_argument("--module", default="multiprocessing", help="module exposing the multiprocessing API")
+    p.add_argument("--start-method", choices=["fork", "spawn", "forkserver"], default=None)
+    p.add_argument("--actors", choices=["processes", "threads"], default=None)
+    p.add_argument("--profile", choices=["multiprocessing", "threading"], default=None)
+    p.add_argument("--no-pool", action="store_true", help="start actor processes per scenario even where they could be pooled")
+    p.add_argument("--warm", type=int, default=3, help="pooled actor processes to start at the handshake (default 3)")
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    opts = parse(argv)
+    protocol.setup_stdio()
+
+    def on_term(signum, frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, on_term)
+    adapter = Adapter(opts)
+    stdin = sys.stdin.buffer
+    try:
+        while True:
+            line = stdin.readline()
+            if not line:
+                break  # the runner went away
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                msg = json.loads(line.decode("utf-8"))
+            except ValueError:
+                log("ignoring a line that is not JSON: %r" % line[:200])
+                continue
+            cmd = msg.get("cmd") if isinstance(msg, dict) else None
+            if cmd == "start":
+                if msg.get("version") != PROTOCOL_VERSION:
+                    log("the runner speaks protocol version %r; this adapter speaks %d" % (msg.get("version"), PROTOCOL_VERSION))
+                adapter.warm()
+                offered = msg.get("primitives")
+                if not isinstance(offered, dict):
+                    log("the start message lists no primitives: none offered")
+                send_message(adapter.ready(offered if isinstance(offered, dict) else None))
+            elif cmd == "run":
+                reply, objects = adapter.run(msg)
+                send_message(reply)
+                # Clean up after replying: the runner checks the history meanwhile.
+                adapter.after_reply("error" in reply)
+                del objects
+            elif cmd == "stop":
+                break
+            else:
+                log("ignoring unknown command %r" % (cmd,))
+    finally:
+        adapter.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

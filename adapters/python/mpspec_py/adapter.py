@@ -1,0 +1,85 @@
+"""The adapter: one run message -> one scenario on the engine -> one history (or error) answer."""
+
+import json
+import time
+import traceback
+
+from .engine import ThreadEngine
+from .processes import ProcessEngine
+from .resolve import Resolver
+from .values import VALUE_CONVENTIONS, ScenarioError, decode_value, qualified_name
+
+
+class Adapter(Resolver):
+    def __init__(self, opts):
+        Resolver.__init__(self, opts.module, opts.start_method, opts.actors, opts.profile)
+        self.opts = opts
+        # {"$new": callable, "argv": [...]}: an object constructed here (constructor arguments only).
+        VALUE_CONVENTIONS["$new"] = self.decode_new
+        self.origin = 0
+        if self.actors == "threads":
+            self.engine = ThreadEngine(self)
+            self.pooling = "threads pooled"
+        else:
+            can_pool = self.start_method not in (None, "fork") and not opts.no_pool and self.has_internals()
+            self.engine = ProcessEngine(self, can_pool)
+            self.pooling = "processes pooled" if can_pool else "processes started per scenario"
+
+    def ready(self, offered=None):
+        return Resolver.ready(self, offered, self.pooling)
+
+    def warm(self):
+        if isinstance(self.engine, ProcessEngine) and self.opts.warm > 0:
+            self.engine.warm(self.opts.warm)
+
+    def run(self, msg):
+        rid = msg.get("id")
+        try:
+            scenario = msg["scenario"]
+            calls = msg["calls"]
+            deadline_ms = msg["deadline_ms"]
+        except (KeyError, TypeError) as e:
+            return {"id": rid, "error": "malformed run command: missing %s" % e}, None
+        t_start = time.monotonic()
+        # Leave a little of the deadline for killing stuck actors and replying.
+        margin = min(0.05, deadline_ms / 10000.0)
+        deadline = t_start + deadline_ms / 1000.0 - margin
+        profile = scenario.get("profile")
+        if profile not in self.profiles:
+            return {"id": rid, "error": "profile %r is not supported by this adapter (%s)" % (
+                profile, ", ".join(self.profiles))}, None
+        self.origin = time.monotonic_ns()
+        objects = []
+        try:
+            for k, o in enumerate(calls["objects"]):
+                decl = scenario["objects"][k]
+                f = self.resolve(o["callable"])
+                argv = decode_value(o["argv"])
+                try:
+                    objects.append(f(*argv))
+                except BaseException as e:  # noqa: B902
+                    raise ScenarioError("creating %s = %s(%s) failed: %s: %s" % (
+                        decl["id"], o["callable"], ", ".join(json.dumps(a) for a in o["argv"]),
+                        qualified_name(type(e)), e))
+            prog = {
+                "init": [self._call(c) for c in calls["init"]],
+                "parallel": [[self._call(c) for c in a] for a in calls["parallel"]],
+                "post": [self._call(c) for c in calls["post"]],
+            }
+            events = [self._as_multiprocessing(e) for e in self.engine.run(objects, prog, scenario, deadline)]
+        except ScenarioError as e:
+            return {"id": rid, "error": str(e)}, None
+        except Exception:
+            return {"id": rid, "error": "adapter failure:\n" + traceback.format_exc()}, None
+        return {"id": rid, "history": {"events": events}}, objects
+
+    @staticmethod
+    def _call(c):
+        return (c["object"], c.get("method"), decode_value(c["argv"]), c.get("form", "call"), c.get("target"),
+                c.get("with_lock"), (decode_value(c["key"]),) if "key" in c else None, c.get("via"), c.get("out_args"))
+
+    def after_reply(self, failed):
+        self.engine.finish(self.engine.current, failed)
+
+    def close(self):
+        self.engine.close()

@@ -1,0 +1,293 @@
+"""Value conventions: how Python values and exceptions become protocol JSON (outcomes), how the
+runner's JSON values that stand for Python objects ($callable, $bytes, $bytearray, $slice; $new
+is the adapter's, it constructs) are decoded, and the call itself (make_call). Standard library
+only: nothing here touches the implementation under test but the objects it is handed."""
+
+import importlib
+import json
+import sys
+import time
+
+INTERNAL_ERROR_TYPE = "mpspec.InternalError"
+# A call during which its actor process died (or lost its channel to the adapter): no spec rule
+# raises it, so the checker fails the history at that call.
+ACTOR_DIED_TYPE = "mpspec.ActorDied"
+
+
+class ScenarioError(Exception):
+    """A scenario this adapter cannot run: answered as {"id", "error"}."""
+
+
+# --- values and exceptions ---------------------------------------------------------
+
+_BYTES_LIKE = (bytes, bytearray, memoryview)
+
+
+def _jsonable(v, depth=0):
+    if depth > 100:
+        return False
+    if v is None or isinstance(v, (bool, str) + _BYTES_LIKE):
+        return True
+    if isinstance(v, int):
+        return True
+    if isinstance(v, float):
+        return v == v and v not in (float("inf"), float("-inf"))
+    if isinstance(v, (list, tuple)):
+        return all(_jsonable(x, depth + 1) for x in v)
+    if isinstance(v, dict):
+        return all(isinstance(k, str) and _jsonable(x, depth + 1) for k, x in v.items())
+    return False
+
+
+def _to_json(v):
+    if isinstance(v, _BYTES_LIKE):
+        # {"$bytes": text}: one character per byte (latin-1), spec/protocol/README.md
+        return {"$bytes": bytes(v).decode("latin-1")}
+    if isinstance(v, (list, tuple)):
+        return [_to_json(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _to_json(x) for k, x in v.items()}
+    return v
+
+
+_PUBLIC_NAMES = {}
+
+
+def qualified_name(cls):
+    """'ValueError', 'queue.Empty' (not '_queue.Empty'): the public name when a private module's class is re-exported."""
+    try:
+        return _PUBLIC_NAMES[cls]
+    except (KeyError, TypeError):
+        pass
+    mod = getattr(cls, "__module__", None) or ""
+    name = getattr(cls, "__qualname__", None) or getattr(cls, "__name__", "?")
+    if mod == "builtins":
+        out = name
+    else:
+        out = "%s.%s" % (mod, name) if mod else name
+        parts = mod.split(".")
+        top = sys.modules.get(parts[0])
+        if len(parts) > 1 and not parts[0].startswith("_") and "." not in name and getattr(top, name, None) is cls:
+            # Re-exported by its package: multiprocessing.BufferTooShort, not multiprocessing.context.BufferTooShort.
+            out = "%s.%s" % (parts[0], name)
+        elif any(p.startswith("_") for p in parts):
+            public = ".".join(p.lstrip("_") for p in parts)
+            try:
+                pm = sys.modules.get(public) or importlib.import_module(public)
+                obj = pm
+                for attr in name.split("."):
+                    obj = getattr(obj, attr)
+                if obj is cls:
+                    out = "%s.%s" % (public, name)
+            except Exception:
+                pass
+    try:
+        _PUBLIC_NAMES[cls] = out
+    except TypeError:
+        pass
+    return out
+
+
+def raised_outcome(e):
+    cls = type(e)
+    try:
+        message = str(e)
+        if type(message) is not str:
+            message = str.__str__(message)
+    except BaseException:  # noqa: B902
+        message = "<str() failed>"
+    mro = [qualified_name(c) for c in cls.__mro__[1:] if c is not object]
+    return {"kind": "raised", "type": qualified_name(cls), "message": message, "mro": mro}
+
+
+def returned_outcome(v):
+    if _jsonable(v):
+        return {"kind": "returned", "value": _to_json(v)}
+    try:
+        r = repr(v)
+    except Exception:
+        r = "<repr() failed>"
+    return {"kind": "raised", "type": INTERNAL_ERROR_TYPE,
+            "message": "the call returned a value with no JSON form: %s" % r[:200], "mro": []}
+
+
+def perform_call(obj, method, argv, form, key_box=None, out_args=None):
+    """The call itself, by the spec's OperationForm (spec/format.ts). With key_box = (key,), the
+    forms get/set/iadd are on the item obj[key] instead of the attribute."""
+    if key_box is not None:
+        key = key_box[0]
+        if form == "get":
+            return obj[key]
+        if form == "set":
+            obj[key] = argv[0]
+            return None
+        if form == "iadd":
+            # What `obj[key] += argv[0]` does: getitem, in-place add, setitem (not atomic).
+            v = obj[key]
+            v += argv[0]
+            obj[key] = v
+            return None
+        raise ScenarioError("item access (key) needs form get, set or iadd, not %r" % (form,))
+    if form == "get":
+        return getattr(obj, method)
+    if form == "set":
+        setattr(obj, method, argv[0])
+        return None
+    if form == "iadd":
+        # What `obj.method += argv[0]` does: getattr, in-place add, setattr (not atomic).
+        v = getattr(obj, method)
+        v += argv[0]
+        setattr(obj, method, v)
+        return None
+    r = getattr(obj, method)(*argv)
+    if out_args:
+        # Arguments the method wrote into (a bytearray), reported with its result.
+        return [r] + [argv[k] for k in out_args]
+    return r
+
+
+def make_call(objects, call):
+    """call = (object index, method, argv[, form[, target[, with_lock[, key_box[, via[, out_args]]]]]]),
+    from a run message's call (spec/protocol/README.md). form (perform_call): "call", or
+    "get"/"set"/"iadd" on the attribute, or on the item obj[key] with key_box = (key,);
+    with_lock (not None): hold the lock getattr(obj, with_lock)() around the call; target (not
+    None): the call is on element target of the tuple objects[oi]; via (not None): on
+    getattr(obj, via)(); out_args: argv indexes reported with the result. Returns (invoke, response, outcome)."""
+    oi, method, argv = call[:3]
+    obj = objects[oi]
+    if len(call) > 4 and call[4] is not None:
+        # The object is a tuple (Pipe's two connections): the call is on element call[4].
+        obj = obj[call[4]]
+    form = call[3] if len(call) > 3 else "call"
+    with_lock = call[5] if len(call) > 5 else None
+    key_box = call[6] if len(call) > 6 else None
+    via = call[7] if len(call) > 7 else None
+    out_args = call[8] if len(call) > 8 else None
+    # Mutable arguments (a bytearray) are made afresh for every call: the job's argv is shared.
+    argv = [bytearray(a) if isinstance(a, bytearray) else a for a in argv]
+    t0 = time.monotonic_ns()
+    try:
+        if via is not None:
+            # The call is on what obj.<via>() returns (get_obj).
+            obj = getattr(obj, via)()
+        if with_lock is not None:
+            # `with obj.<with_lock>(): ...` (the spec operation's withLock)
+            with getattr(obj, with_lock)():
+                r = perform_call(obj, method, argv, form, key_box, out_args)
+        else:
+            r = perform_call(obj, method, argv, form, key_box, out_args)
+    except BaseException as e:  # noqa: B902 - every exception is an outcome, KeyboardInterrupt and SystemExit too
+        t1 = time.monotonic_ns()
+        return t0, t1, _safely(raised_outcome, e)
+    t1 = time.monotonic_ns()
+    return t0, t1, _safely(returned_outcome, r)
+
+
+def _safely(describe, v):
+    """An outcome, whatever the value or exception does when inspected (str() that raises, ...)."""
+    try:
+        return describe(v)
+    except BaseException as e:  # noqa: B902
+        try:
+            what = "%s: %s" % (type(e).__name__, e)
+        except BaseException:  # noqa: B902
+            what = "?"
+        return {"kind": "raised", "type": INTERNAL_ERROR_TYPE, "message": "the call's outcome could not be described (%s)" % what[:200], "mro": []}
+
+
+def outcome_text(outcome):
+    """An outcome as JSON text made of plain values only (what an actor sends the adapter)."""
+    try:
+        return json.dumps(outcome, separators=(",", ":"), allow_nan=False)
+    except BaseException as e:  # noqa: B902
+        return json.dumps({"kind": "raised", "type": INTERNAL_ERROR_TYPE, "mro": [],
+                           "message": "the call's outcome has no JSON form (%s)" % type(e).__name__})
+
+
+def actor_died_outcome(what):
+    """The outcome reported for a call during which its actor process died: no spec rule raises it."""
+    return {"kind": "raised", "type": ACTOR_DIED_TYPE, "message": what, "mro": []}
+
+
+# --- values that stand for Python objects (spec/protocol/README.md) -----------------
+
+class MpspecCallable(object):
+    """The callable a JSON value {"$callable": ...} stands for. A module-level class, so that
+    it pickles for actor processes (a Barrier's action travels with the Barrier)."""
+
+    def __init__(self, kind, value=None, exc_type=None, message=None):
+        self.kind = kind
+        self.value = value
+        self.exc_type = exc_type
+        self.message = message
+
+    def __call__(self, *args, **kwargs):
+        if self.kind == "raise":
+            import builtins
+            raise getattr(builtins, self.exc_type)(self.message)
+        if self.kind == "return":
+            return self.value
+        return None
+
+    def __repr__(self):
+        return "<mpspec callable %s>" % self.kind
+
+
+def _decode_callable(v):
+    kind = v.get("$callable")
+    keys = set(v)
+    if kind == "noop" and keys == {"$callable"}:
+        return MpspecCallable("noop")
+    if kind == "return" and keys == {"$callable", "value"}:
+        return MpspecCallable("return", value=_to_json(v["value"]))
+    if kind == "raise" and keys == {"$callable", "type", "message"}:
+        import builtins
+        t = getattr(builtins, v["type"], None) if isinstance(v["type"], str) else None
+        if not (isinstance(t, type) and issubclass(t, BaseException)) or not isinstance(v["message"], str):
+            raise ScenarioError("%s: type must name a builtin exception and message be a string" % json.dumps(v))
+        return MpspecCallable("raise", exc_type=v["type"], message=v["message"])
+    raise ScenarioError("%s is not a $callable this adapter knows (noop, return, raise)" % json.dumps(v))
+
+
+def _decode_text_bytes(v):
+    """{"$bytes": text} -> bytes, {"$bytearray": text} -> bytearray: one character per byte (latin-1)."""
+    k = "$bytes" if "$bytes" in v else "$bytearray"
+    try:
+        if len(v) != 1:
+            raise ValueError
+        data = v[k].encode("latin-1")
+    except (AttributeError, UnicodeEncodeError, ValueError):
+        raise ScenarioError("%s: expected {\"%s\": <text of code points 0-255>}" % (json.dumps(v), k))
+    return data if k == "$bytes" else bytearray(data)
+
+
+def _decode_slice(v):
+    """{"$slice": [start, stop]} or [start, stop, step] -> slice(start, stop, step); ints or None."""
+    parts = v.get("$slice") if len(v) == 1 else None
+    if not isinstance(parts, list) or not 2 <= len(parts) <= 3 or not all(
+            p is None or (isinstance(p, int) and not isinstance(p, bool)) for p in parts):
+        raise ScenarioError("%s is not a $slice value: expected {\"$slice\": [start, stop]} or [start, stop, step], ints or null" % json.dumps(v))
+    return slice(*parts)
+
+
+# "$key" -> decoder of a JSON object {"$key": ...} that stands for a Python object.
+VALUE_CONVENTIONS = {"$callable": _decode_callable, "$bytes": _decode_text_bytes, "$bytearray": _decode_text_bytes,
+                     "$slice": _decode_slice}
+
+
+def decode_value(v):
+    """A JSON value from the runner as the Python value to pass: conventions decoded, recursively."""
+    if isinstance(v, list):
+        return [decode_value(x) for x in v]
+    if isinstance(v, dict):
+        special = [k for k in v if k.startswith("$")]
+        if special:
+            decoder = VALUE_CONVENTIONS.get(special[0]) if len(special) == 1 else None
+            if decoder is None:
+                raise ScenarioError("%s: unknown value convention %s (known: %s)" % (
+                    json.dumps(v), ", ".join(special), ", ".join(sorted(VALUE_CONVENTIONS))))
+            return decoder(v)
+        return {k: decode_value(x) for k, x in v.items()}
+    return v
+
+
