@@ -114,8 +114,9 @@ describe("Barrier", () => {
   });
 
   it("is created by the module with Python's positional arguments and attaches in another thread", async () => {
-    const b = threads.create("Barrier", "threading", [2, { $callable: "noop" }, 0.5]) as Barrier;
-    expect(b.handle()).toMatchObject({ primitive: "Barrier", profile: "threading", parties: 2, timeout: 0.5 });
+    // A default timeout long enough for a worker thread to start on a loaded machine.
+    const b = threads.create("Barrier", "threading", [2, { $callable: "noop" }, 30]) as Barrier;
+    expect(b.handle()).toMatchObject({ primitive: "Barrier", profile: "threading", parties: 2, timeout: 30 });
     expect(structuredClone(b.handle())).toMatchObject({ parties: 2, action: { $callable: "noop" } });
     expect(threads.attach(b.handle())).toBeInstanceOf(Barrier);
     const other = waitIn(b, null);
