@@ -285,7 +285,7 @@ const describeEvent = (e: HistoryEvent) => `${e.object}.${e.op}(${JSON.stringify
 const isPending = (o: Outcome, response: number | null) => o.kind === "pending" || response === null;
 
 /**
- * The strict checks (validateProtocol): beyond basicProblems, each actor's
+ * The checks the runner applies to every history: beyond basicProblems, each actor's
  * events are its program's calls in order (same object, op and args); only an
  * actor's last event may be pending; invoke <= response, and each actor's calls
  * follow one another in time; the parallel part starts after init and post
