@@ -221,6 +221,28 @@ describe.skipIf(!hasPython)(`the Python adapter (${PY})`, () => {
     expect(await eventually(() => groupMembers(pgid).length === 0)).toBe(true);
   });
 
+  test.each([["processes", "fork"], ["threads", null]])("pauses (%s): a release placed after the waiter wakes it; a deadline cuts a pause short", async (actors, method) => {
+    const a = await (method ? open("--actors", actors, "--start-method", method) : open("--actors", actors));
+    try {
+      const profile = actors === "threads" ? "threading" : "multiprocessing";
+      // main holds the lock; a0 waits for it (0.5 s); a1 sleeps 50 ms, then releases it (threading.Lock
+      // may be released by any thread): a0 gets the lock the moment a1 releases it.
+      const sc: Scenario = { profile, objects: [{ id: "o0", primitive: "Lock", args: {} }], init: [acquire(true, null)], parallel: [[acquire(true, 0.5)], [{ ...release, pause: 0.05 }]], post: [] };
+      const h = await a.run(sc, 3_000); // the runner refuses a history whose pause was not slept (protocolProblems)
+      const [a0] = h.events.filter((e) => e.actor === "a0");
+      const [a1] = h.events.filter((e) => e.actor === "a1");
+      expect(a0!.outcome).toEqual({ kind: "returned", value: true });
+      expect(a1!.invoke).toBeGreaterThanOrEqual(50e6);
+      expect(a0!.response!).toBeGreaterThanOrEqual(a1!.invoke);
+      // A pause longer than the deadline: the call never starts and is left out; the run is cut.
+      const cut = await a.run({ ...sc, init: [], parallel: [[{ ...release, pause: 30 }], [acquire(false, null)]] }, 1_000);
+      expect(cut.cutAt).toBeDefined();
+      expect(cut.events.map((e) => e.actor)).toEqual(["a1"]);
+    } finally {
+      await a.close();
+    }
+  }, 30_000);
+
   test("an object that cannot be created is an {id, error} answer naming it", async () => {
     const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--actors", "threads"], specs });
     try {

@@ -100,6 +100,11 @@ function runJob(job: JobMessage): void {
       return;
     }
     const call = calls[i];
+    // The call's pause: sleep before the invoke stamp, woken early only by the interrupt.
+    if (call.pause && Atomics.wait(slotIndex, SLOT_INTERRUPT, 0, call.pause * 1000) !== "timed-out") {
+      send({ t: "interrupted", id: job.id });
+      return;
+    }
     const o = call.object;
     const primitive = job.handles[o].primitive;
     const invoke = Number(process.hrtime.bigint() - origin);

@@ -105,6 +105,16 @@ describe("ThreadsExecutor on a fake implementation", () => {
     expect(lastInvoke - firstInvoke).toBeLessThan(100e6);
   }, 20_000);
 
+  it("sleeps for a call's pause before invoking it; a deadline cuts the pause short and the call never starts", async () => {
+    const h = await ex.run(scenario({ init: [c("incr")], parallel: [[c("block", { timeout: 0.25 })], [{ ...c("incr"), pause: 0.05 }]] }), 10_000);
+    const [slept] = of(h.events, "a1");
+    const initEnd = of(h.events, "main")[0]!.response!;
+    expect(slept!.invoke - initEnd).toBeGreaterThanOrEqual(49e6);
+    const cut = await ex.run(scenario({ parallel: [[{ ...c("incr"), pause: 30 }], [c("incr")]] }), 500);
+    expect(cut.cutAt).toBeDefined();
+    expect(cut.events.map((e) => e.actor)).toEqual(["a1"]);
+  }, 20_000);
+
   it("lists events per actor (main, a0, a1, ...) in program order", async () => {
     const calls = [c("incr"), c("tid"), c("fail"), c("incr"), c("get")];
     const h = await ex.run(scenario({ init: [c("incr")], parallel: [calls, calls, calls], post: [c("get")] }), 10_000);

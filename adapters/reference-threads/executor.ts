@@ -247,6 +247,8 @@ class PoolWorker {
     const reported = deferred<boolean>();
     this.ack = { id: job.id, reported };
     Atomics.store(this.slotIndex, SLOT_INTERRUPT, 1);
+    // Wakes a worker sleeping through a call's pause.
+    Atomics.notify(this.slotIndex, SLOT_INTERRUPT);
     const timer = setTimeout(() => reported.resolve(false), graceMs);
     void this.exited.promise.then(() => reported.resolve(false));
     return reported.promise.finally(() => {
@@ -487,7 +489,7 @@ export class ThreadsExecutor implements Adapter {
         const f = this.formOf(primitives[o], c.op);
         const shape: CallShape = typeof f === "string" ? { form: f, name: c.op } : f;
         const what = `${c.object}.${c.op}()`;
-        return { object: o, ...executableCall(shape, this.order(primitives[o], c.op), c.args, { what, fail: (m) => new AdapterError(m) }) };
+        return { object: o, ...executableCall(shape, this.order(primitives[o], c.op), c.args, { what, fail: (m) => new AdapterError(m) }), ...(c.pause ? { pause: c.pause } : {}) };
       });
     return {
       handles,

@@ -25,6 +25,8 @@ export interface ExecutableCall {
   via?: string;
   /** Indexes into argv of the arguments reported, after the call, with its result. */
   out_args?: number[];
+  /** Seconds to sleep before stamping invoke and making the call (the scenario call's `pause`). */
+  pause?: number;
 }
 
 export interface ExecutableCallOptions {

@@ -174,3 +174,44 @@ describe("histories against their scenario", () => {
     expect(protocolProblems(sc, h)).toEqual([]);
   });
 });
+
+describe("pauses", () => {
+  const acq: Call = { object: "o0", op: "acquire", args: { block: true, timeout: 0.005 } };
+  const rel: Call = { object: "o0", op: "release", args: {} };
+  const ms = 1e6;
+  const e = (actor: string, c: Call, invoke: number, response: number): HistoryEvent => ({ actor, object: c.object, op: c.op, args: c.args, invoke, response, outcome: { kind: "returned", value: null } });
+  // init ends at 10 ms; a0 pauses 30 ms before its first call and 5 ms before its second; post pauses 5 ms.
+  const sc: Scenario = {
+    profile: "multiprocessing",
+    objects: [{ id: "o0", primitive: "Lock", args: {} }],
+    init: [acq],
+    parallel: [[{ ...rel, pause: 0.03 }, { ...acq, pause: 0.005 }], [acq]],
+    post: [{ ...rel, pause: 0.005 }],
+  };
+  const honest: History = { events: [e("main", acq, 0, 10 * ms), e("a0", rel, 41 * ms, 42 * ms), e("a0", acq, 48 * ms, 49 * ms), e("a1", acq, 11 * ms, 12 * ms), e("main", rel, 55 * ms, 56 * ms)] };
+
+  test("resolveCalls passes each call's pause on, and only where there is one", () => {
+    const calls = resolveCalls(sc, specs);
+    expect(calls.parallel[0]!.map((c) => c.pause)).toEqual([0.03, 0.005]);
+    expect(calls.parallel[1]![0]).not.toHaveProperty("pause");
+    expect(calls.post[0]!.pause).toBe(0.005);
+  });
+
+  test.each([-1, "1", Infinity])("resolveCalls refuses the pause %j", (p) => {
+    const bad = { ...sc, parallel: [[{ ...rel, pause: p as number }]] };
+    expect(() => resolveCalls(bad, specs)).toThrow(/pause must be a number of seconds >= 0/);
+  });
+
+  test("a history that slept for its pauses has no problems", () => {
+    expect(protocolProblems(sc, honest)).toEqual([]);
+  });
+
+  test.each([
+    ["first parallel call, counted from the end of init", 1, 35 * ms, /actor a0, event 0: .* pause of 30 ms but was invoked 25\.000 ms after/],
+    ["a later call, counted from its previous call's response", 2, 44 * ms, /actor a0, event 1: .* pause of 5 ms but was invoked 2\.000 ms after/],
+    ["the first post call, counted from the end of the parallel part", 4, 50 * ms, /actor main, event 1: .* pause of 5 ms but was invoked 1\.000 ms after/],
+  ])("an adapter that ignores a pause is refused: %s", (_, k, invoke, problem) => {
+    const events = honest.events.map((ev, i) => (i === k ? { ...ev, invoke, response: invoke + ms } : ev));
+    expect(protocolProblems(sc, { events }).join("\n")).toMatch(problem);
+  });
+});

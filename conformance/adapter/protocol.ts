@@ -231,7 +231,11 @@ export function resolveCalls(scenario: Scenario, specs: readonly LoadedSpec[]): 
     const op = spec.operations.get(c.op);
     if (!op) throw new RunMessageError(`${c.object}.${c.op}(): ${primitives[k]} has no operation '${c.op}'`);
     const fail = (m: string) => new RunMessageError(m);
-    return { object: k, ...executableCall(op.shape, op.argNames, c.args, { what: `${primitives[k]}.${c.op}()`, defaults: op.defaults, fail }) };
+    if (c.pause !== undefined && !(typeof c.pause === "number" && Number.isFinite(c.pause) && c.pause >= 0)) {
+      throw new RunMessageError(`${c.object}.${c.op}(): pause must be a number of seconds >= 0, got ${JSON.stringify(c.pause)}`);
+    }
+    const pause = c.pause ? { pause: c.pause } : {};
+    return { object: k, ...executableCall(op.shape, op.argNames, c.args, { what: `${primitives[k]}.${c.op}()`, defaults: op.defaults, fail }), ...pause };
   };
   return {
     objects,
@@ -280,6 +284,7 @@ function deepEqual(a: unknown, b: unknown): boolean {
   return ka.length === kb.length && ka.every((k) => Object.hasOwn(b as object, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
+const PAUSE_SLACK_NS = 1e6;
 const describeCall = (c: Call) => `${c.object}.${c.op}(${JSON.stringify(c.args)})`;
 const describeEvent = (e: HistoryEvent) => `${e.object}.${e.op}(${JSON.stringify(e.args)})`;
 const isPending = (o: Outcome, response: number | null) => o.kind === "pending" || response === null;
@@ -300,6 +305,10 @@ export function protocolProblems(scenario: Scenario, history: History): string[]
   const byActor = new Map<string, HistoryEvent[]>([...progs.keys()].map((a) => [a, []]));
   for (const e of history.events) byActor.get(e.actor)!.push(e);
   const anyPending = history.events.some((e) => isPending(e.outcome, e.response)) || history.cutAt !== undefined;
+  // [event, earliest start (ns), pause (s), where]: checked once the parts' ends are known.
+  const pauseAfter: [HistoryEvent, number, number, string][] = [];
+  const firstPaused: [HistoryEvent, number, string][] = [];
+  const postPaused: [HistoryEvent, number, string][] = [];
   for (const [actor, events] of byActor) {
     const prog = progs.get(actor)!;
     if (events.length > prog.length) out.push(`actor ${actor}: ${events.length} events for ${prog.length} calls`);
@@ -314,6 +323,15 @@ export function protocolProblems(scenario: Scenario, history: History): string[]
       const prev = events[k - 1];
       if (prev && prev.response !== null && e.invoke < prev.response) {
         out.push(`actor ${actor}, event ${k}: invoked at ${e.invoke}, before its previous call returned at ${prev.response}`);
+      }
+      // A pause is a sleep before the invoke stamp: after the previous call (or, for a part's
+      // first call, after the part before it) at least that long must have passed.
+      if (c?.pause) {
+        const where = `actor ${actor}, event ${k}`;
+        const firstOfPost = actor === MAIN_ACTOR && k === scenario.init.length;
+        if (firstOfPost) postPaused.push([e, c.pause, where]);
+        else if (k === 0) (actor === MAIN_ACTOR ? pauseAfter.push([e, 0, c.pause, where]) : firstPaused.push([e, c.pause, where]));
+        else if (prev && prev.response !== null) pauseAfter.push([e, prev.response, c.pause, where]);
       }
     });
     if (events.length < prog.length && !anyPending) {
@@ -333,6 +351,14 @@ export function protocolProblems(scenario: Scenario, history: History): string[]
   const parEnd = lastResponse(parallel);
   for (const e of postEvents) {
     if (e.invoke < parEnd) out.push(`actor main: post call ${describeEvent(e)} invoked at ${e.invoke}, before the parallel part ended at ${parEnd}`);
+  }
+  for (const [e, p, where] of firstPaused) pauseAfter.push([e, Math.max(0, initEnd), p, where]);
+  for (const [e, p, where] of postPaused) pauseAfter.push([e, Math.max(0, parEnd, initEnd), p, where]);
+  for (const [e, since, p, where] of pauseAfter) {
+    // 1 ms of slack for timers that wake a little early.
+    if (e.invoke - since < p * 1e9 - PAUSE_SLACK_NS) {
+      out.push(`${where}: ${describeEvent(e)} has a pause of ${p * 1000} ms but was invoked ${((e.invoke - since) / 1e6).toFixed(3)} ms after ${since === 0 ? "the origin" : "what came before it"} (the adapter must sleep for the pause before the call)`);
+    }
   }
   return out;
 }

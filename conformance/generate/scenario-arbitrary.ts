@@ -18,9 +18,27 @@ export interface ScenarioShape {
   maxCallsPerActor: number;
   maxInit: number;
   maxPost: number;
+  /**
+   * Pauses (seconds) a parallel actor may sleep before a call (or before a whole sequence), so
+   * a releasing call comes after the waiters it should release. Empty: never. A call has
+   * none with weight `pauseless`, one of these with weight 1 each.
+   */
+  pauses: readonly number[];
+  pauseless: number;
 }
 
-export const DEFAULT_SHAPE: ScenarioShape = { maxActors: 3, maxCallsPerActor: 3, maxInit: 2, maxPost: 2 };
+/**
+ * Pauses of 5 and 30 ms: longer than an actor takes to start waiting on every adapter here
+ * (threads within 1 ms, processes within a few), short enough to keep campaigns fast.
+ */
+export const DEFAULT_SHAPE: ScenarioShape = { maxActors: 3, maxCallsPerActor: 3, maxInit: 2, maxPost: 2, pauses: [0.005, 0.03], pauseless: 4 };
+
+/** A chunk of calls with a pause drawn for its first call (shrinks towards no pause). */
+function paused(chunk: fc.Arbitrary<Call[]>, shape: ScenarioShape): fc.Arbitrary<Call[]> {
+  if (shape.pauses.length === 0) return chunk;
+  const pause = fc.oneof({ arbitrary: fc.constant(0), weight: shape.pauseless }, ...shape.pauses.map((p) => ({ arbitrary: fc.constant(p), weight: 1 })));
+  return fc.tuple(chunk, pause).map(([calls, p]) => (p > 0 && calls.length > 0 ? [{ ...calls[0]!, pause: p }, ...calls.slice(1)] : calls));
+}
 
 const TOKEN = "\u0000token:";
 
@@ -171,8 +189,8 @@ export function scenarioArbitrary(spec: LoadedSpec, profile: string, shape: Scen
   // With `generate.sequences`, an actor's program is a list of single calls and sequences.
   const chunk = spec.doc.generate?.sequences ? chunkArb(spec, profile, "o0", "parallel") : null;
   const actor = chunk
-    ? fc.array(chunk, { minLength: 1, maxLength: shape.maxCallsPerActor }).map((chunks) => chunks.flat())
-    : fc.array(call, { minLength: 1, maxLength: shape.maxCallsPerActor });
+    ? fc.array(paused(chunk, shape), { minLength: 1, maxLength: shape.maxCallsPerActor }).map((chunks) => chunks.flat())
+    : fc.array(paused(call.map((c) => [c]), shape), { minLength: 1, maxLength: shape.maxCallsPerActor }).map((chunks) => chunks.flat());
   // With `generate.minActors`, every actor is generated and the scenario keeps
   // max(wanted, minActors(ctor)) of them; without it the arbitrary is the plain one
   // (map draws nothing, so seeds replay as before).

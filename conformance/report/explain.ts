@@ -36,7 +36,8 @@ function table(rows: string[][]): string {
 
 export function scenarioText(sc: Scenario): string {
   const objs = sc.objects.map((o) => `${o.id} = ${o.primitive}(${Object.entries(o.args).map(([k, v]) => `${k}=${py(v)}`).join(", ")})`);
-  const seq = (cs: Call[]) => (cs.length ? cs.map(callText).join("; ") : "(nothing)");
+  // A pause shows as a sleep in the actor's program, as a replay would run it.
+  const seq = (cs: Call[]) => (cs.length ? cs.map((c) => (c.pause ? `sleep(${c.pause}); ${callText(c)}` : callText(c))).join("; ") : "(nothing)");
   return [
     `profile ${sc.profile}; ${objs.join("; ")}`,
     `init (${MAIN_ACTOR}): ${seq(sc.init)}`,

@@ -323,13 +323,14 @@ async function runLevels(runner: ScenarioRunner, opts: CampaignOptions, levels: 
   return { levels: out };
 }
 
-/** The sum of the finite timeouts of the scenario's calls, in seconds. */
+/** The sum of the finite timeouts and the pauses of the scenario's calls, in seconds: time a run may spend waiting by design. */
 export function timeoutSeconds(spec: LoadedSpec, scenario: Scenario): number {
   let seconds = 0;
   const ctorArgs = new Map(scenario.objects.map((o) => [o.id, o.args]));
   for (const c of [...scenario.init, ...scenario.parallel.flat(), ...scenario.post]) {
     const t = callTimeoutSeconds(spec, ctorArgs.get(c.object) ?? {}, c.op, c.args, scenario.profile);
     if (t !== null && t > 0) seconds += t;
+    if (c.pause) seconds += c.pause;
   }
   return seconds;
 }

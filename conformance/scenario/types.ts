@@ -17,8 +17,14 @@ export interface ObjectDecl {
 export interface Call {
   object: string;
   op: string;
-  /** Arguments by name (defaults filled in). Every blocking call has a finite timeout. */
+  /** Arguments by name (defaults filled in). Every blocking call has a timeout (null where the spec's domain draws it: the deadline bounds it). */
   args: Record<string, JsonValue>;
+  /**
+   * Seconds the actor sleeps before invoking this call (after its previous call returned, or
+   * after the part started). Places a releasing call after the waiters it should release;
+   * not an argument: the checker judges the call as if it had none. Absent: no pause.
+   */
+  pause?: number;
 }
 
 export interface Scenario {

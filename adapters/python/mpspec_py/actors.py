@@ -77,6 +77,8 @@ def _serve(chan, gate, objects, msg):
                 send(("done", job_id, True))
                 continue
         for i, call in enumerate(calls):
+            if len(call) > 9 and call[9]:
+                time.sleep(call[9])  # the call's pause (a process is killed at the deadline)
             send(("start", job_id, i, time.monotonic_ns()))
             t0, t1, outcome = make_call(objects, call)
             send(("ev", job_id, i, t0, t1, outcome_text(outcome)))
@@ -244,6 +246,8 @@ class ThreadActor(object):
             for i, call in enumerate(calls):
                 if cancelled.is_set():
                     break
+                if len(call) > 9 and call[9] and cancelled.wait(call[9]):
+                    break  # given up on during the call's pause
                 post((self, ("start", job_id, i, time.monotonic_ns())))
                 t0, t1, outcome = make_call(objects, call)
                 post((self, ("ev", job_id, i, t0, t1, outcome)))

@@ -76,7 +76,8 @@ class Adapter(Resolver):
     @staticmethod
     def _call(c):
         return (c["object"], c.get("method"), decode_value(c["argv"]), c.get("form", "call"), c.get("target"),
-                c.get("with_lock"), (decode_value(c["key"]),) if "key" in c else None, c.get("via"), c.get("out_args"))
+                c.get("with_lock"), (decode_value(c["key"]),) if "key" in c else None, c.get("via"), c.get("out_args"),
+                c.get("pause"))
 
     def after_reply(self, failed):
         self.engine.finish(self.engine.current, failed)

@@ -147,12 +147,14 @@ def perform_call(obj, method, argv, form, key_box=None, out_args=None):
 
 
 def make_call(objects, call):
-    """call = (object index, method, argv[, form[, target[, with_lock[, key_box[, via[, out_args]]]]]]),
+    """call = (object index, method, argv[, form[, target[, with_lock[, key_box[, via[, out_args[, pause]]]]]]]]),
     from a run message's call (spec/protocol/README.md). form (perform_call): "call", or
     "get"/"set"/"iadd" on the attribute, or on the item obj[key] with key_box = (key,);
     with_lock (not None): hold the lock getattr(obj, with_lock)() around the call; target (not
     None): the call is on element target of the tuple objects[oi]; via (not None): on
-    getattr(obj, via)(); out_args: argv indexes reported with the result. Returns (invoke, response, outcome)."""
+    getattr(obj, via)(); out_args: argv indexes reported with the result; pause: seconds the actor
+    sleeps before the call (its loop does it, before reporting the call started). Returns (invoke,
+    response, outcome)."""
     oi, method, argv = call[:3]
     obj = objects[oi]
     if len(call) > 4 and call[4] is not None:
