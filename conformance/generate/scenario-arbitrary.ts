@@ -36,7 +36,7 @@ export const DEFAULT_SHAPE: ScenarioShape = { maxActors: 3, maxCallsPerActor: 3,
 /** A chunk of calls with a pause drawn for its first call (shrinks towards no pause). */
 function paused(chunk: fc.Arbitrary<Call[]>, shape: ScenarioShape): fc.Arbitrary<Call[]> {
   if (shape.pauses.length === 0) return chunk;
-  const pause = fc.oneof({ arbitrary: fc.constant(0), weight: shape.pauseless }, ...shape.pauses.map((p) => ({ arbitrary: fc.constant(p), weight: 1 })));
+  const pause = fc.oneof({ withCrossShrink: true }, { arbitrary: fc.constant(0), weight: shape.pauseless }, ...shape.pauses.map((p) => ({ arbitrary: fc.constant(p), weight: 1 })));
   return fc.tuple(chunk, pause).map(([calls, p]) => (p > 0 && calls.length > 0 ? [{ ...calls[0]!, pause: p }, ...calls.slice(1)] : calls));
 }
 
