@@ -328,6 +328,12 @@ export interface SpecDocument {
      * corrupt data when two processes make them at the same time.
      */
     exclusive?: { ops: string[]; by: string }[];
+    /**
+     * Pauses (seconds) a parallel actor may sleep before a call, replacing the generator's
+     * default (5 and 30 ms): `[]` for a primitive whose calls never wait for one another (a
+     * shared Value), where a pause only keeps its racing calls apart and costs time.
+     */
+    pauses?: number[];
   };
   /** Timing tolerances. */
   timing?: {

@@ -44,6 +44,21 @@ generate:
     expect(calls.filter((c) => c.op === "b" && c.pause !== undefined)).toEqual([]);
   });
 
+  test("a spec's generate.pauses replaces the default: [] draws none, [0.07] only that", () => {
+    const text = (pauses: string) => `primitive: T
+format: 1
+profiles: { p: { callable: m.T } }
+state: { x: { init: "0" } }
+operations:
+  a: { rules: [{ id: T.a.ok, level: documented, source: { docs: "https://example.org" } }] }
+generate:
+  pauses: ${pauses}
+`;
+    const drawn = (pauses: string) => fc.sample(scenarioArbitrary(loadSpecText(text(pauses), "T.yaml"), "p"), { numRuns: 200, seed: 9 }).flatMap(paused).map((c) => c.pause);
+    expect(drawn("[]")).toEqual([]);
+    expect(new Set(drawn("[0.07]"))).toEqual(new Set([0.07]));
+  });
+
   test("an empty list of pauses draws none", () => {
     const scs = fc.sample(scenarioArbitrary(lock, "multiprocessing", { ...DEFAULT_SHAPE, pauses: [] }), { numRuns: 100, seed: 5 });
     expect(scs.some((sc) => paused(sc).length > 0)).toBe(false);

@@ -172,8 +172,10 @@ function minActorsFor(spec: LoadedSpec, args: Record<string, JsonValue>, profile
   return Number(n);
 }
 
-export function scenarioArbitrary(spec: LoadedSpec, profile: string, shape: ScenarioShape = DEFAULT_SHAPE): fc.Arbitrary<Scenario> {
+export function scenarioArbitrary(spec: LoadedSpec, profile: string, given: ScenarioShape = DEFAULT_SHAPE): fc.Arbitrary<Scenario> {
   if (!(profile in spec.doc.profiles)) throw new Error(`${spec.primitive} does not exist in profile '${profile}'`);
+  const pauses = spec.doc.generate?.pauses;
+  const shape = pauses ? { ...given, pauses } : given;
   const object: fc.Arbitrary<ObjectDecl> = argsArb(spec.doc.params, spec.paramDomainIf, profile).map((args) => ({ id: "o0", primitive: spec.primitive, args }));
   const call = callArb(spec, profile, "o0", "parallel");
   if (!call) throw new Error(`${spec.file}: no operation may be called in the parallel part (see parts)`);

@@ -175,6 +175,11 @@ describe("what the model assumes of rules", () => {
     expect(problem(opInMp)).toMatch(/operations\.flip\.rules\[1\]\.profiles: the operation does not exist in threading \(its profiles: multiprocessing\)/);
   });
 
+  test("generate.pauses are seconds in (0, 1]; an empty list means none", () => {
+    for (const bad of ["[0]", "[-0.01]", "[2]"]) expect(problem(`${toggle}generate:\n  pauses: ${bad}\n`)).toMatch(/generate\.pauses\[0\]: must be seconds, more than 0 and at most 1/);
+    expect(loadSpecText(`${toggle}generate:\n  pauses: []\n`, "x.yaml").doc.generate!.pauses).toEqual([]);
+  });
+
   test("operation weights are whole numbers; a target's values index the returned tuple", () => {
     expect(problem(edit(toggle, `  flip:\n`, `  flip:\n    weight: 0.5\n`))).toMatch(/operations\.flip\.weight: must be a whole number/);
     const tuple = edit(toggle, `  flip:\n`, `  flip:\n    target: end\n    args:\n      end:\n        domain: { oneOf: [0, 2] }\n`)

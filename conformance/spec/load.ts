@@ -390,6 +390,10 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     if (seq.weight !== undefined && (!Number.isInteger(seq.weight) || seq.weight < 0)) throw new SpecError(file, `${place}.weight`, "must be a whole number");
   });
 
+  (doc.generate?.pauses ?? []).forEach((p, i) => {
+    if (!Number.isFinite(p) || p <= 0 || p > 1) throw new SpecError(file, `generate.pauses[${i}]`, "must be seconds, more than 0 and at most 1 (leave the list empty for no pauses)");
+  });
+
   (doc.generate?.exclusive ?? []).forEach((ex, i) => {
     const place = `generate.exclusive[${i}]`;
     for (const op of hintOps(place, ex.ops)) {
