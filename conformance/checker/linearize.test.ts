@@ -19,6 +19,18 @@ function check(primitive: string, events: HistoryEvent[], opts: { profile?: stri
   });
 }
 
+describe("a call without a timeout (None) never times out", () => {
+  // Event.wait.timeout has no `args.timeout != null` guard: the checker itself must refuse a
+  // timed-out outcome for a wait that had no timeout, however late it came.
+  test("Event.wait(None) -> False with no set() is a violation; wait(0.01) -> False is not", () => {
+    const waitFalse = (timeout: number | null) => check("Event", [ev("a0", "wait", { timeout }, [0, 50], ret(false))], { profile: "threading" });
+    expect(waitFalse(0.01).verdict).toBe("ok");
+    const r = waitFalse(null);
+    expect(r.verdict).toBe("violation");
+    expect(r.objects[0]!.contradicts).toContain("Event.wait.timeout");
+  });
+});
+
 describe("Lock", () => {
   test("a timed-out acquire while another actor holds the lock is legal", () => {
     const r = check("Lock", [

@@ -210,7 +210,8 @@ export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryE
       inv: ev.invoke,
       resp: pending ? Infinity : ev.response!,
       pending,
-      deadline: call.timeout === null ? -Infinity : ev.invoke + call.timeout * NS_PER_S - slack,
+      // No timeout (None: wait for ever): an afterTimeout outcome can never happen.
+      deadline: call.timeout === null ? Infinity : ev.invoke + call.timeout * NS_PER_S - slack,
       overdue,
       timeoutDue: overdue && call.timeout !== null && waited >= call.timeout * NS_PER_S + live!.promptNs,
       waited,
@@ -264,7 +265,7 @@ export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryE
       // returned before that deadline must already be linearized.
       const bound = i === min1Op ? min2 : min1;
       f.cands.push(i);
-      f.elapsed.push(o.deadline <= bound && o.deadline <= o.resp);
+      f.elapsed.push(o.call.timeout !== null && o.deadline <= bound && o.deadline <= o.resp);
     }
     // Calls that never returned are needed only to explain others: try them last.
     if (f.cands.some((i) => ops[i]!.pending)) {
@@ -442,7 +443,7 @@ export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryE
     const o = ops[i]!;
     if (o.inv > min1) break;
     if (isLin(frontier.prog, i) || o.pending) continue;
-    const timeoutElapsed = o.deadline <= o.resp;
+    const timeoutElapsed = o.call.timeout !== null && o.deadline <= o.resp;
     stuck.push({
       event: i,
       predictions: model.predict(frontier.state, o.call, o.ev.outcome, timeoutElapsed, frontier.prog[i]!),
