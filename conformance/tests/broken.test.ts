@@ -50,6 +50,10 @@ const CASES: Case[] = [
   { module: "deadlocked-lock", primitive: "Lock", profile: "multiprocessing", breaks: /^Lock\.(acquire|release)\./, deadlineMs: null, long: true, options: { horizonMs: 1000 } },
   { module: "timeout-ignoring-lock", primitive: "Lock", profile: "multiprocessing", breaks: /^Lock\.acquire\./, deadlineMs: null, long: true, options: { horizonMs: 1000 } },
   { module: "late-ghost-simple-queue", primitive: "SimpleQueue", profile: "multiprocessing", breaks: /^SimpleQueue\.get\./, deadlineMs: null, long: true },
+  // issue 9 (lock-like primitives): non-bool predicates, threading's -1, wait(None)
+  { module: "bool-wait-for-condition", primitive: "Condition", profile: "multiprocessing", breaks: /^Condition\.wait_for\./, deadlineMs: null },
+  { module: "minus-one-nowait-lock", primitive: "Lock", profile: "threading", breaks: /^Lock\.acquire\./, deadlineMs: null },
+  { module: "instant-none-wait-event", primitive: "Event", profile: "threading", breaks: /^Event\.wait\./, deadlineMs: null },
 ];
 
 describe("broken implementations are caught", () => {

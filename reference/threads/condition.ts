@@ -227,14 +227,15 @@ export class Condition implements SharedPrimitive {
   }
 
   /**
-   * Wait until `predicate()` is truthy, at most `timeout` seconds; returns its last
-   * value. A true predicate returns at once, without looking at the lock (as CPython).
+   * Wait until `predicate()` is truthy (in Python's sense, `pyTruthy`), at most `timeout`
+   * seconds; returns its last value. A true predicate returns at once, without looking at the
+   * lock (as CPython).
    */
   wait_for(predicate: unknown, timeout: number | null = null): unknown {
     const p = predicateOf(predicate);
     const next = this.#waitTimes(checkTimeout(timeout));
     let result = p();
-    while (!result) {
+    while (!pyTruthy(result)) {
       const waittime = next();
       if (waittime === undefined) break;
       this.wait(waittime);
@@ -248,7 +249,7 @@ export class Condition implements SharedPrimitive {
     const p = predicateOf(predicate);
     const next = this.#waitTimes(checkTimeout(timeout));
     let result = p();
-    while (!result) {
+    while (!pyTruthy(result)) {
       const waittime = next();
       if (waittime === undefined) break;
       await this.waitAsync(waittime);
@@ -304,6 +305,16 @@ export class Condition implements SharedPrimitive {
   notify_all(): void {
     this.notify(Infinity);
   }
+}
+
+/**
+ * Python's truth value of what a predicate returned: None, False, 0, '' and empty lists and
+ * dicts are false (JavaScript would take [] and {} as true).
+ */
+export function pyTruthy(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length > 0;
+  if (v !== null && typeof v === "object") return Object.keys(v).length > 0;
+  return Boolean(v);
 }
 
 function predicateOf(predicate: unknown): (...a: unknown[]) => unknown {

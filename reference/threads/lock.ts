@@ -22,6 +22,7 @@ import {
   checkHandle,
   checkProfile,
   checkTimeout,
+  noAttribute,
   sharedBuffer,
   type PrimitiveOptions,
   type Profile,
@@ -123,6 +124,24 @@ export class Lock implements SharedPrimitive {
     }
     wake(this.#words, L_WAITERS, L_STATE, 1);
   }
+
+  /** threading.Lock.locked(): whether the lock is held (the threading profile only). */
+  locked(): boolean {
+    // observed: hasattr(multiprocessing.Lock(), 'locked') -> False (Python 3.11)
+    if (this.profile !== "threading") throw noAttribute("Lock", "locked");
+    return Atomics.load(this.#words, L_STATE) !== 0;
+  }
+
+  /** `with lock:` entry: acquire(True), for as long as it takes; returns True. */
+  __enter__(): boolean {
+    return this.acquire(true, null);
+  }
+
+  /** `with lock:` exit: release(); returns None (exceptions are not suppressed). */
+  __exit__(_type?: unknown, _value?: unknown, _tb?: unknown): null {
+    this.release();
+    return null;
+  }
 }
 
 // Word layout of an RLock.
@@ -215,5 +234,16 @@ export class RLock implements SharedPrimitive {
       Atomics.store(words, R_OWNER, 0);
       wake(words, R_WAITERS, R_OWNER, 1);
     }
+  }
+
+  /** `with rlock:` entry: acquire(True) (again, if this thread owns it); returns True. */
+  __enter__(): boolean {
+    return this.acquire(true, null);
+  }
+
+  /** `with rlock:` exit: release(); returns None. */
+  __exit__(_type?: unknown, _value?: unknown, _tb?: unknown): null {
+    this.release();
+    return null;
   }
 }
