@@ -87,7 +87,7 @@ function allocate(typecode: unknown, sizeOrInitializer: unknown): { typecode: Ty
     // observed: mp.Array('i', 'ab') -> the same (a str is a sequence of 1-char strs); mp.Array('i', '')[:] -> []
     // observed: mp.Array('i', {})[:] -> [] (a dict's items are its keys)
     // observed: mp.Array('B', [256, -1])[:] -> [0, 255]; mp.RawArray('f', [0.1])[:] -> [0.10000000149011612]
-    items.forEach((v, i) => (cells[i] = converted(typecode, v)));
+    items.forEach((v, i) => store(cells, i, converted(typecode, v)));
   }
   return { typecode, cells };
 }
