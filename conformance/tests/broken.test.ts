@@ -54,6 +54,7 @@ const CASES: Case[] = [
   { module: "double-float-value", primitive: "Value", profile: "multiprocessing", breaks: /^Value\.(value\.read|raw_value\.read)$/ },
   { module: "first-char-wchar-value", primitive: "Value", profile: "multiprocessing", breaks: /^Value\.set_value\.(wchar-length|bad-type-docs)$/ },
   { module: "signed-unsigned-raw-value", primitive: "RawValue", profile: "multiprocessing", breaks: /^RawValue\.value\.read$/ },
+  { module: "double-float-array", primitive: "Array", profile: "multiprocessing", breaks: /^Array\.(getitem|getslice|raw_item)\.read$/ },
   { module: "eager-zero-barrier", primitive: "Barrier", profile: "multiprocessing", breaks: /^Barrier\.wait\./ },
   { module: "action-result-barrier", primitive: "Barrier", profile: "threading", breaks: /^Barrier\.wait\.release$/ },
   // Only reads and resets that overlap parties' waits show these (the sequences [wait, n_waiting], [n_waiting, reset]).
