@@ -153,3 +153,33 @@ describe("Barrier attributes", () => {
     expect(spec.operations.get("wait")!.form).toBe("call");
   });
 });
+
+describe("Barrier(0) and Barrier(-1)", () => {
+  test("every wait waits for its timeout, then breaks the barrier; none passes at once", () => {
+    for (const parties of [0, -1]) {
+      const events = [wait("a0", [0, 52], raised(BROKEN), 0.05), wait("a1", [1, 30], raised(BROKEN), null), read("main", "broken", [60, 61], true), read("main", "parties", [62, 63], parties)];
+      expect(check({ parties, timeout: 0.02 }, events).verdict).toBe("ok");
+      expect(check({ parties, timeout: 0.02 }, events, "documented").verdict).toBe("ok");
+      // A port that lets them through (count >= parties): caught.
+      const r = check({ parties, timeout: 0.02 }, [wait("a0", [0, 1], ret(0), 0.05)]);
+      expect(r.verdict).toBe("violation");
+      expect(contradicts(r).some((id) => id.startsWith("Barrier.wait.")), contradicts(r).join()).toBe(true);
+    }
+  });
+
+  test("n_waiting counts the waiting parties", () => {
+    const events = [wait("a0", [0, 300], raised(BROKEN), 0.25), read("a1", "n_waiting", [1, 2], 1), wait("a1", [3, 300], raised(BROKEN), 0.25)];
+    expect(check({ parties: 0 }, events).verdict).toBe("ok");
+  });
+});
+
+describe("Barrier action results", () => {
+  test("an action's return value is dropped: the last party returns its index", () => {
+    const seven = { $callable: "return", value: 7 };
+    expect(check({ parties: 2, action: seven }, [wait("a0", [0, 10], ret(0)), wait("a1", [1, 10], ret(1))]).verdict).toBe("ok");
+    const r = check({ parties: 2, action: seven }, [wait("a0", [0, 10], ret(0)), wait("a1", [1, 10], ret(7))]);
+    expect(r.verdict).toBe("violation");
+    expect(contradicts(r)).toContain("Barrier.wait.release");
+  });
+});
+

@@ -54,6 +54,16 @@ const CASES: Case[] = [
   { module: "bool-wait-for-condition", primitive: "Condition", profile: "multiprocessing", breaks: /^Condition\.wait_for\./, deadlineMs: null },
   { module: "minus-one-nowait-lock", primitive: "Lock", profile: "threading", breaks: /^Lock\.acquire\./, deadlineMs: null },
   { module: "instant-none-wait-event", primitive: "Event", profile: "threading", breaks: /^Event\.wait\./, deadlineMs: null },
+  // issue 9 (Value, RawValue, Array, Barrier: typecodes, Barrier(0), actions, waits that overlap)
+  { module: "double-float-value", primitive: "Value", profile: "multiprocessing", breaks: /^Value\.(value\.read|raw_value\.read)$/ },
+  { module: "first-char-wchar-value", primitive: "Value", profile: "multiprocessing", breaks: /^Value\.set_value\.(wchar-length|bad-type-docs)$/ },
+  { module: "signed-unsigned-raw-value", primitive: "RawValue", profile: "multiprocessing", breaks: /^RawValue\.value\.read$/ },
+  { module: "double-float-array", primitive: "Array", profile: "multiprocessing", breaks: /^Array\.(getitem|getslice|raw_item)\.read$/ },
+  { module: "eager-zero-barrier", primitive: "Barrier", profile: "multiprocessing", breaks: /^Barrier\.wait\./ },
+  { module: "action-result-barrier", primitive: "Barrier", profile: "threading", breaks: /^Barrier\.wait\.release$/ },
+  // Only reads and resets that overlap parties' waits show these (the sequences [wait, n_waiting], [n_waiting, reset]).
+  { module: "stateless-n-waiting-barrier", primitive: "Barrier", profile: "multiprocessing", breaks: /^Barrier\.n_waiting\./ },
+  { module: "busy-reset-barrier", primitive: "Barrier", profile: "threading", breaks: /^Barrier\.(reset|wait|n_waiting|broken)\./ },
 ];
 
 describe("broken implementations are caught", () => {

@@ -522,7 +522,7 @@ describe("RawArray", () => {
     await updates(a, { parties: 2, iterations: 2000, locked: false });
     expect(a.getitem(0)).toBeGreaterThan(-(2 ** 31));
     expect(a.getitem(0)).toBeLessThanOrEqual(-(2 ** 31) + 4000);
-    expect(() => RawArray.attach({ ...handle, typecode: "q" })).toThrow(/unknown typecode/);
+    expect(() => RawArray.attach({ ...handle, typecode: "z" })).toThrow(/unknown typecode/);
   });
 
   it("shares a 'B' array across threads, each item access atomic, stores wrapping", async () => {

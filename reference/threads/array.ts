@@ -18,7 +18,7 @@ import { checkHandle, checkProfile, type PrimitiveOptions, type Profile } from "
 // Item conversions, cells and typecodes are Value's: the same ctypes types (observed: mp.Array(tc, [x])[:]
 // and a[0] = x store and raise as Value's setter does, for tc in 'bBhHiIfd' and x in 300, -129, 2**32+5, -1,
 // True, 1.5, 'x', None, [1]).
-import { cellsOf, converted, isTypecode, itemsize, load, newCells, pyTypeName, store, type Cells, type Typecode } from "./value.js";
+import { CharCells, WcharCells, cellsOf, converted, isTypecode, itemsize, load, newCells, pyTypeName, store, type Cells, type Item, type Typecode } from "./value.js";
 
 // A Py_ssize_t holds [-2**63, 2**63); every JS number outside it is also outside exactly.
 const SSIZE_LIMIT = 2 ** 63;
@@ -87,7 +87,7 @@ function allocate(typecode: unknown, sizeOrInitializer: unknown): { typecode: Ty
     // observed: mp.Array('i', 'ab') -> the same (a str is a sequence of 1-char strs); mp.Array('i', '')[:] -> []
     // observed: mp.Array('i', {})[:] -> [] (a dict's items are its keys)
     // observed: mp.Array('B', [256, -1])[:] -> [0, 255]; mp.RawArray('f', [0.1])[:] -> [0.10000000149011612]
-    items.forEach((v, i) => (cells[i] = converted(typecode, v)));
+    items.forEach((v, i) => store(cells, i, converted(typecode, v)));
   }
   return { typecode, cells };
 }
@@ -161,11 +161,15 @@ function subscript(key: unknown, length: number, assigning: boolean): number | S
   return i;
 }
 
-function getitem(cells: Cells, key: unknown): number | number[] {
+function getitem(cells: Cells, key: unknown): Item | Item[] {
   const at = subscript(key, cells.length, false);
   if (typeof at === "number") return load(cells, at);
   // observed: a[::-1] -> [50, 40, 30, 20, 10]; a[4:0:-2] -> [50, 30]; a[3:1] -> []
-  return Array.from({ length: at.length }, (_, k) => load(cells, at.start + k * at.step));
+  const items = Array.from({ length: at.length }, (_, k) => load(cells, at.start + k * at.step));
+  // observed: mp.Array('c', b'abc')[0:2] -> b'ab'; mp.Array('u', 'abc')[0:2] -> 'ab' (a bytes, a str: not lists)
+  if (cells instanceof CharCells) return { $bytes: items.map((x) => (x as { $bytes: string }).$bytes).join("") };
+  if (cells instanceof WcharCells) return items.join("");
+  return items;
 }
 
 function setitem(typecode: Typecode, cells: Cells, key: unknown, value: unknown): void {
@@ -233,7 +237,7 @@ export class RawArray implements SharedPrimitive {
   }
 
   /** `a[key]`: an item (a number), or a list of them for a slice. */
-  getitem(key: unknown): number | number[] {
+  getitem(key: unknown): Item | Item[] {
     return getitem(this.#cells, key);
   }
 
@@ -300,7 +304,7 @@ export class SynchronizedArray implements SharedPrimitive {
   }
 
   /** `a[key]` under the lock. */
-  getitem(key: unknown): number | number[] {
+  getitem(key: unknown): Item | Item[] {
     this.#lock.acquire();
     try {
       return this.#obj.getitem(key);

@@ -3,6 +3,7 @@ import { PythonError } from "../implementation.js";
 import { Barrier } from "./barrier.js";
 import * as threads from "./module.js";
 import { runTask, startTask, terminateAll, waitUntil, type CallResult } from "./tests/harness.js";
+import { expectPyError } from "./tests/expect-py.js";
 
 afterEach(terminateAll);
 
@@ -45,6 +46,22 @@ describe("Barrier", () => {
     expect((await second).value).toBe(1);
     expect(b.n_waiting).toBe(0);
     expect(new Barrier(1).wait()).toBe(0);
+  });
+
+  it("accepts parties 0 and -1, whose waits never complete a generation: each breaks the barrier at its timeout", () => {
+    for (const parties of [0, -1]) {
+      const b = new Barrier(parties);
+      expect([b.parties, b.n_waiting, b.broken]).toEqual([parties, 0, false]);
+      // observed: threading.Barrier(n).wait(0.05) -> BrokenBarrierError (after the timeout), b.broken True
+      expectPyError(() => b.wait(0.001), "threading.BrokenBarrierError", "");
+      expect(b.broken).toBe(true);
+      b.reset();
+      expectPyError(() => new Barrier(parties, { $callable: "raise", type: "ValueError", message: "never run" }, 0.001).wait(), "threading.BrokenBarrierError", "");
+    }
+  });
+
+  it("drops the action's return value: the last party returns its index", () => {
+    expect(new Barrier(1, { $callable: "return", value: 7 }).wait()).toBe(0);
   });
 
   it("breaks when a wait times out (its own timeout, else the barrier's), waking the other parties", async () => {

@@ -105,6 +105,58 @@ describe("Value", () => {
     }
   });
 
+  // What a call reports (the executor sends an item's protocol form: PyBytes and its shape by toJSON()).
+  const reported = (x: unknown): unknown => JSON.parse(JSON.stringify(x));
+
+  it("typecodes 'l', 'q' (signed) and 'L', 'Q' (unsigned) are 64 bits: a negative wraps modulo 2**64 in the unsigned ones", () => {
+    for (const primitive of ["Value", "RawValue"]) {
+      for (const tc of ["l", "q"]) {
+        const v = create(primitive, "multiprocessing", [tc, -1]) as Value | RawValue;
+        expect(reported(v.value)).toBe(-1);
+        v.value = 4503599627370497; // 2**52 + 1: exact in 64 bits
+        expect(reported(v.value)).toBe(4503599627370497);
+        v.value = 2 ** 32 + 5; // no 32-bit wrap
+        expect(reported(v.value)).toBe(2 ** 32 + 5);
+      }
+      for (const tc of ["L", "Q"]) {
+        // observed: mp.Value(tc, -1).value -> 18446744073709551615 (JSON carries it as the double 2**64)
+        const v = create(primitive, "multiprocessing", [tc, -1]) as Value | RawValue;
+        expect(reported(v.value)).toBe(18446744073709551615);
+        // observed: v.value += 1 -> 0; v.value = -129; v.value += 1 -> 18446744073709551488
+        (v as { value: unknown }).value = (v.value as number) + 1;
+        expect(reported(v.value)).toBe(0);
+        v.value = -129;
+        (v as { value: unknown }).value = (v.value as number) + 1;
+        const copy = (primitive === "Value" ? Value : RawValue).attach(v.handle());
+        expect(reported(copy.value)).toBe(18446744073709551488);
+        expectPyError(() => (v.value = 1.5), "TypeError", "'float' object cannot be interpreted as an integer");
+      }
+    }
+  });
+
+  it("typecode 'c' holds one byte (bytes of one, or an int 0..255), 'u' one character; adding an int to either raises", () => {
+    for (const primitive of ["Value", "RawValue"]) {
+      const c = create(primitive, "multiprocessing", ["c", { $bytes: "a" }]) as Value | RawValue;
+      expect(reported(c.value)).toEqual({ $bytes: "a" });
+      c.value = 7; // observed: b'\x07'
+      expect(reported(c.value)).toEqual({ $bytes: "\u0007" });
+      // observed: TypeError: one character bytes, bytearray or integer expected
+      for (const x of [300, -1, "x", 2.5, null, { $bytes: "xy" }]) {
+        expectPyError(() => (c.value = x), "TypeError", "one character bytes, bytearray or integer expected");
+      }
+      expectPyError(() => (c as { value: unknown }).value = (c.value as number) + 1, "TypeError", "can't concat int to bytes");
+      const u = create(primitive, "multiprocessing", ["u", "a"]) as Value | RawValue;
+      u.value = "\u00e9";
+      expect(reported(u.value)).toBe("\u00e9");
+      expectPyError(() => (u.value = "xy"), "TypeError", "one character unicode string expected");
+      expectPyError(() => (u.value = ""), "TypeError", "one character unicode string expected");
+      expectPyError(() => (u.value = 7), "TypeError", "unicode string expected instead of int instance");
+      expectPyError(() => (u.value = { $bytes: "x" }), "TypeError", "unicode string expected instead of bytes instance");
+      expectPyError(() => (u as { value: unknown }).value = (u.value as number) + 1, "TypeError", 'can only concatenate str (not "int") to str');
+      expect(reported(u.value)).toBe("\u00e9");
+    }
+  });
+
   it("typecode 'f' is a C float: doubles round to float32, non-numbers are refused as for 'd'", () => {
     for (const primitive of ["Value", "RawValue"]) {
       const f = create(primitive, "multiprocessing", ["f", 0.1]) as Value | RawValue;
@@ -133,7 +185,7 @@ describe("Value", () => {
     }
   });
 
-  it("refuses the typecodes not implemented, as an unknown one; get_obj() and handles keep the typecode", () => {
+  it("refuses an unknown typecode; get_obj() and handles keep the typecode", () => {
     // observed: mp.Value('x', 1), mp.Value('', 1), mp.Value('B ', 1) -> TypeError: this type has no size
     for (const tc of ["x", "", "B ", "constructor", "F", 1, null]) {
       expectPyError(() => create("Value", "multiprocessing", [tc, 1]), "TypeError", "this type has no size");
@@ -150,7 +202,7 @@ describe("Value", () => {
     expect(handle).toMatchObject({ primitive: "Value", typecode: "H" });
     expect((handle.state as SharedArrayBuffer).byteLength).toBe(2); // ctypes.sizeof(c_ushort)
     expect(Value.attach(structuredClone(handle)).value).toBe(7);
-    expect(() => Value.attach({ ...handle, typecode: "q" })).toThrow(/unknown typecode/);
+    expect(() => Value.attach({ ...handle, typecode: "z" })).toThrow(/unknown typecode/);
     expect(() => RawValue.attach({ ...obj.handle(), typecode: "x" })).toThrow(/unknown typecode/);
   });
 

@@ -7,16 +7,23 @@
  */
 import type { ObjectHandle, SharedPrimitive } from "../implementation.js";
 import { PythonError } from "../implementation.js";
+import { PyBytes, decodeBytesValue, isPyBytes } from "../bytes.js";
 import { RLock } from "./lock.js";
 import { checkHandle, checkProfile, sharedBuffer, type PrimitiveOptions, type Profile } from "./profile.js";
 
 /**
  * The typecodes implemented (multiprocessing.sharedctypes.typecode_to_type): 'b' signed char,
- * 'B' unsigned char, 'h' short, 'H' unsigned short, 'i' int, 'I' unsigned int, 'f' float,
- * 'd' double. (CPython also has 'c', 'u', 'l', 'L', 'q', 'Q'; they are refused here as an
- * unknown typecode is.)
+ * 'B' unsigned char, 'h' short, 'H' unsigned short, 'i' int, 'I' unsigned int, 'l' long,
+ * 'L' unsigned long, 'q' long long, 'Q' unsigned long long (64 bits, as on CPython's x86-64
+ * Linux), 'f' float, 'd' double, 'c' char (a bytes object of length 1: `{"$bytes": "x"}`) and
+ * 'u' wchar_t (a str of length 1; 4 bytes, as on Linux).
  */
-export type Typecode = "b" | "B" | "h" | "H" | "i" | "I" | "f" | "d";
+export type Typecode = "b" | "B" | "h" | "H" | "i" | "I" | "l" | "L" | "q" | "Q" | "f" | "d" | "c" | "u";
+
+/** The cells of a 'c' value or array: bytes, read back as `{"$bytes": ...}`. */
+export class CharCells extends Uint8Array {}
+/** The cells of a 'u' value or array: code points (wchar_t is 4 bytes on Linux), read back as strings. */
+export class WcharCells extends Uint32Array {}
 
 /** A typed-array constructor over shared memory. */
 interface View {
@@ -32,14 +39,24 @@ const VIEWS: Readonly<Record<Typecode, View>> = {
   H: Uint16Array,
   i: Int32Array,
   I: Uint32Array,
+  l: BigInt64Array,
+  L: BigUint64Array,
+  q: BigInt64Array,
+  Q: BigUint64Array,
   f: Float32Array,
   d: Float64Array,
+  c: CharCells,
+  u: WcharCells,
 };
 
 /** The shared cells of an integer typecode: every one works with Atomics. */
 export type IntegerCells = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
+/** The shared cells of a 64-bit integer typecode (Atomics too, with bigints). */
+export type BigCells = BigInt64Array | BigUint64Array;
 /** The shared cells of a value or an array. */
-export type Cells = IntegerCells | Float32Array | Float64Array;
+export type Cells = IntegerCells | BigCells | Float32Array | Float64Array;
+/** What one cell reads as: a number, `{"$bytes": <one byte>}` for 'c', a one-character string for 'u'. */
+export type Item = number | string | { $bytes: string };
 
 /** Whether `v` is an implemented typecode (own keys only: not "constructor" and such). */
 export function isTypecode(v: unknown): v is Typecode {
@@ -67,21 +84,93 @@ export function cellsOf(handle: ObjectHandle): { typecode: Typecode; cells: Cell
   return { typecode, cells: new VIEWS[typecode](buffer) };
 }
 
-const isInteger = (cells: Cells): cells is IntegerCells => !(cells instanceof Float32Array || cells instanceof Float64Array);
+const isFloat = (cells: Cells): cells is Float32Array | Float64Array => cells instanceof Float32Array || cells instanceof Float64Array;
+const isBig = (cells: Cells): cells is BigCells => cells instanceof BigInt64Array || cells instanceof BigUint64Array;
 
-/** One read of a cell: an atomic load for the integer types, a plain read for 'f' and 'd'. */
-export function load(cells: Cells, i: number): number {
-  return isInteger(cells) ? Atomics.load(cells, i) : cells[i];
+/**
+ * One read of a cell: an atomic load for the integer types, a plain read for 'f' and 'd'. A
+ * 64-bit integer is reported as a number (exact within 2**53; beyond, as JSON would carry it);
+ * 'c' as `{"$bytes": <the byte>}`, 'u' as a one-character string.
+ */
+export function load(cells: Cells, i: number): Item {
+  // (a 64-bit unsigned cell above 2**53 gives an object standing for its number: see bigItem)
+  if (isFloat(cells)) return cells[i]!;
+  if (isBig(cells)) return bigItem(Atomics.load(cells, i)) as Item;
+  const raw = Atomics.load(cells, i);
+  if (cells instanceof CharCells) return { $bytes: String.fromCharCode(raw) };
+  if (cells instanceof WcharCells) return String.fromCodePoint(raw);
+  return raw;
+}
+
+/**
+ * A 64-bit cell's value as a number: exact within 2**53, which is all the integers generated
+ * scenarios use, but for an unsigned cell holding a wrapped negative (observed:
+ * mp.Value('Q', 0).value = -129 -> 18446744073709551487). That one is an object reported as the
+ * number JSON would carry (its toJSON(), in the PyBytes shape the executor reports by toJSON())
+ * and which, in the executor's `v.value += delta`, converts to its two's complement value
+ * (-129): that plus delta stored back wraps modulo 2**64 exactly as CPython's does (to
+ * 18446744073709551488), where the nearest double to 2**64 - 129 would not.
+ */
+function bigItem(v: bigint): number | object {
+  if (v <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
+  const signed = Number(BigInt.asIntN(64, v));
+  if (signed < 0 && signed >= -Number.MAX_SAFE_INTEGER) {
+    return { data: new Uint8Array(0), mutable: false, toJSON: (): number => Number(v), [Symbol.toPrimitive]: (): number => signed };
+  }
+  return Number(v);
 }
 
 /**
  * One write of a cell: an atomic store for the integer types, a plain write for 'f' and 'd'.
  * Either converts as a typed-array store does: an integer wraps modulo 2**bits into the type's
- * range, a Float32Array rounds to the nearest float32.
+ * range (64 bits too), a Float32Array rounds to the nearest float32.
  */
 export function store(cells: Cells, i: number, v: number): void {
-  if (isInteger(cells)) Atomics.store(cells, i, v);
-  else cells[i] = v;
+  if (isFloat(cells)) cells[i] = v;
+  else if (isBig(cells)) Atomics.store(cells, i, BigInt(v));
+  else Atomics.store(cells, i, v);
+}
+
+/** The bytes of a bytes-like value (a call's PyBytes, or a constructor argument still in its protocol form), else undefined. */
+function bytesOf(v: unknown): Uint8Array | undefined {
+  if (isPyBytes(v)) return v.data;
+  try {
+    return decodeBytesValue(v)?.data;
+  } catch {
+    return undefined;
+  }
+}
+const isBytes = (v: unknown): boolean => bytesOf(v) !== undefined;
+
+/**
+ * The `value` attribute of a 'c' or 'u' Value as the executor's `v.value += delta` must see it:
+ * Python raises TypeError for bytes or str plus an int (observed: mp.Value('c', b'a').value += 1
+ * -> TypeError: can't concat int to bytes; mp.Value('u', 'a').value += 1 -> TypeError: can only
+ * concatenate str (not "int") to str), where JavaScript's `+` would concatenate. So the item is
+ * an object whose conversion to a primitive raises that TypeError, and which is reported in its
+ * protocol form: a PyBytes for 'c'; for 'u', an object of PyBytes's shape whose toJSON() is the
+ * string (the executor reports any PyBytes-shaped result by its toJSON()).
+ */
+function pythonItem(item: Item): unknown {
+  if (typeof item === "object" && "$bytes" in item) {
+    const b = new PyBytes(decodeBytesValue(item)!.data, false);
+    return Object.assign(b, {
+      [Symbol.toPrimitive]: (): never => {
+        throw new PythonError("TypeError", "can't concat int to bytes");
+      },
+    });
+  }
+  if (typeof item === "string") {
+    return {
+      data: new Uint8Array(0),
+      mutable: false,
+      toJSON: (): string => item,
+      [Symbol.toPrimitive]: (): never => {
+        throw new PythonError("TypeError", 'can only concatenate str (not "int") to str');
+      },
+    };
+  }
+  return item;
 }
 
 /** Python's type name of a JSON-ish value, for error messages. */
@@ -91,6 +180,7 @@ export function pyTypeName(v: unknown): string {
   if (typeof v === "number") return Number.isInteger(v) ? "int" : "float";
   if (typeof v === "string") return "str";
   if (Array.isArray(v)) return "list";
+  if (isBytes(v)) return "bytes";
   return "dict";
 }
 
@@ -99,10 +189,28 @@ export function pyTypeName(v: unknown): string {
  * wraps or rounds it as C does), or the TypeError CPython raises.
  */
 export function converted(typecode: Typecode, v: unknown): number {
+  if (typecode === "c") {
+    // observed: mp.Value('c', b'a').value = b'x' -> b'x'; = 7 -> b'\x07'; = b'xy', b'', 'x', 300, -1, 2.5, None
+    //   -> TypeError: one character bytes, bytearray or integer expected
+    const b = bytesOf(v);
+    if (b !== undefined && b.length === 1) return b[0]!;
+    if (typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 255) return v;
+    throw new PythonError("TypeError", "one character bytes, bytearray or integer expected");
+  }
+  if (typecode === "u") {
+    // observed: mp.Value('u', 'a').value = 'x' -> 'x'; = 'xy' or '' -> TypeError: one character unicode string expected;
+    //   = 7 -> TypeError: unicode string expected instead of int instance (2.5 float, b'x' bytes, None NoneType)
+    if (typeof v === "string") {
+      const cps = [...v];
+      if (cps.length !== 1) throw new PythonError("TypeError", "one character unicode string expected");
+      return cps[0]!.codePointAt(0)!;
+    }
+    throw new PythonError("TypeError", `unicode string expected instead of ${pyTypeName(v)} instance`);
+  }
   if (typecode !== "f" && typecode !== "d") {
     // observed: mp.Value(tc, 0).value = True -> 1, for tc in 'bBhHiI'
     if (typeof v === "boolean") return v ? 1 : 0;
-    // observed: mp.Value(tc, 0).value = 1.5 (or 'x', None, [1]) -> TypeError: 'float' object cannot be interpreted as an integer, for tc in 'bBhHiI'
+    // observed: mp.Value(tc, 0).value = 1.5 (or 'x', None, b'x') -> TypeError: 'float' object cannot be interpreted as an integer, for tc in 'bBhHiIlLqQ'
     if (typeof v !== "number" || !Number.isInteger(v)) {
       throw new PythonError("TypeError", `'${pyTypeName(v)}' object cannot be interpreted as an integer`);
     }
@@ -110,12 +218,13 @@ export function converted(typecode: Typecode, v: unknown): number {
     // observed: v.value = 300, -129, 70000, 2**31, 2**32+5, -1 then v.value ->
     //   'b': 44, 127, 112, 0, 5, -1; 'B': 44, 127, 112, 0, 5, 255; 'h': 300, -129, 4464, 0, 5, -1;
     //   'H': 300, 65407, 4464, 0, 5, 65535; 'i': 300, -129, 70000, -2147483648, 5, -1;
-    //   'I': 300, 4294967167, 70000, 2147483648, 5, 4294967295 (and 2**64+3 -> 3, 2**70 -> 0 for every one)
+    //   'I': 300, 4294967167, 70000, 2147483648, 5, 4294967295 (and 2**64+3 -> 3, 2**70 -> 0 for every one);
+    //   'L', 'Q': -1 -> 18446744073709551615, 2**64 + 5 -> 5; 'l', 'q': 2**63 -> -9223372036854775808
     return v;
   }
   // observed: mp.Value('d', 0).value = True -> 1.0 (also 'f')
   if (typeof v === "boolean") return v ? 1 : 0;
-  // observed: mp.Value('d', 0.5).value = 'x' -> TypeError: must be real number, not str (also 'f'; None -> NoneType, [1] -> list)
+  // observed: mp.Value('d', 0.5).value = 'x' -> TypeError: must be real number, not str (also 'f'; None -> NoneType, b'x' -> bytes)
   if (typeof v !== "number") throw new PythonError("TypeError", `must be real number, not ${pyTypeName(v)}`);
   // 'f' rounds to float32 on the store: observed mp.Value('f', 0).value = 2**32+5 -> 4294967296.0,
   // mp.Value('f', 0.1).value -> 0.10000000149011612, 16777217 -> 16777216.0, 1e300 -> inf, 1e-50 -> 0.0
@@ -143,7 +252,7 @@ export class Value implements SharedPrimitive {
       // The initial value goes through the same conversion as a store (observed: mp.Value('b', 300).value -> 44).
       const v = converted(typecode, value);
       this.#cell = newCells(typecode, 1);
-      this.#cell[0] = v;
+      store(this.#cell, 0, v);
       this.#lock = new RLock({ profile: this.profile });
     }
   }
@@ -170,10 +279,10 @@ export class Value implements SharedPrimitive {
   }
 
   /** Read under the lock (CPython's synchronized property getter). */
-  get value(): number {
+  get value(): unknown {
     this.#lock.acquire();
     try {
-      return this.#cell[0];
+      return pythonItem(load(this.#cell, 0));
     } finally {
       this.#lock.release();
     }
@@ -183,7 +292,7 @@ export class Value implements SharedPrimitive {
   set value(v: unknown) {
     this.#lock.acquire();
     try {
-      this.#cell[0] = converted(this.typecode, v);
+      store(this.#cell, 0, converted(this.typecode, v));
     } finally {
       this.#lock.release();
     }
@@ -211,7 +320,7 @@ export class RawValue implements SharedPrimitive {
     } else {
       const v = converted(typecode, value);
       this.#cell = newCells(typecode, 1);
-      this.#cell[0] = v;
+      store(this.#cell, 0, v);
     }
   }
 
@@ -225,8 +334,8 @@ export class RawValue implements SharedPrimitive {
     return { primitive: "RawValue", profile: this.profile, typecode: this.typecode, state: this.#cell.buffer };
   }
 
-  get value(): number {
-    return load(this.#cell, 0);
+  get value(): unknown {
+    return pythonItem(load(this.#cell, 0));
   }
 
   set value(v: unknown) {

@@ -1,0 +1,19 @@
+// A Barrier whose reset() does nothing while parties wait: they are not woken with
+// BrokenBarrierError and stay in their generation (a later arrival completes it with them),
+// or time out and break the barrier. A port that resets only an empty barrier, because
+// waking the waiters needs a state it lacks.
+import { brokenModule, call, forward, forwardProperties } from "./wrap.js";
+
+const m = brokenModule({
+  primitive: "Barrier",
+  wrap: (inner) => {
+    const o = forward(inner, ["wait", "abort", "reset"], {
+      reset: () => {
+        if ((inner as unknown as { n_waiting: number }).n_waiting > 0) return null;
+        return call(inner, "reset");
+      },
+    });
+    return forwardProperties(o, inner, ["n_waiting", "broken", "parties"]);
+  },
+});
+export const { primitives, profiles, create, attach } = m;

@@ -1,0 +1,14 @@
+// An Array whose 'f' typecode (C float) is stored as C doubles: no rounding to single precision,
+// so Array('f', [0.1, 2.5, 2**52 + 1]) reads [0.1, 2.5, 4503599627370497.0] where CPython reads
+// [0.10000000149011612, 2.5, 4503599627370496.0]. A port with one floating-point item type.
+import * as reference from "../../../reference/threads/module.js";
+import type { ImplementationModule } from "../../../reference/implementation.js";
+
+const m: ImplementationModule = {
+  primitives: reference.primitives,
+  profiles: reference.profiles,
+  create: (primitive, profile, argv) =>
+    reference.create(primitive, profile, primitive === "Array" && argv[0] === "f" ? ["d", ...argv.slice(1)] : argv),
+  attach: reference.attach,
+};
+export const { primitives, profiles, create, attach } = m;

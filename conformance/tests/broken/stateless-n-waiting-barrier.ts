@@ -1,0 +1,19 @@
+// A Barrier whose n_waiting is the count of parties inside wait() whatever the state (a port
+// that drops CPython's `if self._state == 0` check): while a released generation is still
+// leaving, or after abort() while the waiters wake, it reads 1 or 2 where CPython reads 0.
+// (The count is the reference's shared word COUNT, see reference/threads/barrier.ts.)
+import { brokenModule, forward, forwardProperties } from "./wrap.js";
+
+const COUNT = 2;
+
+const m = brokenModule({
+  primitive: "Barrier",
+  wrap: (inner) => {
+    const words = new Int32Array(inner.handle().state as SharedArrayBuffer);
+    const o = forward(inner, ["wait", "abort", "reset"], {});
+    return forwardProperties(o, inner, ["n_waiting", "broken", "parties"], {
+      n_waiting: () => Atomics.load(words, COUNT),
+    });
+  },
+});
+export const { primitives, profiles, create, attach } = m;
