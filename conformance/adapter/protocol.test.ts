@@ -90,10 +90,13 @@ describe("the run message", () => {
         const resolved = [...msg.calls.init, ...msg.calls.parallel.flat(), ...msg.calls.post];
         resolved.forEach((r, k) => {
           expect(r.object).toBe(0);
-          expect(r.method).toBe(all[k]!.op);
+          // The Python name: the operation's, or its `name` (enter -> __enter__).
+          expect(r.method).toBe(lock.operations.get(all[k]!.op)!.shape.name);
           // Trailing arguments equal to their default (timeout None) are left out.
           const { block, timeout } = all[k]!.args;
-          expect(r.argv).toEqual(r.method === "acquire" ? (timeout === null ? [block] : [block, timeout]) : []);
+          if (r.method === "acquire") expect(r.argv).toEqual(timeout !== null ? [block, timeout] : block === true ? [] : [block]);
+          else if (r.method === "__exit__") expect(r.argv).toEqual([null, null, null]);
+          else expect(r.argv).toEqual([]);
         });
       }
     }

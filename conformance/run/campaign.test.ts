@@ -67,19 +67,22 @@ describe("--level and --bail", () => {
   };
 
   test.each([
-    ["variants/reworded-lock", "Lock", "multiprocessing", "Lock.release.unlocked-mp"],
-    ["variants/reversed-barrier", "Barrier", "threading", "Barrier.wait.release"],
+    // The message of `release` (or of `with`'s exit, which releases) pins CPython's wording.
+    ["variants/reworded-lock", "Lock", "multiprocessing", /^Lock\.(release\.unlocked-mp|exit\.)/],
+    ["variants/reversed-barrier", "Barrier", "threading", /^Barrier\.wait\.release$/],
   ])("%s differs from CPython only in legal ways: it passes the documented level", async (module, primitive, profile, cpythonRule) => {
     const ex = await executor(module);
     const spec = specs.find((s) => s.primitive === primitive)!;
-    const opts = { profile, runs: 100, seed: 3 };
+    // 200 runs: the reversed index shows only where two or more parties leave one generation.
+    const opts = { profile, runs: 200, seed: 3 };
     const documented = await runCampaign(spec, ex, { ...opts, level: "documented" });
     expect(documented.verdict).toBe("pass");
     expect(documented.levels.documented?.verdict).toBe("pass");
     expect(documented.levels.cpython?.verdict).toBe("fail"); // both levels are always measured
     const cpython = await runCampaign(spec, ex, opts);
     expect(cpython.verdict).toBe("fail");
-    expect(cpython.levels.cpython!.counterexample!.check.objects.flatMap((o) => o.contradicts ?? [])).toContain(cpythonRule);
+    const contradicted = cpython.levels.cpython!.counterexample!.check.objects.flatMap((o) => o.contradicts ?? []);
+    expect(contradicted.some((id) => cpythonRule.test(id)), contradicted.join(", ")).toBe(true);
   });
 
   test("--bail stops at the first primitive that fails", async () => {

@@ -19,7 +19,7 @@ import { checkHistory, type CheckResult } from "../checker/linearize.js";
 import { callTimeoutSeconds } from "../model/spec-model.js";
 import { DEFAULT_SHAPE, scenarioArbitrary, type ScenarioShape } from "../generate/scenario-arbitrary.js";
 import type { History } from "../history/types.js";
-import type { Scenario } from "../scenario/types.js";
+import type { Call, Scenario } from "../scenario/types.js";
 import { deviationRules, type LoadedSpec } from "../spec/load.js";
 import { AdaptiveDeadline } from "./deadline.js";
 import { CoverageCounter, type Coverage } from "./coverage.js";
@@ -246,6 +246,10 @@ class ScenarioRunner {
       if (withDeviations.verdict !== "violation") {
         documented = withDeviations;
         deviations = [...new Set(withDeviations.objects.flatMap((o) => o.used ?? []).filter((id) => this.deviationRules.has(id)))];
+      } else {
+        // A violation even with the deviations admitted: explain that one, so the failure names
+        // what no rule allows rather than a deviation the search stopped at first.
+        documented = withDeviations;
       }
     }
     if (cpython.verdict === "inconclusive" || documented.verdict === "inconclusive") this.acc.inconclusive++;
@@ -323,14 +327,19 @@ async function runLevels(runner: ScenarioRunner, opts: CampaignOptions, levels: 
   return { levels: out };
 }
 
-/** The sum of the finite timeouts and the pauses of the scenario's calls, in seconds: time a run may spend waiting by design. */
+/**
+ * How long a run may spend waiting by design, in seconds: the finite timeouts and the pauses
+ * along the scenario's longest path, init, then the parallel actor whose calls add up to the
+ * most, then post. Actors run side by side, so their waits overlap; a call without a timeout
+ * may wait for other actors' calls: at most all of them, which 3x the longest path (the deadline's
+ * factor, with at most 3 actors) covers.
+ */
 export function timeoutSeconds(spec: LoadedSpec, scenario: Scenario): number {
-  let seconds = 0;
   const ctorArgs = new Map(scenario.objects.map((o) => [o.id, o.args]));
-  for (const c of [...scenario.init, ...scenario.parallel.flat(), ...scenario.post]) {
-    const t = callTimeoutSeconds(spec, ctorArgs.get(c.object) ?? {}, c.op, c.args, scenario.profile);
-    if (t !== null && t > 0) seconds += t;
-    if (c.pause) seconds += c.pause;
-  }
-  return seconds;
+  const chain = (calls: Call[]) =>
+    calls.reduce((sum, c) => {
+      const t = callTimeoutSeconds(spec, ctorArgs.get(c.object) ?? {}, c.op, c.args, scenario.profile);
+      return sum + (t !== null && t > 0 ? t : 0) + (c.pause ?? 0);
+    }, 0);
+  return chain(scenario.init) + Math.max(0, ...scenario.parallel.map(chain)) + chain(scenario.post);
 }

@@ -11,7 +11,7 @@ const m = brokenModule({
   wrap: (inner) => {
     const action = (inner.handle() as { action?: JsonValue }).action as { $callable?: string; value?: JsonValue } | null;
     const parties = (inner as unknown as { parties: number }).parties;
-    const o = forward(inner, ["wait", "abort", "reset"], {
+    const o = forward(inner, {
       wait: (...a: unknown[]) => {
         const index = call(inner, "wait", ...a);
         return index === parties - 1 && action?.$callable === "return" ? action.value : index;

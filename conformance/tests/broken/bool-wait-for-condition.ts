@@ -5,7 +5,7 @@ import { pyTruthy } from "../../../reference/threads/condition.js";
 const m = brokenModule({
   primitive: "Condition",
   wrap: (inner) =>
-    forward(inner, ["acquire", "release", "wait", "wait_for", "notify", "notify_all"], {
+    forward(inner, {
       wait_for: (...a: unknown[]) => pyTruthy(call(inner, "wait_for", ...a)),
     }),
 });

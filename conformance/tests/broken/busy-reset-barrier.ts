@@ -7,7 +7,7 @@ import { brokenModule, call, forward, forwardProperties } from "./wrap.js";
 const m = brokenModule({
   primitive: "Barrier",
   wrap: (inner) => {
-    const o = forward(inner, ["wait", "abort", "reset"], {
+    const o = forward(inner, {
       reset: () => {
         if ((inner as unknown as { n_waiting: number }).n_waiting > 0) return null;
         return call(inner, "reset");

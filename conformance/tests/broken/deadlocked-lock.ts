@@ -9,6 +9,6 @@ const never = (): never => {
 
 const m = brokenModule({
   primitive: "Lock",
-  wrap: (inner) => forward(inner, [], { acquire: never, release: never }),
+  wrap: (inner) => forward(inner, { acquire: never, release: never }),
 });
 export const { primitives, profiles, create, attach } = m;

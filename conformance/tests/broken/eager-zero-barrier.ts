@@ -7,7 +7,7 @@ import type { ImplementationModule, ObjectHandle, SharedPrimitive } from "../../
 import { forward, forwardProperties } from "./wrap.js";
 
 function wrap(inner: SharedPrimitive, parties: number): SharedPrimitive {
-  const o = forward(inner, ["wait", "abort", "reset"], {});
+  const o = forward(inner, {});
   forwardProperties(o, inner, ["n_waiting", "broken", "parties"], { parties: () => parties });
   o.handle = (): ObjectHandle => ({ primitive: "Barrier", profile: inner.handle().profile, inner: inner.handle(), parties });
   return o;

@@ -11,7 +11,7 @@ const m = brokenModule({
     const check = () => {
       if (closed) throw new PythonError("OSError", "handle is closed");
     };
-    return forward(inner, [], {
+    return forward(inner, {
       put: (item: unknown) => {
         check();
         return call(inner, "put", item);

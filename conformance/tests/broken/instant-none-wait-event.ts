@@ -4,7 +4,7 @@ import { brokenModule, call, forward } from "./wrap.js";
 const m = brokenModule({
   primitive: "Event",
   wrap: (inner) =>
-    forward(inner, ["is_set", "set", "clear", "wait"], {
+    forward(inner, {
       wait: (timeout: number | null = null) => call(inner, "wait", timeout ?? 0),
     }),
 });

@@ -7,7 +7,7 @@ const m = brokenModule({
   primitive: "Barrier",
   wrap: (inner) => {
     const parties = (inner as unknown as { parties: number }).parties;
-    const o = forward(inner, ["wait", "abort", "reset"], {
+    const o = forward(inner, {
       wait: (...a: unknown[]) => {
         const i = call(inner, "wait", ...a) as number;
         return i === parties - 1 ? 0 : i;

@@ -1,8 +1,6 @@
 // A Queue whose get hands out the newest item: it drains what is there and puts back all but the last.
 import { brokenModule, call, forward } from "./wrap.js";
 
-const METHODS = ["put", "get", "put_nowait", "get_nowait", "qsize", "empty", "full", "close", "task_done", "join"];
-
 const m = brokenModule({
   primitive: "Queue",
   wrap: (inner) => {
@@ -19,7 +17,7 @@ const m = brokenModule({
       for (const x of items) call(inner, "put_nowait", x);
       return last;
     };
-    return forward(inner, METHODS, {
+    return forward(inner, {
       get: (...a: unknown[]) => newest(call(inner, "get", ...a)),
       get_nowait: () => newest(call(inner, "get_nowait")),
     });

@@ -5,7 +5,7 @@ import { brokenModule, call, forward } from "./wrap.js";
 const m = brokenModule({
   primitive: "Lock",
   wrap: (inner) =>
-    forward(inner, ["acquire", "release", "locked", "__enter__", "__exit__"], {
+    forward(inner, {
       acquire: (block: boolean = true, timeout: number | null = null) =>
         timeout === -1 ? call(inner, "acquire", false) : call(inner, "acquire", block, timeout),
     }),

@@ -4,7 +4,7 @@ import { brokenModule, call, forward } from "./wrap.js";
 const m = brokenModule({
   primitive: "Event",
   wrap: (inner) =>
-    forward(inner, ["is_set", "set", "clear", "wait"], {
+    forward(inner, {
       wait: (...a: unknown[]) => (call(inner, "wait", ...a) === false ? null : true),
     }),
 });

@@ -8,7 +8,7 @@ const m = brokenModule({
   wrap: (inner, extra) => {
     const owner = new Int32Array(extra.owner as SharedArrayBuffer);
     const me = threadId + 1;
-    return forward(inner, ["acquire", "release"], {
+    return forward(inner, {
       acquire: (...a: unknown[]) => {
         if (Atomics.load(owner, 0) === me) return true;
         const got = call(inner, "acquire", ...a);

@@ -9,7 +9,7 @@ const m = brokenModule({
   extra: () => ({ aborted: new SharedArrayBuffer(4) }),
   wrap: (inner, extra) => {
     const aborted = new Int32Array(extra.aborted as SharedArrayBuffer);
-    const o = forward(inner, ["wait", "abort", "reset"], {
+    const o = forward(inner, {
       wait: (...a: unknown[]) => {
         try {
           return call(inner, "wait", ...a);

@@ -18,7 +18,7 @@ function sliceStart(key: unknown, length: number): number | null {
 const m = brokenModule({
   primitive: "Array",
   wrap: (inner) =>
-    forward(inner, ["getitem", "get_lock", "get_obj", "acquire", "release"], {
+    forward(inner, {
       setitem: (key: unknown, value: unknown) => {
         const start = sliceStart(key, (call(inner, "getitem", { $slice: [null, null] }) as unknown[]).length);
         if (start === null || !Array.isArray(value)) return call(inner, "setitem", key, value);

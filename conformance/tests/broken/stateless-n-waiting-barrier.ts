@@ -10,7 +10,7 @@ const m = brokenModule({
   primitive: "Barrier",
   wrap: (inner) => {
     const words = new Int32Array(inner.handle().state as SharedArrayBuffer);
-    const o = forward(inner, ["wait", "abort", "reset"], {});
+    const o = forward(inner, {});
     return forwardProperties(o, inner, ["n_waiting", "broken", "parties"], {
       n_waiting: () => Atomics.load(words, COUNT),
     });

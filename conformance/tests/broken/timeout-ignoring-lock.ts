@@ -5,7 +5,7 @@ import { brokenModule, call, forward } from "./wrap.js";
 const m = brokenModule({
   primitive: "Lock",
   wrap: (inner) =>
-    forward(inner, ["release"], {
+    forward(inner, {
       acquire: (block: unknown = true) => call(inner, "acquire", block, null),
     }),
 });

@@ -4,6 +4,6 @@ import { brokenModule, forward } from "./wrap.js";
 const m = brokenModule({
   primitive: "BoundedSemaphore",
   base: "Semaphore",
-  wrap: (inner) => forward(inner, ["acquire", "release", "get_value"], {}),
+  wrap: (inner) => forward(inner, {}),
 });
 export const { primitives, profiles, create, attach } = m;

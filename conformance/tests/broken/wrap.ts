@@ -43,10 +43,20 @@ export function brokenModule(fault: Fault): ImplementationModule {
 export const call = (o: SharedPrimitive, name: string, ...args: unknown[]): unknown =>
   (o as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!(...args);
 
-/** A plain object forwarding every method to `inner` except the ones given. */
-export function forward(inner: SharedPrimitive, names: string[], overrides: Record<string, (...a: never[]) => unknown>): SharedPrimitive {
+/**
+ * A plain object forwarding every method of `inner` (own and inherited) but the overrides: a
+ * broken variant differs in exactly what it overrides, so an operation added to the spec later
+ * reaches the reference's method rather than failing for a reason the variant is not about.
+ */
+export function forward(inner: SharedPrimitive, overrides: Record<string, (...a: never[]) => unknown>): SharedPrimitive {
   const o: Record<string, unknown> = { handle: () => inner.handle() };
-  for (const n of names) o[n] = (...a: unknown[]) => call(inner, n, ...a);
+  for (let p: object | null = inner; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    for (const n of Object.getOwnPropertyNames(p)) {
+      if (n === "constructor" || n in o) continue;
+      const d = Object.getOwnPropertyDescriptor(p, n)!;
+      if (typeof d.value === "function") o[n] = (...a: unknown[]) => call(inner, n, ...a);
+    }
+  }
   Object.assign(o, overrides);
   return o as unknown as SharedPrimitive;
 }

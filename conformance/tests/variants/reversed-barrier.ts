@@ -7,7 +7,7 @@ const m = brokenModule({
   primitive: "Barrier",
   wrap: (inner) => {
     const parties = (inner as unknown as { parties: number }).parties;
-    const o = forward(inner, ["abort", "reset"], {
+    const o = forward(inner, {
       wait: (...a: unknown[]) => parties - 1 - (call(inner, "wait", ...a) as number),
     });
     return forwardProperties(o, inner, ["n_waiting", "broken", "parties"]);

@@ -6,16 +6,17 @@ import { brokenModule, call, forward } from "../broken/wrap.js";
 
 const m = brokenModule({
   primitive: "Lock",
-  wrap: (inner) =>
-    forward(inner, ["acquire"], {
-      release: () => {
-        try {
-          return call(inner, "release");
-        } catch (e) {
-          if (e instanceof PythonError && e.pyType === "ValueError") throw new PythonError("ValueError", "this lock is not held");
-          throw e;
-        }
-      },
-    }),
+  wrap: (inner) => {
+    const reworded = (name: string) => (...a: never[]) => {
+      try {
+        return call(inner, name, ...a);
+      } catch (e) {
+        if (e instanceof PythonError && e.pyType === "ValueError") throw new PythonError("ValueError", "this lock is not held");
+        throw e;
+      }
+    };
+    // `with` leaves through release: the same wording.
+    return forward(inner, { release: reworded("release"), __exit__: reworded("__exit__") });
+  },
 });
 export const { primitives, profiles, create, attach } = m;
