@@ -59,11 +59,11 @@ export class SimpleQueue implements SharedPrimitive {
   /** Put an item at the back. multiprocessing: put(item); threading: put(item, block, timeout) (never blocks). */
   put(item: unknown, ...rest: unknown[]): void {
     if (this.profile === "multiprocessing" && rest.length > 0) throw arity("put", 2, rest.length + 2);
-    this.#checkOpen();
     // observed: multiprocessing.SimpleQueue().put(obj_holding_a_lock) -> TypeError: cannot pickle '_thread.lock' object
-    //   (pickled in the caller before the writer lock; nothing written, the queue goes on). The inner queue's get raises
-    //   for an `$unpickling-fails` item after taking it, as SimpleQueue.get unpickles after reading.
+    //   (pickled in the caller first, also on a closed queue; nothing written, the queue goes on). The inner queue's get
+    //   raises for an `$unpickling-fails` item after taking it, as SimpleQueue.get unpickles after reading.
     if (this.profile === "multiprocessing") checkPicklable(item);
+    this.#checkOpen();
     this.#queue.put(item);
   }
 
