@@ -71,7 +71,14 @@ const COUNT = 7; // items in the queue
 const HEAD = 8; // byte offset of the oldest item's header
 const USED = 9; // bytes in use
 const UNFINISHED = 10; // items put and not yet task_done()
-const WORDS = 11;
+// multiprocessing: items past a pipe's buffer ({"$repeat": ...}, see `#putOp`): instances that put one get
+// an index (FEEDERS counts them); BIG_READ + index counts such items of that instance that a get has taken.
+const FEEDERS = 11;
+const BIG_READ = 12;
+const MAX_FEEDERS = 16;
+const WORDS = BIG_READ + MAX_FEEDERS;
+// The frame of an item past the pipe's buffer: the item and the index of the instance that put it.
+const FED_BY = "\u0000fedBy";
 
 /** Internal: the shared memory of a queue. */
 interface QueueShared {
@@ -93,6 +100,11 @@ abstract class QueueBase implements SharedPrimitive {
   #closed = false;
   readonly #address = fakeAddress();
   readonly #pickles: boolean;
+  // multiprocessing: this instance's index among those that put items past a pipe's buffer (-1: none
+  // yet), how many it put, and whether cancel_join_thread() was called.
+  #feeder = -1;
+  #bigPut = 0;
+  #joinCancelled = false;
   protected abstract readonly pyName: "Queue" | "JoinableQueue";
 
   protected constructor(maxsize: unknown, options: QueueOptions, shared?: QueueShared) {
@@ -206,7 +218,23 @@ abstract class QueueBase implements SharedPrimitive {
   //   JoinableQueue: jq._unfinished_tasks.get_value()  # 1 (join() would wait for ever)
   #putOp(item: unknown): Blocking<void> {
     const drop = this.#pickles && isUnpicklable(item);
-    const bytes = drop ? new Uint8Array(0) : v8.serialize(item);
+    // An item whose pickle is past a pipe's buffer: CPython's feeder thread stays blocked writing it,
+    // holding the writer lock, until a get reads it, and join_thread() waits for that feeder. Here the
+    // item is in the ring at once; its frame names this instance, so that join_thread() can wait
+    // until a get has taken every such item this instance put.
+    // observed (CPython 3.11): q = multiprocessing.Queue(); q.put('ab' * 40000); q.close(); q.join_thread()  # blocks
+    //   until another process's q.get() reads it
+    let framed: unknown = item;
+    if (this.#pickles && isPastPipeBuffer(item)) {
+      if (this.#feeder < 0) {
+        const index = Atomics.add(this.#ctrl, FEEDERS, 1);
+        if (index >= MAX_FEEDERS) throw new RangeError(`more than ${MAX_FEEDERS} instances of one queue put items past a pipe's buffer`);
+        this.#feeder = index;
+      }
+      this.#bigPut += 1;
+      framed = { [FED_BY]: this.#feeder, item };
+    }
+    const bytes = drop ? new Uint8Array(0) : v8.serialize(framed);
     const frame = HEADER + bytes.length;
     if (frame > this.capacity) {
       throw new RangeError(`item of ${bytes.length} serialized bytes cannot fit a queue capacity of ${this.capacity} bytes`);
@@ -287,7 +315,14 @@ abstract class QueueBase implements SharedPrimitive {
   // The item taken (its slot released): an `$unpickling-fails` one raises, as CPython's get does
   // after releasing the slot and the reader lock (multiprocessing, `pickles`).
   #unpickle(bytes: Uint8Array): unknown {
-    const item = reviveBytes(v8.deserialize(bytes));
+    let item = v8.deserialize(bytes);
+    if (typeof item === "object" && item !== null && FED_BY in item) {
+      const { [FED_BY]: index, item: inner } = item as { [FED_BY]: number; item: unknown };
+      Atomics.add(this.#ctrl, BIG_READ + index, 1);
+      Atomics.notify(this.#ctrl, BIG_READ + index);
+      item = inner;
+    }
+    item = reviveBytes(item);
     if (this.#pickles) checkUnpicklable(item);
     return item;
   }
@@ -344,19 +379,30 @@ abstract class QueueBase implements SharedPrimitive {
   }
 
   /**
-   * multiprocessing only: join the feeder thread, which this queue has none of (a put's item is in
-   * the ring when put returns), so it returns at once; only after close().
+   * multiprocessing only: join the feeder thread; only after close(). This queue has no feeder (a
+   * put's item is in the ring when put returns), so it returns at once, unless this instance put
+   * items past a pipe's buffer that no get has taken yet (CPython's feeder is still blocked writing
+   * one): then it waits for ever for those gets. After cancel_join_thread() it returns at once.
    */
   join_thread(): void {
     // observed: queue.Queue().join_thread() -> AttributeError: 'Queue' object has no attribute 'join_thread'
     if (this.profile === "threading") throw noAttribute("Queue", "join_thread");
     // observed: multiprocessing.Queue().join_thread() -> AssertionError: Queue <multiprocessing.queues.Queue object at 0x7f274fefea10> not closed
     if (!this.#closed) throw new PythonError("AssertionError", `Queue ${this.toString()} not closed`);
+    if (this.#joinCancelled || this.#feeder < 0) return;
+    // Wait (for ever) until a get has taken every item past a pipe's buffer this instance put.
+    const word = BIG_READ + this.#feeder;
+    for (;;) {
+      const read = Atomics.load(this.#ctrl, word);
+      if (read >= this.#bigPut) return;
+      Atomics.wait(this.#ctrl, word, read, 50);
+    }
   }
 
   /** multiprocessing only: join_thread() returns at once afterwards (it already does here). */
   cancel_join_thread(): void {
     if (this.profile === "threading") throw noAttribute("Queue", "cancel_join_thread");
+    this.#joinCancelled = true;
   }
 
   /** Whether task_done/join exist: JoinableQueue, and queue.Queue in the threading profile. */
@@ -420,6 +466,11 @@ function checkMaxsize(profile: Profile, maxsize: unknown): number {
   if (profile === "multiprocessing") return checkCInt(maxsize, "maxsize");
   if (typeof maxsize !== "number" || Number.isNaN(maxsize)) throw new TypeError(`maxsize must be a number, not ${String(maxsize)}`);
   return maxsize;
+}
+
+/** An item whose pickle is past a pipe's 64 KiB buffer: `{"$repeat": [unit, n]}` (spec/protocol/README.md). */
+function isPastPipeBuffer(v: unknown): boolean {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && "$repeat" in v;
 }
 
 function checkCapacity(capacity: unknown): number {
