@@ -51,10 +51,10 @@ const CASES: Case[] = [
   { module: "timeout-ignoring-lock", primitive: "Lock", profile: "multiprocessing", breaks: /^Lock\.acquire\./, deadlineMs: null, long: true, options: { horizonMs: 1000 } },
   { module: "late-ghost-simple-queue", primitive: "SimpleQueue", profile: "multiprocessing", breaks: /^SimpleQueue\.get\./, deadlineMs: null, long: true },
   // issue 9 (queues and pipe)
-  { module: "eager-poll-pipe", primitive: "Pipe", profile: "multiprocessing", breaks: /^Pipe\.poll\.(ready|timeout)$/, deadlineMs: null },
-  { module: "clipping-recv-bytes-pipe", primitive: "Pipe", profile: "multiprocessing", breaks: /^Pipe\.recv_bytes\.(too-long|fifo)$/, deadlineMs: 100 },
-  { module: "falsy-dropping-simple-queue", primitive: "SimpleQueue", profile: "multiprocessing", breaks: /^SimpleQueue\.(get\.fifo|get\.unpickling-fails|empty\.exact)$/, deadlineMs: 100 },
-  { module: "dying-feeder-queue", primitive: "Queue", profile: "multiprocessing", breaks: /^Queue\.(qsize\.unfetched|full\.slots-taken|put(_nowait)?\.(buffered|full.*)|get(_nowait)?\..*)$/, deadlineMs: null },
+  { module: "eager-poll-pipe", primitive: "Pipe", profile: "multiprocessing", breaks: /^Pipe\.poll\.(ready|timeout)$/, deadlineMs: null, options: { runs: 100 } },
+  { module: "clipping-recv-bytes-pipe", primitive: "Pipe", profile: "multiprocessing", breaks: /^Pipe\.recv_bytes\.(too-long|fifo)$/, deadlineMs: 100, options: { runs: 100 } },
+  { module: "falsy-dropping-simple-queue", primitive: "SimpleQueue", profile: "multiprocessing", breaks: /^SimpleQueue\.(get\.fifo|get\.unpickling-fails|empty\.exact)$/, deadlineMs: 100, options: { runs: 100 } },
+  { module: "dying-feeder-queue", primitive: "Queue", profile: "multiprocessing", breaks: /^Queue\.(qsize\.unfetched|full\.slots-taken|put(_nowait)?\.(buffered|full.*)|get(_nowait)?\..*)$/, deadlineMs: null, options: { runs: 100 } },
 ];
 
 describe("broken implementations are caught", () => {
