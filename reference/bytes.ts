@@ -80,3 +80,19 @@ export function bytesRepr(data: Uint8Array): string {
   }
   return s + quote;
 }
+
+/**
+ * A value after a structured clone (v8.deserialize, postMessage) with its PyBytes restored: the
+ * clone keeps a PyBytes's fields but not its class. Arrays and plain objects are walked; a plain
+ * object of exactly `data` (a Uint8Array) and `mutable` (a boolean) is a PyBytes, which no JSON
+ * value can be.
+ */
+export function reviveBytes(v: unknown): unknown {
+  if (typeof v !== "object" || v === null || isPyBytes(v) || v instanceof Uint8Array) return v;
+  if (Array.isArray(v)) return v.map(reviveBytes);
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  if (keys.length === 2 && o.data instanceof Uint8Array && typeof o.mutable === "boolean") return new PyBytes(o.data, o.mutable);
+  if (Object.getPrototypeOf(o) !== Object.prototype && Object.getPrototypeOf(o) !== null) return v;
+  return Object.fromEntries(keys.map((k) => [k, reviveBytes(o[k])]));
+}

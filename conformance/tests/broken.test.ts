@@ -67,6 +67,11 @@ const CASES: Case[] = [
   // Only reads and resets that overlap parties' waits show these (the sequences [wait, n_waiting], [n_waiting, reset]).
   { module: "stateless-n-waiting-barrier", primitive: "Barrier", profile: "multiprocessing", breaks: /^Barrier\.n_waiting\./ },
   { module: "busy-reset-barrier", primitive: "Barrier", profile: "threading", breaks: /^Barrier\.(reset|wait|n_waiting|broken)\./ },
+  // issue 9 (queues and pipe)
+  { module: "eager-poll-pipe", primitive: "Pipe", profile: "multiprocessing", breaks: /^Pipe\.poll\.(ready|timeout)$/, deadlineMs: null },
+  { module: "clipping-recv-bytes-pipe", primitive: "Pipe", profile: "multiprocessing", breaks: /^Pipe\.recv_bytes\.(too-long|fifo)$/, deadlineMs: 100 },
+  { module: "falsy-dropping-simple-queue", primitive: "SimpleQueue", profile: "multiprocessing", breaks: /^SimpleQueue\.(get\.fifo|get\.unpickling-fails|empty\.exact)$/, deadlineMs: 100 },
+  { module: "dying-feeder-queue", primitive: "Queue", profile: "multiprocessing", breaks: /^Queue\.(qsize|full|empty|put|put_nowait|get|get_nowait|join_thread)\./, deadlineMs: null }, // the lost items show in any of these
 ];
 
 describe("broken implementations are caught", () => {

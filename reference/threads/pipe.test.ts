@@ -420,4 +420,25 @@ describe("Pipe bytes messages", () => {
     p[1].send_bytes(b("still"));
     expect(text(p[0].recv_bytes())).toBe("still");
   });
+
+  it("send raises for an unpicklable object before the closed peer's BrokenPipeError; recv raises for one whose unpickling fails (issue 9)", () => {
+    const p = new Pipe();
+    expectPyError(() => p[0].send({ $unpicklable: "u1" }), "TypeError", "cannot pickle '_thread.lock' object");
+    expect(p[1].poll(0)).toBe(false);
+    p[0].send({ "$unpickling-fails": "u2" });
+    p[0].send("y");
+    expectPyError(() => p[1].recv(), "ValueError", "unpickling u2 fails");
+    expect(p[1].recv()).toBe("y");
+    for (const obj of [null, 0, "", [], [1, ["m9", {}]], { k: ["m10", null] }]) {
+      p[0].send(obj);
+      expect(p[1].recv()).toEqual(obj);
+    }
+    p[0].send({ "$unpickling-fails": "u4" });
+    expect(p[1].recv_bytes().length).toBeGreaterThan(0); // its pickle, whatever unpickling would do
+    p[1].close();
+    expectPyError(() => p[0].send({ $unpicklable: "u3" }), "TypeError", "cannot pickle '_thread.lock' object");
+    expectPyError(() => p[0].send(1), "BrokenPipeError", "[Errno 32] Broken pipe");
+    expect(p[0].poll(null)).toBe(true); // end of file
+    expect(p[0].poll(-1)).toBe(true);
+  });
 });

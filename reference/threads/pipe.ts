@@ -26,6 +26,7 @@
  */
 import * as v8 from "node:v8";
 import { bytesRepr, isPyBytes, PyBytes } from "../bytes.js";
+import { checkPicklable, checkUnpicklable } from "../pickle.js";
 import { PythonError, type ObjectHandle, type SharedPrimitive } from "../implementation.js";
 import { checkHandle, checkProfile, checkTimeout, sharedBuffer, type PrimitiveOptions, type Profile } from "./profile.js";
 import { Queue } from "./queue.js";
@@ -188,7 +189,11 @@ function bytesOfMessage(m: Message): Uint8Array {
  * e.g. b'N.' -> None, or reject in many ways) an UnpicklingError of its own.
  */
 function unpickled(m: Message): unknown {
-  if (m.kind === "object") return objectOf(m);
+  if (m.kind === "object") {
+    // observed: a.send(obj_whose_unpickling_raises); a.send('y'); b.recv() raises it, the message taken; b.recv()  # 'y'
+    checkUnpicklable(m.value);
+    return objectOf(m);
+  }
   const data = m.data;
   // observed: a.send_bytes(b''); b.recv() -> EOFError: Ran out of input
   if (data.length === 0) throw new PythonError("EOFError", "Ran out of input");
@@ -259,6 +264,9 @@ export class Connection {
 
   send(obj: unknown): void {
     this.#checkWritable();
+    // observed: a.send(obj_holding_a_lock) -> TypeError: cannot pickle '_thread.lock' object, before the peer's
+    //   BrokenPipeError (Connection.send pickles first); nothing sent, the connection goes on
+    checkPicklable(obj);
     this.#put(objectMessage(obj));
   }
 
@@ -384,7 +392,7 @@ export class Pipe implements SharedPrimitive {
     // observed: threading has no Pipe (AttributeError: module 'threading' has no attribute 'Pipe')
     if (this.profile !== "multiprocessing") throw new PythonError("AttributeError", "module 'threading' has no attribute 'Pipe'");
     this.duplex = Boolean(duplex);
-    this.#queues = shared?.queues ?? [new Queue(0, { profile: this.profile }), new Queue(0, { profile: this.profile })];
+    this.#queues = shared?.queues ?? [new Queue(0, { profile: this.profile, pickles: false }), new Queue(0, { profile: this.profile, pickles: false })];
     this.#state = shared?.state ?? new Int32Array(new SharedArrayBuffer(STATE_WORDS * 4));
     this[0] = new Connection(this, 0);
     this[1] = new Connection(this, 1);

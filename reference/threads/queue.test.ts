@@ -201,4 +201,48 @@ describe("JoinableQueue", () => {
     expect((await put.result).error).toBeUndefined();
     expect(await q.getAsync(true, 10)).toBe("second");
   });
+
+  it("pickles items in the multiprocessing profile: drops an unpicklable one, raises for one whose unpickling fails (issue 9)", () => {
+    const q = new Queue(1);
+    q.put({ $unpicklable: "u1" }, false); // takes the slot; the modelled feeder drops it at once
+    expect(q.qsize()).toBe(0);
+    expect(q.empty()).toBe(true);
+    q.put({ "$unpickling-fails": "u2" }, false);
+    expectPyError(() => q.get(false), "ValueError", "unpickling u2 fails");
+    expect(q.qsize()).toBe(0); // the slot is released
+    for (const item of [null, 0, "", [], [1, ["i9", {}]], { k: ["i10", null] }]) {
+      q.put(item, false);
+      expect(q.get(false)).toEqual(item);
+    }
+    const jq = new JoinableQueue();
+    jq.put({ $unpicklable: "u3" });
+    expect(jq.qsize()).toBe(0);
+    expect(jq.join(0.01)).toBe(false); // the dropped item's task stays unfinished
+    jq.task_done();
+    expect(jq.join(0.01)).toBe(true);
+    const th = new Queue(0, { profile: "threading" });
+    th.put({ $unpicklable: "u1" });
+    th.put({ "$unpickling-fails": "u2" });
+    expect(th.get(false)).toEqual({ $unpicklable: "u1" });
+    expect(th.get(false)).toEqual({ "$unpickling-fails": "u2" });
+  });
+
+  it("join_thread: AssertionError before close(); after it, returns once a get took this instance's items past a pipe's buffer (issue 9)", () => {
+    const q = new Queue();
+    expectPyError(() => q.join_thread(), "AssertionError", `Queue ${q.toString()} not closed`);
+    q.close();
+    q.join_thread(); // never put: returns at once
+    const big = new Queue();
+    big.put({ $repeat: ["ab", 40000] });
+    // A get (here by another instance, as another process would) takes it: join_thread no longer waits.
+    expect(Queue.attach(big.handle()).get(false)).toEqual({ $repeat: ["ab", 40000] });
+    big.close();
+    big.join_thread();
+    const cancelled = new Queue();
+    cancelled.put({ $repeat: ["ab", 40000] });
+    cancelled.cancel_join_thread();
+    cancelled.close();
+    cancelled.join_thread(); // at once
+    expectPyError(() => new Queue(0, { profile: "threading" }).join_thread(), "AttributeError", "'Queue' object has no attribute 'join_thread'");
+  });
 });

@@ -14,6 +14,8 @@
  * or below maxsize. An item that could never fit raises RangeError.
  */
 import * as v8 from "node:v8";
+import { reviveBytes } from "../bytes.js";
+import { checkUnpicklable, isUnpicklable } from "../pickle.js";
 import { PythonError, type ObjectHandle, type SharedPrimitive } from "../implementation.js";
 import {
   blockAsync,
@@ -45,6 +47,13 @@ import {
 export interface QueueOptions extends PrimitiveOptions {
   /** Bytes of the shared ring buffer holding serialized items (each takes 4 + its serialized size). Default 1 MiB. */
   capacity?: number;
+  /**
+   * multiprocessing: whether items are "pickled" as CPython's Queue pickles them (reference/pickle.ts):
+   * an `$unpicklable` item is dropped by the (modelled) feeder thread, its slot released, and a
+   * get of an `$unpickling-fails` item raises. Default true; false for a Pipe's inner queues,
+   * whose messages the Pipe pickles itself.
+   */
+  pickles?: boolean;
 }
 
 export const DEFAULT_CAPACITY = 1 << 20;
@@ -62,7 +71,14 @@ const COUNT = 7; // items in the queue
 const HEAD = 8; // byte offset of the oldest item's header
 const USED = 9; // bytes in use
 const UNFINISHED = 10; // items put and not yet task_done()
-const WORDS = 11;
+// multiprocessing: items past a pipe's buffer ({"$repeat": ...}, see `#putOp`): instances that put one get
+// an index (FEEDERS counts them); BIG_READ + index counts such items of that instance that a get has taken.
+const FEEDERS = 11;
+const BIG_READ = 12;
+const MAX_FEEDERS = 16;
+const WORDS = BIG_READ + MAX_FEEDERS;
+// The frame of an item past the pipe's buffer: the item and the index of the instance that put it.
+const FED_BY = "\u0000fedBy";
 
 /** Internal: the shared memory of a queue. */
 interface QueueShared {
@@ -83,12 +99,19 @@ abstract class QueueBase implements SharedPrimitive {
   // Per attached instance, like a multiprocessing.Queue object in one process.
   #closed = false;
   readonly #address = fakeAddress();
+  readonly #pickles: boolean;
+  // multiprocessing: this instance's index among those that put items past a pipe's buffer (-1: none
+  // yet), how many it put, and whether cancel_join_thread() was called.
+  #feeder = -1;
+  #bigPut = 0;
+  #joinCancelled = false;
   protected abstract readonly pyName: "Queue" | "JoinableQueue";
 
   protected constructor(maxsize: unknown, options: QueueOptions, shared?: QueueShared) {
     this.profile = checkProfile(options.profile);
     this.maxsize = checkMaxsize(this.profile, maxsize);
     this.capacity = checkCapacity(shared ? shared.data.length : (options.capacity ?? DEFAULT_CAPACITY));
+    this.#pickles = this.profile === "multiprocessing" && options.pickles !== false;
     const ctrl = (this.#ctrl = shared?.ctrl ?? sharedWords(WORDS));
     const data = (this.#data = shared?.data ?? new Uint8Array(new SharedArrayBuffer(this.capacity)));
     const capacity = this.capacity;
@@ -143,6 +166,7 @@ abstract class QueueBase implements SharedPrimitive {
       ctrl: this.#ctrl.buffer,
       data: this.#data.buffer,
       maxsize: this.maxsize,
+      pickles: this.#pickles,
     };
   }
 
@@ -185,8 +209,32 @@ abstract class QueueBase implements SharedPrimitive {
   }
 
   // Serialize outside the mutex; the returned op writes one frame.
+  //
+  // An item CPython's feeder thread cannot pickle (multiprocessing, `pickles`): it takes a slot as any
+  // item (waiting or raising queue.Full as any put) and the feeder drops it at once, releasing the
+  // slot: nothing is written. JoinableQueue still counts it unfinished (CPython's put did).
+  // observed (CPython 3.11): q = multiprocessing.Queue(2); q.put(obj_holding_a_lock)  # None; the feeder prints
+  //   "TypeError: cannot pickle '_thread.lock' object" on stderr; 0.1 s later q.qsize(), q.empty()  # 0, True;
+  //   JoinableQueue: jq._unfinished_tasks.get_value()  # 1 (join() would wait for ever)
   #putOp(item: unknown): Blocking<void> {
-    const bytes = v8.serialize(item);
+    const drop = this.#pickles && isUnpicklable(item);
+    // An item whose pickle is past a pipe's buffer: CPython's feeder thread stays blocked writing it,
+    // holding the writer lock, until a get reads it, and join_thread() waits for that feeder. Here the
+    // item is in the ring at once; its frame names this instance, so that join_thread() can wait
+    // until a get has taken every such item this instance put.
+    // observed (CPython 3.11): q = multiprocessing.Queue(); q.put('ab' * 40000); q.close(); q.join_thread()  # blocks
+    //   until another process's q.get() reads it
+    let framed: unknown = item;
+    if (this.#pickles && isPastPipeBuffer(item)) {
+      if (this.#feeder < 0) {
+        const index = Atomics.add(this.#ctrl, FEEDERS, 1);
+        if (index >= MAX_FEEDERS) throw new RangeError(`more than ${MAX_FEEDERS} instances of one queue put items past a pipe's buffer`);
+        this.#feeder = index;
+      }
+      this.#bigPut += 1;
+      framed = { [FED_BY]: this.#feeder, item };
+    }
+    const bytes = drop ? new Uint8Array(0) : v8.serialize(framed);
     const frame = HEADER + bytes.length;
     if (frame > this.capacity) {
       throw new RangeError(`item of ${bytes.length} serialized bytes cannot fit a queue capacity of ${this.capacity} bytes`);
@@ -205,6 +253,11 @@ abstract class QueueBase implements SharedPrimitive {
           const seq = ctrl[NOT_FULL];
           unlockMutex(ctrl, MUTEX);
           return sleepOn(NOT_FULL, seq);
+        }
+        if (drop) {
+          ctrl[UNFINISHED] += 1;
+          unlockMutex(ctrl, MUTEX);
+          return done(undefined);
         }
         const tail = (ctrl[HEAD] + used) % capacity;
         const n = bytes.length;
@@ -249,14 +302,29 @@ abstract class QueueBase implements SharedPrimitive {
   get(block: boolean = true, timeout: number | null = null): unknown {
     this.#checkOpen();
     const deadline = this.#getDeadline(block, timeout);
-    return v8.deserialize(blockSync(this.#getOp, deadline));
+    return this.#unpickle(blockSync(this.#getOp, deadline));
   }
 
   /** `get` without blocking the thread: waits with Atomics.waitAsync. */
   async getAsync(block: boolean = true, timeout: number | null = null): Promise<unknown> {
     this.#checkOpen();
     const deadline = this.#getDeadline(block, timeout);
-    return v8.deserialize(await blockAsync(this.#getOp, deadline));
+    return this.#unpickle(await blockAsync(this.#getOp, deadline));
+  }
+
+  // The item taken (its slot released): an `$unpickling-fails` one raises, as CPython's get does
+  // after releasing the slot and the reader lock (multiprocessing, `pickles`).
+  #unpickle(bytes: Uint8Array): unknown {
+    let item = v8.deserialize(bytes);
+    if (typeof item === "object" && item !== null && FED_BY in item) {
+      const { [FED_BY]: index, item: inner } = item as { [FED_BY]: number; item: unknown };
+      Atomics.add(this.#ctrl, BIG_READ + index, 1);
+      Atomics.notify(this.#ctrl, BIG_READ + index);
+      item = inner;
+    }
+    item = reviveBytes(item);
+    if (this.#pickles) checkUnpicklable(item);
+    return item;
   }
 
   put_nowait(item: unknown): void {
@@ -308,6 +376,33 @@ abstract class QueueBase implements SharedPrimitive {
     // observed: queue.Queue().close() -> AttributeError: 'Queue' object has no attribute 'close'
     if (this.profile === "threading") throw noAttribute("Queue", "close");
     this.#closed = true;
+  }
+
+  /**
+   * multiprocessing only: join the feeder thread; only after close(). This queue has no feeder (a
+   * put's item is in the ring when put returns), so it returns at once, unless this instance put
+   * items past a pipe's buffer that no get has taken yet (CPython's feeder is still blocked writing
+   * one): then it waits for ever for those gets. After cancel_join_thread() it returns at once.
+   */
+  join_thread(): void {
+    // observed: queue.Queue().join_thread() -> AttributeError: 'Queue' object has no attribute 'join_thread'
+    if (this.profile === "threading") throw noAttribute("Queue", "join_thread");
+    // observed: multiprocessing.Queue().join_thread() -> AssertionError: Queue <multiprocessing.queues.Queue object at 0x7f274fefea10> not closed
+    if (!this.#closed) throw new PythonError("AssertionError", `Queue ${this.toString()} not closed`);
+    if (this.#joinCancelled || this.#feeder < 0) return;
+    // Wait (for ever) until a get has taken every item past a pipe's buffer this instance put.
+    const word = BIG_READ + this.#feeder;
+    for (;;) {
+      const read = Atomics.load(this.#ctrl, word);
+      if (read >= this.#bigPut) return;
+      Atomics.wait(this.#ctrl, word, read, 50);
+    }
+  }
+
+  /** multiprocessing only: join_thread() returns at once afterwards (it already does here). */
+  cancel_join_thread(): void {
+    if (this.profile === "threading") throw noAttribute("Queue", "cancel_join_thread");
+    this.#joinCancelled = true;
   }
 
   /** Whether task_done/join exist: JoinableQueue, and queue.Queue in the threading profile. */
@@ -373,6 +468,11 @@ function checkMaxsize(profile: Profile, maxsize: unknown): number {
   return maxsize;
 }
 
+/** An item whose pickle is past a pipe's 64 KiB buffer: `{"$repeat": [unit, n]}` (spec/protocol/README.md). */
+function isPastPipeBuffer(v: unknown): boolean {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && "$repeat" in v;
+}
+
 function checkCapacity(capacity: unknown): number {
   if (typeof capacity !== "number" || !Number.isInteger(capacity) || capacity < 16 || capacity > 0x7fffffff) {
     throw new RangeError(`capacity must be an integer number of bytes in [16, 2**31-1], not ${String(capacity)}`);
@@ -411,7 +511,7 @@ export class Queue extends QueueBase {
   /** Rebuild a queue from `handle()`, typically in another thread. */
   static attach(handle: ObjectHandle): Queue {
     const profile = checkHandle(handle, "Queue");
-    return new Queue(handle.maxsize as number, { profile }, sharedOf(handle));
+    return new Queue(handle.maxsize as number, { profile, pickles: handle.pickles !== false }, sharedOf(handle));
   }
 }
 
@@ -431,6 +531,6 @@ export class JoinableQueue extends QueueBase {
   /** Rebuild a queue from `handle()`, typically in another thread. */
   static attach(handle: ObjectHandle): JoinableQueue {
     const profile = checkHandle(handle, "JoinableQueue");
-    return new JoinableQueue(handle.maxsize as number, { profile }, sharedOf(handle));
+    return new JoinableQueue(handle.maxsize as number, { profile, pickles: handle.pickles !== false }, sharedOf(handle));
   }
 }

@@ -78,4 +78,25 @@ describe("SimpleQueue", () => {
     expectPyError(() => th.close(), "AttributeError", "'_queue.SimpleQueue' object has no attribute 'close'");
     expect(SimpleQueue.attach(structuredClone(th.handle())).profile).toBe("threading");
   });
+
+  it("multiprocessing: put raises for an unpicklable item (also when closed), get for one whose unpickling fails; falsy items go through (issue 9)", () => {
+    const q = new SimpleQueue();
+    expectPyError(() => q.put({ $unpicklable: "u1" }), "TypeError", "cannot pickle '_thread.lock' object");
+    expect(q.empty()).toBe(true);
+    q.put({ "$unpickling-fails": "u2" });
+    q.put("z");
+    expectPyError(() => q.get(), "ValueError", "unpickling u2 fails");
+    expect(q.get()).toBe("z");
+    for (const item of [null, 0, "", [], { k: ["i10", null] }]) {
+      q.put(item);
+      expect(q.get()).toEqual(item);
+    }
+    q.close();
+    expect(q.close()).toBeUndefined(); // a second close is fine
+    expectPyError(() => q.put({ $unpicklable: "u1" }), "TypeError", "cannot pickle '_thread.lock' object");
+    expectPyError(() => q.put("a"), "OSError", "handle is closed");
+    const th = new SimpleQueue({ profile: "threading" });
+    th.put({ $unpicklable: "u1" });
+    expect(th.get()).toEqual({ $unpicklable: "u1" });
+  });
 });

@@ -13,6 +13,7 @@
  * threading (queue.SimpleQueue): put(item, block, timeout), put_nowait(item),
  * get(block, timeout), get_nowait(), empty(), qsize(); no close().
  */
+import { checkPicklable } from "../pickle.js";
 import { PythonError, type ObjectHandle, type SharedPrimitive } from "../implementation.js";
 import { checkHandle, checkProfile, noAttribute, type PrimitiveOptions, type Profile } from "./profile.js";
 import { Queue, type QueueOptions } from "./queue.js";
@@ -58,6 +59,10 @@ export class SimpleQueue implements SharedPrimitive {
   /** Put an item at the back. multiprocessing: put(item); threading: put(item, block, timeout) (never blocks). */
   put(item: unknown, ...rest: unknown[]): void {
     if (this.profile === "multiprocessing" && rest.length > 0) throw arity("put", 2, rest.length + 2);
+    // observed: multiprocessing.SimpleQueue().put(obj_holding_a_lock) -> TypeError: cannot pickle '_thread.lock' object
+    //   (pickled in the caller first, also on a closed queue; nothing written, the queue goes on). The inner queue's get
+    //   raises for an `$unpickling-fails` item after taking it, as SimpleQueue.get unpickles after reading.
+    if (this.profile === "multiprocessing") checkPicklable(item);
     this.#checkOpen();
     this.#queue.put(item);
   }

@@ -1,5 +1,6 @@
 """Value conventions: how Python values and exceptions become protocol JSON (outcomes), how the
-runner's JSON values that stand for Python objects ($callable, $bytes, $bytearray, $slice; $new
+runner's JSON values that stand for Python objects ($callable, $bytes, $bytearray, $slice, $unpicklable,
+$unpickling-fails, $repeat; $new
 is the adapter's, it constructs) are decoded, and the call itself (make_call). Standard library
 only: nothing here touches the implementation under test but the objects it is handed."""
 
@@ -28,6 +29,8 @@ def _jsonable(v, depth=0):
         return False
     if v is None or isinstance(v, (bool, str) + _BYTES_LIKE):
         return True
+    if isinstance(v, (Unpicklable, UnpicklingFails, ItemPlaceholder)):
+        return True
     if isinstance(v, int):
         return True
     if isinstance(v, float):
@@ -40,6 +43,10 @@ def _jsonable(v, depth=0):
 
 
 def _to_json(v):
+    if isinstance(v, (Unpicklable, UnpicklingFails, ItemPlaceholder)):
+        return v.json()
+    if isinstance(v, str) and len(v) > REPEAT_MIN:
+        return _repeat_json(v)
     if isinstance(v, _BYTES_LIKE):
         # {"$bytes": text}: one character per byte (latin-1), spec/protocol/README.md
         return {"$bytes": bytes(v).decode("latin-1")}
@@ -166,7 +173,9 @@ def make_call(objects, call):
     via = call[7] if len(call) > 7 else None
     out_args = call[8] if len(call) > 8 else None
     # Mutable arguments (a bytearray) are made afresh for every call: the job's argv is shared.
-    argv = [bytearray(a) if isinstance(a, bytearray) else a for a in argv]
+    # Items that stand for objects that cannot be pickled (or unpickled) become those objects
+    # only now, in the calling actor: the adapter's own plumbing pickles the job's argv.
+    argv = [bytearray(a) if isinstance(a, bytearray) else _arm(a) for a in argv]
     t0 = time.monotonic_ns()
     try:
         if via is not None:
@@ -272,9 +281,119 @@ def _decode_slice(v):
     return slice(*parts)
 
 
+# --- items that cannot be pickled, or unpickled; long strings -------------------------
+
+def _thread_lock():
+    import threading
+    return threading.Lock()
+
+
+class Unpicklable(object):
+    """What {"$unpicklable": token} stands for in a call: an object that holds a threading.Lock,
+    so pickling it raises TypeError: cannot pickle '_thread.lock' object (as CPython's own)."""
+
+    def __init__(self, token):
+        self.token = token
+        self.lock = _thread_lock()
+
+    def json(self):
+        return {"$unpicklable": self.token}
+
+    def __eq__(self, other):
+        return isinstance(other, Unpicklable) and other.token == self.token
+
+    def __hash__(self):
+        return hash(("$unpicklable", self.token))
+
+    def __repr__(self):
+        return "<mpspec unpicklable %s>" % self.token
+
+
+def unpickling_fails(token):
+    """Called by pickle to rebuild an UnpicklingFails: raises, so unpickling it fails."""
+    raise ValueError("unpickling %s fails" % token)
+
+
+class UnpicklingFails(object):
+    """What {"$unpickling-fails": token} stands for in a call: it pickles, and unpickling it raises
+    ValueError: unpickling <token> fails (the receiver's get/recv raises it)."""
+
+    def __init__(self, token):
+        self.token = token
+
+    def __reduce__(self):
+        return (unpickling_fails, (self.token,))
+
+    def json(self):
+        return {"$unpickling-fails": self.token}
+
+    def __eq__(self, other):
+        return isinstance(other, UnpicklingFails) and other.token == self.token
+
+    def __hash__(self):
+        return hash(("$unpickling-fails", self.token))
+
+    def __repr__(self):
+        return "<mpspec unpickling-fails %s>" % self.token
+
+
+class ItemPlaceholder(object):
+    """A decoded $unpicklable / $unpickling-fails value until its call: it pickles (the job's argv
+    travels to actor processes) and make_call turns it into the object (_arm)."""
+
+    def __init__(self, kind, token):
+        self.kind = kind
+        self.token = token
+
+    def json(self):
+        return {self.kind: self.token}
+
+    def arm(self):
+        return Unpicklable(self.token) if self.kind == "$unpicklable" else UnpicklingFails(self.token)
+
+
+def _arm(v):
+    if isinstance(v, ItemPlaceholder):
+        return v.arm()
+    if isinstance(v, list):
+        return [_arm(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _arm(x) for k, x in v.items()}
+    return v
+
+
+def _decode_item_object(v):
+    kind = "$unpicklable" if "$unpicklable" in v else "$unpickling-fails"
+    if len(v) != 1 or not isinstance(v[kind], str):
+        raise ScenarioError("%s: expected {\"%s\": <token string>}" % (json.dumps(v), kind))
+    return ItemPlaceholder(kind, v[kind])
+
+
+# A string longer than this that repeats a unit of at most REPEAT_UNIT_MAX characters crosses the
+# protocol as {"$repeat": [unit, n]} (its shortest unit), both ways.
+REPEAT_MIN = 4096
+REPEAT_UNIT_MAX = 64
+
+
+def _decode_repeat(v):
+    parts = v.get("$repeat") if len(v) == 1 else None
+    if (not isinstance(parts, list) or len(parts) != 2 or not isinstance(parts[0], str) or not parts[0]
+            or not isinstance(parts[1], int) or isinstance(parts[1], bool) or parts[1] < 0):
+        raise ScenarioError("%s is not a $repeat value: expected {\"$repeat\": [unit, n]}, a non-empty string and an int >= 0" % json.dumps(v))
+    return parts[0] * parts[1]
+
+
+def _repeat_json(s):
+    for k in range(1, min(REPEAT_UNIT_MAX, len(s)) + 1):
+        if len(s) % k == 0 and s == s[:k] * (len(s) // k):
+            return {"$repeat": [s[:k], len(s) // k]}
+    return s
+
+
 # "$key" -> decoder of a JSON object {"$key": ...} that stands for a Python object.
 VALUE_CONVENTIONS = {"$callable": _decode_callable, "$bytes": _decode_text_bytes, "$bytearray": _decode_text_bytes,
-                     "$slice": _decode_slice}
+                     "$slice": _decode_slice, "$unpicklable": _decode_item_object,
+                     "$unpickling-fails": _decode_item_object, "$repeat": _decode_repeat}
 
 
 def decode_value(v):

@@ -1,6 +1,7 @@
 // A multiprocessing SimpleQueue whose close() only stops put and empty: get goes on
 // handing out the items already queued (the closed-check forgotten in one method).
 import { PythonError } from "../../../reference/implementation.js";
+import { checkPicklable } from "../../../reference/pickle.js";
 import { brokenModule, call, forward } from "./wrap.js";
 
 const m = brokenModule({
@@ -13,6 +14,7 @@ const m = brokenModule({
     };
     return forward(inner, {
       put: (item: unknown) => {
+        checkPicklable(item); // as multiprocessing.SimpleQueue.put: pickled first, also on a closed queue
         check();
         return call(inner, "put", item);
       },

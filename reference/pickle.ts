@@ -1,0 +1,60 @@
+/**
+ * Items that stand for Python objects which cannot be pickled, or whose unpickling fails
+ * (spec/protocol/README.md, "Values that stand for Python objects"):
+ *
+ * - `{"$unpicklable": "u1"}`: pickling it raises `TypeError: cannot pickle '_thread.lock' object`
+ *   (the Python adapter's object holds a threading.Lock, and CPython's pickler says so);
+ * - `{"$unpickling-fails": "u2"}`: it pickles, and unpickling it raises
+ *   `ValueError: unpickling u2 fails`.
+ *
+ * The reference keeps them as the JSON values they are; the primitives that pickle their items
+ * in the multiprocessing profile (Queue, JoinableQueue, SimpleQueue, Pipe) call `checkPicklable`
+ * where CPython pickles and `checkUnpicklable` where it unpickles. In the threading profile
+ * nothing is pickled: such items pass through.
+ */
+import { PythonError } from "./implementation.js";
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+
+/** The first `{"<key>": token}` inside v (arrays and plain objects, depth first), or undefined. */
+function find(v: unknown, key: string, seen = new Set<object>()): string | undefined {
+  if (typeof v !== "object" || v === null || seen.has(v)) return undefined;
+  seen.add(v);
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const t = find(x, key, seen);
+      if (t !== undefined) return t;
+    }
+    return undefined;
+  }
+  if (!isObject(v)) return undefined;
+  if (key in v && typeof v[key] === "string") return v[key] as string;
+  for (const x of Object.values(v)) {
+    const t = find(x, key, seen);
+    if (t !== undefined) return t;
+  }
+  return undefined;
+}
+
+// observed (CPython 3.11): multiprocessing.Pipe()[0].send(obj_holding_a_threading_Lock), SimpleQueue().put(same)
+//   -> TypeError: cannot pickle '_thread.lock' object (raised in the caller; nothing sent)
+export const unpicklableError = () => new PythonError("TypeError", "cannot pickle '_thread.lock' object");
+
+/** Whether pickling v fails (it holds an `$unpicklable` value). */
+export function isUnpicklable(v: unknown): boolean {
+  return find(v, "$unpicklable") !== undefined;
+}
+
+/** Throw what pickling v raises in CPython, if it does. */
+export function checkPicklable(v: unknown): void {
+  if (isUnpicklable(v)) throw unpicklableError();
+}
+
+/** Throw what unpickling v raises (a `$unpickling-fails` value inside it), if it does. */
+export function checkUnpicklable(v: unknown): void {
+  const token = find(v, "$unpickling-fails");
+  // observed: an object whose __reduce__ gives (f, (token,)) with f raising ValueError: the receiver's
+  //   Queue.get / SimpleQueue.get / Connection.recv raises it, the item taken and the next one delivered
+  if (token !== undefined) throw new PythonError("ValueError", `unpickling ${token} fails`);
+}
