@@ -6,8 +6,6 @@ import { PythonError } from "../../../reference/implementation.js";
 import { isUnpicklable } from "../../../reference/pickle.js";
 import { brokenModule, call, forward } from "./wrap.js";
 
-const METHODS = ["get", "get_nowait", "qsize", "empty", "full", "join_thread", "cancel_join_thread"];
-
 const m = brokenModule({
   primitive: "Queue",
   wrap: (inner) => {
