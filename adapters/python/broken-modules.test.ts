@@ -27,7 +27,7 @@ const contradicted = (r: CampaignResult) => {
 
 describe.skipIf(!hasPython)("a broken primitive fails; the plumbing does not depend on it", () => {
   test.each([
-    // recv() returns None at end of file instead of raising EOFError.
+    // recv() returns None for a falsy object (and at end of file, which processes rarely see).
     ["nonepipemp", "fork", "Pipe", "Lock", /^Pipe\.recv\./, 40],
     ["nonepipemp", "spawn", "Pipe", "Lock", /^Pipe\.recv\./, 40],
     // get raises KeyboardInterrupt (a BaseException) where it should raise queue.Empty.

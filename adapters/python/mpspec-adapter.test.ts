@@ -183,16 +183,16 @@ describe.skipIf(!hasPython)(`the Python adapter (${PY})`, () => {
     }
   });
 
-  test("--module: a Lock whose blocking acquire ignores its timeout fails on a run to the horizon", async () => {
+  test("--module: a Lock whose blocking acquire ignores its timeout fails (never returning, or returning after its timeout)", async () => {
     const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "deafmp"], specs, env: { ...process.env, PYTHONPATH: FIXTURES } });
     try {
       // The default adaptive deadline: a timed acquire that hangs is cut there; the liveness rule
-      // fails it once it waited long enough (a run to the horizon, or the adapter's first, slow runs).
+      // fails it once it waited long enough (a run to the horizon, or the adapter's first, slow
+      // runs). With timeouts that overlap a release, it also returns True long after its timeout.
       const r = await runCampaign(lock, a, { profile: "multiprocessing", runs: 60, seed: 5, horizonMs: 1500 });
       expect(r.error).toBeUndefined();
       expect(r.verdict).toBe("fail");
       const cx = r.levels.documented!.counterexample!;
-      expect(cx.check.objects.flatMap((o) => o.stuck ?? []).some((s) => s.neverReturned !== undefined)).toBe(true);
       expect(cx.check.objects.flatMap((o) => o.contradicts ?? []).some((id) => id.startsWith("Lock.acquire."))).toBe(true);
     } finally {
       await a.close();
