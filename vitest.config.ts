@@ -8,5 +8,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Most tests wait (timeouts, deadlines, child processes) rather than compute: more files at
+    // once than cores (vitest's default is cores - 1, a single worker on a 2-core machine).
+    maxWorkers: 3,
   },
 });
