@@ -76,7 +76,11 @@ const UNFINISHED = 10; // items put and not yet task_done()
 const FEEDERS = 11;
 const BIG_READ = 12;
 const MAX_FEEDERS = 16;
-const WORDS = BIG_READ + MAX_FEEDERS;
+// Items past a pipe's buffer written into the ring, and taken out of it, by every instance: the ring
+// is FIFO, so an item is unflushed in CPython's terms while a big item ahead of it is untaken.
+const BIG_WRITTEN = BIG_READ + MAX_FEEDERS;
+const BIG_TAKEN = BIG_WRITTEN + 1;
+const WORDS = BIG_TAKEN + 1;
 // The frame of an item past the pipe's buffer: the item and the index of the instance that put it.
 const FED_BY = "\u0000fedBy";
 
@@ -104,6 +108,8 @@ abstract class QueueBase implements SharedPrimitive {
   // yet), how many it put, and whether cancel_join_thread() was called.
   #feeder = -1;
   #bigPut = 0;
+  // multiprocessing: big items written into the ring up to and with this instance's last item.
+  #bigAhead = 0;
   #joinCancelled = false;
   protected abstract readonly pyName: "Queue" | "JoinableQueue";
 
@@ -225,7 +231,8 @@ abstract class QueueBase implements SharedPrimitive {
     // observed (CPython 3.11): q = multiprocessing.Queue(); q.put('ab' * 40000); q.close(); q.join_thread()  # blocks
     //   until another process's q.get() reads it
     let framed: unknown = item;
-    if (this.#pickles && isPastPipeBuffer(item)) {
+    const big = this.#pickles && isPastPipeBuffer(item);
+    if (big) {
       if (this.#feeder < 0) {
         const index = Atomics.add(this.#ctrl, FEEDERS, 1);
         if (index >= MAX_FEEDERS) throw new RangeError(`more than ${MAX_FEEDERS} instances of one queue put items past a pipe's buffer`);
@@ -264,6 +271,10 @@ abstract class QueueBase implements SharedPrimitive {
         writeRing(data, tail, Uint8Array.of(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24));
         writeRing(data, (tail + HEADER) % capacity, bytes);
         ctrl[USED] = used + frame;
+        // CPython's feeders share one writer lock, held while a big item is unread: this item (any
+        // instance's) flushes only after every big item ahead of it, and join_thread() waits for it.
+        if (big) ctrl[BIG_WRITTEN] += 1;
+        if (this.#pickles) this.#bigAhead = ctrl[BIG_WRITTEN];
         Atomics.add(ctrl, COUNT, 1);
         ctrl[UNFINISHED] += 1;
         Atomics.add(ctrl, NOT_EMPTY, 1);
@@ -320,6 +331,8 @@ abstract class QueueBase implements SharedPrimitive {
       const { [FED_BY]: index, item: inner } = item as { [FED_BY]: number; item: unknown };
       Atomics.add(this.#ctrl, BIG_READ + index, 1);
       Atomics.notify(this.#ctrl, BIG_READ + index);
+      Atomics.add(this.#ctrl, BIG_TAKEN, 1);
+      Atomics.notify(this.#ctrl, BIG_TAKEN);
       item = inner;
     }
     item = reviveBytes(item);
@@ -380,22 +393,23 @@ abstract class QueueBase implements SharedPrimitive {
 
   /**
    * multiprocessing only: join the feeder thread; only after close(). This queue has no feeder (a
-   * put's item is in the ring when put returns), so it returns at once, unless this instance put
-   * items past a pipe's buffer that no get has taken yet (CPython's feeder is still blocked writing
-   * one): then it waits for ever for those gets. After cancel_join_thread() it returns at once.
+   * put's item is in the ring when put returns), so it returns at once, unless an item past a
+   * pipe's buffer, this instance's or any instance's ahead of its last item, is still untaken
+   * (CPython's feeders share the writer lock, held while such an item is unread): then it waits for
+   * ever for those gets. After cancel_join_thread() it returns at once.
    */
   join_thread(): void {
     // observed: queue.Queue().join_thread() -> AttributeError: 'Queue' object has no attribute 'join_thread'
     if (this.profile === "threading") throw noAttribute("Queue", "join_thread");
     // observed: multiprocessing.Queue().join_thread() -> AssertionError: Queue <multiprocessing.queues.Queue object at 0x7f274fefea10> not closed
     if (!this.#closed) throw new PythonError("AssertionError", `Queue ${this.toString()} not closed`);
-    if (this.#joinCancelled || this.#feeder < 0) return;
-    // Wait (for ever) until a get has taken every item past a pipe's buffer this instance put.
-    const word = BIG_READ + this.#feeder;
+    if (this.#joinCancelled) return;
+    // Wait (for ever) until a get has taken every item past a pipe's buffer that was ahead of, or
+    // was, this instance's last item (CPython: its feeder waits for the writer lock behind them).
     for (;;) {
-      const read = Atomics.load(this.#ctrl, word);
-      if (read >= this.#bigPut) return;
-      Atomics.wait(this.#ctrl, word, read, 50);
+      const taken = Atomics.load(this.#ctrl, BIG_TAKEN);
+      if (taken >= this.#bigAhead) return;
+      Atomics.wait(this.#ctrl, BIG_TAKEN, taken, 50);
     }
   }
 
