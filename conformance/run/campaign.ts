@@ -243,13 +243,11 @@ class ScenarioRunner {
     if (documented.verdict === "violation" && this.deviationRules.size > 0) {
       // Explained once CPython's known deviations are admitted: reported as such, not failed.
       const withDeviations = checkHistory(specFor, scenario.objects, history, { ...base, level: "documented", deviations: true });
+      // Reported either way: explained with the deviations, or a violation even with them admitted,
+      // whose explanation then names what no rule allows rather than a deviation the search met first.
+      documented = withDeviations;
       if (withDeviations.verdict !== "violation") {
-        documented = withDeviations;
         deviations = [...new Set(withDeviations.objects.flatMap((o) => o.used ?? []).filter((id) => this.deviationRules.has(id)))];
-      } else {
-        // A violation even with the deviations admitted: explain that one, so the failure names
-        // what no rule allows rather than a deviation the search stopped at first.
-        documented = withDeviations;
       }
     }
     if (cpython.verdict === "inconclusive" || documented.verdict === "inconclusive") this.acc.inconclusive++;

@@ -107,7 +107,6 @@ abstract class QueueBase implements SharedPrimitive {
   // multiprocessing: this instance's index among those that put items past a pipe's buffer (-1: none
   // yet), how many it put, and whether cancel_join_thread() was called.
   #feeder = -1;
-  #bigPut = 0;
   // multiprocessing: big items written into the ring up to and with this instance's last item.
   #bigAhead = 0;
   #joinCancelled = false;
@@ -238,7 +237,6 @@ abstract class QueueBase implements SharedPrimitive {
         if (index >= MAX_FEEDERS) throw new RangeError(`more than ${MAX_FEEDERS} instances of one queue put items past a pipe's buffer`);
         this.#feeder = index;
       }
-      this.#bigPut += 1;
       framed = { [FED_BY]: this.#feeder, item };
     }
     const bytes = drop ? new Uint8Array(0) : v8.serialize(framed);

@@ -2,34 +2,18 @@
 // for buf as fits from offset, and returns that count, instead of raising BufferTooShort (the
 // rest of the message is lost). Other calls, and bad arguments, behave as the reference's.
 import { isPyBytes } from "../../../reference/bytes.js";
-import type { Connection, Pipe } from "../../../reference/threads/pipe.js";
-import { brokenModule } from "./wrap.js";
+import type { Connection } from "../../../reference/threads/pipe.js";
+import { brokenPipe } from "./wrap.js";
 
-function truncating(conn: Connection) {
-  return {
-    send: (obj: unknown) => conn.send(obj),
-    send_bytes: (...a: unknown[]) => conn.send_bytes(...(a as [unknown])),
-    recv: () => conn.recv(),
-    recv_bytes: (...a: unknown[]) => conn.recv_bytes(...(a as [])),
-    recv_bytes_into: (buf: unknown, offset: unknown = 0) => {
-      const valid = isPyBytes(buf) && buf.mutable && Number.isInteger(offset) && (offset as number) >= 0 && (offset as number) <= buf.length;
-      if (!valid) return conn.recv_bytes_into(buf, offset);
-      // recv_bytes() takes the next message whole, with the same checks and waits as recv_bytes_into.
-      const data = conn.recv_bytes().data;
-      const n = Math.min(data.length, buf.length - (offset as number));
-      buf.data.set(data.subarray(0, n), offset as number);
-      return n;
-    },
-    poll: (timeout?: unknown) => conn.poll(timeout),
-    close: () => conn.close(),
-  };
-}
-
-const m = brokenModule({
-  primitive: "Pipe",
-  wrap: (inner) => {
-    const pipe = inner as Pipe;
-    return { handle: () => inner.handle(), duplex: pipe.duplex, 0: truncating(pipe[0]), 1: truncating(pipe[1]) } as unknown as typeof inner;
+const m = brokenPipe((conn: Connection) => ({
+  recv_bytes_into: (buf: unknown, offset: unknown = 0) => {
+    const valid = isPyBytes(buf) && buf.mutable && Number.isInteger(offset) && (offset as number) >= 0 && (offset as number) <= buf.length;
+    if (!valid) return conn.recv_bytes_into(buf, offset);
+    // recv_bytes() takes the next message whole, with the same checks and waits as recv_bytes_into.
+    const data = conn.recv_bytes().data;
+    const n = Math.min(data.length, buf.length - (offset as number));
+    buf.data.set(data.subarray(0, n), offset as number);
+    return n;
   },
-});
+}));
 export const { primitives, profiles, create, attach } = m;

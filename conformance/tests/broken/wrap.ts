@@ -6,6 +6,7 @@
 import type { JsonValue } from "../../../spec/format.js";
 import type { ImplementationModule, ObjectHandle, SharedPrimitive } from "../../../reference/implementation.js";
 import * as reference from "../../../reference/threads/module.js";
+import type { Connection, Pipe } from "../../../reference/threads/pipe.js";
 
 type Wrapper = (inner: SharedPrimitive, extra: Record<string, unknown>) => SharedPrimitive;
 
@@ -68,4 +69,19 @@ export function forwardProperties(obj: SharedPrimitive, inner: SharedPrimitive, 
     Object.defineProperty(obj, n, { get, enumerable: true });
   }
   return obj;
+}
+
+/**
+ * A broken Pipe: each of its two connections forwards every method (as `forward`) but the
+ * overrides `ends` gives for it (by its index in the pair).
+ */
+export function brokenPipe(ends: (conn: Connection, index: 0 | 1, pipe: Pipe) => Record<string, (...a: never[]) => unknown>): ImplementationModule {
+  return brokenModule({
+    primitive: "Pipe",
+    wrap: (inner) => {
+      const pipe = inner as unknown as Pipe;
+      const end = (i: 0 | 1) => forward(pipe[i] as unknown as SharedPrimitive, ends(pipe[i], i, pipe));
+      return { handle: () => inner.handle(), duplex: pipe.duplex, 0: end(0), 1: end(1) } as unknown as SharedPrimitive;
+    },
+  });
 }
