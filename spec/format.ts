@@ -161,6 +161,30 @@ export interface Rule {
   next?: string;
 }
 
+/**
+ * A way the constructor refuses its arguments: building the object raises, as
+ * `multiprocessing.Semaphore(-1)` raises OSError. The object is built unless a rule active at the
+ * level being checked (and in the profile) has a guard that holds for the constructor arguments;
+ * then the construction must raise as one of those rules says, and the scenario stops there
+ * (none of its calls is made, as a Python program would stop at `o0 = Semaphore(-1)`).
+ */
+export interface ConstructionRule {
+  /** Stable id, `<Primitive>.construct.<name>`, e.g. "Semaphore.construct.negative". */
+  id: string;
+  level: RuleLevel;
+  source: Source;
+  description?: string;
+  /** Profiles this rule applies in; all profiles of the document when absent. */
+  profiles?: string[];
+  /** As for `Rule.reachable`: why generated scenarios cannot (or only rarely) build these arguments. */
+  reachable?: Reachability;
+  /** As for `Rule.documentedOnly`: an outcome the docs allow that CPython does not show. */
+  documentedOnly?: boolean;
+  /** CEL guard over `ctor` and `profile`: the arguments this rule refuses. */
+  when: string;
+  raises: Raises;
+}
+
 /** A later step of a call that continued with `next`. */
 export interface Phase {
   description?: string;
@@ -298,6 +322,12 @@ export interface SpecDocument {
   profiles: { [name: string]: ProfileInfo };
   /** Constructor parameters in positional order. */
   params?: { [name: string]: Param };
+  /**
+   * When the constructor raises instead of building the object (see ConstructionRule). Without
+   * it, every generated set of constructor arguments builds one. A parameter's domain may then
+   * hold values the constructor refuses (best drawn rarely: a refused construction runs no call).
+   */
+  construction?: { description?: string; rules: ConstructionRule[] };
   state: { [name: string]: StateVar };
   operations: { [name: string]: Operation };
   internal?: InternalStep[];

@@ -252,9 +252,12 @@ describe("ThreadsExecutor on a fake implementation", () => {
     await expect(ex.run(scenario({ init: [c("incr", { by: 2 })] }), 1000)).rejects.toThrow(/argument "by"/);
     await expect(ex.run(scenario({ init: [c("block")] }), 1000)).rejects.toThrow(/"timeout" is missing/);
     await expect(ex.run(scenario({ init: [{ object: "o9", op: "incr", args: {} }] }), 1000)).rejects.toThrow(/undeclared object o9/);
-    await expect(ex.run({ ...scenario({}), objects: [{ id: "o0", primitive: "Counter", args: { start: "x" } }] }, 1000)).rejects.toThrow(
-      /creating o0 = Counter\("x"\) failed: TypeError: start must be an int/,
-    );
+  }, 20_000);
+
+  it("reports a constructor's Python error as its construction, and makes no call", async () => {
+    const h = await ex.run({ ...scenario({ init: [c("incr")], parallel: [[c("incr")]] }), objects: [{ id: "o0", primitive: "Counter", args: { start: "x" } }] }, 1000);
+    expect(h.events).toEqual([]);
+    expect(h.constructions).toEqual([{ object: "o0", outcome: { kind: "raised", type: "TypeError", message: "start must be an int", mro: expect.any(Array) } }]);
   }, 20_000);
 });
 

@@ -31,7 +31,7 @@ import type { CallShape } from "../../conformance/spec/load.js";
 import { executableCall } from "../../conformance/adapter/executable-call.js";
 import type { Call, Scenario } from "../../conformance/scenario/types.js";
 import { MAIN_ACTOR, actorId, checkNewValue, isNewValue } from "../../conformance/scenario/types.js";
-import type { History, HistoryEvent } from "../../conformance/history/types.js";
+import type { Construction, History, HistoryEvent } from "../../conformance/history/types.js";
 import {
   AdapterError,
   type Adapter,
@@ -48,6 +48,7 @@ import {
   START_ABORT,
   START_GO,
   describeThrown,
+  raisedOutcome,
   resolveImplementation,
   type FromWorker,
   type JobMessage,
@@ -457,13 +458,14 @@ export class ThreadsExecutor implements Adapter {
     return { $new: nested.primitive, argv: this.positional(nested.primitive, nested.args).map((x) => this.constructed(x)) };
   }
 
-  private prepare(scenario: Scenario): Prepared {
+  private prepare(scenario: Scenario): Prepared | { refused: History } {
     if (!this.capabilities.profiles.includes(scenario.profile)) {
       throw new AdapterError(`profile ${JSON.stringify(scenario.profile)} is not implemented (${this.capabilities.profiles.join(", ")})`);
     }
     const index = new Map<string, number>();
     const primitives: string[] = [];
     const handles: ObjectHandle[] = [];
+    const constructions: Construction[] = [];
     for (const decl of scenario.objects) {
       if (index.has(decl.id)) throw new AdapterError(`object id ${decl.id} is declared twice`);
       if (!this.capabilities.primitives.includes(decl.primitive)) {
@@ -474,10 +476,13 @@ export class ThreadsExecutor implements Adapter {
       try {
         handle = this.impl.create(decl.primitive, scenario.profile, argv).handle();
       } catch (e) {
-        const py = e as { pyType?: unknown; message?: unknown };
-        const detail = typeof py?.pyType === "string" ? `${py.pyType}: ${String(py.message)}` : describeThrown(e);
-        throw new AdapterError(`creating ${decl.id} = ${decl.primitive}(${JSON.stringify(argv).slice(1, -1)}) failed: ${detail}`);
+        // A Python error is the constructor refusing its arguments: the scenario stops there.
+        const py = e as { pyType?: unknown };
+        if (typeof py?.pyType !== "string") throw new AdapterError(`creating ${decl.id} = ${decl.primitive}(${JSON.stringify(argv).slice(1, -1)}) failed: ${describeThrown(e)}`);
+        constructions.push({ object: decl.id, outcome: raisedOutcome(e) });
+        return { refused: { events: [], constructions } };
       }
+      constructions.push({ object: decl.id, outcome: { kind: "returned", value: null } });
       index.set(decl.id, handles.length);
       primitives.push(decl.primitive);
       handles.push(handle);
@@ -503,6 +508,7 @@ export class ThreadsExecutor implements Adapter {
     if (this.closed) throw new AdapterError("ThreadsExecutor is closed");
     if (!(deadlineMs > 0)) throw new AdapterError(`deadline must be positive, got ${deadlineMs}`);
     const prepared = this.prepare(scenario);
+    if ("refused" in prepared) return prepared.refused;
     const pool = await this.ensurePool(scenario.parallel.length);
     if (this.closed) throw new AdapterError("ThreadsExecutor is closed");
 

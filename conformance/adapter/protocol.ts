@@ -268,8 +268,36 @@ export function basicProblems(scenario: Scenario, history: History): string[] {
     if (!ids.has(e.object)) out.push(`event ${k}: object '${e.object}' is not declared by the scenario`);
     if (!actors.has(e.actor)) out.push(`event ${k}: actor '${e.actor}' is not in the scenario (${[...actors.keys()].join(", ")})`);
   });
+  out.push(...constructionProblems(scenario, history));
   return out;
 }
+
+/**
+ * `constructions`, when given: one entry per declared object in order, up to the first that
+ * raised; each built (returned None) or raised, never pending; after a raise, no call was made.
+ */
+function constructionProblems(scenario: Scenario, history: History): string[] {
+  const cs = history.constructions;
+  if (cs === undefined) return [];
+  const out: string[] = [];
+  cs.forEach((c, k) => {
+    const decl = scenario.objects[k];
+    const where = `constructions[${k}]`;
+    if (decl === undefined) return out.push(`${where}: the scenario declares ${scenario.objects.length} object(s)`);
+    if (c.object !== decl.id) out.push(`${where}: is of '${c.object}'; constructions follow the scenario's declaration order ('${decl.id}' is object ${k})`);
+    if (c.outcome.kind === "pending") out.push(`${where}: a constructor is never pending (it returned or raised)`);
+    if (c.outcome.kind === "returned" && c.outcome.value !== null) out.push(`${where}: a constructor that built its object is reported {"kind": "returned", "value": null}`);
+    if (c.outcome.kind === "raised" && k !== cs.length - 1) out.push(`${where}: raised, yet later objects are listed (the scenario stops at a constructor that raises)`);
+    return undefined;
+  });
+  const raised = cs.length > 0 && cs[cs.length - 1]!.outcome.kind === "raised";
+  if (!raised && cs.length !== scenario.objects.length) out.push(`constructions: ${cs.length} of ${scenario.objects.length} objects listed, and none raised (list every object, or leave constructions out)`);
+  if (raised && history.events.length > 0) out.push(`constructions: ${cs[cs.length - 1]!.object}'s constructor raised, yet ${history.events.length} call(s) are reported (no call is made after a constructor raises)`);
+  return out;
+}
+
+/** Whether a constructor raised: the scenario stopped there, with no call made. */
+export const constructorRaised = (history: History): boolean => history.constructions?.some((c) => c.outcome.kind === "raised") ?? false;
 
 function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -300,7 +328,7 @@ const isPending = (o: Outcome, response: number | null) => o.kind === "pending" 
  */
 export function protocolProblems(scenario: Scenario, history: History): string[] {
   const out = basicProblems(scenario, history);
-  if (out.length) return out;
+  if (out.length || constructorRaised(history)) return out;
   const progs = programs(scenario);
   const byActor = new Map<string, HistoryEvent[]>([...progs.keys()].map((a) => [a, []]));
   for (const e of history.events) byActor.get(e.actor)!.push(e);

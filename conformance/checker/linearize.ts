@@ -10,7 +10,7 @@
  *  - pending calls (never returned): they may take effect with any outcome, or not at all;
  *  - internal steps of the object, taken whenever enabled.
  */
-import type { Level } from "../../spec/format.js";
+import type { ConstructionRule, Level } from "../../spec/format.js";
 import type { History, HistoryEvent, Outcome } from "../history/types.js";
 import type { ObjectDecl } from "../scenario/types.js";
 import type { LoadedSpec } from "../spec/load.js";
@@ -80,6 +80,12 @@ export interface ObjectVerdict {
   stuck?: StuckCall[];
   /** Rule ids the history contradicts (enabled at the frontier but not matching). */
   contradicts?: string[];
+  /**
+   * When the constructor's outcome decides the verdict: what it did, and the refusals whose guard
+   * holds for its arguments (the errors it should have raised; none: it should have built the
+   * object). On ok with a raise, `used` names the refusal that explains it.
+   */
+  construction?: { outcome: Outcome; expected: ConstructionRule[] };
   /** On ok: the rule (or internal step) ids of the accepted linearization, in its order. */
   used?: string[];
   /** On ok, aligned with `used`: the event each step is of (index into `events`; -1 for an internal step). */
@@ -102,15 +108,18 @@ export function checkHistory(
   options: CheckOptions,
 ): CheckResult {
   const verdicts: ObjectVerdict[] = [];
+  const models = new Map(objects.map((o) => [o.id, new SpecModel(specFor(o.primitive), options.profile, options.level, o.args, options.deviations ?? false)]));
+  const model = (o: ObjectDecl) => models.get(o.id)!;
+  // Constructors first, in declaration order: one that raised ends the scenario (no call was made).
+  const refused = judgeConstructions(objects, history, model);
+  if (refused) return refused;
   // Objects are independent, so a violation in any one decides the history:
   // check the small partitions first.
   const parts = objects
     .map((o) => ({ o, events: history.events.filter((e) => e.object === o.id) }))
     .sort((a, b) => a.events.length - b.events.length);
   for (const { o, events } of parts) {
-    const spec = specFor(o.primitive);
-    const model = new SpecModel(spec, options.profile, options.level, o.args, options.deviations ?? false);
-    const v = checkObject(model, o, events, options.maxStates ?? 2_000_000, options.memo ?? true, liveness(options));
+    const v = checkObject(model(o), o, events, options.maxStates ?? 2_000_000, options.memo ?? true, liveness(options));
     verdicts.push(v);
     if (v.verdict === "violation" && !options.allObjects) break;
   }
@@ -122,6 +131,35 @@ export function checkHistory(
       ? "inconclusive"
       : "ok";
   return { verdict, objects: verdicts };
+}
+
+const BUILT: Outcome = { kind: "returned", value: null };
+
+/**
+ * The constructors' verdict: a result when it decides the history (a constructor that should
+ * have raised and built the object, or raised otherwise than the spec says: a violation; one
+ * that raised as the spec says: ok, nothing else to check), undefined when every object was
+ * built as it should be and the calls decide.
+ */
+function judgeConstructions(objects: readonly ObjectDecl[], history: History, model: (o: ObjectDecl) => SpecModel): CheckResult | undefined {
+  const done = history.constructions ?? [];
+  for (const [k, o] of objects.entries()) {
+    const entry = done[k];
+    if (entry !== undefined && entry.object !== o.id) throw new Error(`history's construction ${k} is of '${entry.object}', not of the scenario's object ${k}, '${o.id}'`);
+    const outcome = entry?.outcome ?? BUILT;
+    const m = model(o);
+    const j = m.judgeConstruction(outcome);
+    const events = history.events.filter((e) => e.object === o.id);
+    const base = { object: o.id, primitive: o.primitive, states: 0, events, model: m };
+    if (!j.ok) {
+      const construction = { outcome, expected: j.expected.map((c) => c.rule) };
+      return { verdict: "violation", objects: [{ ...base, verdict: "violation", construction, contradicts: j.expected.map((c) => c.rule.id) }] };
+    }
+    if (outcome.kind === "raised") {
+      return { verdict: "ok", objects: [{ ...base, verdict: "ok", construction: { outcome, expected: j.expected.map((c) => c.rule) }, used: [j.explainedBy!], usedEvents: [-1] }] };
+    }
+  }
+  return undefined;
 }
 
 /** What the liveness rule needs: when the scenario was cut, and how prompt a call must be (ns). */

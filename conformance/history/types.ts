@@ -23,9 +23,20 @@ export interface HistoryEvent {
   outcome: Outcome;
 }
 
+/** What one object's constructor did: built it (`returned`, value null), or raised. */
+export interface Construction {
+  object: string;
+  outcome: Outcome;
+}
+
 export interface History {
   /** Actor order is meaningful only per actor; events are listed per actor in program order. */
   events: HistoryEvent[];
+  /**
+   * The constructors' outcomes, in the scenario's declaration order, up to and including the
+   * first that raised (then no call was made: `events` is empty). Absent: every object was built.
+   */
+  constructions?: Construction[];
   /**
    * Set by the runner's side of an adapter, never sent by one: on the events' clock, a time
    * until which the adapter certainly kept waiting for the calls it reports pending (the

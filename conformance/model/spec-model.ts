@@ -3,10 +3,10 @@
  * conformance level (in the manner of Porcupine's models): initial state, the
  * states a call can lead to given its observed outcome, and internal steps.
  */
-import type { JsonValue, Level, RuleLevel } from "../../spec/format.js";
+import type { JsonValue, Level, Raises, RuleLevel } from "../../spec/format.js";
 import type { Outcome } from "../history/types.js";
 import { evalBool, type Bindings } from "../spec/cel.js";
-import { SpecError, type CompiledEffect, type CompiledOperation, type CompiledRule, type LoadedSpec } from "../spec/load.js";
+import { SpecError, type CompiledConstruction, type CompiledEffect, type CompiledOperation, type CompiledRule, type LoadedSpec } from "../spec/load.js";
 import { fromJson, keyOf, pyRepr, valuesEqual, type ModelValue } from "../spec/values.js";
 
 export type State = Map<string, ModelValue>;
@@ -65,6 +65,36 @@ export class SpecModel {
       if (v === undefined) throw new Error(`${spec.primitive}: constructor argument '${name}' missing and has no default`);
       this.ctor.set(name, fromJson(v));
     }
+  }
+
+  /**
+   * Judge what the constructor did with these arguments (spec `construction`): built the object
+   * (`returned`) or raised. The object is built unless an active refusal's guard holds; then it
+   * must raise as one of those refusals says. `explainedBy`: the refusal that explains a raise;
+   * on a mismatch, `expected` lists the refusals whose guard holds (empty: it must be built).
+   */
+  judgeConstruction(outcome: Outcome): { ok: boolean; explainedBy?: string; expected: CompiledConstruction[] } {
+    const b: Bindings = { ctor: this.ctor, profile: this.profile };
+    const expected = this.spec.construction.filter(
+      (c) =>
+        ruleActive(c.rule.level, this.level, this.deviations) &&
+        (!c.rule.documentedOnly || this.level === "documented") &&
+        (!c.rule.profiles || c.rule.profiles.includes(this.profile)) &&
+        evalBool(c.when, b),
+    );
+    if (outcome.kind !== "raised") return { ok: expected.length === 0 && outcome.kind === "returned", expected };
+    const by = expected.find((c) => this.raisesAs(c.rule.raises, c.messagePattern, outcome));
+    return by ? { ok: true, explainedBy: by.rule.id, expected } : { ok: false, expected };
+  }
+
+  /** Whether a raised outcome is the error `ex` (its type or a subclass; the message at its level). */
+  private raisesAs(ex: Raises, pattern: RegExp | undefined, outcome: Outcome & { kind: "raised" }): boolean {
+    if (outcome.type !== ex.type && !(outcome.mro ?? []).includes(ex.type)) return false;
+    if (levelActive(ex.messageLevel ?? "cpython", this.level)) {
+      if (ex.message !== undefined && outcome.message !== ex.message) return false;
+      if (pattern && !pattern.test(outcome.message)) return false;
+    }
+    return true;
   }
 
   initial(): State {
@@ -189,13 +219,7 @@ export class SpecModel {
     const rule = r.rule;
     if (outcome.kind === "pending") return r.returns ? r.returns.eval(b) : null;
     if (outcome.kind === "raised") {
-      const ex = rule.raises;
-      if (!ex) return NO_MATCH;
-      if (outcome.type !== ex.type && !(outcome.mro ?? []).includes(ex.type)) return NO_MATCH;
-      if (levelActive(ex.messageLevel ?? "cpython", this.level)) {
-        if (ex.message !== undefined && outcome.message !== ex.message) return NO_MATCH;
-        if (r.messagePattern && !r.messagePattern.test(outcome.message)) return NO_MATCH;
-      }
+      if (!rule.raises || !this.raisesAs(rule.raises, r.messagePattern, outcome)) return NO_MATCH;
       return null;
     }
     if (rule.raises) return NO_MATCH;

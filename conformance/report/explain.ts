@@ -63,7 +63,22 @@ export function historyTable(sc: Scenario, events: HistoryEvent[]): string {
   return table(rows);
 }
 
+/** A constructor that did otherwise than the spec says: what it did, what was expected. */
+function constructionText(v: ObjectVerdict): string {
+  const c = v.construction!;
+  const did = c.outcome.kind === "raised" ? `raised ${c.outcome.type}${c.outcome.message ? `(${JSON.stringify(c.outcome.message)})` : ""}` : "built the object";
+  const lines = [`${v.object} (${v.primitive}): the constructor ${did}.`];
+  if (c.expected.length === 0) lines.push("  the spec expects these arguments to build the object (no construction rule refuses them)");
+  for (const r of c.expected) {
+    const msg = r.raises.message !== undefined ? `(${JSON.stringify(r.raises.message)})` : r.raises.messagePattern !== undefined ? ` matching /${r.raises.messagePattern}/` : "";
+    lines.push(`  ${r.id} expects: raise ${r.raises.type}${msg}`);
+  }
+  if (v.contradicts?.length) lines.push(`  contradicts: ${v.contradicts.join(", ")}`);
+  return lines.join("\n");
+}
+
 export function violationText(v: ObjectVerdict): string {
+  if (v.construction) return constructionText(v);
   const ev = (i: number) => v.events[i]!;
   const lines: string[] = [`${v.object} (${v.primitive}) has no linearization.`];
   lines.push(`  initial state: ${stateText(v.initialState)}`);

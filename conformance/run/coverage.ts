@@ -19,12 +19,12 @@ import type { CheckResult } from "../checker/linearize.js";
 import type { LoadedSpec } from "../spec/load.js";
 
 /** How a rule ends (or continues) a call: by its definition in the spec. */
-export type RuleKind = "returns" | "raises" | "continues" | "internal";
+export type RuleKind = "returns" | "raises" | "continues" | "internal" | "refuses";
 
 /** A rule or internal step of a spec, as coverage reports list it. */
 export interface RuleInfo {
   id: string;
-  /** The operation (undefined for an internal step). */
+  /** The operation (undefined for an internal step and a constructor's refusal). */
   operation?: string;
   level: RuleLevel;
   documentedOnly: boolean;
@@ -74,6 +74,10 @@ export function specRules(spec: LoadedSpec, profile: string): RuleInfo[] {
       });
     }
   }
+  for (const { rule } of spec.construction) {
+    if (!inProfile(rule.profiles, profile)) continue;
+    out.push({ id: rule.id, level: rule.level, documentedOnly: rule.documentedOnly ?? false, kind: "refuses", afterTimeout: false, ...(rule.reachable ? { rare: rule.reachable.rare } : {}) });
+  }
   for (const { step } of spec.internal) {
     if (!inProfile(step.profiles, profile)) continue;
     out.push({ id: step.id, level: step.level, documentedOnly: false, kind: "internal", afterTimeout: false, ...(step.reachable ? { rare: step.reachable.rare } : {}) });
@@ -83,7 +87,7 @@ export function specRules(spec: LoadedSpec, profile: string): RuleInfo[] {
 
 /** "raises after timeout", "internal step", ...: a rule's kind in words. */
 export function kindText(r: RuleInfo): string {
-  const kind = r.kind === "internal" ? "internal step" : r.kind === "continues" ? "continues the call" : r.kind;
+  const kind = r.kind === "internal" ? "internal step" : r.kind === "continues" ? "continues the call" : r.kind === "refuses" ? "constructor raises" : r.kind;
   return r.afterTimeout ? `${kind} after timeout` : kind;
 }
 

@@ -12,7 +12,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { parseDocument } from "yaml";
-import type { Domain, InternalStep, JsonValue, Operation, OperationForm, Param, Rule, SpecDocument } from "../../spec/format.js";
+import type { ConstructionRule, Domain, InternalStep, JsonValue, Operation, OperationForm, Param, Raises, Rule, SpecDocument } from "../../spec/format.js";
 import { CelExprError, compileCel, type CelNames, type CompiledExpr, type KnownKeys } from "./cel.js";
 
 
@@ -74,6 +74,13 @@ export interface CompiledOperation {
   timeout?: CompiledExpr;
 }
 
+/** A constructor's refusal (`construction.rules`), its guard compiled. */
+export interface CompiledConstruction {
+  rule: ConstructionRule;
+  when: CompiledExpr;
+  messagePattern?: RegExp;
+}
+
 export interface CompiledInternal {
   step: InternalStep;
   choose: { name: string; list: CompiledExpr }[];
@@ -91,6 +98,8 @@ export interface LoadedSpec {
   stateInit: { name: string; init: CompiledExpr }[];
   operations: Map<string, CompiledOperation>;
   internal: CompiledInternal[];
+  /** The constructor's refusals (`construction.rules`), in document order. */
+  construction: CompiledConstruction[];
   timeoutSlackSeconds: number;
   /** The document's `generate.minActors` (CEL over ctor), when it has one. */
   minActors?: CompiledExpr;
@@ -216,6 +225,26 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     if (other) throw new SpecError(file, `${place}.id`, `'${id}' is already used at ${other}; rule ids must be unique`);
     ruleIds.set(id, place);
   };
+  // How an error is raised: message or pattern (compiled), and the level of the text.
+  const compileRaises = (raises: Raises, rp: string): RegExp | undefined => {
+    if (raises.messageLevel !== undefined && raises.message === undefined && raises.messagePattern === undefined) {
+      throw new SpecError(file, `${rp}.raises.messageLevel`, "is the level of message or messagePattern, and the rule gives neither");
+    }
+    if (raises.message !== undefined && raises.messagePattern !== undefined) {
+      throw new SpecError(file, `${rp}.raises`, "give message or messagePattern, not both");
+    }
+    if (raises.messagePattern === undefined) return undefined;
+    try {
+      return new RegExp(`^(?:${raises.messagePattern})$`, "s");
+    } catch (e) {
+      throw new SpecError(file, `${rp}.raises.messagePattern`, `not a valid pattern: ${(e as Error).message}`);
+    }
+  };
+  const checkMessageLevel = (r: { level: string; raises?: Raises }, rp: string) => {
+    if (r.raises?.messageLevel === "documented" && r.level === "cpython") {
+      throw new SpecError(file, `${rp}.raises.messageLevel`, "messageLevel documented on a cpython-level rule means nothing: the whole rule is checked at level cpython only");
+    }
+  };
   const effects = (eff: Record<string, string> | undefined, place: string, scope: CelNames): CompiledEffect[] =>
     Object.entries(eff ?? {}).map(([target, src]) => {
       const m = TARGET.exec(target);
@@ -310,14 +339,7 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
           throw new SpecError(file, `${rp}.returnsLevel`, "returnsLevel documented on a cpython-level rule means nothing: the whole rule is checked at level cpython only");
         }
       }
-      if (rule.raises?.messageLevel !== undefined) {
-        if (rule.raises.message === undefined && rule.raises.messagePattern === undefined) {
-          throw new SpecError(file, `${rp}.raises.messageLevel`, "is the level of message or messagePattern, and the rule gives neither");
-        }
-        if (rule.raises.messageLevel === "documented" && rule.level === "cpython") {
-          throw new SpecError(file, `${rp}.raises.messageLevel`, "messageLevel documented on a cpython-level rule means nothing: the whole rule is checked at level cpython only");
-        }
-      }
+      checkMessageLevel(rule, rp);
       checkDeviation(rule, rp);
       checkReachable(rule, rp);
       let next: number | undefined;
@@ -326,17 +348,7 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
         if (next < 1) throw new SpecError(file, `${rp}.next`, `'${rule.next}' is not a phase of ${name}; phases: ${phaseNames.slice(1).join(", ") || "(none)"}`);
         if (rule.raises || rule.returns || rule.accepts) throw new SpecError(file, rp, "a rule with next continues the call: it has no returns, accepts or raises");
       }
-      if (rule.raises?.message !== undefined && rule.raises.messagePattern !== undefined) {
-        throw new SpecError(file, `${rp}.raises`, "give message or messagePattern, not both");
-      }
-      let messagePattern: RegExp | undefined;
-      if (rule.raises?.messagePattern !== undefined) {
-        try {
-          messagePattern = new RegExp(`^(?:${rule.raises.messagePattern})$`, "s");
-        } catch (e) {
-          throw new SpecError(file, `${rp}.raises.messagePattern`, `not a valid pattern: ${(e as Error).message}`);
-        }
-      }
+      const messagePattern = rule.raises ? compileRaises(rule.raises, rp) : undefined;
       return {
         rule,
         next,
@@ -425,6 +437,18 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     };
   });
 
+  const ctorScope = names({ ctor: CTOR, profile: true });
+  const construction = (doc.construction?.rules ?? []).map((rule, i): CompiledConstruction => {
+    const rp = `construction.rules[${i}]`;
+    checkId(rule.id, rp, `${doc.primitive}.construct.`);
+    checkProfiles(rule.profiles, rp);
+    if (rule.documentedOnly && rule.level !== "documented") throw new SpecError(file, `${rp}.documentedOnly`, "only a documented-level rule can be active at the documented level only");
+    checkMessageLevel(rule, rp);
+    checkDeviation(rule, rp);
+    checkReachable(rule, rp);
+    return { rule, when: cel(rule.when, `${rp}.when`, ctorScope), messagePattern: compileRaises(rule.raises, rp) };
+  });
+
   return {
     file,
     doc,
@@ -434,6 +458,7 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     stateInit: Object.entries(doc.state).map(([name, sv]) => ({ name, init: cel(sv.init, `state.${name}.init`, names({ ctor: CTOR, profile: true })) })),
     operations,
     internal,
+    construction,
     timeoutSlackSeconds: timeoutSlack(file, doc),
     minActors: doc.generate?.minActors !== undefined ? cel(doc.generate.minActors, "generate.minActors", names({ ctor: CTOR, profile: true })) : undefined,
     paramDomainIf,
@@ -476,7 +501,9 @@ export function shapeOfOperation(name: string, op: Operation): CallShape {
 
 /** A spec's rules (and internal steps) of level `deviation`, with what the docs say and the reproducer. */
 export function deviationRules(spec: LoadedSpec): { id: string; says?: string; docs?: string; snippet?: string }[] {
-  const all = [...spec.operations.values()].flatMap((o) => o.phases.flat().map((r) => r.rule)).concat(spec.internal.map((c) => c.step));
+  const all = [...spec.operations.values()]
+    .flatMap((o) => o.phases.flat().map((r) => r.rule) as { id: string; level: string; description?: string; source: Rule["source"] }[])
+    .concat(spec.internal.map((c) => c.step), spec.construction.map((c) => c.rule));
   return all
     .filter((r) => r.level === "deviation")
     .map((r) => ({ id: r.id, says: r.description ?? r.source.says, docs: r.source.docs, snippet: r.source.observed?.snippet }));

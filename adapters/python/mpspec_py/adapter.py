@@ -1,13 +1,12 @@
 """The adapter: one run message -> one scenario on the engine -> one history (or error) answer."""
 
-import json
 import time
 import traceback
 
 from .engine import ThreadEngine
 from .processes import ProcessEngine
 from .resolve import Resolver
-from .values import VALUE_CONVENTIONS, ScenarioError, decode_value, qualified_name
+from .values import VALUE_CONVENTIONS, ScenarioError, decode_value, raised_outcome
 
 
 class Adapter(Resolver):
@@ -50,17 +49,21 @@ class Adapter(Resolver):
                 profile, ", ".join(self.profiles))}, None
         self.origin = time.monotonic_ns()
         objects = []
+        constructions = []
         try:
             for k, o in enumerate(calls["objects"]):
                 decl = scenario["objects"][k]
                 f = self.resolve(o["callable"])
-                argv = decode_value(o["argv"])
                 try:
-                    objects.append(f(*argv))
+                    # Building a {"$new": ...} argument is part of the construction.
+                    objects.append(f(*decode_value(o["argv"])))
+                except ScenarioError:
+                    raise
                 except BaseException as e:  # noqa: B902
-                    raise ScenarioError("creating %s = %s(%s) failed: %s: %s" % (
-                        decl["id"], o["callable"], ", ".join(json.dumps(a) for a in o["argv"]),
-                        qualified_name(type(e)), e))
+                    # The constructor refused its arguments: the scenario stops here, with no call made.
+                    constructions.append(self._as_multiprocessing({"object": decl["id"], "outcome": raised_outcome(e)}))
+                    return {"id": rid, "history": {"events": [], "constructions": constructions}}, objects
+                constructions.append({"object": decl["id"], "outcome": {"kind": "returned", "value": None}})
             prog = {
                 "init": [self._call(c) for c in calls["init"]],
                 "parallel": [[self._call(c) for c in a] for a in calls["parallel"]],
