@@ -53,7 +53,11 @@ describe("Event", () => {
     const f = flags(1);
     const waiter = startTask<CallResult[]>("script", { handle: e.handle(), flags: f.buffer, steps: [{ flag: 0 }, { method: "wait", args: [5] }] });
     await waitFlag(f, 0);
-    await new Promise((r) => setTimeout(r, 20));
+    // Until the worker sleeps in wait (the event's sleeper count, word 2): a fixed delay lost the
+    // race on a loaded machine, and the waiter then began after set() and clear().
+    const words = new Int32Array(e.handle().state as SharedArrayBuffer);
+    for (let i = 0; i < 5000 && Atomics.load(words, 2) === 0; i++) await new Promise((r) => setTimeout(r, 1));
+    expect(Atomics.load(words, 2)).toBe(1);
     e.set();
     e.clear();
     const [, wait] = await waiter.result;
