@@ -246,6 +246,34 @@ describe.skipIf(!hasPython)(`the Python adapter (${PY})`, () => {
     }
   }, 30_000);
 
+  test.each([["processes", "fork", "multiprocessing"], ["threads", null, "threading"]])(
+    "a constructor that refuses its arguments (%s): its error is the history's construction, and no call is made",
+    async (actors, method, profile) => {
+      const semaphore = loadSpecFile(join(PRIMITIVES_DIR, "Semaphore.yaml"));
+      const a = await JsonlAdapter.open({
+        command: [PY, PYTHON_ADAPTER, "--actors", actors!, ...(method ? ["--start-method", method] : [])],
+        specs: [semaphore],
+      });
+      try {
+        const get: Call = { object: "o0", op: "acquire", args: { block: false, timeout: null } };
+        const sc: Scenario = { profile: profile!, objects: [{ id: "o0", primitive: "Semaphore", args: { value: -1 } }], init: [release], parallel: [[get]], post: [] };
+        const h = await a.run({ ...sc, init: [] }, 2_000);
+        expect(h.events).toEqual([]);
+        const [c] = h.constructions!;
+        expect(c!.object).toBe("o0");
+        expect(c!.outcome).toMatchObject(
+          profile === "threading" ? { kind: "raised", type: "ValueError", message: "semaphore initial value must be >= 0" } : { kind: "raised", type: "OSError", message: "[Errno 22] Invalid argument" },
+        );
+        // The adapter goes on: the next scenario builds its object and makes its calls.
+        const ok = await a.run({ ...sc, init: [], objects: [{ id: "o0", primitive: "Semaphore", args: { value: 2 } }] }, 2_000);
+        expect(ok.events.map((e) => e.outcome)).toEqual([{ kind: "returned", value: true }]);
+      } finally {
+        await a.close();
+      }
+    },
+    30_000,
+  );
+
   test("an object that cannot be created is an {id, error} answer naming it", async () => {
     const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--actors", "threads"], specs });
     try {

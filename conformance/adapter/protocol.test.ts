@@ -176,6 +176,24 @@ describe("histories against their scenario", () => {
     const h: History = { events: [good.events[0]!, e("a0", rel, 20, null, true), good.events[4]!] };
     expect(protocolProblems(sc, h)).toEqual([]);
   });
+
+  const raisedHere = { kind: "raised", type: "ValueError", message: "no" } as const;
+  const builtHere = { kind: "returned", value: null } as const;
+  test("a constructor that raised: no call is made, and none is missing", () => {
+    expect(protocolProblems(sc, { events: [], constructions: [{ object: "o0", outcome: raisedHere }] })).toEqual([]);
+    expect(protocolProblems(sc, { ...good, constructions: [{ object: "o0", outcome: builtHere }] })).toEqual([]);
+  });
+
+  test.each([
+    ["calls after a raise", { events: good.events, constructions: [{ object: "o0", outcome: raisedHere }] }, /o0's constructor raised, yet 5 call\(s\) are reported/],
+    ["another object", { events: [], constructions: [{ object: "o1", outcome: raisedHere }] }, /constructions\[0\]: is of 'o1'; constructions follow the scenario's declaration order/],
+    ["more objects than declared", { events: [], constructions: [{ object: "o0", outcome: builtHere }, { object: "o1", outcome: raisedHere }] }, /constructions\[1\]: the scenario declares 1 object/],
+    ["a pending constructor", { events: [], constructions: [{ object: "o0", outcome: { kind: "pending" } }] }, /a constructor is never pending/],
+    ["a built object with a value", { ...good, constructions: [{ object: "o0", outcome: { kind: "returned", value: 1 } }] }, /reported \{"kind": "returned", "value": null\}/],
+    ["none listed, none raised", { ...good, constructions: [] }, /0 of 1 objects listed, and none raised/],
+  ])("constructions: %s", (_, h, problem) => {
+    expect(protocolProblems(sc, h as History).join("\n")).toMatch(problem);
+  });
 });
 
 describe("pauses", () => {

@@ -71,7 +71,7 @@ async function validate(opts: { specDir?: string }, out: (s: string) => void): P
   let rules = 0;
   let invariants = 0;
   for (const s of specs) {
-    const n = [...s.operations.values()].reduce((k, o) => k + o.phases.flat().length, 0) + s.internal.length;
+    const n = [...s.operations.values()].reduce((k, o) => k + o.phases.flat().length, 0) + s.internal.length + s.construction.length;
     rules += n;
     invariants += s.invariants.length;
     out(`ok  ${s.file}  ${s.primitive}: ${s.operations.size} operations, ${n} rules, ${s.invariants.length} invariants, profiles ${Object.keys(s.doc.profiles).join(", ")}`);

@@ -34,6 +34,9 @@ interface Case {
 const CASES: Case[] = [
   { module: "reentrant-lock", primitive: "Lock", profile: "multiprocessing", breaks: /^Lock\.acquire\./ },
   { module: "unbounded-semaphore", primitive: "BoundedSemaphore", profile: "multiprocessing", breaks: /^BoundedSemaphore\.release\./ },
+  { module: "clamping-semaphore", primitive: "Semaphore", profile: "multiprocessing", breaks: /^Semaphore\.construct\.negative-mp$/ },
+  { module: "clamping-semaphore", primitive: "Semaphore", profile: "threading", breaks: /^Semaphore\.construct\.negative$/ },
+  { module: "empty-negative-array", primitive: "Array", profile: "multiprocessing", breaks: /^Array\.construct\.negative-length(-docs)?$/ },
   { module: "lifo-queue", primitive: "Queue", profile: "threading", breaks: /^Queue\.get/ },
   { module: "early-join-queue", primitive: "JoinableQueue", profile: "multiprocessing", breaks: /^JoinableQueue\.join\./ },
   { module: "leader-zero-barrier", primitive: "Barrier", profile: "threading", breaks: /^Barrier\.wait\.(released|release)$/ },

@@ -17,6 +17,8 @@ export interface Fault {
   base?: string;
   /** Shared state the wrapper needs besides the inner object (made once, on the creating thread). */
   extra?: () => Record<string, unknown>;
+  /** The constructor arguments as the faulty constructor reads them (a constructor's bug). */
+  argv?: (argv: JsonValue[]) => JsonValue[];
   wrap: Wrapper;
 }
 
@@ -31,7 +33,7 @@ export function brokenModule(fault: Fault): ImplementationModule {
     profiles: reference.profiles,
     create(primitive: string, profile: string, argv: JsonValue[]) {
       if (primitive !== fault.primitive) return reference.create(primitive, profile, argv);
-      return wrapHandle(reference.create(fault.base ?? primitive, profile, argv), fault.extra?.() ?? {});
+      return wrapHandle(reference.create(fault.base ?? primitive, profile, fault.argv?.(argv) ?? argv), fault.extra?.() ?? {});
     },
     attach(handle: ObjectHandle) {
       if (!("inner" in handle)) return reference.attach(handle);

@@ -1,0 +1,10 @@
+// A Semaphore whose constructor clamps a negative initial value to 0 instead of refusing it
+// (a port onto a runtime whose semaphore takes an unsigned count).
+import { brokenModule, forward } from "./wrap.js";
+
+const m = brokenModule({
+  primitive: "Semaphore",
+  argv: ([value, ...rest]) => [typeof value === "number" ? Math.max(0, value) : value, ...rest],
+  wrap: (inner) => forward(inner, {}),
+});
+export const { primitives, profiles, create, attach } = m;

@@ -1,0 +1,10 @@
+// An Array whose constructor takes a negative length for an empty array instead of refusing it
+// (a port that clamps lengths as slices do).
+import { brokenModule, forward } from "./wrap.js";
+
+const m = brokenModule({
+  primitive: "Array",
+  argv: ([typecode, size, ...rest]) => [typecode, typeof size === "number" && size < 0 ? 0 : size, ...rest],
+  wrap: (inner) => forward(inner, {}),
+});
+export const { primitives, profiles, create, attach } = m;
