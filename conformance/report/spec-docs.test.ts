@@ -21,7 +21,7 @@ function ids(doc: (typeof specs)[number]["doc"]): string[] {
     out.push(...op.rules.map((r) => r.id));
     for (const ph of Object.values(op.phases ?? {})) out.push(...ph.rules.map((r) => r.id));
   }
-  out.push(...(doc.internal ?? []).map((s) => s.id));
+  out.push(...(doc.internal ?? []).map((s) => s.id), ...(doc.construction?.rules ?? []).map((r) => r.id));
   return out;
 }
 

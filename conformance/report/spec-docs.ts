@@ -334,8 +334,8 @@ function paragraphs(s: string | undefined, c: Ctx): string[] {
   return s.trim().split(/\n+/).flatMap((p) => [prose(p, c.ids, c.page), ""]);
 }
 
-function countRules(doc: SpecDocument): { all: Rule[]; ops: number } {
-  const all: Rule[] = [];
+function countRules(doc: SpecDocument): { all: { level: string; documentedOnly?: boolean }[]; ops: number } {
+  const all: { level: string; documentedOnly?: boolean }[] = [...(doc.construction?.rules ?? [])];
   for (const op of Object.values(doc.operations)) {
     all.push(...op.rules);
     for (const ph of Object.values(op.phases ?? {})) all.push(...ph.rules);
@@ -400,6 +400,27 @@ function operationSection(name: string, op: Operation, c: Ctx): string[] {
     lines.push(...rulesTable(phase.rules, name, op, c), "");
   }
   return lines;
+}
+
+function constructionSection(construction: NonNullable<SpecDocument["construction"]>, c: Ctx): string[] {
+  const lines = [
+    "## Construction",
+    "",
+    ...paragraphs(construction.description, c),
+    "The constructor builds the object unless a rule below (active at the level checked, in the profile) holds for its",
+    "arguments; then it must raise as one of those rules says, and the scenario makes no call.",
+    "",
+  ];
+  const header = ["rule", "level", ...(c.multiProfile ? ["profiles"] : []), "when", "outcome", "source"];
+  const rows = construction.rules.map((r) => [
+    idCell(r.id, r.description, c, r.reachable),
+    levelText(r),
+    ...(c.multiProfile ? [profilesCell(r.profiles, undefined)] : []),
+    code(r.when),
+    outcomeCell({ ...r, raises: r.raises } as Rule, "", c),
+    sourceCell(r.source),
+  ]);
+  return [...lines, ...table(header, rows), "", ...sourcesDetails(construction.rules, c), ""];
 }
 
 function internalSection(steps: InternalStep[], c: Ctx): string[] {
@@ -478,6 +499,8 @@ function primitivePage(spec: LoadedSpec, ids: IdPages): string {
   } else {
     lines.push("None.", "");
   }
+
+  if (doc.construction?.rules.length) lines.push(...constructionSection(doc.construction, c));
 
   lines.push("## State", "", "The abstract state `s` the rules read and update; `init` is CEL over the constructor arguments `ctor`.", "");
   lines.push(
@@ -645,6 +668,7 @@ export function specDocs(specs: LoadedSpec[]): Map<string, string> {
       for (const ph of Object.values(op.phases ?? {})) for (const r of ph.rules) ids.set(r.id, page);
     }
     for (const st of s.doc.internal ?? []) ids.set(st.id, page);
+    for (const r of s.doc.construction?.rules ?? []) ids.set(r.id, page);
   }
   const out = new Map<string, string>([["README.md", indexPage(sorted)]]);
   for (const s of sorted) out.set(`${s.primitive}.md`, primitivePage(s, ids));
