@@ -82,6 +82,11 @@ export interface Param {
   domainIf?: { when: string; domain: Domain }[];
   /** Value used when a call leaves the argument out. */
   default?: JsonValue;
+  /**
+   * A keyword-only constructor parameter (Python's `*, lock=True`): passed by name, in the run
+   * message's `kwargs`, and only when it is not its default. Constructor params only.
+   */
+  keyword?: boolean;
 }
 
 export interface StateVar {
@@ -188,6 +193,7 @@ export interface ConstructionRule {
 /** A later step of a call that continued with `next`. */
 export interface Phase {
   description?: string;
+  /** Empty: the call never completes once it gets here (a self-deadlock), and is not a liveness failure. */
   rules: Rule[];
 }
 

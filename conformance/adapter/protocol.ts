@@ -61,6 +61,8 @@ export interface ReadyMessage {
 export interface ResolvedObject {
   callable: string;
   argv: JsonValue[];
+  /** Keyword-only arguments not at their default (the spec's `keyword` params), by name. */
+  kwargs?: Record<string, JsonValue>;
 }
 
 /** One call of `calls` (spec/protocol/common.schema.json `resolvedCall`). */
@@ -189,11 +191,21 @@ export function resolveCalls(scenario: Scenario, specs: readonly LoadedSpec[]): 
   const byName = new Map(specs.map((s) => [s.primitive, s]));
   const index = new Map<string, number>();
   const primitives: string[] = [];
-  // Constructor arguments, positional, trailing defaults left out.
+  // Constructor arguments, positional, trailing defaults left out; keyword-only ones apart.
+  const keywordOnly = (spec: LoadedSpec, n: string) => spec.doc.params?.[n]?.keyword === true;
   const positional = (primitive: string, args: Record<string, JsonValue>): JsonValue[] => {
     const spec = byName.get(primitive)!;
     const shape = { form: "call" as const, name: primitive };
-    return executableCall(shape, spec.paramNames, args, { what: `${primitive}()`, defaults: spec.paramDefaults, fail: (m) => new RunMessageError(m) }).argv;
+    const names = spec.paramNames.filter((n) => !keywordOnly(spec, n));
+    const given = Object.fromEntries(Object.entries(args).filter(([n]) => !keywordOnly(spec, n)));
+    return executableCall(shape, names, given, { what: `${primitive}()`, defaults: spec.paramDefaults, fail: (m) => new RunMessageError(m) }).argv;
+  };
+  const keywords = (primitive: string, args: Record<string, JsonValue>): { kwargs?: Record<string, JsonValue> } => {
+    const spec = byName.get(primitive)!;
+    const kw = spec.paramNames
+      .filter((n) => keywordOnly(spec, n) && n in args && JSON.stringify(args[n]) !== JSON.stringify(spec.paramDefaults[n]))
+      .map((n): [string, JsonValue] => [n, constructed(args[n]!)]);
+    return kw.length ? { kwargs: Object.fromEntries(kw) } : {};
   };
   const objects = scenario.objects.map((decl, k): ResolvedObject => {
     if (index.has(decl.id)) throw new RunMessageError(`object id ${decl.id} is declared twice`);
@@ -203,7 +215,7 @@ export function resolveCalls(scenario: Scenario, specs: readonly LoadedSpec[]): 
     if (!profile) throw new RunMessageError(`${decl.primitive} does not exist in profile '${scenario.profile}' (spec ${spec.file})`);
     index.set(decl.id, k);
     primitives.push(decl.primitive);
-    return { callable: profile.callable, argv: positional(decl.primitive, decl.args).map(constructed) };
+    return { callable: profile.callable, argv: positional(decl.primitive, decl.args).map(constructed), ...keywords(decl.primitive, decl.args) };
   });
   // `{"$new": "RLock", "args": {...}}` in constructor arguments -> `{"$new": "threading.RLock", "argv": [...]}`,
   // the callable of that primitive in the scenario's profile (spec/protocol/README.md).

@@ -101,14 +101,16 @@ export function emptyCoverage(spec: LoadedSpec, profile: string): Coverage {
  * Add one check's accepted linearizations to `counts`: nothing unless the check's verdict is
  * ok; the steps of calls that returned, and internal steps; only ids `count` admits.
  */
-export function countLinearizations(counts: Record<string, number>, check: CheckResult, count: (id: string) => boolean = () => true): boolean {
+export function countLinearizations(counts: Record<string, number>, check: CheckResult, count: (id: string) => boolean = () => true, deadlocks: ReadonlySet<string> = new Set()): boolean {
   if (check.verdict !== "ok") return false;
   for (const o of check.objects) {
     const used = o.used ?? [];
     used.forEach((id, k) => {
       const ev = o.usedEvents?.[k] ?? -1;
       const e = ev >= 0 ? o.events[ev] : undefined;
-      if (e && (e.response === null || e.outcome.kind === "pending")) return;
+      // A call that never returned is counted only for a step into a deadlock (a phase no rule
+      // completes): never returning is that rule's outcome.
+      if (e && (e.response === null || e.outcome.kind === "pending") && !deadlocks.has(id)) return;
       if (count(id)) counts[id] = (counts[id] ?? 0) + 1;
     });
   }
@@ -123,9 +125,12 @@ export class CoverageCounter {
   readonly coverage: Coverage;
   private readonly documentedOnly: Set<string>;
 
+  private readonly deadlocks: Set<string>;
+
   constructor(spec: LoadedSpec, profile: string) {
     this.coverage = emptyCoverage(spec, profile);
     this.documentedOnly = new Set(specRules(spec, profile).filter((r) => r.documentedOnly).map((r) => r.id));
+    this.deadlocks = deadlockRules(spec);
   }
 
   /** Forget the counts at these levels (a new campaign measures them). */
@@ -142,10 +147,19 @@ export class CoverageCounter {
 
   /** Count one trial's checks at the levels being measured. */
   record(checks: { cpython: CheckResult; documented: CheckResult }, levels: readonly ("cpython" | "documented")[]): void {
-    if (levels.includes("cpython") && countLinearizations(this.coverage.rules, checks.cpython, (id) => !this.documentedOnly.has(id))) this.coverage.histories++;
-    if (levels.includes("documented") && countLinearizations(this.coverage.documented, checks.documented)) {
+    if (levels.includes("cpython") && countLinearizations(this.coverage.rules, checks.cpython, (id) => !this.documentedOnly.has(id), this.deadlocks)) this.coverage.histories++;
+    if (levels.includes("documented") && countLinearizations(this.coverage.documented, checks.documented, undefined, this.deadlocks)) {
       this.coverage.documentedHistories++;
-      countLinearizations(this.coverage.rules, checks.documented, (id) => this.documentedOnly.has(id));
+      countLinearizations(this.coverage.rules, checks.documented, (id) => this.documentedOnly.has(id), this.deadlocks);
     }
   }
+}
+
+/** Rules that continue a call into a phase no rule completes (a self-deadlock). */
+export function deadlockRules(spec: LoadedSpec): Set<string> {
+  const out = new Set<string>();
+  for (const op of spec.operations.values()) {
+    for (const r of op.phases.flat()) if (r.next !== undefined && op.phases[r.next]!.length === 0) out.add(r.rule.id);
+  }
+  return out;
 }

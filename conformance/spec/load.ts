@@ -262,6 +262,7 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
   const paramDomainIf = new Map<string, CompiledDomainIf>();
   for (const [pi, [name, p]] of Object.entries(doc.params ?? {}).entries()) {
     checkDomain(file, `params.${name}`, p);
+    if (p.keyword && p.default === undefined) throw new SpecError(file, `params.${name}.keyword`, "a keyword-only parameter needs a default (it is passed only when it differs from it)");
     if (p.default !== undefined) paramDefaults[name] = p.default;
     const scope = names({ args: keys(paramNames.slice(0, pi), "unknown or later parameter", "earlier params"), profile: true });
     if (p.domainIf) paramDomainIf.set(name, p.domainIf.map((c, i) => ({ when: cel(c.when, `params.${name}.domainIf[${i}].when`, scope), domain: c.domain })));
@@ -277,6 +278,7 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     const ARGS = keys(argNames, "unknown argument", `args of ${name}`);
     for (const [ai, [a, p]] of Object.entries(op.args ?? {}).entries()) {
       checkDomain(file, `${place}.args.${a}`, p);
+      if (p.keyword) throw new SpecError(file, `${place}.args.${a}.keyword`, "keyword-only is for constructor parameters (params); an operation's args are positional");
       if (p.default !== undefined) defaults[a] = p.default;
       const scope = names({ args: keys(argNames.slice(0, ai), "unknown or later argument", `args of ${name} before ${a}`), profile: true });
       if (p.domainIf) domainIf.set(a, p.domainIf.map((c, i) => ({ when: cel(c.when, `${place}.args.${a}.domainIf[${i}].when`, scope), domain: c.domain })));
@@ -376,7 +378,6 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     const phases = [
       op.rules.map((r, i) => compileRule(r, `${place}.rules[${i}]`)),
       ...Object.entries(op.phases ?? {}).map(([ph, p]) => {
-        if (p.rules.length === 0) throw new SpecError(file, `${place}.phases.${ph}.rules`, "a phase needs at least one rule");
         return p.rules.map((r, i) => compileRule(r, `${place}.phases.${ph}.rules[${i}]`));
       }),
     ];

@@ -4,7 +4,7 @@
  * attaches their handles on the others.
  */
 import type { JsonValue } from "../../spec/format.js";
-import type { ObjectHandle, SharedPrimitive } from "../implementation.js";
+import { PythonError, type ObjectHandle, type SharedPrimitive } from "../implementation.js";
 import { RawArray, SynchronizedArray } from "./array.js";
 import { Barrier } from "./barrier.js";
 import { Condition } from "./condition.js";
@@ -47,8 +47,10 @@ const FACTORIES: Record<string, Factory> = {
   SimpleQueue: { arity: 0, make: (_, o) => new SimpleQueue(o), attach: SimpleQueue.attach },
   // Pipe(duplex): a pair of connections, pipe[0] and pipe[1] (spec profile `returns`, operation `target`).
   Pipe: { arity: 1, make: (a, o) => new Pipe(a[0] ?? true, o), attach: Pipe.attach },
-  // Value(typecode, value): lock=True is keyword-only in Python, so not positional here.
-  Value: { arity: 2, make: (a, o) => new Value(a[0], a.length > 1 ? a[1] : 0, o), attach: Value.attach },
+  // Value(typecode, value, lock): lock is keyword-only in Python (the spec's `keyword` param), third
+  // here. lock=False returns the bare ctypes object (a RawValue); True or None a wrapper with a new
+  // RLock; a Lock or RLock (built by `$new`) is the wrapper's lock.
+  Value: { arity: 3, make: (a, o) => valueOf(a, o), attach: Value.attach },
   RawValue: { arity: 2, make: (a, o) => new RawValue(a[0], a.length > 1 ? a[1] : 0, o), attach: RawValue.attach },
   // Array(typecode, size_or_initializer): both required (a missing one is a TypeError); lock=True is keyword-only.
   Array: { arity: 2, make: (a, o) => new SynchronizedArray(a[0], a[1], o), attach: SynchronizedArray.attach },
@@ -56,6 +58,17 @@ const FACTORIES: Record<string, Factory> = {
   // lock: null/undefined (an RLock is made), or a Lock or RLock object built by `$new`.
   Condition: { arity: 1, make: (a, o) => new Condition((a[0] ?? null) as unknown as Lock | RLock | null, o), attach: Condition.attach },
 };
+
+function valueOf(a: JsonValue[], o: PrimitiveOptions): SharedPrimitive {
+  const value = a.length > 1 ? a[1] : 0;
+  const lock = a.length > 2 ? (a[2] as unknown) : true;
+  // sharedctypes.Value: `if lock is False: return obj; if lock in (True, None): lock = ctx.RLock()`
+  if (lock === false) return new RawValue(a[0], value, o);
+  if (lock === true || lock === null) return new Value(a[0], value, o);
+  if (lock instanceof Lock || lock instanceof RLock) return new Value(a[0], value, { ...o, lock });
+  // observed: multiprocessing.Value('i', 0, lock='x') -> AttributeError: 'x' has no method 'acquire'
+  throw new PythonError("AttributeError", `${JSON.stringify(lock)} has no method 'acquire'`);
+}
 
 export const primitives: readonly string[] = Object.keys(FACTORIES);
 export const profiles: readonly string[] = PROFILES;

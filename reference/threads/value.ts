@@ -8,8 +8,8 @@
 import type { ObjectHandle, SharedPrimitive } from "../implementation.js";
 import { PythonError } from "../implementation.js";
 import { PyBytes, decodeBytesValue, isPyBytes } from "../bytes.js";
-import { RLock } from "./lock.js";
-import { checkHandle, checkProfile, sharedBuffer, type PrimitiveOptions, type Profile } from "./profile.js";
+import { Lock, RLock } from "./lock.js";
+import { checkHandle, checkProfile, noAttribute, sharedBuffer, type PrimitiveOptions, type Profile } from "./profile.js";
 
 /**
  * The typecodes implemented (multiprocessing.sharedctypes.typecode_to_type): 'b' signed char,
@@ -231,16 +231,30 @@ export function converted(typecode: Typecode, v: unknown): number {
   return v;
 }
 
+/** The ctypes class CPython builds for a typecode (its name shows in AttributeError messages). */
+export const CTYPES_NAME: Record<Typecode, string> = {
+  b: "c_byte", B: "c_ubyte", h: "c_short", H: "c_ushort", i: "c_int", I: "c_uint",
+  // observed on 64-bit Linux: c_longlong is c_long, so 'q' and 'Q' objects are c_long / c_ulong
+  l: "c_long", L: "c_ulong", q: "c_long", Q: "c_ulong", f: "c_float", d: "c_double", c: "c_char", u: "c_wchar",
+};
+
+/** What a synchronized wrapper holds around each access: an RLock (the default) or a Lock passed as `lock=`. */
+export type ValueLock = Lock | RLock;
+
+const attachLock = (h: ObjectHandle): ValueLock => (h.primitive === "Lock" ? Lock.attach(h) : RLock.attach(h));
+
 export class Value implements SharedPrimitive {
   readonly profile: Profile;
   readonly typecode: Typecode;
   readonly #cell: Cells;
-  readonly #lock: RLock;
+  readonly #lock: ValueLock;
 
   /**
+   * @param lock the `lock=` argument's object (a Lock or RLock); by default a new RLock. With a
+   *   Lock, `with v.get_lock(): v.value += 1` deadlocks, as in CPython: the getter takes it again.
    * @param shared internal: the cell and lock of an existing value (see `Value.attach`).
    */
-  constructor(typecode: unknown, value: unknown = 0, options: PrimitiveOptions = {}, shared?: { cell: Cells; lock: RLock }) {
+  constructor(typecode: unknown, value: unknown = 0, options: PrimitiveOptions & { lock?: ValueLock } = {}, shared?: { cell: Cells; lock: ValueLock }) {
     this.profile = checkProfile(options.profile);
     // observed: mp.Value('x', 1) -> TypeError: this type has no size
     if (!isTypecode(typecode)) throw new PythonError("TypeError", "this type has no size");
@@ -253,7 +267,7 @@ export class Value implements SharedPrimitive {
       const v = converted(typecode, value);
       this.#cell = newCells(typecode, 1);
       store(this.#cell, 0, v);
-      this.#lock = new RLock({ profile: this.profile });
+      this.#lock = options.lock ?? new RLock({ profile: this.profile });
     }
   }
 
@@ -261,15 +275,15 @@ export class Value implements SharedPrimitive {
   static attach(handle: ObjectHandle): Value {
     const profile = checkHandle(handle, "Value");
     const { typecode, cells } = cellsOf(handle);
-    return new Value(typecode, undefined, { profile }, { cell: cells, lock: RLock.attach(handle.lock as ObjectHandle) });
+    return new Value(typecode, undefined, { profile }, { cell: cells, lock: attachLock(handle.lock as ObjectHandle) });
   }
 
   handle(): ObjectHandle {
     return { primitive: "Value", profile: this.profile, typecode: this.typecode, state: this.#cell.buffer, lock: this.#lock.handle() };
   }
 
-  /** The wrapper's recursive lock (CPython: a multiprocessing.RLock by default). */
-  get_lock(): RLock {
+  /** The wrapper's lock (CPython: a multiprocessing.RLock by default, or the `lock=` argument). */
+  get_lock(): ValueLock {
     return this.#lock;
   }
 
@@ -340,5 +354,15 @@ export class RawValue implements SharedPrimitive {
 
   set value(v: unknown) {
     store(this.#cell, 0, converted(this.typecode, v));
+  }
+
+  // A bare ctypes object has neither (multiprocessing.Value(..., lock=False) returns one).
+  // observed: multiprocessing.Value('i', 0, lock=False).get_lock() -> AttributeError: 'c_int' object has no attribute 'get_lock'
+  get_lock(): never {
+    throw noAttribute(CTYPES_NAME[this.typecode], "get_lock");
+  }
+
+  get_obj(): never {
+    throw noAttribute(CTYPES_NAME[this.typecode], "get_obj");
   }
 }

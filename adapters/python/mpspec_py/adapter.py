@@ -56,7 +56,8 @@ class Adapter(Resolver):
                 f = self.resolve(o["callable"])
                 try:
                     # Building a {"$new": ...} argument is part of the construction.
-                    objects.append(f(*decode_value(o["argv"])))
+                    kwargs = {k: decode_value(v) for k, v in (o.get("kwargs") or {}).items()}
+                    objects.append(f(*decode_value(o["argv"]), **kwargs))
                 except ScenarioError:
                     raise
                 except BaseException as e:  # noqa: B902
