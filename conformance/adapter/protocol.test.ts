@@ -6,7 +6,8 @@ import { Ajv } from "ajv";
 import type { History, HistoryEvent } from "../history/types.js";
 import type { Call, Scenario } from "../scenario/types.js";
 import { scenarioArbitrary } from "../generate/scenario-arbitrary.js";
-import { loadSpecFile, PRIMITIVES_DIR } from "../spec/load.js";
+import { loadSpecDir, loadSpecFile, PRIMITIVES_DIR } from "../spec/load.js";
+import type { JsonValue } from "../../spec/format.js";
 import {
   MESSAGE_NAMES,
   PROTOCOL_DIR,
@@ -131,6 +132,17 @@ describe("the run message", () => {
   ] as [Partial<Scenario>, RegExp][])("resolveCalls refuses %j", (over, message) => {
     const sc: Scenario = { profile: "multiprocessing", objects: [{ id: "o0", primitive: "Lock", args: {} }], init: [], parallel: [], post: [], ...over };
     expect(() => resolveCalls(sc, specs)).toThrow(message);
+  });
+});
+
+describe("keyword-only constructor arguments", () => {
+  const all = loadSpecDir();
+  const value = (args: Record<string, JsonValue>): Scenario => ({ profile: "multiprocessing", objects: [{ id: "o0", primitive: "Value", args: { typecode: "i", value: 0, ...args } }], init: [], parallel: [], post: [] });
+  test("travel in kwargs, by name, only when they differ from their default; $new values resolved", () => {
+    expect(resolveCalls(value({ lock: true }), all).objects[0]).toEqual({ callable: "multiprocessing.Value", argv: ["i", 0] });
+    expect(resolveCalls(value({ lock: false }), all).objects[0]).toEqual({ callable: "multiprocessing.Value", argv: ["i", 0], kwargs: { lock: false } });
+    expect(resolveCalls(value({ lock: { $new: "Lock" } }), all).objects[0]!.kwargs).toEqual({ lock: { $new: "multiprocessing.Lock", argv: [] } });
+    expect(resolveCalls(value({ value: 5, lock: false }), all).objects[0]).toMatchObject({ argv: ["i", 5] });
   });
 });
 

@@ -164,7 +164,8 @@ export class SpecModel {
    * The states reachable by taking `call` at `s` with the observed outcome.
    * `timeoutElapsed` says whether the call's timeout has passed at this point;
    * afterTimeout rules apply only then. A pending outcome matches any rule; a
-   * rule that continues the call (`next`) matches without looking at the outcome.
+   * rule that continues the call (`next`) matches without looking at the outcome, unless it
+   * continues into a deadlock (a phase with no rules), which only a pending call can.
    */
   step(s: State, call: PreparedCall, outcome: Outcome, timeoutElapsed: boolean, phase = 0): Successor[] {
     const b = this.bindings(s, call);
@@ -173,6 +174,8 @@ export class SpecModel {
       if (r.rule.afterTimeout && !timeoutElapsed) continue;
       if (r.when && !evalBool(r.when, b)) continue;
       if (r.next !== undefined) {
+        // Into a deadlock (a phase no rule completes) only a call that never returned can go.
+        if (call.phases[r.next]!.length === 0 && outcome.kind !== "pending") continue;
         out.push({ state: this.apply(s, r.effect, b, `rule ${r.rule.id}`), rule: r, next: r.next });
         continue;
       }
@@ -204,12 +207,16 @@ export class SpecModel {
     return call.phases[phase]!.map((r) => {
       const enabled = !r.when || evalBool(r.when, b);
       let text: string;
-      if (r.next !== undefined) text = `continues in phase ${r.rule.next}`;
+      // A phase with no rules is a deadlock: the call never returns from it.
+      const deadlock = r.next !== undefined && call.phases[r.next]!.length === 0;
+      if (deadlock) text = `never returns (continues in phase ${r.rule.next}, which no rule completes)`;
+      else if (r.next !== undefined) text = `continues in phase ${r.rule.next}`;
       else if (r.rule.raises) text = `raises ${r.rule.raises.type}${r.rule.raises.message !== undefined ? `: ${r.rule.raises.message}` : ""}`;
       else if (r.returns) text = `returns ${enabled ? pyRepr(r.returns.eval(b)) : r.returns.source}`;
       else if (r.accepts) text = `returns a value with ${r.accepts.source}`;
       else text = "returns None";
-      const matches = enabled && (!r.rule.afterTimeout || timeoutElapsed) && (r.next !== undefined || this.match(r, b, outcome) !== NO_MATCH);
+      const continues = r.next !== undefined && (!deadlock || outcome.kind === "pending");
+      const matches = enabled && (!r.rule.afterTimeout || timeoutElapsed) && (continues || (r.next === undefined && this.match(r, b, outcome) !== NO_MATCH));
       return { ruleId: r.rule.id, enabled, outcome: text, matches, afterTimeout: !!r.rule.afterTimeout };
     });
   }

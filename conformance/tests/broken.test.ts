@@ -37,15 +37,17 @@ const CASES: Case[] = [
   { module: "clamping-semaphore", primitive: "Semaphore", profile: "multiprocessing", breaks: /^Semaphore\.construct\.negative-mp$/ },
   { module: "clamping-semaphore", primitive: "Semaphore", profile: "threading", breaks: /^Semaphore\.construct\.negative$/ },
   { module: "empty-negative-array", primitive: "Array", profile: "multiprocessing", breaks: /^Array\.construct\.negative-length(-docs)?$/ },
+  { module: "own-rlock-value", primitive: "Value", profile: "multiprocessing", breaks: /^Value\.locked_increment\.self-deadlock$/ },
+  { module: "wrapped-bare-array", primitive: "Array", profile: "multiprocessing", breaks: /^Array\.(raw_item|locked_increment)\.bare$/ },
   { module: "lifo-queue", primitive: "Queue", profile: "threading", breaks: /^Queue\.get/ },
   { module: "early-join-queue", primitive: "JoinableQueue", profile: "multiprocessing", breaks: /^JoinableQueue\.join\./ },
   { module: "leader-zero-barrier", primitive: "Barrier", profile: "threading", breaks: /^Barrier\.wait\.(released|release)$/ },
   { module: "self-healing-barrier", primitive: "Barrier", profile: "multiprocessing", breaks: /^Barrier\.(broken\.read|wait\.|n_waiting\.)/ }, // the healed state shows in any of these
   { module: "none-timeout-event", primitive: "Event", profile: "threading", breaks: /^Event\.wait\.timeout$/ },
-  { module: "lockless-value", primitive: "Value", profile: "multiprocessing", breaks: /^Value\.(locked_increment\.atomic|value\.read|raw_value\.read)$/ },
+  { module: "lockless-value", primitive: "Value", profile: "multiprocessing", breaks: /^Value\.(locked_increment\.(atomic|self-deadlock)|value\.read|raw_value\.read)$/ },
   { module: "sloppy-slice-array", primitive: "Array", profile: "multiprocessing", breaks: /^Array\.setslice\.wrong-size(-docs)?$/ },
   // A lost update needs two unlocked increments to interleave: a race, caught at 100 runs in most CI runs, not all.
-  { module: "lockless-array", runs: 300, primitive: "Array", profile: "multiprocessing", breaks: /^Array\.(locked_increment\.atomic|getitem\.read|getslice\.read|raw_item\.read)$/ },
+  { module: "lockless-array", runs: 300, primitive: "Array", profile: "multiprocessing", breaks: /^Array\.(locked_increment\.(atomic|self-deadlock)|getitem\.read|getslice\.read|raw_item\.read)$/ },
   // Calls that never return (a get on an empty queue, a wait for a lock never released) cost the
   // whole deadline: these use a short one (SimpleQueue has no timeouts; its calls take microseconds)
   // or the campaign's automatic one (0.5 s plus the calls' timeouts).

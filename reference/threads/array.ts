@@ -13,12 +13,12 @@
  */
 import type { ObjectHandle, SharedPrimitive } from "../implementation.js";
 import { PythonError } from "../implementation.js";
-import { RLock } from "./lock.js";
-import { checkHandle, checkProfile, type PrimitiveOptions, type Profile } from "./profile.js";
+import { Lock, RLock } from "./lock.js";
+import { checkHandle, checkProfile, noAttribute, type PrimitiveOptions, type Profile } from "./profile.js";
 // Item conversions, cells and typecodes are Value's: the same ctypes types (observed: mp.Array(tc, [x])[:]
 // and a[0] = x store and raise as Value's setter does, for tc in 'bBhHiIfd' and x in 300, -129, 2**32+5, -1,
 // True, 1.5, 'x', None, [1]).
-import { CharCells, WcharCells, cellsOf, converted, isTypecode, itemsize, load, newCells, pyTypeName, store, type Cells, type Item, type Typecode } from "./value.js";
+import { CTYPES_NAME, CharCells, WcharCells, cellsOf, converted, isTypecode, itemsize, load, newCells, pyTypeName, store, type Cells, type Item, type Typecode, type ValueLock } from "./value.js";
 
 // A Py_ssize_t holds [-2**63, 2**63); every JS number outside it is also outside exactly.
 const SSIZE_LIMIT = 2 ** 63;
@@ -245,6 +245,16 @@ export class RawArray implements SharedPrimitive {
   setitem(key: unknown, value: unknown): void {
     setitem(this.typecode, this.#cells, key, value);
   }
+
+  // A bare ctypes array has neither (multiprocessing.Array(..., lock=False) returns one).
+  // observed: multiprocessing.Array('i', 3, lock=False).get_lock() -> AttributeError: 'c_int_Array_3' object has no attribute 'get_lock'
+  get_lock(): never {
+    throw noAttribute(`${CTYPES_NAME[this.typecode]}_Array_${this.#cells.length}`, "get_lock");
+  }
+
+  get_obj(): never {
+    throw noAttribute(`${CTYPES_NAME[this.typecode]}_Array_${this.#cells.length}`, "get_obj");
+  }
 }
 
 /**
@@ -257,17 +267,19 @@ export class SynchronizedArray implements SharedPrimitive {
   readonly profile: Profile;
   readonly typecode: Typecode;
   readonly #obj: RawArray;
-  readonly #lock: RLock;
+  readonly #lock: ValueLock;
 
   /**
    * @param sizeOrInitializer an int n (n zeros), or a list (a str, a dict) of initial items.
+   * @param options.lock the `lock=` argument's object (a Lock or RLock); by default a new RLock.
+   *   With a Lock, `with a.get_lock(): a[i] += 1` deadlocks, as in CPython.
    * @param shared internal: the array and lock of an existing one (see `SynchronizedArray.attach`).
    */
-  constructor(typecode: unknown, sizeOrInitializer: unknown, options: PrimitiveOptions = {}, shared?: { obj: RawArray; lock: RLock }) {
+  constructor(typecode: unknown, sizeOrInitializer: unknown, options: PrimitiveOptions & { lock?: ValueLock } = {}, shared?: { obj: RawArray; lock: ValueLock }) {
     this.profile = checkProfile(options.profile);
     if (!shared) checkArity("Array", typecode, sizeOrInitializer);
     this.#obj = shared?.obj ?? new RawArray(typecode, sizeOrInitializer, { profile: this.profile });
-    this.#lock = shared?.lock ?? new RLock({ profile: this.profile });
+    this.#lock = shared?.lock ?? options.lock ?? new RLock({ profile: this.profile });
     this.typecode = this.#obj.typecode;
   }
 
@@ -275,7 +287,8 @@ export class SynchronizedArray implements SharedPrimitive {
   static attach(handle: ObjectHandle): SynchronizedArray {
     const profile = checkHandle(handle, "Array");
     const obj = new RawArray(undefined, undefined, { profile }, cellsOf(handle));
-    return new SynchronizedArray(undefined, undefined, { profile }, { obj, lock: RLock.attach(handle.lock as ObjectHandle) });
+    const lockHandle = handle.lock as ObjectHandle;
+    return new SynchronizedArray(undefined, undefined, { profile }, { obj, lock: lockHandle.primitive === "Lock" ? Lock.attach(lockHandle) : RLock.attach(lockHandle) });
   }
 
   handle(): ObjectHandle {
@@ -283,8 +296,8 @@ export class SynchronizedArray implements SharedPrimitive {
     return { primitive: "Array", profile: this.profile, typecode, state, lock: this.#lock.handle() };
   }
 
-  /** The wrapper's recursive lock (CPython: a multiprocessing.RLock by default). */
-  get_lock(): RLock {
+  /** The wrapper's lock (CPython: a multiprocessing.RLock by default, or the `lock=` argument). */
+  get_lock(): ValueLock {
     return this.#lock;
   }
 

@@ -52,8 +52,9 @@ const FACTORIES: Record<string, Factory> = {
   // RLock; a Lock or RLock (built by `$new`) is the wrapper's lock.
   Value: { arity: 3, make: (a, o) => valueOf(a, o), attach: Value.attach },
   RawValue: { arity: 2, make: (a, o) => new RawValue(a[0], a.length > 1 ? a[1] : 0, o), attach: RawValue.attach },
-  // Array(typecode, size_or_initializer): both required (a missing one is a TypeError); lock=True is keyword-only.
-  Array: { arity: 2, make: (a, o) => new SynchronizedArray(a[0], a[1], o), attach: SynchronizedArray.attach },
+  // Array(typecode, size_or_initializer, lock): the first two required (a missing one is a TypeError);
+  // lock is keyword-only in Python, third here, as for Value.
+  Array: { arity: 3, make: (a, o) => arrayOf(a, o), attach: SynchronizedArray.attach },
   RawArray: { arity: 2, make: (a, o) => new RawArray(a[0], a[1], o), attach: RawArray.attach },
   // lock: null/undefined (an RLock is made), or a Lock or RLock object built by `$new`.
   Condition: { arity: 1, make: (a, o) => new Condition((a[0] ?? null) as unknown as Lock | RLock | null, o), attach: Condition.attach },
@@ -67,6 +68,15 @@ function valueOf(a: JsonValue[], o: PrimitiveOptions): SharedPrimitive {
   if (lock === true || lock === null) return new Value(a[0], value, o);
   if (lock instanceof Lock || lock instanceof RLock) return new Value(a[0], value, { ...o, lock });
   // observed: multiprocessing.Value('i', 0, lock='x') -> AttributeError: 'x' has no method 'acquire'
+  throw new PythonError("AttributeError", `${JSON.stringify(lock)} has no method 'acquire'`);
+}
+
+function arrayOf(a: JsonValue[], o: PrimitiveOptions): SharedPrimitive {
+  const lock = a.length > 2 ? (a[2] as unknown) : true;
+  // sharedctypes.Array: as sharedctypes.Value (the raw array first, then the wrapper)
+  if (lock === false) return new RawArray(a[0], a[1], o);
+  if (lock === true || lock === null) return new SynchronizedArray(a[0], a[1], o);
+  if (lock instanceof Lock || lock instanceof RLock) return new SynchronizedArray(a[0], a[1], { ...o, lock });
   throw new PythonError("AttributeError", `${JSON.stringify(lock)} has no method 'acquire'`);
 }
 

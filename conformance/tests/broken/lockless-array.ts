@@ -2,15 +2,16 @@
 // then excludes no other such update, and two locked increments can lose one. Item reads are
 // slowed down (1 ms after taking the items) so that racing updates overlap often.
 import { brokenModule, call, forward } from "./wrap.js";
-import type { SynchronizedArray } from "../../../reference/threads/array.js";
+import { RawArray, type SynchronizedArray } from "../../../reference/threads/array.js";
 import { RLock } from "../../../reference/threads/lock.js";
 
 const nap = new Int32Array(new SharedArrayBuffer(4));
 
 const m = brokenModule({
   primitive: "Array",
+  // The bug is the synchronized wrapper's: a bare array (lock=False) is the reference's own.
   wrap: (inner) =>
-    forward(inner, {
+    inner instanceof RawArray ? inner : forward(inner, {
       getitem: (key: unknown) => {
         const x = call(inner, "getitem", key);
         Atomics.wait(nap, 0, 0, 1);

@@ -3,12 +3,15 @@
 // (1 ms after taking the value) so that racing updates overlap often.
 import { brokenModule } from "./wrap.js";
 import type { SharedPrimitive } from "../../../reference/implementation.js";
+import { RawValue } from "../../../reference/threads/value.js";
 
 const nap = new Int32Array(new SharedArrayBuffer(4));
 
 const m = brokenModule({
   primitive: "Value",
   wrap: (inner) => {
+    // The bug is the synchronized wrapper's: a bare value (lock=False) is the reference's own.
+    if (inner instanceof RawValue) return inner;
     const v = inner as unknown as { value: unknown };
     const o: Record<string, unknown> = { handle: () => inner.handle() };
     Object.defineProperty(o, "value", {

@@ -19,12 +19,15 @@ export interface Fault {
   extra?: () => Record<string, unknown>;
   /** The constructor arguments as the faulty constructor reads them (a constructor's bug). */
   argv?: (argv: JsonValue[]) => JsonValue[];
-  wrap: Wrapper;
+  /** The faulty object around the reference's; none: the reference's own object (a constructor's bug only). */
+  wrap?: Wrapper;
 }
 
 export function brokenModule(fault: Fault): ImplementationModule {
   const wrapHandle = (inner: SharedPrimitive, extra: Record<string, unknown>): SharedPrimitive => {
-    const obj = fault.wrap(inner, extra);
+    const obj = fault.wrap ? fault.wrap(inner, extra) : inner;
+    // Left as it is (no wrapper, or one that spares this object): the reference's own handle.
+    if (obj === inner) return inner;
     obj.handle = (): ObjectHandle => ({ primitive: fault.primitive, profile: inner.handle().profile, inner: inner.handle(), extra });
     return obj;
   };

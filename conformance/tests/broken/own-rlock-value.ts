@@ -1,0 +1,15 @@
+// A Value that ignores a Lock given as lock= and synchronizes with its own recursive lock (a port
+// whose wrapper always makes an RLock): `with v.get_lock(): v.value += 1` returns where CPython's
+// deadlocks.
+import type { JsonValue } from "../../../spec/format.js";
+import { brokenModule } from "./wrap.js";
+
+const isNewLock = (v: JsonValue | undefined) => typeof v === "object" && v !== null && !Array.isArray(v) && v.$new === "Lock";
+
+const m = brokenModule({
+  primitive: "Value",
+  argv: (argv) => (isNewLock(argv[2]) ? [argv[0]!, argv[1]!, { $new: "RLock", argv: [] }] : argv),
+
+});
+export const { primitives, profiles, create, attach } = m;
+

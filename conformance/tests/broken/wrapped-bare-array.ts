@@ -1,0 +1,10 @@
+// An Array that ignores lock=False and returns a synchronized wrapper anyway (a port with no bare
+// ctypes arrays): get_obj() and get_lock() work where CPython's bare array has neither.
+import { brokenModule } from "./wrap.js";
+
+const m = brokenModule({
+  primitive: "Array",
+  argv: (argv) => (argv[2] === false ? [argv[0]!, argv[1]!, true] : argv),
+
+});
+export const { primitives, profiles, create, attach } = m;
