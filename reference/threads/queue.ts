@@ -80,7 +80,13 @@ const MAX_FEEDERS = 16;
 // is FIFO, so an item is unflushed in CPython's terms while a big item ahead of it is untaken.
 const BIG_WRITTEN = BIG_READ + MAX_FEEDERS;
 const BIG_TAKEN = BIG_WRITTEN + 1;
-const WORDS = BIG_TAKEN + 1;
+// multiprocessing: slots held by items the feeder cannot pickle that wait in a feeder blocked behind
+// an item past the pipe's buffer (DEFERRED counts them; qsize() and maxsize see them), and per such
+// item, in DEFER_AT.., the BIG_TAKEN value at which that feeder goes on and drops it (0: free).
+const DEFERRED = BIG_TAKEN + 1;
+const DEFER_AT = DEFERRED + 1;
+const MAX_DEFERRED = 16;
+const WORDS = DEFER_AT + MAX_DEFERRED;
 // The frame of an item past the pipe's buffer: the item and the index of the instance that put it.
 const FED_BY = "\u0000fedBy";
 
@@ -254,13 +260,27 @@ abstract class QueueBase implements SharedPrimitive {
       attempt: (): Step<void> => {
         lockMutex(ctrl, MUTEX);
         const used = ctrl[USED];
-        if ((maxsize > 0 && ctrl[COUNT] >= maxsize) || used + frame > capacity) {
+        if ((maxsize > 0 && ctrl[COUNT] + ctrl[DEFERRED] >= maxsize) || used + frame > capacity) {
           const seq = ctrl[NOT_FULL];
           unlockMutex(ctrl, MUTEX);
           return sleepOn(NOT_FULL, seq);
         }
         if (drop) {
           ctrl[UNFINISHED] += 1;
+          // This instance's feeder is blocked behind an item past the pipe's buffer (its own, or
+          // another's holding the writer lock) until a get takes it: only then does it reach this
+          // item and drop it, so the slot stays taken until then.
+          // observed (CPython 3.11): q = multiprocessing.Queue(2); q.put('ab' * 40000); q.put(obj_holding_a_lock);
+          //   time.sleep(0.2); q.qsize(), q.full()  # 2, True; after q.get(True, 1) (the big item), 0.1 s later q.qsize(), q.full()  # 0, False
+          if (ctrl[BIG_TAKEN] < this.#bigAhead) {
+            const k = ctrl.subarray(DEFER_AT, DEFER_AT + MAX_DEFERRED).indexOf(0);
+            if (k < 0) {
+              unlockMutex(ctrl, MUTEX);
+              throw new RangeError(`more than ${MAX_DEFERRED} unpicklable items wait behind items past a pipe's buffer`);
+            }
+            ctrl[DEFER_AT + k] = this.#bigAhead;
+            Atomics.add(ctrl, DEFERRED, 1);
+          }
           unlockMutex(ctrl, MUTEX);
           return done(undefined);
         }
@@ -327,10 +347,26 @@ abstract class QueueBase implements SharedPrimitive {
     let item = v8.deserialize(bytes);
     if (typeof item === "object" && item !== null && FED_BY in item) {
       const { [FED_BY]: index, item: inner } = item as { [FED_BY]: number; item: unknown };
-      Atomics.add(this.#ctrl, BIG_READ + index, 1);
-      Atomics.notify(this.#ctrl, BIG_READ + index);
-      Atomics.add(this.#ctrl, BIG_TAKEN, 1);
-      Atomics.notify(this.#ctrl, BIG_TAKEN);
+      const ctrl = this.#ctrl;
+      lockMutex(ctrl, MUTEX);
+      Atomics.add(ctrl, BIG_READ + index, 1);
+      const taken = Atomics.add(ctrl, BIG_TAKEN, 1) + 1;
+      // The feeders blocked behind it go on: they drop the unpicklable items waiting in them.
+      let dropped = 0;
+      for (let k = DEFER_AT; k < DEFER_AT + MAX_DEFERRED; k++) {
+        if (ctrl[k] !== 0 && ctrl[k]! <= taken) {
+          ctrl[k] = 0;
+          dropped++;
+        }
+      }
+      if (dropped > 0) {
+        Atomics.sub(ctrl, DEFERRED, dropped);
+        Atomics.add(ctrl, NOT_FULL, 1);
+      }
+      unlockMutex(ctrl, MUTEX);
+      if (dropped > 0) wake(ctrl, PUTTERS, NOT_FULL, Infinity);
+      Atomics.notify(ctrl, BIG_READ + index);
+      Atomics.notify(ctrl, BIG_TAKEN);
       item = inner;
     }
     item = reviveBytes(item);
@@ -367,11 +403,11 @@ abstract class QueueBase implements SharedPrimitive {
 
   /** Number of items (a snapshot: other threads may change it at once). */
   qsize(): number {
-    return Atomics.load(this.#ctrl, COUNT);
+    return Atomics.load(this.#ctrl, COUNT) + Atomics.load(this.#ctrl, DEFERRED);
   }
 
   empty(): boolean {
-    return this.qsize() === 0;
+    return Atomics.load(this.#ctrl, COUNT) === 0;
   }
 
   /** Whether maxsize items are queued (an unbounded queue is never full, even when its ring is). */
