@@ -17,7 +17,8 @@ import type { Call, Scenario } from "../../conformance/scenario/types.js";
 import { loadSpecFile, PRIMITIVES_DIR } from "../../conformance/spec/load.js";
 
 const value = loadSpecFile(join(PRIMITIVES_DIR, "Value.yaml"));
-const specs = [value];
+// Lock and RLock: what `lock=` may build ({"$new": ...}).
+const specs = [value, ...["Lock", "RLock"].map((p) => loadSpecFile(join(PRIMITIVES_DIR, `${p}.yaml`)))];
 const op = (name: string, args: Record<string, null | number | string> = {}): Call => ({ object: "o0", op: name, args });
 const SHAPES: Record<string, object> = {
   value: { method: "value", form: "get" },

@@ -101,17 +101,18 @@ describe.skipIf(!hasPython)(`the Python adapter's values and call shapes (${PY})
   });
 
   test("capabilities: the offered primitives whose callables resolve; Array, RawArray and Pipe campaigns pass", async () => {
-    const specs = ["Array", "RawArray", "Pipe", "Condition"].map((p) => loadSpecFile(join(PRIMITIVES_DIR, `${p}.yaml`)));
+    // Lock and RLock: what `lock=` (Array) and Condition's lock may build ({"$new": ...}).
+    const specs = ["Array", "RawArray", "Pipe", "Condition", "Lock", "RLock"].map((p) => loadSpecFile(join(PRIMITIVES_DIR, `${p}.yaml`)));
     const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing", "--actors", "threads", "--profile", "threading"], specs });
     try {
-      // Only Condition exists in the threading profile.
-      expect(a.capabilities.primitives).toEqual(["Condition"]);
+      // Of these, only Condition, Lock and RLock exist in the threading profile.
+      expect([...a.capabilities.primitives].sort()).toEqual(["Condition", "Lock", "RLock"]);
     } finally {
       await a.close();
     }
     const b = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing"], specs });
     try {
-      expect([...b.capabilities.primitives].sort()).toEqual(["Array", "Condition", "Pipe", "RawArray"]);
+      expect([...b.capabilities.primitives].sort()).toEqual(["Array", "Condition", "Lock", "Pipe", "RLock", "RawArray"]);
       for (const [spec, runs] of [[specs[0]!, 40], [specs[1]!, 30], [specs[2]!, 15]] as const) {
         const r = await runCampaign(spec, b, { profile: "multiprocessing", runs, seed: 5, deadlineMs: 3_000 });
         expect(r.error, spec.primitive).toBeUndefined();
