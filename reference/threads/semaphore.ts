@@ -113,6 +113,17 @@ abstract class SemaphoreBase implements SharedPrimitive {
     wake(words, WAITERS, VALUE, count);
   }
 
+  /** `with semaphore:` entry: acquire(True), for as long as it takes; returns True. */
+  __enter__(): boolean {
+    return this.acquire(true, null);
+  }
+
+  /** `with semaphore:` exit: release() (no n); returns None (exceptions are not suppressed). */
+  __exit__(_type?: unknown, _value?: unknown, _tb?: unknown): null {
+    this.release();
+    return null;
+  }
+
   #tooMany(): Error {
     if (this.profile === "multiprocessing") {
       // observed: multiprocessing.BoundedSemaphore().release(), multiprocessing.Semaphore(2**31-1).release()
