@@ -489,12 +489,15 @@ export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryE
     });
   }
   // The rules a stuck call contradicts: those enabled whose outcome differs, or, when none
-  // is enabled (the call returned where it should still block), every rule that could end it.
+  // is enabled (the call returned where it should still block), every rule that could end it;
+  // when every enabled rule matches (each continues the call in a later phase that then
+  // explained nothing, such as a wait_for going round again), those.
   const contradicts = [
     ...new Set(
       stuck.flatMap((s) => {
         const enabled = s.predictions.filter((p) => p.enabled);
-        return (enabled.length > 0 ? enabled.filter((p) => !p.matches) : s.predictions).map((p) => p.ruleId);
+        const differing = enabled.filter((p) => !p.matches);
+        return (differing.length > 0 ? differing : enabled.length > 0 ? enabled : s.predictions).map((p) => p.ruleId);
       }),
     ),
   ];

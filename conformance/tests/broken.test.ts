@@ -33,7 +33,7 @@ interface Case {
 
 const CASES: Case[] = [
   { module: "reentrant-lock", primitive: "Lock", profile: "multiprocessing", breaks: /^Lock\.acquire\./ },
-  { module: "unbounded-semaphore", primitive: "BoundedSemaphore", profile: "multiprocessing", breaks: /^BoundedSemaphore\.release\./ },
+  { module: "unbounded-semaphore", primitive: "BoundedSemaphore", profile: "multiprocessing", breaks: /^BoundedSemaphore\.(release|exit)\./ }, // an extra release, or a with block's exit
   { module: "clamping-semaphore", primitive: "Semaphore", profile: "multiprocessing", breaks: /^Semaphore\.construct\.negative-mp$/ },
   { module: "clamping-semaphore", primitive: "Semaphore", profile: "threading", breaks: /^Semaphore\.construct\.negative$/ },
   { module: "empty-negative-array", primitive: "Array", profile: "multiprocessing", breaks: /^Array\.construct\.negative-length(-docs)?$/ },
@@ -84,6 +84,17 @@ const CASES: Case[] = [
   // actor's put that the lost slot contradicts: the spec's sequence [put_nowait, put, full] (a
   // producer's burst) reaches it within 100 runs (seeds 42, 1-5).
   { module: "dying-feeder-queue", primitive: "Queue", profile: "multiprocessing", breaks: /^Queue\.(qsize|full|empty|put|put_nowait|get|get_nowait|join_thread)\./, deadlineMs: null }, // the lost items show in any of these
+  // issue 9 (release(n) and with blocks on Semaphore, BoundedSemaphore, Condition)
+  // Only counting acquires shows it (threading has no get_value); shrinking meets acquires that
+  // wait for good, so a 1 s horizon keeps it within its budget.
+  { module: "release-n-once-semaphore", primitive: "Semaphore", profile: "threading", breaks: /^Semaphore\.(release\.increment-n|acquire\.(available|nonblocking-zero|timeout))$/, deadlineMs: null, options: { horizonMs: 1000 } },
+  { module: "past-bound-n-bounded-semaphore", primitive: "BoundedSemaphore", profile: "threading", breaks: /^BoundedSemaphore\.(release|exit)\./, deadlineMs: null },
+  { module: "non-releasing-exit-semaphore", primitive: "Semaphore", profile: "multiprocessing", breaks: /^Semaphore\.(exit\.increment|acquire\.(available|nonblocking-zero|timeout)|get_value\.counter)$/, deadlineMs: null },
+  { module: "silent-exit-bounded-semaphore", primitive: "BoundedSemaphore", profile: "threading", breaks: /^BoundedSemaphore\.exit\.too-many-threading$/, deadlineMs: null },
+  // The lock still held shows in whatever the actor does next with it (exit, release, wait, notify) or another's acquire.
+  { module: "non-releasing-exit-condition", maxCalls: 12, primitive: "Condition", profile: "threading", breaks: /^Condition\.(exit|release|acquire|enter|wait|wait_for|notify|notify_all)\./, deadlineMs: null },
+  // Only the nested with block (the sequence [acquire, enter, notify, exit, release]) shows it.
+  { module: "unwinding-exit-condition", maxCalls: 12, primitive: "Condition", profile: "multiprocessing", breaks: /^Condition\.(exit|release|acquire|enter|wait|notify)\./, deadlineMs: null },
 ];
 
 describe("broken implementations are caught", () => {

@@ -87,6 +87,25 @@ describe("Condition", () => {
     }
   });
 
+  it("is a context manager: __enter__ and __exit__ are the lock's own", () => {
+    for (const profile of PROFILES) {
+      const c = new Condition(null, { profile });
+      expect([c.__enter__(), c.__enter__(), c.__exit__(null, null, null), c.__exit__(null, null, null)]).toEqual([true, true, null, null]);
+      expectPyError(
+        () => c.__exit__(null, null, null),
+        profile === "threading" ? "RuntimeError" : "AssertionError",
+        profile === "threading" ? "cannot release un-acquired lock" : "attempt to release recursive lock not owned by thread",
+      );
+      const l = new Condition(new Lock({ profile }), { profile });
+      expect([l.__enter__(), l.acquire(false), l.__exit__(null, null, null)]).toEqual([true, false, null]);
+      expectPyError(
+        () => l.__exit__(null, null, null),
+        profile === "threading" ? "RuntimeError" : "ValueError",
+        profile === "threading" ? "release unlocked lock" : "semaphore or lock released too many times",
+      );
+    }
+  });
+
   it("raises each profile's error for wait and notify without the lock", () => {
     const mp = new Condition();
     expectPyError(() => mp.wait(0.01), "AssertionError", "must acquire() condition before using wait()");

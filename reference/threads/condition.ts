@@ -93,6 +93,16 @@ export class Condition implements SharedPrimitive {
     this.lock.release();
   }
 
+  /** `with cond:` entry: the underlying lock's __enter__ (acquire(True), for as long as it takes); returns True. */
+  __enter__(): boolean {
+    return this.lock.__enter__();
+  }
+
+  /** `with cond:` exit: the underlying lock's __exit__ (release()); returns None (exceptions are not suppressed). */
+  __exit__(type?: unknown, value?: unknown, tb?: unknown): null {
+    return this.lock.__exit__(type, value, tb);
+  }
+
   // --- ownership ----------------------------------------------------------------
 
   /** Raise the profile's error unless the caller holds the lock (see the module comment). */

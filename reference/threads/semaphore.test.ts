@@ -107,6 +107,20 @@ describe("BoundedSemaphore", () => {
     });
   }
 
+  it("is a context manager (__enter__ acquires, __exit__ releases with the bound's check); release(null) is release()", () => {
+    for (const [profile, message] of [
+      ["multiprocessing", "semaphore or lock released too many times"],
+      ["threading", "Semaphore released too many times"],
+    ] as const) {
+      const sem = new BoundedSemaphore(1, { profile });
+      expect([sem.__enter__(), sem.acquire(false), sem.__exit__(null, null, null)]).toEqual([true, false, null]);
+      expectPyError(() => sem.__exit__(null, null, null), "ValueError", message);
+      expectPyError(() => sem.release(null), "ValueError", message);
+      const plain = new Semaphore(0, { profile });
+      expect([plain.__exit__(null, null, null), plain.release(null), plain.__enter__(), plain.__enter__(), plain.acquire(false)]).toEqual([null, undefined, true, true, false]);
+    }
+  });
+
   it("keeps a threading release(n) all-or-nothing", () => {
     const sem = new BoundedSemaphore(3, { profile: "threading" });
     sem.acquire();

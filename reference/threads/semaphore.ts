@@ -90,10 +90,12 @@ abstract class SemaphoreBase implements SharedPrimitive {
   /**
    * Increment the counter, waking a waiter. `n` exists in the threading profile
    * only (threading.Semaphore.release(n=1)); the increment is all-or-nothing.
+   * `null` (or no argument) is release() without n: the executor fills in every
+   * argument, the spec's default (null) standing for "left out".
    */
-  release(n?: number): void {
+  release(n?: number | null): void {
     const threading = this.profile === "threading";
-    if (!threading && n !== undefined) {
+    if (!threading && n !== undefined && n !== null) {
       // observed: multiprocessing.Semaphore().release(2) -> TypeError: SemLock.release() takes no arguments (1 given)
       throw new PythonError("TypeError", "SemLock.release() takes no arguments (1 given)");
     }
@@ -111,6 +113,17 @@ abstract class SemaphoreBase implements SharedPrimitive {
       v = seen;
     }
     wake(words, WAITERS, VALUE, count);
+  }
+
+  /** `with semaphore:` entry: acquire(True), for as long as it takes; returns True. */
+  __enter__(): boolean {
+    return this.acquire(true, null);
+  }
+
+  /** `with semaphore:` exit: release() (no n); returns None (exceptions are not suppressed). */
+  __exit__(_type?: unknown, _value?: unknown, _tb?: unknown): null {
+    this.release();
+    return null;
   }
 
   #tooMany(): Error {
