@@ -354,8 +354,17 @@ export interface SpecDocument {
      * weighed against single calls (their operations' `weight`), and counts as one element
      * towards the generator's calls per actor (so an actor may run more calls). Shrinking
      * removes whole sequences, or reduces one to a single call.
+     *
+     * `args` narrows some arguments within the sequence: operation name -> argument name ->
+     * the domain its calls in this sequence draw from instead of the argument's `domain` and
+     * `domainIf` (e.g. long timeouts for the waits that a notify should find still waiting:
+     * `args: { wait: { timeout: { oneOf: [0.1, 0.25] } } }`). `pause`: seconds; every
+     * generation of the sequence in a parallel actor sleeps one of them before its first call
+     * (instead of the usual drawn pause), e.g. a notify that comes after the waiters started
+     * waiting. Both shrink away with the sequence (reduced to a single call, it is drawn as
+     * one).
      */
-    sequences?: { ops: string[]; weight?: number }[];
+    sequences?: { ops: string[]; weight?: number; args?: { [op: string]: { [arg: string]: Domain } }; pause?: number[] }[];
     /**
      * Operations that at most one parallel actor may call on the same part of the object: for
      * each value of the argument `by`, the parallel part's calls to these operations are all

@@ -489,15 +489,44 @@ export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryE
     });
   }
   // The rules a stuck call contradicts: those enabled whose outcome differs, or, when none
-  // is enabled (the call returned where it should still block), every rule that could end it;
-  // when every enabled rule matches (each continues the call in a later phase that then
-  // explained nothing, such as a wait_for going round again), those.
+  // is enabled (the call returned where it should still block), every rule that could end it.
+  // When every enabled rule only continues the call (a wait that must still reacquire and
+  // decide), the contradiction is in a later phase: those phases' enabled rules whose outcome
+  // differs, following the continuations a few steps from the frontier.
+  const laterContradictions = (sc: StuckCall): string[] => {
+    const o = ops[sc.event]!;
+    const timeoutElapsed = o.call.timeout !== null && o.deadline <= o.resp;
+    const out: string[] = [];
+    const seen = new Set<string>();
+    let front = [{ state: frontier.state, phase: frontier.prog[sc.event]! }];
+    for (let depth = 0; depth < 8 && front.length > 0; depth++) {
+      const next: typeof front = [];
+      for (const f of front) {
+        for (const succ of model.step(f.state, o.call, o.ev.outcome, timeoutElapsed, f.phase)) {
+          if (succ.next === undefined) continue;
+          const key = `${succ.next}\u0000${model.key(succ.state)}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          const rules = o.call.phases[succ.next]!;
+          model.predict(succ.state, o.call, o.ev.outcome, timeoutElapsed, succ.next).forEach((p, k) => {
+            if (p.enabled && !p.matches && rules[k]!.next === undefined) out.push(p.ruleId);
+          });
+          next.push({ state: succ.state, phase: succ.next });
+        }
+      }
+      front = next;
+    }
+    return out;
+  };
   const contradicts = [
     ...new Set(
       stuck.flatMap((s) => {
         const enabled = s.predictions.filter((p) => p.enabled);
-        const differing = enabled.filter((p) => !p.matches);
-        return (differing.length > 0 ? differing : enabled.length > 0 ? enabled : s.predictions).map((p) => p.ruleId);
+        const here = (enabled.length > 0 ? enabled.filter((p) => !p.matches) : s.predictions).map((p) => p.ruleId);
+        if (here.length > 0) return here;
+        const later = laterContradictions(s);
+        // Still none (every continuation explained its later phases too): the enabled rules themselves.
+        return later.length > 0 ? later : enabled.map((p) => p.ruleId);
       }),
     ),
   ];

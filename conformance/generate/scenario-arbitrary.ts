@@ -37,7 +37,8 @@ export const DEFAULT_SHAPE: ScenarioShape = { maxActors: 3, maxCallsPerActor: 3,
 function paused(chunk: fc.Arbitrary<Call[]>, shape: ScenarioShape): fc.Arbitrary<Call[]> {
   if (shape.pauses.length === 0) return chunk;
   const pause = fc.oneof({ withCrossShrink: true }, { arbitrary: fc.constant(0), weight: shape.pauseless }, ...shape.pauses.map((p) => ({ arbitrary: fc.constant(p), weight: 1 })));
-  return fc.tuple(chunk, pause).map(([calls, p]) => (p > 0 && calls.length > 0 ? [{ ...calls[0]!, pause: p }, ...calls.slice(1)] : calls));
+  // A sequence that brings its own pause (generate.sequences[].pause) keeps it.
+  return fc.tuple(chunk, pause).map(([calls, p]) => (p > 0 && calls.length > 0 && calls[0]!.pause === undefined ? [{ ...calls[0]!, pause: p }, ...calls.slice(1)] : calls));
 }
 
 const TOKEN = "\u0000token:";
@@ -105,15 +106,28 @@ function chunkArb(spec: LoadedSpec, profile: string, object: string, part: Part)
   };
   const single = callArb(spec, profile, object, part);
   const singleWeight = operationsIn(spec, profile).filter(allowed).reduce((w, n) => w + (spec.operations.get(n)!.op.weight ?? 1), 0);
-  const opCall = (name: string): fc.Arbitrary<Call> => {
+  // A call of a sequence: the sequence's `args` replace those arguments' domains (and domainIf).
+  const opCall = (name: string, narrowed?: { [arg: string]: Domain }): fc.Arbitrary<Call> => {
     const op = spec.operations.get(name)!;
-    return argsArb(op.op.args, op.domainIf, profile).map((args): Call => ({ object, op: name, args }));
+    let params = op.op.args;
+    let domainIf = op.domainIf;
+    if (narrowed && Object.keys(narrowed).length > 0) {
+      params = Object.fromEntries(Object.entries(params ?? {}).map(([k, p]) => [k, narrowed[k] ? { ...p, domain: narrowed[k]!, domainIf: undefined } : p]));
+      domainIf = new Map([...domainIf].filter(([k]) => !narrowed[k]));
+    }
+    return argsArb(params, domainIf, profile).map((args): Call => ({ object, op: name, args }));
   };
   const choices: fc.WeightedArbitrary<Call[]>[] = [];
   if (single && singleWeight > 0) choices.push({ arbitrary: single.map((c) => [c]), weight: singleWeight });
   for (const seq of spec.doc.generate?.sequences ?? []) {
     if ((seq.weight ?? 1) === 0 || !seq.ops.every(allowed)) continue;
-    choices.push({ arbitrary: fc.tuple(...seq.ops.map(opCall)), weight: seq.weight ?? 1 });
+    let calls: fc.Arbitrary<Call[]> = fc.tuple(...seq.ops.map((o) => opCall(o, seq.args?.[o])));
+    // A sequence's own pause, in the parallel part (paused() keeps a pause already drawn).
+    if (seq.pause && part === "parallel") {
+      const p = fc.constantFrom(...seq.pause);
+      calls = fc.tuple(calls, p).map(([cs, s]) => [{ ...cs[0]!, pause: s }, ...cs.slice(1)]);
+    }
+    choices.push({ arbitrary: calls, weight: seq.weight ?? 1 });
   }
   if (choices.length === 0) return null;
   return fc.oneof({ withCrossShrink: true }, ...choices);

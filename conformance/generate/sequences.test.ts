@@ -19,6 +19,34 @@ describe("generate.sequences", () => {
     expect(Math.max(...scs.flatMap((sc) => sc.parallel.map((a) => a.length)))).toBeGreaterThan(3);
   });
 
+  test("a sequence's args narrow its calls' domains and its pause comes before its first call (parallel part)", () => {
+    const scs = fc.sample(scenarioArbitrary(condition, "multiprocessing"), { numRuns: 300, seed: 13 });
+    const chunks = scs.flatMap((sc) => sc.parallel.flatMap((a) => a.map((c, i) => a.slice(i, i + 3))));
+    // the notifier sequence: pause 30 or 50 ms (50 ms: not one of the shape's), acquire(True, 0.1), notify(1 | 2 | 3)
+    const notifiers = chunks.filter((ch) => ch.length === 3 && ch[0]!.op === "acquire" && ch[1]!.op === "notify" && ch[0]!.pause === 0.05);
+    expect(notifiers.length).toBeGreaterThan(0);
+    expect(notifiers.every((ch) => ch[0]!.args.block === true && ch[0]!.args.timeout === 0.1 && [1, 2, 3].includes(ch[1]!.args.n as number))).toBe(true);
+    // init and post draw no pauses
+    expect(scs.every((sc) => [...sc.init, ...sc.post].every((c) => c.pause === undefined))).toBe(true);
+  });
+
+  test("a sequence's args must name its own operations and their arguments", () => {
+    const doc = (args: string) => `primitive: T
+format: 1
+profiles: { p: { callable: m.T } }
+state: { x: { init: "0" } }
+operations:
+  op: { args: { a: { domain: { oneOf: [1, 2] } } }, rules: [{ id: T.op.ok, level: documented, source: { docs: "https://example.org" } }] }
+  other: { rules: [{ id: T.other.ok, level: documented, source: { docs: "https://example.org" } }] }
+generate:
+  sequences: [{ ops: [op], ${args} }]
+`;
+    expect(() => loadSpecText(doc("args: { op: { a: { oneOf: [2] } } }, pause: [0.03]"), "T.yaml")).not.toThrow();
+    expect(() => loadSpecText(doc("args: { other: {} }"), "T.yaml")).toThrow(/'other' is not an operation of the sequence/);
+    expect(() => loadSpecText(doc("args: { op: { b: { oneOf: [2] } } }"), "T.yaml")).toThrow(/'b' is not an argument of op/);
+    expect(() => loadSpecText(doc("pause: [2]"), "T.yaml")).toThrow(SpecError);
+  });
+
   test("a sequence naming an unknown operation is refused at load", () => {
     const text = `primitive: T
 format: 1

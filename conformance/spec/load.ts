@@ -401,6 +401,18 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     const place = `generate.sequences[${i}]`;
     hintOps(place, seq.ops);
     if (seq.weight !== undefined && (!Number.isInteger(seq.weight) || seq.weight < 0)) throw new SpecError(file, `${place}.weight`, "must be a whole number");
+    for (const [o, args] of Object.entries(seq.args ?? {})) {
+      const op = operations.get(o);
+      if (!op || !seq.ops.includes(o)) throw new SpecError(file, `${place}.args.${o}`, `'${o}' is not an operation of the sequence (${seq.ops.join(", ")})`);
+      for (const [a, d] of Object.entries(args)) {
+        if (!op.argNames.includes(a)) throw new SpecError(file, `${place}.args.${o}.${a}`, `'${a}' is not an argument of ${o} (${op.argNames.join(", ") || "none"})`);
+        checkOneDomain(file, `${place}.args.${o}.${a}`, d);
+      }
+    }
+    (seq.pause ?? []).forEach((p, j) => {
+      if (!Number.isFinite(p) || p <= 0 || p > 1) throw new SpecError(file, `${place}.pause[${j}]`, "must be seconds, more than 0 and at most 1");
+    });
+    if (seq.pause !== undefined && seq.pause.length === 0) throw new SpecError(file, `${place}.pause`, "is empty; list at least one pause, or leave it out");
   });
 
   (doc.generate?.pauses ?? []).forEach((p, i) => {
