@@ -173,18 +173,9 @@ export interface Rule {
  * then the construction must raise as one of those rules says, and the scenario stops there
  * (none of its calls is made, as a Python program would stop at `o0 = Semaphore(-1)`).
  */
-export interface ConstructionRule {
+export interface ConstructionRule extends Pick<Rule, "level" | "source" | "description" | "profiles" | "reachable" | "documentedOnly"> {
   /** Stable id, `<Primitive>.construct.<name>`, e.g. "Semaphore.construct.negative". */
   id: string;
-  level: RuleLevel;
-  source: Source;
-  description?: string;
-  /** Profiles this rule applies in; all profiles of the document when absent. */
-  profiles?: string[];
-  /** As for `Rule.reachable`: why generated scenarios cannot (or only rarely) build these arguments. */
-  reachable?: Reachability;
-  /** As for `Rule.documentedOnly`: an outcome the docs allow that CPython does not show. */
-  documentedOnly?: boolean;
   /** CEL guard over `ctor` and `profile`: the arguments this rule refuses. */
   when: string;
   raises: Raises;
