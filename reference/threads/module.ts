@@ -60,24 +60,29 @@ const FACTORIES: Record<string, Factory> = {
   Condition: { arity: 1, make: (a, o) => new Condition((a[0] ?? null) as unknown as Lock | RLock | null, o), attach: Condition.attach },
 };
 
-function valueOf(a: JsonValue[], o: PrimitiveOptions): SharedPrimitive {
-  const value = a.length > 1 ? a[1] : 0;
-  const lock = a.length > 2 ? (a[2] as unknown) : true;
-  // sharedctypes.Value: `if lock is False: return obj; if lock in (True, None): lock = ctx.RLock()`
-  if (lock === false) return new RawValue(a[0], value, o);
-  if (lock === true || lock === null) return new Value(a[0], value, o);
-  if (lock instanceof Lock || lock instanceof RLock) return new Value(a[0], value, { ...o, lock });
+/**
+ * sharedctypes.Value and sharedctypes.Array: the raw object first, then by `lock`
+ * (`if lock is False: return obj; if lock in (True, None): lock = ctx.RLock()`) the bare object,
+ * or a wrapper with a new RLock or with the Lock or RLock given.
+ */
+function sharedCtypes(lock: unknown, bare: () => SharedPrimitive, wrapped: (lock?: Lock | RLock) => SharedPrimitive): SharedPrimitive {
+  if (lock === false) return bare();
+  if (lock === true || lock === null) return wrapped();
+  if (lock instanceof Lock || lock instanceof RLock) return wrapped(lock);
+  bare(); // its own errors come first, as CPython builds the raw object before looking at lock
   // observed: multiprocessing.Value('i', 0, lock='x') -> AttributeError: 'x' has no method 'acquire'
   throw new PythonError("AttributeError", `${JSON.stringify(lock)} has no method 'acquire'`);
 }
 
+const lockArg = (a: JsonValue[]): unknown => (a.length > 2 ? a[2] : true);
+
+function valueOf(a: JsonValue[], o: PrimitiveOptions): SharedPrimitive {
+  const value = a.length > 1 ? a[1] : 0;
+  return sharedCtypes(lockArg(a), () => new RawValue(a[0], value, o), (lock) => new Value(a[0], value, lock ? { ...o, lock } : o));
+}
+
 function arrayOf(a: JsonValue[], o: PrimitiveOptions): SharedPrimitive {
-  const lock = a.length > 2 ? (a[2] as unknown) : true;
-  // sharedctypes.Array: as sharedctypes.Value (the raw array first, then the wrapper)
-  if (lock === false) return new RawArray(a[0], a[1], o);
-  if (lock === true || lock === null) return new SynchronizedArray(a[0], a[1], o);
-  if (lock instanceof Lock || lock instanceof RLock) return new SynchronizedArray(a[0], a[1], { ...o, lock });
-  throw new PythonError("AttributeError", `${JSON.stringify(lock)} has no method 'acquire'`);
+  return sharedCtypes(lockArg(a), () => new RawArray(a[0], a[1], o), (lock) => new SynchronizedArray(a[0], a[1], lock ? { ...o, lock } : o));
 }
 
 export const primitives: readonly string[] = Object.keys(FACTORIES);
