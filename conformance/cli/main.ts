@@ -193,9 +193,11 @@ function summaryLine(r: CampaignResult): string {
 const replay = (opts: RunOpts, primitive: string, r: CampaignResult | null) => replayCommand({ ...opts, profile: opts.profile! }, primitive, r);
 
 function failureText(r: CampaignResult, opts: RunOpts): string {
-  const cx = r.levels.documented?.counterexample ?? r.levels.cpython!.counterexample!;
+  const lv = r.levels.documented?.counterexample ? r.levels.documented : r.levels.cpython!;
+  const cx = lv.counterexample!;
   const text = checkText(cx.scenario, cx.history.events, cx.check);
-  return `  minimal counterexample (${cx.level} level):\n${text.split("\n").map((l) => `    ${l}`).join("\n")}\n  replay: ${replay(opts, r.primitive, r)}`;
+  const found = lv.found ? `, found at scenario ${lv.found.scenarios} after ${(lv.found.ms / 1000).toFixed(1)} s` : "";
+  return `  minimal counterexample (${cx.level} level${found}):\n${text.split("\n").map((l) => `    ${l}`).join("\n")}\n  replay: ${replay(opts, r.primitive, r)}`;
 }
 
 interface CoverageOpts {
@@ -233,7 +235,13 @@ async function coverage(opts: CoverageOpts, out: (s: string) => void): Promise<n
     out(`mpspec coverage: ${adapter.info.name} ${adapter.info.version}, profile ${profile}, ${opts.runs} runs per primitive, seed ${seed}`);
     results = await runSuite(adapter, chosen, { profile, runs: opts.runs, seed }, (o) => {
       if (!o.result) out(`${o.spec.primitive.padEnd(18)} unsupported  (${o.reason})`);
-      else out(`${summaryLine(o.result)}\n${coverageText(o.spec, o.result)}`);
+      else {
+        // A failure found on the way is reported as `run` reports it: the coverage run is evidence too.
+        const r = o.result;
+        const failure = r.verdict === "fail" ? `\n${failureText(r, { ...opts, profile, seed, invocations: 1, level: "cpython" })}` : "";
+        const error = r.error ? `\n  adapter error: ${r.error}` : "";
+        out(`${summaryLine(r)}${failure}${error}\n${coverageText(o.spec, r)}`);
+      }
     });
   } finally {
     await adapter.close();

@@ -83,6 +83,11 @@ export interface LevelResult {
    * (rules of level `deviation`): how many histories needed each rule. They do not fail the level.
    */
   deviations?: Record<string, number>;
+  /**
+   * A failure: when the campaign first saw it, before shrinking (the scenario's number in this
+   * level's campaign, and the time since that campaign began). Shrinking takes the rest.
+   */
+  found?: { scenarios: number; ms: number };
 }
 
 export interface CampaignResult {
@@ -276,8 +281,12 @@ async function runLevels(runner: ScenarioRunner, opts: CampaignOptions, levels: 
   runner.coverage.reset(levels);
   const failures = new Map<string, Trial>();
   let failedOnce: Trial | undefined;
+  const t0 = performance.now();
+  let scenarios = 0;
+  let firstSeen: LevelResult["found"];
   const property = fc.asyncProperty(scenarioArbitrary(runner.spec, opts.profile, opts.shape ?? DEFAULT_SHAPE), async (scenario) => {
     if (runner.error) return true; // stop judging once the adapter is broken: keep what was found
+    if (!failedOnce) scenarios++;
     for (let i = 0; i < (opts.invocations ?? 1); i++) {
       let trial: Trial;
       try {
@@ -296,6 +305,7 @@ async function runLevels(runner: ScenarioRunner, opts: CampaignOptions, levels: 
       }
       if (levels.some((lv) => trial.checks[lv].verdict === "violation")) {
         failures.set(JSON.stringify(scenario), trial);
+        if (!failedOnce) firstSeen = { scenarios, ms: Math.round(performance.now() - t0) };
         failedOnce ??= trial;
         return false;
       }
@@ -319,6 +329,7 @@ async function runLevels(runner: ScenarioRunner, opts: CampaignOptions, levels: 
     if (found.checks[lv].verdict !== "violation") continue;
     out[lv] = {
       verdict: "fail",
+      found: firstSeen,
       counterexample: { scenario, history: found.history, check: found.checks[lv], seed: details.seed, path: details.counterexamplePath ?? "", level: lv, long: found.long },
     };
   }

@@ -1,0 +1,110 @@
+/**
+ * `npm run bench:broken [-- --seeds 42,1,2 --only module,... --out reports/broken.md]`: how soon
+ * the suite catches each of the reference's broken variants (conformance/tests/broken/cases.ts),
+ * measured: the scenario at which the campaign first saw the failure and the time to it (what
+ * "caught within 100 runs and 30 s" means), then the whole campaign with shrinking, the
+ * counterexample's size and the rules it contradicts. broken.test.ts asserts that each is caught;
+ * this reports how fast, without timed assertions in the tests.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { ThreadsExecutor } from "../adapters/reference-threads/executor.js";
+import { argOrderFrom, formFrom } from "../conformance/adapter/registry.js";
+import { runCampaign } from "../conformance/run/campaign.js";
+import { loadSpecDir, loadSpecFile, PRIMITIVES_DIR } from "../conformance/spec/load.js";
+import { CASES } from "../conformance/tests/broken/cases.js";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const BROKEN = resolve(HERE, "../conformance/tests/broken");
+
+const { values } = parseArgs({
+  options: {
+    seeds: { type: "string", default: "42" },
+    only: { type: "string" },
+    out: { type: "string" },
+  },
+});
+const seeds = values.seeds.split(",").map(Number);
+if (seeds.some((s) => !Number.isInteger(s))) throw new Error(`--seeds ${values.seeds}: give integers separated by commas, e.g. 42,1,2`);
+const only = values.only?.split(",");
+for (const m of only ?? []) if (!CASES.some((c) => c.module === m)) throw new Error(`--only: no broken variant '${m}' (have: ${CASES.map((c) => c.module).join(", ")})`);
+const chosen = CASES.filter((c) => !only || only.includes(c.module));
+
+interface Row {
+  caught: boolean;
+  found?: { scenarios: number; ms: number };
+  totalMs: number;
+  calls?: number;
+  rules: string[];
+  detail?: string;
+}
+
+const specs = loadSpecDir();
+const rows: { c: (typeof CASES)[number]; runs: Row[] }[] = [];
+for (const c of chosen) {
+  const spec = loadSpecFile(join(PRIMITIVES_DIR, `${c.primitive}.yaml`));
+  const runs: Row[] = [];
+  for (const seed of seeds) {
+    const ex = await ThreadsExecutor.start({
+      implementation: pathToFileURL(join(BROKEN, `${c.module}.ts`)),
+      info: { name: c.module, version: "0", language: "TypeScript" },
+      argOrder: argOrderFrom(specs),
+      formOf: formFrom(specs),
+    });
+    try {
+      const r = await runCampaign(spec, ex, { profile: c.profile, runs: c.runs ?? 100, seed, deadlineMs: c.deadlineMs ?? undefined, ...c.options });
+      const lv = r.levels.documented?.verdict === "fail" ? r.levels.documented : r.levels.cpython;
+      const cx = lv?.counterexample;
+      const rules = cx ? [...new Set(cx.check.objects.flatMap((o) => o.contradicts ?? []))] : [];
+      runs.push({
+        caught: r.verdict === "fail" && rules.some((id) => c.breaks.test(id)),
+        found: lv?.found,
+        totalMs: r.ms,
+        calls: cx ? cx.scenario.init.length + cx.scenario.parallel.flat().length + cx.scenario.post.length : undefined,
+        rules,
+        detail: r.verdict !== "fail" ? `${r.verdict}${r.error ? `: ${r.error}` : ""}` : rules.some((id) => c.breaks.test(id)) ? undefined : "failed on other rules",
+      });
+    } finally {
+      await ex.close();
+    }
+    const x = runs[runs.length - 1]!;
+    console.log(`${c.module.padEnd(32)} ${c.profile.padEnd(15)} seed ${String(seed).padEnd(4)} ${x.caught ? "caught" : "MISSED"}${x.found ? ` at scenario ${x.found.scenarios} after ${(x.found.ms / 1000).toFixed(1)} s` : ""}, ${x.calls ?? "-"} calls, ${(x.totalMs / 1000).toFixed(1)} s with shrinking${x.detail ? ` (${x.detail})` : ""}`);
+  }
+  rows.push({ c, runs });
+}
+
+const within = (x: Row) => x.caught && x.found !== undefined && x.found.scenarios <= 100 && x.found.ms <= 30_000;
+const all = rows.filter((r) => r.runs.every(within)).length;
+const summary = `${all} of ${rows.length} broken variants caught within 100 scenarios and 30 s on every seed (${seeds.join(", ")})`;
+console.log(summary);
+if (values.out) {
+  const commit = (() => {
+    try {
+      return execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+    } catch {
+      return "?";
+    }
+  })();
+  const cell = (x: Row) =>
+    x.caught ? `scenario ${x.found!.scenarios}, ${(x.found!.ms / 1000).toFixed(1)} s; ${x.calls} calls (${(x.totalMs / 1000).toFixed(1)} s with shrinking)` : `**missed** (${x.detail ?? ""})`;
+  const md = [
+    "# The reference's broken variants: how soon they are caught",
+    "",
+    `mpspec ${commit}, Node ${process.version}, ${seeds.length === 1 ? `seed ${seeds[0]}` : `seeds ${seeds.join(", ")}`}: \`npm run bench:broken -- --seeds ${values.seeds}${values.out ? ` --out ${values.out}` : ""}\``,
+    "",
+    "Each variant (conformance/tests/broken/) is the reference with one plausible bug, run with its primitive and profile, 100 scenarios. A cell gives the scenario at which the campaign first saw the failure and the time to it, then the shrunk counterexample's size in calls and the whole campaign's time (shrinking re-runs smaller scenarios with real concurrency, so it takes most of it). Caught = a FAIL whose counterexample contradicts a rule the variant breaks.",
+    "",
+    `**${summary}.**`,
+    "",
+    "| variant | primitive | profile | " + seeds.map((s) => `seed ${s}`).join(" | ") + " | rules contradicted |",
+    "|---|---|---|" + seeds.map(() => "---").join("|") + "|---|",
+    ...rows.map((r) => `| \`${r.c.module}\` | ${r.c.primitive} | ${r.c.profile} | ${r.runs.map(cell).join(" | ")} | ${[...new Set(r.runs.flatMap((x) => x.rules))].map((x) => `\`${x}\``).join(", ")} |`),
+    "",
+  ].join("\n");
+  mkdirSync(dirname(resolve(values.out)), { recursive: true });
+  writeFileSync(values.out, md);
+  console.log(`wrote ${values.out}`);
+}
