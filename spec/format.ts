@@ -75,7 +75,8 @@ export interface Param {
   domain: Domain;
   /**
    * Domains that replace `domain` when a CEL condition over the arguments before this one
-   * (`args`) and the scenario's `profile` holds; the first that holds wins. E.g. a timeout
+   * (`args`), the scenario's `profile` and, for an operation's argument, the constructor's
+   * arguments (`ctor`, e.g. values that fit the array's typecode) holds; the first that holds wins. E.g. a timeout
    * that is only None when block is False: `[{ when: "!args.block", domain: { oneOf: [null, 0.005] } }]`;
    * a constructor parameter with fewer values in one profile: `[{ when: "profile == 'multiprocessing'", domain: ... }]`.
    */
@@ -370,6 +371,13 @@ export interface SpecDocument {
      * shared Value), where a pause only keeps its racing calls apart and costs time.
      */
     pauses?: number[];
+    /**
+     * How many calls a scenario may hold, replacing the generator's defaults (init and post: 2
+     * calls or sequences each; parallel: 3 actors of 3). For a primitive with many outcomes per
+     * operation whose calls are cheap and never wait (a shared Array: each typecode's wrong
+     * types), longer init and post parts reach more of its rules in the same number of scenarios.
+     */
+    shape?: { maxActors?: number; maxCallsPerActor?: number; maxInit?: number; maxPost?: number };
   };
   /** Timing tolerances. */
   timing?: {

@@ -53,9 +53,12 @@ function domainArb(d: Domain): fc.Arbitrary<JsonValue> {
 /**
  * Arguments drawn from their domains. With conditional domains (`domainIf`), a value is drawn
  * from every candidate domain and the first whose condition holds over the earlier arguments
- * is kept: no fc.chain, so shrinking stays simple.
+ * is kept: no fc.chain, so shrinking stays simple. An operation's conditions may also read the
+ * constructor's arguments (`ctor`), which its calls are drawn apart from: such an argument is
+ * left as a pick among its candidates ({PICK: [...]}) that the scenario resolves once its
+ * object is drawn (resolvePicks).
  */
-function argsArb(params: { [name: string]: Param } | undefined, domainIf: Map<string, CompiledDomainIf> | undefined, profile: string): fc.Arbitrary<Record<string, JsonValue>> {
+function argsArb(params: { [name: string]: Param } | undefined, domainIf: Map<string, CompiledDomainIf> | undefined, profile: string, deferred = false): fc.Arbitrary<Record<string, JsonValue>> {
   const entries = Object.entries(params ?? {});
   if (!domainIf || domainIf.size === 0) return fc.record(Object.fromEntries(entries.map(([k, p]) => [k, domainArb(p.domain)])));
   const candidates = entries.map(([k, p]) => fc.tuple(...(domainIf.get(k) ?? []).map((c) => domainArb(c.domain)), domainArb(p.domain)));
@@ -64,12 +67,37 @@ function argsArb(params: { [name: string]: Param } | undefined, domainIf: Map<st
     entries.forEach(([k], i) => {
       const conds = domainIf.get(k) ?? [];
       const values = drawn[i]!;
+      if (deferred && conds.length > 0) {
+        args[k] = { [PICK]: values };
+        return;
+      }
       const bound = new Map(Object.entries(args).map(([n, v]): [string, ModelValue] => [n, fromJson(v)]));
       const pick = conds.findIndex((c) => evalBool(c.when, { args: bound, profile }));
       args[k] = values[pick < 0 ? conds.length : pick]!;
     });
     return args;
   });
+}
+
+const PICK = "\u0000pick";
+
+/** An operation call's deferred picks (argsArb), resolved in argument order with the constructor's arguments known. */
+function resolvePicks(spec: LoadedSpec, call: Call, ctor: Map<string, ModelValue>, profile: string): Call {
+  const op = spec.operations.get(call.op)!;
+  if (op.domainIf.size === 0) return call;
+  const args: Record<string, JsonValue> = {};
+  for (const [k, v] of Object.entries(call.args)) {
+    const values = v !== null && typeof v === "object" && !Array.isArray(v) ? (v[PICK] as JsonValue[] | undefined) : undefined;
+    if (!values) {
+      args[k] = v;
+      continue;
+    }
+    const conds = op.domainIf.get(k) ?? [];
+    const bound = new Map(Object.entries(args).map(([n, x]): [string, ModelValue] => [n, fromJson(x)]));
+    const pick = conds.findIndex((c) => evalBool(c.when, { args: bound, ctor, profile }));
+    args[k] = values[pick < 0 ? conds.length : pick]!;
+  }
+  return { ...call, args };
 }
 
 /** Operations of the spec that exist in the profile. */
@@ -88,7 +116,7 @@ function callArb(spec: LoadedSpec, profile: string, object: string, part: Part):
   return fc.oneof(
     ...ops.map((name) => {
       const op = spec.operations.get(name)!;
-      return { arbitrary: argsArb(op.op.args, op.domainIf, profile).map((args): Call => ({ object, op: name, args })), weight: op.op.weight ?? 1 };
+      return { arbitrary: argsArb(op.op.args, op.domainIf, profile, true).map((args): Call => ({ object, op: name, args })), weight: op.op.weight ?? 1 };
     }),
   );
 }
@@ -115,7 +143,7 @@ function chunkArb(spec: LoadedSpec, profile: string, object: string, part: Part)
       params = Object.fromEntries(Object.entries(params ?? {}).map(([k, p]) => [k, narrowed[k] ? { ...p, domain: narrowed[k]!, domainIf: undefined } : p]));
       domainIf = new Map([...domainIf].filter(([k]) => !narrowed[k]));
     }
-    return argsArb(params, domainIf, profile).map((args): Call => ({ object, op: name, args }));
+    return argsArb(params, domainIf, profile, true).map((args): Call => ({ object, op: name, args }));
   };
   const choices: fc.WeightedArbitrary<Call[]>[] = [];
   if (single && singleWeight > 0) choices.push({ arbitrary: single.map((c) => [c]), weight: singleWeight });
@@ -174,13 +202,17 @@ function numberTokens(sc: Scenario): Scenario {
   return { ...sc, init: sc.init.map(call), parallel: sc.parallel.map((a) => a.map(call)), post: sc.post.map(call) };
 }
 
-/** The document's `generate.minActors` for these constructor arguments (1 without it). */
-function minActorsFor(spec: LoadedSpec, args: Record<string, JsonValue>, profile: string): number {
-  if (!spec.minActors) return 1;
-  const ctor = new Map(spec.paramNames.map((n): [string, ModelValue] => {
+/** The constructor's arguments as CEL sees them (`ctor`): defaults filled in. */
+function ctorValues(spec: LoadedSpec, args: Record<string, JsonValue>): Map<string, ModelValue> {
+  return new Map(spec.paramNames.map((n): [string, ModelValue] => {
     const v = n in args ? args[n]! : spec.paramDefaults[n];
     return [n, v === undefined ? null : fromJson(v)];
   }));
+}
+
+/** The document's `generate.minActors` for these constructor arguments (1 without it). */
+function minActorsFor(spec: LoadedSpec, ctor: Map<string, ModelValue>, profile: string): number {
+  if (!spec.minActors) return 1;
   const n = spec.minActors.eval({ ctor, profile });
   if (typeof n !== "bigint" && typeof n !== "number") throw new Error(`${spec.minActors.where}: must give an int, got ${String(n)}`);
   return Number(n);
@@ -189,7 +221,7 @@ function minActorsFor(spec: LoadedSpec, args: Record<string, JsonValue>, profile
 export function scenarioArbitrary(spec: LoadedSpec, profile: string, given: ScenarioShape = DEFAULT_SHAPE): fc.Arbitrary<Scenario> {
   if (!(profile in spec.doc.profiles)) throw new Error(`${spec.primitive} does not exist in profile '${profile}'`);
   const pauses = spec.doc.generate?.pauses;
-  const shape = pauses ? { ...given, pauses } : given;
+  const shape = { ...given, ...(pauses ? { pauses } : {}), ...spec.doc.generate?.shape };
   const object: fc.Arbitrary<ObjectDecl> = argsArb(spec.doc.params, spec.paramDomainIf, profile).map((args) => ({ id: "o0", primitive: spec.primitive, args }));
   const call = callArb(spec, profile, "o0", "parallel");
   if (!call) throw new Error(`${spec.file}: no operation may be called in the parallel part (see parts)`);
@@ -224,8 +256,10 @@ export function scenarioArbitrary(spec: LoadedSpec, profile: string, given: Scen
       post: sequential("post", shape.maxPost),
     })
     .map(({ object, init, parallel: { wanted, actors }, post }) => {
-      const n = spec.minActors ? Math.min(shape.maxActors, Math.max(wanted, minActorsFor(spec, object.args, profile))) : wanted;
-      const parallel = actors.slice(0, n);
-      return numberTokens({ profile, objects: [object], init, parallel: exclusive(spec, parallel), post });
+      const ctor = ctorValues(spec, object.args);
+      const n = spec.minActors ? Math.min(shape.maxActors, Math.max(wanted, minActorsFor(spec, ctor, profile))) : wanted;
+      const resolve = (c: Call) => resolvePicks(spec, c, ctor, profile);
+      const parallel = actors.slice(0, n).map((a) => a.map(resolve));
+      return numberTokens({ profile, objects: [object], init: init.map(resolve), parallel: exclusive(spec, parallel), post: post.map(resolve) });
     });
 }

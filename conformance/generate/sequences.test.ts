@@ -70,3 +70,47 @@ describe("domainIf over the profile", () => {
     expect(locks("threading")).toEqual(new Set(["null", '{"$new":"RLock"}', '{"$new":"Lock"}']));
   });
 });
+
+describe("domainIf over the constructor's arguments, and generate.shape", () => {
+  const array = loadSpecFile(join(PRIMITIVES_DIR, "Array.yaml"));
+  const scs = fc.sample(scenarioArbitrary(array, "multiprocessing"), { numRuns: 300, seed: 14 });
+  const stores = (floats: boolean) =>
+    scs
+      .filter((sc) => ["f", "d"].includes(sc.objects[0]!.args.typecode as string) === floats)
+      .flatMap((sc) => [...sc.init, ...sc.parallel.flat(), ...sc.post])
+      .filter((c) => c.op === "setitem")
+      .map((c) => c.args.value);
+
+  test("Array's setitem draws values for the array's typecode: floats for 'f' and 'd', ints past the C range for the others", () => {
+    const onFloats = stores(true);
+    const onInts = stores(false);
+    expect(onFloats.length).toBeGreaterThan(10);
+    expect(onInts.length).toBeGreaterThan(10);
+    expect(onFloats).toContain(2.5);
+    expect(onFloats).not.toContain(300); // only the int arrays' domain has it
+    expect(onInts).toContain(300);
+    expect(onInts.filter((v) => v === null).length / onInts.length).toBeLessThan(onFloats.filter((v) => v === null).length / onFloats.length);
+  });
+
+  test("no deferred pick is left in a scenario", () => {
+    expect(JSON.stringify(scs)).not.toContain("\\u0000pick");
+  });
+
+  test("generate.shape lengthens Array's init and post parts past the default two", () => {
+    expect(Math.max(...scs.map((sc) => sc.init.length))).toBeGreaterThan(2);
+    expect(Math.max(...scs.map((sc) => sc.post.length))).toBeGreaterThan(2);
+  });
+
+  test("a shape outside its bounds is refused at load", () => {
+    const text = `primitive: T
+format: 1
+profiles: { p: { callable: m.T } }
+state: { x: { init: "0" } }
+operations:
+  op: { rules: [{ id: T.op.ok, level: documented, source: { docs: "https://example.org" } }] }
+generate:
+  shape: { maxActors: 9 }
+`;
+    expect(() => loadSpecText(text, "T.yaml")).toThrow(/generate\.shape\.maxActors: must be an integer from 1 to 6/);
+  });
+});

@@ -68,16 +68,20 @@ describe("CEL names", () => {
     expect(problem(edit(names, `timeout: "args.timeout != null`, `timeout: "args.timeot != null`))).toMatch(/operations\.put\.timeout: unknown argument 'args\.timeot'/);
   });
 
-  test("domainIf sees only the arguments before its own, and no ctor or state", () => {
+  test("domainIf sees only the arguments before its own, an operation's the constructor's too, and no state", () => {
     expect(problem(edit(names, `- when: "!args.block"`, `- when: "!args.timeout"`))).toMatch(
       /operations\.put\.args\.timeout\.domainIf\[0\]\.when: unknown or later argument 'args\.timeout' \(args of put before timeout: item, block\)/,
     );
     expect(problem(edit(names, `- when: "args.size > 2`, `- when: "args.mode > 2`))).toMatch(
       /params\.mode\.domainIf\[0\]\.when: unknown or later parameter 'args\.mode' \(earlier params: size\)/,
     );
-    expect(problem(edit(names, `- when: "!args.block"`, `- when: "!args.block && ctor.size > 1"`))).toMatch(
-      /operations\.put\.args\.timeout\.domainIf\[0\]\.when: unknown name 'ctor' \(available here: args, profile\)/,
+    expect(problem(edit(names, `- when: "!args.block"`, `- when: "!args.block && ctor.sise > 1"`))).toMatch(
+      /operations\.put\.args\.timeout\.domainIf\[0\]\.when: unknown constructor parameter 'ctor\.sise'/,
     );
+    expect(problem(edit(names, `- when: "!args.block"`, `- when: "!args.block && s.items == []"`))).toMatch(
+      /operations\.put\.args\.timeout\.domainIf\[0\]\.when: unknown name 's' \(available here: ctor, args, profile\)/,
+    );
+    expect(problem(edit(names, `- when: "args.size > 2`, `- when: "ctor.size > 2`))).toMatch(/params\.mode\.domainIf\[0\]\.when: unknown name 'ctor' \(available here: args, profile\)/);
   });
 
   test("result only in accepts and the effect of a rule that completes the call", () => {

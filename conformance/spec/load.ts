@@ -280,7 +280,7 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
       checkDomain(file, `${place}.args.${a}`, p);
       if (p.keyword) throw new SpecError(file, `${place}.args.${a}.keyword`, "keyword-only is for constructor parameters (params); an operation's args are positional");
       if (p.default !== undefined) defaults[a] = p.default;
-      const scope = names({ args: keys(argNames.slice(0, ai), "unknown or later argument", `args of ${name} before ${a}`), profile: true });
+      const scope = names({ ctor: CTOR, args: keys(argNames.slice(0, ai), "unknown or later argument", `args of ${name} before ${a}`), profile: true });
       if (p.domainIf) domainIf.set(a, p.domainIf.map((c, i) => ({ when: cel(c.when, `${place}.args.${a}.domainIf[${i}].when`, scope), domain: c.domain })));
     }
     if (op.timeoutArg && !(op.timeoutArg in (op.args ?? {}))) {
@@ -415,6 +415,11 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     if (seq.pause !== undefined && seq.pause.length === 0) throw new SpecError(file, `${place}.pause`, "is empty; list at least one pause, or leave it out");
   });
 
+  // Bounds that keep a scenario runnable by every adapter (actors are processes) and checkable.
+  for (const [k, [lo, hi]] of Object.entries({ maxActors: [1, 6], maxCallsPerActor: [1, 8], maxInit: [0, 8], maxPost: [0, 8] })) {
+    const v = (doc.generate?.shape as Record<string, unknown> | undefined)?.[k];
+    if (v !== undefined && (!Number.isInteger(v) || (v as number) < lo! || (v as number) > hi!)) throw new SpecError(file, `generate.shape.${k}`, `must be an integer from ${lo} to ${hi}`);
+  }
   (doc.generate?.pauses ?? []).forEach((p, i) => {
     if (!Number.isFinite(p) || p <= 0 || p > 1) throw new SpecError(file, `generate.pauses[${i}]`, "must be seconds, more than 0 and at most 1 (leave the list empty for no pauses)");
   });
