@@ -1,6 +1,6 @@
 /**
  * `npm run bench:broken [-- --seeds 42,1,2 --only module,... --out reports/broken.md]`: how soon
- * the suite catches each of the reference's broken variants (conformance/tests/broken/cases.ts),
+ * the suite catches each of the reference's broken variants (conformance/tests/broken/, each declaring what it breaks),
  * measured: the scenario at which the campaign first saw the failure and the time to it (what
  * "caught within 100 runs and 30 s" means), then the whole campaign with shrinking, the
  * counterexample's size and the rules it contradicts. broken.test.ts asserts that each is caught;
@@ -9,16 +9,14 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { ThreadsExecutor } from "../adapters/reference-threads/executor.js";
 import { argOrderFrom, formFrom } from "../conformance/adapter/registry.js";
 import { runCampaign } from "../conformance/run/campaign.js";
 import { loadSpecDir, loadSpecFile, PRIMITIVES_DIR } from "../conformance/spec/load.js";
-import { CASES } from "../conformance/tests/broken/cases.js";
+import { discoverBroken } from "../conformance/tests/broken/expectation.js";
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const BROKEN = resolve(HERE, "../conformance/tests/broken");
 
 const { values } = parseArgs({
   options: {
@@ -27,6 +25,7 @@ const { values } = parseArgs({
     out: { type: "string" },
   },
 });
+const CASES = await discoverBroken();
 const seeds = values.seeds.split(",").map(Number);
 if (seeds.some((s) => !Number.isInteger(s))) throw new Error(`--seeds ${values.seeds}: give integers separated by commas, e.g. 42,1,2`);
 const only = values.only?.split(",");
@@ -49,7 +48,7 @@ for (const c of chosen) {
   const runs: Row[] = [];
   for (const seed of seeds) {
     const ex = await ThreadsExecutor.start({
-      implementation: pathToFileURL(join(BROKEN, `${c.module}.ts`)),
+      implementation: pathToFileURL(c.file),
       info: { name: c.module, version: "0", language: "TypeScript" },
       argOrder: argOrderFrom(specs),
       formOf: formFrom(specs),

@@ -315,6 +315,12 @@ export interface SpecDocument {
   primitive: string;
   /** Spec format version. */
   format: 1;
+  /**
+   * The object's name in the Python examples of the generated docs ("q" for a Queue, "sem" for
+   * a Semaphore); default: the primitive's name with a lower-case initial. A tuple's elements
+   * (Pipe's conn1, conn2) come from the profile's `returns`.
+   */
+  objectName?: string;
   description?: string;
   /** Profiles in which the primitive exists ("multiprocessing", "threading"). */
   profiles: { [name: string]: ProfileInfo };

@@ -153,24 +153,6 @@ function paramDomain(p: Param): string {
 // ---------------------------------------------------------------------------------------
 // Python forms
 
-/** Conventional names for the object in examples; other primitives use their name, lower-cased. */
-const OBJECT_NAMES: Record<string, string> = {
-  Array: "a",
-  RawArray: "a",
-  Value: "v",
-  RawValue: "v",
-  Lock: "lock",
-  RLock: "rlock",
-  Semaphore: "sem",
-  BoundedSemaphore: "sem",
-  Condition: "cond",
-  Event: "event",
-  Barrier: "barrier",
-  Queue: "q",
-  JoinableQueue: "q",
-  SimpleQueue: "q",
-};
-
 /** The tuple element names of a callable returning a tuple (Pipe: conn1, conn2), if any. */
 function tupleNames(doc: SpecDocument): string[] | undefined {
   return Object.values(doc.profiles).find((p) => p.returns)?.returns;
@@ -182,7 +164,7 @@ function objectName(doc: SpecDocument, op: Operation): string {
     const stems = new Set(names.map((n) => n.replace(/\d+$/, "")));
     if (stems.size === 1 && [...stems][0]) return [...stems][0]!;
   }
-  return OBJECT_NAMES[doc.primitive] ?? doc.primitive.charAt(0).toLowerCase() + doc.primitive.slice(1);
+  return doc.objectName ?? doc.primitive.charAt(0).toLowerCase() + doc.primitive.slice(1);
 }
 
 /** The Python statement or expression an operation performs, e.g. `with a.get_lock(): a[index] += delta`. */

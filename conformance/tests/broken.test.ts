@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { ThreadsExecutor } from "../../adapters/reference-threads/executor.js";
 import { argOrderFrom, formFrom } from "../adapter/registry.js";
 import { runCampaign } from "../run/campaign.js";
-import { CASES } from "./broken/cases.js";
+import { discoverBroken } from "./broken/expectation.js";
 import { loadSpecDir, loadSpecFile, PRIMITIVES_DIR } from "../spec/load.js";
 import { siblingUrl } from "../../reference/spawn-worker.js";
 
@@ -15,7 +15,14 @@ afterAll(async () => {
   await Promise.all(executors.map((e) => e.close()));
 });
 
+// Every broken variant of ./broken, found there (each declares what it breaks).
+const CASES = await discoverBroken();
+
 describe("broken implementations are caught", () => {
+  test("the folder's variants are found, each with what it breaks", () => {
+    expect(CASES.length).toBeGreaterThanOrEqual(40);
+    expect(CASES.filter((c) => c.module === "clamping-semaphore").map((c) => c.profile)).toEqual(["multiprocessing", "threading"]);
+  });
   for (const c of CASES) {
     test(`${c.module}: ${c.primitive} (${c.profile})`, async () => {
       const spec = loadSpecFile(join(PRIMITIVES_DIR, `${c.primitive}.yaml`));

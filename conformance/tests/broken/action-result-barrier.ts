@@ -3,6 +3,7 @@
 // action returning 7, the last arrival's wait returns 7. CPython drops the action's result.
 import { brokenModule, call, forward, forwardProperties } from "./wrap.js";
 import type { JsonValue } from "../../../spec/format.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 const m = brokenModule({
   primitive: "Barrier",
@@ -21,3 +22,8 @@ const m = brokenModule({
   },
 });
 export const { primitives, profiles, create, attach } = m;
+
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "Barrier", profile: "threading", breaks: /^Barrier\.wait\.release$/ },
+];

@@ -1,6 +1,7 @@
 // A Condition whose wait_for returns bool(predicate()) rather than the predicate's last value.
 import { brokenModule, call, forward } from "./wrap.js";
 import { pyTruthy } from "../../../reference/threads/condition.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 const m = brokenModule({
   primitive: "Condition",
@@ -10,3 +11,8 @@ const m = brokenModule({
     }),
 });
 export const { primitives, profiles, create, attach } = m;
+
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "Condition", profile: "multiprocessing", breaks: /^Condition\.wait_for\./, deadlineMs: null },
+];

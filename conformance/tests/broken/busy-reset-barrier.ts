@@ -3,6 +3,7 @@
 // or time out and break the barrier. A port that resets only an empty barrier, because
 // waking the waiters needs a state it lacks.
 import { brokenModule, call, forward, forwardProperties } from "./wrap.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 const m = brokenModule({
   primitive: "Barrier",
@@ -17,3 +18,8 @@ const m = brokenModule({
   },
 });
 export const { primitives, profiles, create, attach } = m;
+
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "Barrier", profile: "threading", breaks: /^Barrier\.(reset|wait|n_waiting|broken)\./ },
+];

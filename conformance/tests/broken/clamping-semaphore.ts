@@ -1,6 +1,7 @@
 // A Semaphore whose constructor clamps a negative initial value to 0 instead of refusing it
 // (a port onto a runtime whose semaphore takes an unsigned count).
 import { brokenModule, forward } from "./wrap.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 const m = brokenModule({
   primitive: "Semaphore",
@@ -8,3 +9,9 @@ const m = brokenModule({
   wrap: (inner) => forward(inner, {}),
 });
 export const { primitives, profiles, create, attach } = m;
+
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "Semaphore", profile: "multiprocessing", breaks: /^Semaphore\.construct\.negative-mp$/ },
+  { primitive: "Semaphore", profile: "threading", breaks: /^Semaphore\.construct\.negative$/ },
+];

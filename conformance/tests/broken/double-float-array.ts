@@ -3,6 +3,7 @@
 // [0.10000000149011612, 2.5, 4503599627370496.0]. A port with one floating-point item type.
 import * as reference from "../../../reference/threads/module.js";
 import type { ImplementationModule } from "../../../reference/implementation.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 const m: ImplementationModule = {
   primitives: reference.primitives,
@@ -12,3 +13,8 @@ const m: ImplementationModule = {
   attach: reference.attach,
 };
 export const { primitives, profiles, create, attach } = m;
+
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "Array", profile: "multiprocessing", breaks: /^Array\.(getitem|getslice|raw_item)\.read$/ },
+];

@@ -3,6 +3,7 @@
 // 2**52 + 1 stays exact). A port mapping every floating typecode to its language's double.
 import * as reference from "../../../reference/threads/module.js";
 import type { ImplementationModule } from "../../../reference/implementation.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 const m: ImplementationModule = {
   primitives: reference.primitives,
@@ -12,3 +13,8 @@ const m: ImplementationModule = {
   attach: reference.attach,
 };
 export const { primitives, profiles, create, attach } = m;
+
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "Value", profile: "multiprocessing", breaks: /^Value\.(value\.read|raw_value\.read)$/ },
+];

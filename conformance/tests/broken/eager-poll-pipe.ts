@@ -3,9 +3,15 @@
 // pipe returns False at once instead of waiting for a message or end of file.
 import type { Connection } from "../../../reference/threads/pipe.js";
 import { brokenPipe } from "./wrap.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 const m = brokenPipe((conn: Connection) => ({
   poll: (timeout: unknown = 0) => conn.poll(timeout === null ? 0 : timeout),
 }));
 
 export const { primitives, profiles, create, attach } = m;
+
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "Pipe", profile: "multiprocessing", breaks: /^Pipe\.poll\.(ready|timeout)$/, deadlineMs: null },
+];

@@ -5,6 +5,7 @@
 import * as reference from "../../../reference/threads/module.js";
 import type { ImplementationModule, ObjectHandle, SharedPrimitive } from "../../../reference/implementation.js";
 import { forward, forwardProperties } from "./wrap.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 function wrap(inner: SharedPrimitive, parties: number): SharedPrimitive {
   const o = forward(inner, {});
@@ -26,3 +27,8 @@ const m: ImplementationModule = {
   },
 };
 export const { primitives, profiles, create, attach } = m;
+
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "Barrier", profile: "multiprocessing", breaks: /^Barrier\.wait\./ },
+];

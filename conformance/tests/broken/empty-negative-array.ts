@@ -1,6 +1,7 @@
 // An Array whose constructor takes a negative length for an empty array instead of refusing it
 // (a port that clamps lengths as slices do).
 import { brokenModule, forward } from "./wrap.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 const m = brokenModule({
   primitive: "Array",
@@ -8,3 +9,8 @@ const m = brokenModule({
   wrap: (inner) => forward(inner, {}),
 });
 export const { primitives, profiles, create, attach } = m;
+
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "Array", profile: "multiprocessing", breaks: /^Array\.construct\.negative-length(-docs)?$/ },
+];

@@ -1,6 +1,7 @@
 // A SimpleQueue whose put ignores falsy items (None, 0, ''): a port that guards the write with
 // `if (item)` (meant to skip "no item"), so they never reach a getter.
 import { brokenModule, call, forward } from "./wrap.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 const m = brokenModule({
   primitive: "SimpleQueue",
@@ -12,3 +13,8 @@ const m = brokenModule({
     }),
 });
 export const { primitives, profiles, create, attach } = m;
+
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "SimpleQueue", profile: "multiprocessing", breaks: /^SimpleQueue\.(get\.fifo|get\.unpickling-fails|empty\.exact)$/, deadlineMs: 100 },
+];

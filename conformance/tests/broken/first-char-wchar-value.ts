@@ -3,6 +3,7 @@
 // converts a str to a character with `s[0]`).
 import { brokenModule } from "./wrap.js";
 import type { SharedPrimitive } from "../../../reference/implementation.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 const m = brokenModule({
   primitive: "Value",
@@ -23,3 +24,8 @@ const m = brokenModule({
   },
 });
 export const { primitives, profiles, create, attach } = m;
+
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "Value", profile: "multiprocessing", breaks: /^Value\.set_value\.(wchar-length|bad-type-docs)$/ },
+];

@@ -1,5 +1,6 @@
 // An Event whose wait(None) returns at once (False when the flag is clear), as if None were 0.
 import { brokenModule, call, forward } from "./wrap.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 const m = brokenModule({
   primitive: "Event",
@@ -9,3 +10,8 @@ const m = brokenModule({
     }),
 });
 export const { primitives, profiles, create, attach } = m;
+
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "Event", profile: "threading", breaks: /^Event\.wait\./, deadlineMs: null },
+];

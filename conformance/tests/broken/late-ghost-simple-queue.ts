@@ -1,6 +1,7 @@
 // A SimpleQueue whose get on an empty queue, after 1.5 s, returns an item nobody put: a wrong
 // answer that comes later than the ordinary (adaptive) deadline, within the horizon.
 import { brokenModule, call, forward } from "./wrap.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 const LATE_MS = 1500;
 
@@ -16,3 +17,8 @@ const m = brokenModule({
     }),
 });
 export const { primitives, profiles, create, attach } = m;
+
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "SimpleQueue", profile: "multiprocessing", breaks: /^SimpleQueue\.get\./, deadlineMs: null, long: true },
+];

@@ -2,6 +2,7 @@
 // tripped the barrier (pthread's PTHREAD_BARRIER_SERIAL_THREAD style): with two or
 // more parties, the first and the last party of a generation share index 0.
 import { brokenModule, call, forward, forwardProperties } from "./wrap.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 const m = brokenModule({
   primitive: "Barrier",
@@ -17,3 +18,8 @@ const m = brokenModule({
   },
 });
 export const { primitives, profiles, create, attach } = m;
+
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "Barrier", profile: "threading", breaks: /^Barrier\.wait\.(released|release)$/ },
+];

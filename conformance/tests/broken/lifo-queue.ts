@@ -1,5 +1,6 @@
 // A Queue whose get hands out the newest item: it drains what is there and puts back all but the last.
 import { brokenModule, call, forward } from "./wrap.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 const m = brokenModule({
   primitive: "Queue",
@@ -24,3 +25,10 @@ const m = brokenModule({
   },
 });
 export const { primitives, profiles, create, attach } = m;
+
+// Its get drains the queue and puts back all but the newest: not atomic either, so an empty(),
+// qsize() or full() racing it may see the gap (under load the shrunk counterexample can be that).
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "Queue", profile: "threading", breaks: /^Queue\.(get|empty|qsize|full)/ },
+];

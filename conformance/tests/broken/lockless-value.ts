@@ -4,6 +4,7 @@
 import { brokenModule } from "./wrap.js";
 import type { SharedPrimitive } from "../../../reference/implementation.js";
 import { RawValue } from "../../../reference/threads/value.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 const nap = new Int32Array(new SharedArrayBuffer(4));
 
@@ -31,3 +32,8 @@ const m = brokenModule({
   },
 });
 export const { primitives, profiles, create, attach } = m;
+
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "Value", profile: "multiprocessing", breaks: /^Value\.(locked_increment\.(atomic|self-deadlock)|value\.read|raw_value\.read)$/ },
+];

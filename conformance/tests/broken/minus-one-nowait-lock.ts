@@ -1,6 +1,7 @@
 // A threading Lock whose acquire(True, -1) does not wait (-1 read as "no time left"), where
 // threading's -1 means "wait forever".
 import { brokenModule, call, forward } from "./wrap.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 const m = brokenModule({
   primitive: "Lock",
@@ -11,3 +12,8 @@ const m = brokenModule({
     }),
 });
 export const { primitives, profiles, create, attach } = m;
+
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "Lock", profile: "threading", breaks: /^Lock\.acquire\./, deadlineMs: null },
+];

@@ -1,5 +1,6 @@
 // An Event whose wait returns None when it times out (Python 2's Event.wait, which always returned None).
 import { brokenModule, call, forward } from "./wrap.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 const m = brokenModule({
   primitive: "Event",
@@ -9,3 +10,8 @@ const m = brokenModule({
     }),
 });
 export const { primitives, profiles, create, attach } = m;
+
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "Event", profile: "threading", breaks: /^Event\.wait\.timeout$/ },
+];

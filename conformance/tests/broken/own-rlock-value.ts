@@ -3,6 +3,7 @@
 // deadlocks.
 import type { JsonValue } from "../../../spec/format.js";
 import { brokenModule } from "./wrap.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 const isNewLock = (v: JsonValue | undefined) => typeof v === "object" && v !== null && !Array.isArray(v) && v.$new === "Lock";
 
@@ -13,3 +14,7 @@ const m = brokenModule({
 });
 export const { primitives, profiles, create, attach } = m;
 
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "Value", profile: "multiprocessing", breaks: /^Value\.locked_increment\.self-deadlock$/ },
+];

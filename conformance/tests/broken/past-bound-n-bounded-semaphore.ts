@@ -4,6 +4,7 @@
 import type { SharedPrimitive } from "../../../reference/implementation.js";
 import { wake } from "../../../reference/threads/futex.js";
 import { brokenModule, call, forward } from "./wrap.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 const VALUE = 0; // reference/threads/semaphore.ts word layout
 const WAITERS = 1;
@@ -25,3 +26,8 @@ const m = brokenModule({
   },
 });
 export const { primitives, profiles, create, attach } = m;
+
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "BoundedSemaphore", profile: "threading", breaks: /^BoundedSemaphore\.(release|exit)\./, deadlineMs: null },
+];

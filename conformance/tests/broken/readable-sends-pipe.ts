@@ -2,6 +2,7 @@
 // forgotten in conn1.send and conn1.send_bytes, which accept the message (and lose it: in a
 // one-way pipe nobody reads what conn1 would send).
 import { brokenPipe } from "./wrap.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 const m = brokenPipe((conn1, i, pipe): Record<string, (...a: never[]) => unknown> =>
   i === 0
@@ -12,3 +13,8 @@ const m = brokenPipe((conn1, i, pipe): Record<string, (...a: never[]) => unknown
     : {},
 );
 export const { primitives, profiles, create, attach } = m;
+
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "Pipe", profile: "multiprocessing", breaks: /^Pipe\.send(_bytes)?\.(read-only|unusable-docs)$/, deadlineMs: 100 },
+];

@@ -1,6 +1,7 @@
 // A Lock that lets the thread holding it acquire it again (as if it were an RLock without a count).
 import { threadId } from "node:worker_threads";
 import { brokenModule, call, forward } from "./wrap.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 const m = brokenModule({
   primitive: "Lock",
@@ -23,3 +24,8 @@ const m = brokenModule({
   },
 });
 export const { primitives, profiles, create, attach } = m;
+
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "Lock", profile: "multiprocessing", breaks: /^Lock\.acquire\./ },
+];

@@ -1,6 +1,7 @@
 // A threading Semaphore whose release(n) adds one unit whatever n (n checked, then ignored):
 // the n parameter accepted but the counter raised as release() does.
 import { brokenModule, call, forward } from "./wrap.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 const m = brokenModule({
   primitive: "Semaphore",
@@ -10,3 +11,10 @@ const m = brokenModule({
     }),
 });
 export const { primitives, profiles, create, attach } = m;
+
+// Only counting acquires shows it (threading has no get_value); shrinking meets acquires that
+// wait for good, so a 1 s horizon keeps it within its budget.
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "Semaphore", profile: "threading", breaks: /^Semaphore\.(release\.increment-n|acquire\.(available|nonblocking-zero|timeout))$/, deadlineMs: null, options: { horizonMs: 1000 } },
+];

@@ -3,6 +3,7 @@
 // waits pass as if nothing happened. (Any wait that raises BrokenBarrierError
 // resets it, unless abort() broke it: that one still lasts.)
 import { brokenModule, call, forward, forwardProperties } from "./wrap.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 const m = brokenModule({
   primitive: "Barrier",
@@ -32,3 +33,9 @@ const m = brokenModule({
   },
 });
 export const { primitives, profiles, create, attach } = m;
+
+// the healed state shows in any of these
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "Barrier", profile: "multiprocessing", breaks: /^Barrier\.(broken\.read|wait\.|n_waiting\.)/ },
+];

@@ -3,6 +3,7 @@
 // 2**64 - 1. A port that maps C long and unsigned long to the same 64-bit integer type.
 import * as reference from "../../../reference/threads/module.js";
 import type { ImplementationModule } from "../../../reference/implementation.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 const SIGNED: Record<string, string> = { L: "l", Q: "q" };
 
@@ -14,3 +15,8 @@ const m: ImplementationModule = {
   attach: reference.attach,
 };
 export const { primitives, profiles, create, attach } = m;
+
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "RawValue", profile: "multiprocessing", breaks: /^RawValue\.value\.read$/ },
+];

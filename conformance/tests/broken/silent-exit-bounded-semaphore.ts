@@ -2,6 +2,7 @@
 // (`try: self.release() except ValueError: pass`): a with block's extra release goes unreported.
 import { PythonError } from "../../../reference/implementation.js";
 import { brokenModule, call, forward } from "./wrap.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 const m = brokenModule({
   primitive: "BoundedSemaphore",
@@ -18,3 +19,8 @@ const m = brokenModule({
     }),
 });
 export const { primitives, profiles, create, attach } = m;
+
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "BoundedSemaphore", profile: "threading", breaks: /^BoundedSemaphore\.exit\.too-many-threading$/, deadlineMs: null },
+];

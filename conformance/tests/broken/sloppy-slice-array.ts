@@ -3,6 +3,7 @@
 // ValueError: Can only assign sequence of same size. (A value that is no list is still refused.)
 import { brokenModule, call, forward } from "./wrap.js";
 import type { SharedPrimitive } from "../../../reference/implementation.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 type Lock = { acquire(): unknown; release(): unknown };
 
@@ -36,3 +37,8 @@ const m = brokenModule({
     }) as SharedPrimitive,
 });
 export const { primitives, profiles, create, attach } = m;
+
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "Array", profile: "multiprocessing", breaks: /^Array\.setslice\.wrong-size(-docs)?$/ },
+];

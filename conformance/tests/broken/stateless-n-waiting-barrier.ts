@@ -3,6 +3,7 @@
 // leaving, or after abort() while the waiters wake, it reads 1 or 2 where CPython reads 0.
 // (The count is the reference's shared word COUNT, see reference/threads/barrier.ts.)
 import { brokenModule, forward, forwardProperties } from "./wrap.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 const COUNT = 2;
 
@@ -17,3 +18,9 @@ const m = brokenModule({
   },
 });
 export const { primitives, profiles, create, attach } = m;
+
+// Only reads and resets that overlap parties' waits show these (the sequences [wait, n_waiting], [n_waiting, reset]).
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "Barrier", profile: "multiprocessing", breaks: /^Barrier\.n_waiting\./ },
+];

@@ -4,6 +4,7 @@
 import { isPyBytes } from "../../../reference/bytes.js";
 import type { Connection } from "../../../reference/threads/pipe.js";
 import { brokenPipe } from "./wrap.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 const m = brokenPipe((conn: Connection) => ({
   recv_bytes_into: (buf: unknown, offset: unknown = 0) => {
@@ -17,3 +18,8 @@ const m = brokenPipe((conn: Connection) => ({
   },
 }));
 export const { primitives, profiles, create, attach } = m;
+
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "Pipe", profile: "multiprocessing", breaks: /^Pipe\.recv_bytes_into\./, deadlineMs: 100 },
+];

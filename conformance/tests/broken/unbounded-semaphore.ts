@@ -1,5 +1,6 @@
 // A BoundedSemaphore that forgot its bound: a plain Semaphore underneath.
 import { brokenModule, forward } from "./wrap.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 const m = brokenModule({
   primitive: "BoundedSemaphore",
@@ -7,3 +8,9 @@ const m = brokenModule({
   wrap: (inner) => forward(inner, {}),
 });
 export const { primitives, profiles, create, attach } = m;
+
+// an extra release, or a with block's exit
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "BoundedSemaphore", profile: "multiprocessing", breaks: /^BoundedSemaphore\.(release|exit)\./ },
+];

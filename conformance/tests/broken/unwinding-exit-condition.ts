@@ -1,6 +1,7 @@
 // A Condition whose __exit__ releases its RLock all the way (as wait does before it sleeps)
 // rather than one level: a with block nested in an acquire leaves the lock free.
 import { brokenModule, call, forward } from "./wrap.js";
+import type { BrokenExpectation } from "./expectation.js";
 
 const m = brokenModule({
   primitive: "Condition",
@@ -19,3 +20,9 @@ const m = brokenModule({
     }),
 });
 export const { primitives, profiles, create, attach } = m;
+
+// Only the nested with block (the sequence [acquire, enter, notify, exit, release]) shows it.
+/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { maxCalls: 12, primitive: "Condition", profile: "multiprocessing", breaks: /^Condition\.(exit|release|acquire|enter|wait|notify)\./, deadlineMs: null },
+];
