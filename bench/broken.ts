@@ -12,7 +12,6 @@ import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { ThreadsExecutor } from "../adapters/reference-threads/executor.js";
-import { argOrderFrom, formFrom } from "../conformance/adapter/registry.js";
 import { runCampaign } from "../conformance/run/campaign.js";
 import { loadSpecDir, loadSpecFile, PRIMITIVES_DIR } from "../conformance/spec/load.js";
 import { discoverBroken } from "../conformance/tests/broken/expectation.js";
@@ -50,8 +49,7 @@ for (const c of chosen) {
     const ex = await ThreadsExecutor.start({
       implementation: pathToFileURL(c.file),
       info: { name: c.module, version: "0", language: "TypeScript" },
-      argOrder: argOrderFrom(specs),
-      formOf: formFrom(specs),
+      specs: specs,
     });
     try {
       const r = await runCampaign(spec, ex, { profile: c.profile, runs: c.runs ?? 100, seed, deadlineMs: c.deadlineMs ?? undefined, ...c.options });

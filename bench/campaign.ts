@@ -7,7 +7,7 @@
  * scenarios; verdicts must agree.
  */
 import { parseArgs } from "node:util";
-import { ADAPTERS, argOrderFrom, formFrom } from "../conformance/adapter/registry.js";
+import { ADAPTERS } from "../conformance/adapter/registry.js";
 import type { Adapter } from "../conformance/adapter/types.js";
 import { runCampaign } from "../conformance/run/campaign.js";
 import { loadSpecDir } from "../conformance/spec/load.js";
@@ -37,8 +37,7 @@ async function open(adapter: string, baseline: boolean): Promise<Adapter> {
     return ThreadsExecutor.start({
       implementation: siblingUrl(import.meta.url, "../reference/threads/module"),
       info: { name: "mpspec-reference", version: "bench", language: "TypeScript" },
-      argOrder: argOrderFrom(all),
-      formOf: formFrom(all),
+      specs: all,
       interruptGraceMs: baseline ? 0 : undefined,
     });
   }

@@ -33,8 +33,12 @@ export interface ImplementationModule {
   /** Which primitives and profiles it implements. */
   readonly primitives: readonly string[];
   readonly profiles: readonly string[];
-  /** Construct an object (positional constructor arguments) on the calling thread. */
-  create(primitive: string, profile: string, argv: JsonValue[]): SharedPrimitive;
+  /**
+   * Construct an object on the calling thread from Python's arguments: positional ones (trailing
+   * defaults left out: the implementation's own defaults apply) and keyword-only ones not at their
+   * default (Value's `lock`), as the protocol's run message has them.
+   */
+  create(primitive: string, profile: string, argv: JsonValue[], kwargs?: Record<string, JsonValue>): SharedPrimitive;
   /** Rebuild an object from its handle, on another thread. */
   attach(handle: ObjectHandle): SharedPrimitive;
 }

@@ -8,6 +8,8 @@
  * 1 post call (default 3 × 3).
  */
 import type { Call, Scenario } from "../../conformance/scenario/types.js";
+import { fileURLToPath } from "node:url";
+import { loadSpecFile } from "../../conformance/spec/load.js";
 import { ThreadsExecutor } from "./executor.js";
 
 const seconds = Number(process.argv[2] ?? 5);
@@ -27,7 +29,7 @@ async function main(): Promise<void> {
   const ex = await ThreadsExecutor.start({
     implementation: new URL("./fixtures/counter-module.ts", import.meta.url),
     info: { name: "counter-fixture", version: "0", language: "TypeScript" },
-    argOrder: (_p, op) => (op === null ? ["start"] : []),
+    specs: [loadSpecFile(fileURLToPath(new URL("./fixtures/Counter.yaml", import.meta.url)))],
   });
   try {
     await ex.warm(actors);

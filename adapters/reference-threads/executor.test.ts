@@ -4,20 +4,23 @@ import { fileURLToPath } from "node:url";
 import type { Call, Scenario } from "../../conformance/scenario/types.js";
 import type { HistoryEvent } from "../../conformance/history/types.js";
 import { AdapterError } from "../../conformance/adapter/types.js";
+import { loadSpecDir, loadSpecFile } from "../../conformance/spec/load.js";
 import type { JsonValue } from "../../spec/format.js";
 import { INTERNAL_ERROR_TYPE, ThreadsExecutor } from "./executor.js";
 
 const COUNTER = new URL("./fixtures/counter-module.ts", import.meta.url);
 const REFERENCE = new URL("../../reference/threads/module.ts", import.meta.url);
 
-const counterOrder = (_primitive: string, op: string | null): string[] =>
-  op === null ? ["start"] : op === "block" ? ["timeout"] : op === "spin" ? ["seconds"] : [];
+// The fixture primitive's spec (its arguments' order), and the reference's.
+const COUNTER_SPECS = [loadSpecFile(fileURLToPath(new URL("./fixtures/Counter.yaml", import.meta.url)))];
+const SPECS = loadSpecDir();
 
 const start = (): Promise<ThreadsExecutor> =>
   ThreadsExecutor.start({
     implementation: COUNTER,
     info: { name: "counter-fixture", version: "0", language: "TypeScript" },
-    argOrder: counterOrder,
+    // the reference's too: a primitive the spec has and the module does not (Queue)
+    specs: [...COUNTER_SPECS, ...SPECS],
   });
 
 const c = (op: string, args: Record<string, JsonValue> = {}): Call => ({ object: "o0", op, args });
@@ -249,6 +252,8 @@ describe("ThreadsExecutor on a fake implementation", () => {
   it("rejects scenarios it cannot run, before running anything", async () => {
     await expect(ex.run({ ...scenario({}), profile: "asyncio" }, 1000)).rejects.toThrow(/profile "asyncio"/);
     await expect(ex.run({ ...scenario({}), objects: [{ id: "o0", primitive: "Queue", args: {} }] }, 1000)).rejects.toThrow(/Queue is not implemented/);
+    await expect(ex.run({ ...scenario({}), objects: [{ id: "o0", primitive: "Nope", args: {} }] }, 1000)).rejects.toThrow(/Nope is not implemented/);
+    await expect(ex.run(scenario({ init: [c("undocumented")] }), 1000)).rejects.toThrow(/Counter has no operation 'undocumented'/);
     await expect(ex.run(scenario({ init: [c("incr", { by: 2 })] }), 1000)).rejects.toThrow(/argument "by"/);
     await expect(ex.run(scenario({ init: [c("block")] }), 1000)).rejects.toThrow(/"timeout" is missing/);
     await expect(ex.run(scenario({ init: [{ object: "o9", op: "incr", args: {} }] }), 1000)).rejects.toThrow(/undeclared object o9/);
@@ -291,7 +296,7 @@ describe("ThreadsExecutor start-up", () => {
     const failing = ThreadsExecutor.start({
       implementation: new URL("./fixtures/broken-in-worker.ts", import.meta.url),
       info: { name: "broken", version: "0", language: "TypeScript" },
-      argOrder: counterOrder,
+      specs: COUNTER_SPECS,
     });
     await expect(within(failing, 30_000)).rejects.toThrow(AdapterError);
     await expect(failing).rejects.toThrow(/could not load the implementation: .*cannot be loaded in a worker/);
@@ -301,7 +306,7 @@ describe("ThreadsExecutor start-up", () => {
     const failing = ThreadsExecutor.start({
       implementation: new URL("./protocol.ts", import.meta.url),
       info: { name: "not-one", version: "0", language: "TypeScript" },
-      argOrder: counterOrder,
+      specs: COUNTER_SPECS,
     });
     await expect(within(failing, 30_000)).rejects.toThrow(/is not an ImplementationModule/);
   }, 60_000);
@@ -313,7 +318,7 @@ describe.skipIf(!existsSync(fileURLToPath(REFERENCE)))("ThreadsExecutor on the r
       ThreadsExecutor.start({
         implementation: REFERENCE,
         info: { name: "mpspec-reference", version: "0", language: "TypeScript" },
-        argOrder: (primitive, op) => (primitive === "Lock" && op === "acquire" ? ["block", "timeout"] : []),
+        specs: SPECS,
       }),
       30_000,
     );
@@ -363,7 +368,7 @@ describe.skipIf(!existsSync(fileURLToPath(REFERENCE)))("ThreadsExecutor on the r
       ThreadsExecutor.start({
         implementation: REFERENCE,
         info: { name: "mpspec-reference", version: "0", language: "TypeScript" },
-        argOrder: (primitive, op) => (op === "acquire" ? ["block", "timeout"] : []),
+        specs: SPECS,
       }),
       30_000,
     );

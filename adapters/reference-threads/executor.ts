@@ -27,10 +27,10 @@
  */
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from "node:worker_threads";
 import type { JsonValue } from "../../spec/format.js";
-import type { CallShape } from "../../conformance/spec/load.js";
-import { executableCall } from "../../conformance/adapter/executable-call.js";
+import type { LoadedSpec } from "../../conformance/spec/load.js";
+import { resolveCalls, RunMessageError, type ResolvedCalls } from "../../conformance/adapter/protocol.js";
 import type { Call, Scenario } from "../../conformance/scenario/types.js";
-import { MAIN_ACTOR, actorId, checkNewValue, isNewValue } from "../../conformance/scenario/types.js";
+import { MAIN_ACTOR, actorId } from "../../conformance/scenario/types.js";
 import type { Construction, History, HistoryEvent } from "../../conformance/history/types.js";
 import {
   AdapterError,
@@ -63,10 +63,13 @@ export interface ThreadsExecutorOptions {
   /** URL of a module fitting ImplementationModule, imported on this thread and in each worker. */
   implementation: URL;
   info: ImplementationInfo;
-  /** Positional order of an operation's named arguments; op null = the constructor's parameters. */
-  argOrder: (primitive: string, op: string | null) => string[];
-  /** "get" for operations that are attribute reads (the spec's `form`); default: every operation is a call. */
-  formOf?: (primitive: string, op: string) => "call" | "get" | CallShape;
+  /**
+   * The spec documents, for run(): a scenario is made executable from them as for any adapter,
+   * by the run message's resolution (conformance/adapter/protocol.ts resolveCalls), so the
+   * in-process executor and the JSON-lines adapters receive the same calls. Without them only
+   * runCalls() (the run message's own calls: the JSON-lines entry point, jsonl.ts) is available.
+   */
+  specs?: readonly LoadedSpec[];
   /** Bound on a worker's start-up (importing the implementation); default 60 s. Not part of any scenario's deadline. */
   bootTimeoutMs?: number;
   /**
@@ -289,11 +292,9 @@ export class ThreadsExecutor implements Adapter {
   readonly info: ImplementationInfo;
   readonly capabilities: AdapterCapabilities;
   private readonly implementationUrl: URL;
-  private readonly argOrder: (primitive: string, op: string | null) => string[];
-  private readonly formOf: (primitive: string, op: string) => "call" | "get" | CallShape;
+  private readonly specs?: readonly LoadedSpec[];
   private readonly bootTimeoutMs: number;
   private readonly interruptGraceMs: number;
-  private readonly orderCache = new Map<string, string[]>();
 
   private mainWorker: PoolWorker | null = null;
   private actorWorkers: (PoolWorker | null)[] = [];
@@ -329,8 +330,7 @@ export class ThreadsExecutor implements Adapter {
   ) {
     this.info = options.info;
     this.implementationUrl = options.implementation;
-    this.argOrder = options.argOrder;
-    this.formOf = options.formOf ?? (() => "call");
+    this.specs = options.specs;
     this.bootTimeoutMs = options.bootTimeoutMs ?? 60_000;
     this.interruptGraceMs = options.interruptGraceMs ?? INTERRUPT_GRACE_MS;
     this.capabilities = {
@@ -359,8 +359,22 @@ export class ThreadsExecutor implements Adapter {
     await this.ensurePool(actors);
   }
 
+  /** Run a scenario, made executable from the spec documents (options.specs) as the run message is. */
   run(scenario: Scenario, deadlineMs: number): Promise<History> {
-    const result = this.queue.then(() => this.runNow(scenario, deadlineMs));
+    if (!this.specs) return Promise.reject(new AdapterError("ThreadsExecutor.run needs options.specs; runCalls takes a run message's calls"));
+    let calls: ResolvedCalls;
+    try {
+      this.checkSupported(scenario);
+      calls = resolveCalls(scenario, this.specs);
+    } catch (e) {
+      return Promise.reject(e instanceof RunMessageError ? new AdapterError(e.message) : e);
+    }
+    return this.runCalls(scenario, calls, deadlineMs);
+  }
+
+  /** Run a scenario as a run message has it: the scenario, and its calls made executable (resolveCalls). */
+  runCalls(scenario: Scenario, calls: ResolvedCalls, deadlineMs: number): Promise<History> {
+    const result = this.queue.then(() => this.runNow(scenario, calls, deadlineMs));
     this.queue = result.catch(() => {});
     return result;
   }
@@ -425,56 +439,47 @@ export class ThreadsExecutor implements Adapter {
 
   // --- one scenario -----------------------------------------------------------
 
-  private order(primitive: string, op: string | null): string[] {
-    const key = `${primitive}\u0000${op ?? ""}\u0000${op === null ? "ctor" : "op"}`;
-    let names = this.orderCache.get(key);
-    if (names === undefined) {
-      names = this.argOrder(primitive, op);
-      this.orderCache.set(key, names);
-    }
-    return names;
-  }
-
-  /** Constructor arguments, positional (every one: the reference takes them all). */
-  private positional(primitive: string, args: Record<string, JsonValue>): JsonValue[] {
-    const shape: CallShape = { form: "call", name: primitive };
-    return executableCall(shape, this.order(primitive, null), args, { what: `${primitive}()`, fail: (m) => new AdapterError(m) }).argv;
-  }
-
   /**
-   * `{"$new": "RLock", "args": {...}}` in constructor arguments becomes `{"$new": "RLock", "argv": [...]}`:
-   * positional, for the implementation's create(), which builds that primitive (spec/protocol/README.md).
+   * A `$new` value of the run message, `{"$new": "<callable>", "argv": [...]}`, as the
+   * implementation's create() takes it: `{"$new": "<primitive>", "argv": [...]}`, the primitive
+   * being the callable's last name (`threading.RLock` -> RLock).
    */
   private constructed(v: JsonValue): JsonValue {
     if (Array.isArray(v)) return v.map((x) => this.constructed(x));
-    if (!isNewValue(v)) return v;
-    let nested: ReturnType<typeof checkNewValue>;
-    try {
-      nested = checkNewValue(v);
-    } catch (e) {
-      throw new AdapterError((e as Error).message);
+    if (v === null || typeof v !== "object" || !("$new" in v)) return v;
+    const { $new: callable, argv, ...rest } = v as { $new: unknown; argv?: unknown };
+    if (typeof callable !== "string" || !Array.isArray(argv) || Object.keys(rest).length > 0) {
+      throw new AdapterError(`${JSON.stringify(v)} is not a $new value of the run message: expected {"$new": "<callable>", "argv": [...]}`);
     }
-    if (!this.capabilities.primitives.includes(nested.primitive)) throw new AdapterError(`${JSON.stringify(v)}: primitive ${nested.primitive} is not implemented`);
-    return { $new: nested.primitive, argv: this.positional(nested.primitive, nested.args).map((x) => this.constructed(x)) };
+    const primitive = callable.slice(callable.lastIndexOf(".") + 1);
+    if (!this.capabilities.primitives.includes(primitive)) throw new AdapterError(`${JSON.stringify(v)}: primitive ${primitive} is not implemented`);
+    return { $new: primitive, argv: (argv as JsonValue[]).map((x) => this.constructed(x)) };
   }
 
-  private prepare(scenario: Scenario): Prepared | { refused: History } {
+  /** What this implementation cannot run is said before anything else (the spec's view comes after). */
+  private checkSupported(scenario: Scenario): void {
     if (!this.capabilities.profiles.includes(scenario.profile)) {
       throw new AdapterError(`profile ${JSON.stringify(scenario.profile)} is not implemented (${this.capabilities.profiles.join(", ")})`);
     }
-    const index = new Map<string, number>();
-    const primitives: string[] = [];
+    for (const decl of scenario.objects) {
+      if (!this.capabilities.primitives.includes(decl.primitive)) throw new AdapterError(`primitive ${decl.primitive} is not implemented`);
+    }
+  }
+
+  private prepare(scenario: Scenario, calls: ResolvedCalls): Prepared | { refused: History } {
+    this.checkSupported(scenario);
+    // Index for index with the scenario (spec/protocol/README.md), or the history would misname calls.
+    const sizes = (x: { objects: unknown[]; init: unknown[]; parallel: unknown[][]; post: unknown[] }) => JSON.stringify([x.objects.length, x.init.length, x.parallel.map((a) => a.length), x.post.length]);
+    if (sizes(calls) !== sizes(scenario)) throw new AdapterError(`calls do not match the scenario index for index: [objects, init, parallel, post] sizes ${sizes(calls)} vs ${sizes(scenario)}`);
     const handles: ObjectHandle[] = [];
     const constructions: Construction[] = [];
-    for (const decl of scenario.objects) {
-      if (index.has(decl.id)) throw new AdapterError(`object id ${decl.id} is declared twice`);
-      if (!this.capabilities.primitives.includes(decl.primitive)) {
-        throw new AdapterError(`primitive ${decl.primitive} is not implemented`);
-      }
-      const argv = this.positional(decl.primitive, decl.args).map((v) => this.constructed(v));
+    for (const [k, decl] of scenario.objects.entries()) {
+      const resolved = calls.objects[k]!;
+      const argv = resolved.argv.map((v) => this.constructed(v));
+      const kwargs = Object.fromEntries(Object.entries(resolved.kwargs ?? {}).map(([n, v]) => [n, this.constructed(v)]));
       let handle: ObjectHandle;
       try {
-        handle = this.impl.create(decl.primitive, scenario.profile, argv).handle();
+        handle = this.impl.create(decl.primitive, scenario.profile, argv, kwargs).handle();
       } catch (e) {
         // A Python error is the constructor refusing its arguments: the scenario stops there.
         const py = e as { pyType?: unknown };
@@ -483,31 +488,15 @@ export class ThreadsExecutor implements Adapter {
         return { refused: { events: [], constructions } };
       }
       constructions.push({ object: decl.id, outcome: { kind: "returned", value: null } });
-      index.set(decl.id, handles.length);
-      primitives.push(decl.primitive);
       handles.push(handle);
     }
-    const wire = (calls: Call[]): WireCall[] =>
-      calls.map((c) => {
-        const o = index.get(c.object);
-        if (o === undefined) throw new AdapterError(`call ${c.op} on undeclared object ${c.object}`);
-        const f = this.formOf(primitives[o], c.op);
-        const shape: CallShape = typeof f === "string" ? { form: f, name: c.op } : f;
-        const what = `${c.object}.${c.op}()`;
-        return { object: o, ...executableCall(shape, this.order(primitives[o], c.op), c.args, { what, fail: (m) => new AdapterError(m) }), ...(c.pause ? { pause: c.pause } : {}) };
-      });
-    return {
-      handles,
-      init: wire(scenario.init),
-      parallel: scenario.parallel.map(wire),
-      post: wire(scenario.post),
-    };
+    return { handles, init: calls.init, parallel: calls.parallel, post: calls.post };
   }
 
-  private async runNow(scenario: Scenario, deadlineMs: number): Promise<History> {
+  private async runNow(scenario: Scenario, calls: ResolvedCalls, deadlineMs: number): Promise<History> {
     if (this.closed) throw new AdapterError("ThreadsExecutor is closed");
     if (!(deadlineMs > 0)) throw new AdapterError(`deadline must be positive, got ${deadlineMs}`);
-    const prepared = this.prepare(scenario);
+    const prepared = this.prepare(scenario, calls);
     if ("refused" in prepared) return prepared.refused;
     const pool = await this.ensurePool(scenario.parallel.length);
     if (this.closed) throw new AdapterError("ThreadsExecutor is closed");

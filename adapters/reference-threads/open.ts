@@ -2,7 +2,7 @@
  * The "reference-threads" adapter: mpspec's reference implementation
  * (reference/threads/module) run by the ThreadsExecutor.
  */
-import type { CallShape } from "../../conformance/spec/load.js";
+import type { LoadedSpec } from "../../conformance/spec/load.js";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,7 +10,7 @@ import { siblingUrl } from "../../reference/spawn-worker.js";
 import { ThreadsExecutor } from "./executor.js";
 
 /** mpspec's own version, from the nearest package.json named "mpspec" (source tree or built package). */
-function mpspecVersion(): string {
+export function mpspecVersion(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     try {
@@ -25,12 +25,9 @@ function mpspecVersion(): string {
   }
 }
 
-export function openReferenceThreads(
-  argOrder: (primitive: string, op: string | null) => string[],
-  formOf?: (primitive: string, op: string) => "call" | "get" | CallShape,
-): Promise<ThreadsExecutor> {
+export function openReferenceThreads(specs: readonly LoadedSpec[]): Promise<ThreadsExecutor> {
   return ThreadsExecutor.start({
-    formOf,
+    specs,
     implementation: siblingUrl(import.meta.url, "../../reference/threads/module"),
     info: {
       name: "mpspec-reference",
@@ -38,6 +35,5 @@ export function openReferenceThreads(
       language: "TypeScript",
       runtime: `Node.js ${process.versions.node} worker_threads`,
     },
-    argOrder,
   });
 }

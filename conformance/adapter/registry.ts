@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { CallShape, LoadedSpec } from "../spec/load.js";
+import type { LoadedSpec } from "../spec/load.js";
 import type { Adapter } from "./types.js";
 
 export type AdapterFactory = (specs: LoadedSpec[]) => Promise<Adapter>;
@@ -15,27 +15,11 @@ export interface AdapterEntry {
   open: AdapterFactory;
 }
 
-/** Positional argument order, read from the spec: op null = constructor params. */
-export function argOrderFrom(specs: LoadedSpec[]): (primitive: string, op: string | null) => string[] {
-  const byName = new Map(specs.map((s) => [s.primitive, s]));
-  return (primitive, op) => {
-    const spec = byName.get(primitive);
-    if (!spec) throw new Error(`no spec for primitive '${primitive}'`);
-    if (op === null) return spec.paramNames;
-    const o = spec.operations.get(op);
-    if (!o) throw new Error(`${primitive} has no operation '${op}'`);
-    return o.argNames;
-  };
-}
-
-/** Which operations are attribute reads (the spec's `form: get`); unknown ones are calls. */
-export function formFrom(specs: LoadedSpec[]): (primitive: string, op: string) => CallShape {
-  const byName = new Map(specs.map((s) => [s.primitive, s]));
-  return (primitive, op) => byName.get(primitive)?.operations.get(op)?.shape ?? { form: "call", name: op };
-}
-
 /** The Python adapter shipped with mpspec (adapters/python/mpspec_adapter.py). */
 export const PYTHON_ADAPTER = fileURLToPath(new URL("../../adapters/python/mpspec_adapter.py", import.meta.url));
+
+/** The reference's JSON-lines entry point (adapters/reference-threads/adapter.js; `--implementation <module>` for another one). */
+export const REFERENCE_JSONL_ADAPTER = fileURLToPath(new URL("../../adapters/reference-threads/adapter.js", import.meta.url));
 
 /** The Python interpreter for the python* adapters: $MPSPEC_PYTHON, else python3. */
 export const pythonInterpreter = (): string => process.env.MPSPEC_PYTHON || "python3";
@@ -58,8 +42,12 @@ export const ADAPTERS: Record<string, AdapterEntry> = {
     description: "mpspec's reference implementation on worker_threads (SharedArrayBuffer + Atomics)",
     open: async (specs) => {
       const { openReferenceThreads } = await import("../../adapters/reference-threads/open.js");
-      return openReferenceThreads(argOrderFrom(specs), formFrom(specs));
+      return openReferenceThreads(specs);
     },
+  },
+  "reference-jsonl": {
+    description: "the same reference behind the JSON-lines protocol (node adapters/reference-threads/adapter.js): the route every other adapter takes",
+    open: (specs) => commandLineAdapter([process.execPath, REFERENCE_JSONL_ADAPTER]).open(specs),
   },
   python: {
     description: "CPython's multiprocessing, actors in processes (python3 adapters/python/mpspec_adapter.py --module multiprocessing)",

@@ -10,7 +10,6 @@ import { loadSpecDir } from "../spec/load.js";
 import { runCampaign } from "./campaign.js";
 import { runSuite } from "./suite.js";
 import { ThreadsExecutor } from "../../adapters/reference-threads/executor.js";
-import { argOrderFrom, formFrom } from "../adapter/registry.js";
 import { siblingUrl } from "../../reference/spawn-worker.js";
 
 const FAKE = fileURLToPath(new URL("../adapter/fixtures/fake-adapter.mjs", import.meta.url));
@@ -59,8 +58,7 @@ describe("--level and --bail", () => {
     const ex = await ThreadsExecutor.start({
       implementation: siblingUrl(import.meta.url, `../tests/${module}`),
       info: { name: module, version: "0", language: "TypeScript" },
-      argOrder: argOrderFrom(specs),
-      formOf: formFrom(specs),
+      specs: specs,
     });
     executors.push(ex);
     return ex;

@@ -2,7 +2,6 @@
 import { afterAll, expect, test } from "vitest";
 import { ThreadsExecutor } from "../../adapters/reference-threads/executor.js";
 import { siblingUrl } from "../../reference/spawn-worker.js";
-import { argOrderFrom } from "../adapter/registry.js";
 import { loadSpecDir } from "../spec/load.js";
 import { runCampaign } from "./campaign.js";
 
@@ -17,7 +16,7 @@ test("a failure found by a campaign replays by seed and path", async () => {
   ex = await ThreadsExecutor.start({
     implementation: siblingUrl(import.meta.url, "../tests/broken/reentrant-lock"),
     info: { name: "reentrant-lock", version: "0", language: "TypeScript" },
-    argOrder: argOrderFrom(specs),
+    specs,
   });
   const found = await runCampaign(lock, ex, { profile: "multiprocessing", runs: 100, seed: 7 });
   const cx = (found.levels.documented?.counterexample ?? found.levels.cpython?.counterexample)!;

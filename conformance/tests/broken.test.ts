@@ -3,7 +3,6 @@
 import { afterAll, describe, expect, test } from "vitest";
 import { join } from "node:path";
 import { ThreadsExecutor } from "../../adapters/reference-threads/executor.js";
-import { argOrderFrom, formFrom } from "../adapter/registry.js";
 import { runCampaign } from "../run/campaign.js";
 import { discoverBroken } from "./broken/expectation.js";
 import { loadSpecDir, loadSpecFile, PRIMITIVES_DIR } from "../spec/load.js";
@@ -29,8 +28,7 @@ describe("broken implementations are caught", () => {
       const ex = await ThreadsExecutor.start({
         implementation: siblingUrl(import.meta.url, `./broken/${c.module}`),
         info: { name: c.module, version: "0", language: "TypeScript" },
-        argOrder: argOrderFrom(specs),
-        formOf: formFrom(specs),
+        specs: specs,
       });
       executors.push(ex);
       const r = await runCampaign(spec, ex, { profile: c.profile, runs: c.runs ?? 100, seed: 42, deadlineMs: c.deadlineMs ?? undefined, ...c.options });

@@ -76,11 +76,14 @@ describe("Value and Array's lock=", () => {
   // observed on CPython 3.11: lock=False -> the bare ctypes object; a non-lock -> AttributeError,
   // after the raw object's own errors (multiprocessing.Value('z', 0, lock='x') -> TypeError: this type has no size)
   it.each([["Value", ["i", 0]], ["Array", ["i", 3]]] as const)("%s: False is bare, a Lock is the wrapper's, anything else AttributeError", (primitive, args) => {
-    const bare = threads.create(primitive, "multiprocessing", [...args, false]);
+    const bare = threads.create(primitive, "multiprocessing", [...args], { lock: false });
     expect(bare.handle().primitive).toBe(primitive === "Value" ? "RawValue" : "RawArray");
-    const locked = threads.create(primitive, "multiprocessing", [...args, { $new: "Lock", argv: [] }]) as unknown as { get_lock(): { handle(): { primitive: string } } };
+    const locked = threads.create(primitive, "multiprocessing", [...args], { lock: { $new: "Lock", argv: [] } }) as unknown as { get_lock(): { handle(): { primitive: string } } };
     expect(locked.get_lock().handle().primitive).toBe("Lock");
-    expect(() => threads.create(primitive, "multiprocessing", [...args, "x"])).toThrow(/"x" has no method 'acquire'/);
-    expect(() => threads.create(primitive, "multiprocessing", ["z", args[1], "x"])).toThrow(/this type has no size/);
+    expect(() => threads.create(primitive, "multiprocessing", [...args], { lock: "x" })).toThrow(/"x" has no method 'acquire'/);
+    expect(() => threads.create(primitive, "multiprocessing", ["z", args[1]], { lock: "x" })).toThrow(/this type has no size/);
+    // keyword-only: not positional, and no other keyword
+    expect(() => threads.create(primitive, "multiprocessing", [...args, false])).toThrow(/at most 2 positional/);
+    expect(() => threads.create(primitive, "multiprocessing", [...args], { lok: false })).toThrow(/unexpected keyword argument 'lok'/);
   });
 });

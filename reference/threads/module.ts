@@ -20,7 +20,9 @@ import { RawValue, Value } from "./value.js";
 interface Factory {
   /** Number of positional constructor arguments Python accepts. */
   arity: number;
-  make(argv: JsonValue[], options: PrimitiveOptions): SharedPrimitive;
+  make(argv: JsonValue[], options: PrimitiveOptions, kwargs: Record<string, unknown>): SharedPrimitive;
+  /** Keyword-only parameters it takes (Python's `*, lock=True`). */
+  keywords?: readonly string[];
   attach(handle: ObjectHandle): SharedPrimitive;
 }
 
@@ -47,14 +49,13 @@ const FACTORIES: Record<string, Factory> = {
   SimpleQueue: { arity: 0, make: (_, o) => new SimpleQueue(o), attach: SimpleQueue.attach },
   // Pipe(duplex): a pair of connections, pipe[0] and pipe[1] (spec profile `returns`, operation `target`).
   Pipe: { arity: 1, make: (a, o) => new Pipe(a[0] ?? true, o), attach: Pipe.attach },
-  // Value(typecode, value, lock): lock is keyword-only in Python (the spec's `keyword` param), third
-  // here. lock=False returns the bare ctypes object (a RawValue); True or None a wrapper with a new
-  // RLock; a Lock or RLock (built by `$new`) is the wrapper's lock.
-  Value: { arity: 3, make: (a, o) => valueOf(a, o), attach: Value.attach },
+  // Value(typecode, value, *, lock): lock=False returns the bare ctypes object (a RawValue); True
+  // or None a wrapper with a new RLock; a Lock or RLock (built by `$new`) is the wrapper's lock.
+  Value: { arity: 2, keywords: ["lock"], make: (a, o, kw) => valueOf(a, o, kw), attach: Value.attach },
   RawValue: { arity: 2, make: (a, o) => new RawValue(a[0], a.length > 1 ? a[1] : 0, o), attach: RawValue.attach },
-  // Array(typecode, size_or_initializer, lock): the first two required (a missing one is a TypeError);
-  // lock is keyword-only in Python, third here, as for Value.
-  Array: { arity: 3, make: (a, o) => arrayOf(a, o), attach: SynchronizedArray.attach },
+  // Array(typecode, size_or_initializer, *, lock): the first two required (a missing one is a
+  // TypeError); lock as for Value.
+  Array: { arity: 2, keywords: ["lock"], make: (a, o, kw) => arrayOf(a, o, kw), attach: SynchronizedArray.attach },
   RawArray: { arity: 2, make: (a, o) => new RawArray(a[0], a[1], o), attach: RawArray.attach },
   // lock: null/undefined (an RLock is made), or a Lock or RLock object built by `$new`.
   Condition: { arity: 1, make: (a, o) => new Condition((a[0] ?? null) as unknown as Lock | RLock | null, o), attach: Condition.attach },
@@ -74,15 +75,15 @@ function sharedCtypes(lock: unknown, bare: () => SharedPrimitive, wrapped: (lock
   throw new PythonError("AttributeError", `${JSON.stringify(lock)} has no method 'acquire'`);
 }
 
-const lockArg = (a: JsonValue[]): unknown => (a.length > 2 ? a[2] : true);
+const lockArg = (kw: Record<string, unknown>): unknown => ("lock" in kw ? kw.lock : true);
 
-function valueOf(a: JsonValue[], o: PrimitiveOptions): SharedPrimitive {
+function valueOf(a: JsonValue[], o: PrimitiveOptions, kw: Record<string, unknown>): SharedPrimitive {
   const value = a.length > 1 ? a[1] : 0;
-  return sharedCtypes(lockArg(a), () => new RawValue(a[0], value, o), (lock) => new Value(a[0], value, lock ? { ...o, lock } : o));
+  return sharedCtypes(lockArg(kw), () => new RawValue(a[0], value, o), (lock) => new Value(a[0], value, lock ? { ...o, lock } : o));
 }
 
-function arrayOf(a: JsonValue[], o: PrimitiveOptions): SharedPrimitive {
-  return sharedCtypes(lockArg(a), () => new RawArray(a[0], a[1], o), (lock) => new SynchronizedArray(a[0], a[1], lock ? { ...o, lock } : o));
+function arrayOf(a: JsonValue[], o: PrimitiveOptions, kw: Record<string, unknown>): SharedPrimitive {
+  return sharedCtypes(lockArg(kw), () => new RawArray(a[0], a[1], o), (lock) => new SynchronizedArray(a[0], a[1], lock ? { ...o, lock } : o));
 }
 
 export const primitives: readonly string[] = Object.keys(FACTORIES);
@@ -100,14 +101,18 @@ function factory(primitive: string): Factory {
  * in the same profile, built first and passed as the argument (Condition's lock; see the `$new`
  * convention in spec/protocol/README.md).
  */
-export function create(primitive: string, profile: string, argv: JsonValue[]): SharedPrimitive {
+export function create(primitive: string, profile: string, argv: JsonValue[], kwargs: Record<string, JsonValue> = {}): SharedPrimitive {
   const f = factory(primitive);
   if (argv.length > f.arity) {
-    throw new TypeError(`${primitive} takes at most ${f.arity} constructor argument(s), got ${argv.length}`);
+    throw new TypeError(`${primitive} takes at most ${f.arity} positional constructor argument(s), got ${argv.length}`);
+  }
+  for (const k of Object.keys(kwargs)) {
+    if (!f.keywords?.includes(k)) throw new TypeError(`${primitive}() got an unexpected keyword argument '${k}'`);
   }
   const p = checkProfile(profile);
   // Factories take JSON values, and objects in the places where `$new` may build them.
-  return f.make(argv.map((v) => constructed(v, p)) as JsonValue[], { profile: p });
+  const kw = Object.fromEntries(Object.entries(kwargs).map(([k, v]) => [k, constructed(v, p)]));
+  return f.make(argv.map((v) => constructed(v, p)) as JsonValue[], { profile: p }, kw);
 }
 
 function constructed(v: JsonValue, profile: string): JsonValue | SharedPrimitive {

@@ -9,8 +9,7 @@ const isNewLock = (v: JsonValue | undefined) => typeof v === "object" && v !== n
 
 const m = brokenModule({
   primitive: "Value",
-  argv: (argv) => (isNewLock(argv[2]) ? [argv[0]!, argv[1]!, { $new: "RLock", argv: [] }] : argv),
-
+  kwargs: (kw) => (isNewLock(kw.lock) ? { ...kw, lock: { $new: "RLock", argv: [] } } : kw),
 });
 export const { primitives, profiles, create, attach } = m;
 

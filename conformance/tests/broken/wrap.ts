@@ -19,6 +19,8 @@ export interface Fault {
   extra?: () => Record<string, unknown>;
   /** The constructor arguments as the faulty constructor reads them (a constructor's bug). */
   argv?: (argv: JsonValue[]) => JsonValue[];
+  /** The keyword-only constructor arguments as it reads them (Value's `lock`). */
+  kwargs?: (kwargs: Record<string, JsonValue>) => Record<string, JsonValue>;
   /** The faulty object around the reference's; none: the reference's own object (a constructor's bug only). */
   wrap?: Wrapper;
 }
@@ -34,9 +36,9 @@ export function brokenModule(fault: Fault): ImplementationModule {
   return {
     primitives: reference.primitives,
     profiles: reference.profiles,
-    create(primitive: string, profile: string, argv: JsonValue[]) {
-      if (primitive !== fault.primitive) return reference.create(primitive, profile, argv);
-      return wrapHandle(reference.create(fault.base ?? primitive, profile, fault.argv?.(argv) ?? argv), fault.extra?.() ?? {});
+    create(primitive: string, profile: string, argv: JsonValue[], kwargs: Record<string, JsonValue> = {}) {
+      if (primitive !== fault.primitive) return reference.create(primitive, profile, argv, kwargs);
+      return wrapHandle(reference.create(fault.base ?? primitive, profile, fault.argv?.(argv) ?? argv, fault.kwargs?.(kwargs) ?? kwargs), fault.extra?.() ?? {});
     },
     attach(handle: ObjectHandle) {
       if (!("inner" in handle)) return reference.attach(handle);

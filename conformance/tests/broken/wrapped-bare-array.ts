@@ -5,8 +5,7 @@ import type { BrokenExpectation } from "./expectation.js";
 
 const m = brokenModule({
   primitive: "Array",
-  argv: (argv) => (argv[2] === false ? [argv[0]!, argv[1]!, true] : argv),
-
+  kwargs: (kw) => (kw.lock === false ? { ...kw, lock: true } : kw),
 });
 export const { primitives, profiles, create, attach } = m;
 
