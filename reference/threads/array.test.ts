@@ -167,7 +167,7 @@ describe("Array construction", () => {
     // Call-shape errors are plain JS TypeErrors, as for the other primitives.
     expect(() => create(primitive, "multiprocessing", ["i"])).toThrow(/missing 1 required positional argument: 'size_or_initializer'/);
     expect(() => create(primitive, "multiprocessing", [])).toThrow(/missing 2 required positional arguments/);
-    expect(() => create(primitive, "multiprocessing", ["i", 3, true, 4])).toThrow(/at most (2|3) constructor argument/);
+    expect(() => create(primitive, "multiprocessing", ["i", 3, true, 4])).toThrow(/at most 2 positional constructor argument/);
     // A 1-byte typecode is never "too large" (observed: ctypes.sizeof(ctypes.c_byte * (2**63-1)) -> 9223372036854775807):
     // a size no SharedArrayBuffer can hold fails with the JS RangeError (CPython fails allocating it).
     expect(() => create(primitive, "multiprocessing", ["b", 2 ** 62])).toThrow(RangeError);

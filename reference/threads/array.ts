@@ -11,6 +11,7 @@
  * `a[key] = value`): a key is an int, or a slice value `{"$slice": [start, stop]}` /
  * `{"$slice": [start, stop, step]}` whose parts are ints or null.
  */
+import type { JsonValue } from "../../spec/format.js";
 import type { ObjectHandle, SharedPrimitive } from "../implementation.js";
 import { PythonError } from "../implementation.js";
 import { Lock, RLock } from "./lock.js";
@@ -19,6 +20,8 @@ import { checkHandle, checkProfile, noAttribute, type PrimitiveOptions, type Pro
 // and a[0] = x store and raise as Value's setter does, for tc in 'bBhHiIfd' and x in 300, -129, 2**32+5, -1,
 // True, 1.5, 'x', None, [1]).
 import { CTYPES_NAME, CharCells, WcharCells, cellsOf, converted, isTypecode, itemsize, load, newCells, pyTypeName, store, type Cells, type Item, type Typecode, type ValueLock } from "./value.js";
+import { type Factory } from "./factory.js";
+import { lockArg, sharedCtypes } from "./shared-ctypes.js";
 
 // A Py_ssize_t holds [-2**63, 2**63); every JS number outside it is also outside exactly.
 const SSIZE_LIMIT = 2 ** 63;
@@ -336,3 +339,16 @@ export class SynchronizedArray implements SharedPrimitive {
     }
   }
 }
+
+/** sharedctypes.Array: as Value (shared-ctypes.ts). */
+function arrayOf(a: JsonValue[], o: PrimitiveOptions, kw: Record<string, unknown>): SharedPrimitive {
+  return sharedCtypes(lockArg(kw), () => new RawArray(a[0], a[1], o), (lock) => new SynchronizedArray(a[0], a[1], lock ? { ...o, lock } : o));
+}
+
+/** This file's primitives for the threads module, which finds them here (module.ts). */
+export const factories: Factory[] = [
+  // Array(typecode, size_or_initializer, *, lock): the first two required (a missing one is a
+  // TypeError); lock as for Value.
+  { primitive: "Array", arity: 2, keywords: ["lock"], make: (a, o, kw) => arrayOf(a, o, kw), attach: SynchronizedArray.attach },
+  { primitive: "RawArray", arity: 2, make: (a, o) => new RawArray(a[0], a[1], o), attach: RawArray.attach },
+];

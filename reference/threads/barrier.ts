@@ -20,6 +20,7 @@ import { checkCallable, resolveCallable, type CallableValue } from "../callables
 import { PythonError, type ObjectHandle, type SharedPrimitive } from "../implementation.js";
 import { lockMutex, now, remaining, sharedWords, unlockMutex, waitWord } from "./futex.js";
 import { checkHandle, checkProfile, checkTimeout, sharedBuffer, type PrimitiveOptions, type Profile } from "./profile.js";
+import { type Factory } from "./factory.js";
 
 // Atomics.waitAsync ships in Node >= 16 but is typed only in TypeScript's es2024 lib.
 type WaitAsyncResult = { async: false; value: "not-equal" | "timed-out" } | { async: true; value: Promise<"ok" | "timed-out"> };
@@ -260,3 +261,15 @@ export class Barrier implements SharedPrimitive {
   }
 }
 
+/** This file's primitives for the threads module, which finds them here (module.ts). */
+export const factories: Factory[] = [
+  { primitive: "Barrier",
+    arity: 3,
+    make: (a, o) => {
+      // observed: threading.Barrier() -> TypeError: Barrier.__init__() missing 1 required positional argument: 'parties'
+      if (a.length < 1) throw new TypeError("Barrier() missing 1 required positional argument: 'parties'");
+      return new Barrier(a[0] as number, a[1] ?? null, (a[2] ?? null) as number | null, o);
+    },
+    attach: Barrier.attach,
+  },
+];

@@ -28,6 +28,7 @@ import { PythonError, type ObjectHandle, type SharedPrimitive } from "../impleme
 import { blockAsync, blockSync, deadlineOf, done, lockMutex, now, sharedWords, sleepOn, unlockMutex, wake, type Blocking, type Step } from "./futex.js";
 import { Lock, RLock } from "./lock.js";
 import { checkHandle, checkProfile, checkTimeout, sharedBuffer, type PrimitiveOptions, type Profile } from "./profile.js";
+import { type Factory } from "./factory.js";
 
 // Word layout.
 const MUTEX = 0;
@@ -331,3 +332,10 @@ function predicateOf(predicate: unknown): (...a: unknown[]) => unknown {
   if (typeof predicate === "function") return predicate as (...a: unknown[]) => unknown;
   return resolveCallable(checkCallable(predicate));
 }
+
+/** This file's primitives for the threads module, which finds them here (module.ts). */
+export const factories: Factory[] = [
+  // lock: null/undefined (an RLock is made), or a Lock or RLock object built by `$new`.
+  { primitive: "Condition", arity: 1, make: (a, o) => new Condition((a[0] ?? null) as unknown as Lock | RLock | null, o), attach: Condition.attach },
+
+];

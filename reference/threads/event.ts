@@ -10,6 +10,7 @@
 import type { ObjectHandle, SharedPrimitive } from "../implementation.js";
 import { blockAsync, blockSync, deadlineOf, done, sharedWords, sleepOn, type Blocking, type Step } from "./futex.js";
 import { checkHandle, checkProfile, checkTimeout, sharedBuffer, type PrimitiveOptions, type Profile } from "./profile.js";
+import { type Factory } from "./factory.js";
 
 const FLAG = 0; // 0 clear, 1 set
 const SEQ = 1; // number of set() calls
@@ -86,3 +87,8 @@ export class Event implements SharedPrimitive {
 
 // observed: Event().wait(-1) -> False at once (multiprocessing and threading)
 const nonNegative = (t: number | null): number | null => (t === null ? null : Math.max(0, t));
+
+/** This file's primitives for the threads module, which finds them here (module.ts). */
+export const factories: Factory[] = [
+  { primitive: "Event", arity: 0, make: (_, o) => new Event(o), attach: Event.attach },
+];

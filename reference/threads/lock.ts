@@ -27,6 +27,7 @@ import {
   type PrimitiveOptions,
   type Profile,
 } from "./profile.js";
+import { type Factory } from "./factory.js";
 
 const ACQUIRED: Step<boolean> = done(true);
 
@@ -247,3 +248,9 @@ export class RLock implements SharedPrimitive {
     return null;
   }
 }
+
+/** This file's primitives for the threads module, which finds them here (module.ts). */
+export const factories: Factory[] = [
+  { primitive: "Lock", arity: 0, make: (_, o) => new Lock(o), attach: Lock.attach },
+  { primitive: "RLock", arity: 0, make: (_, o) => new RLock(o), attach: RLock.attach },
+];

@@ -30,6 +30,7 @@ import { checkPicklable, checkUnpicklable } from "../pickle.js";
 import { PythonError, type ObjectHandle, type SharedPrimitive } from "../implementation.js";
 import { checkHandle, checkProfile, checkTimeout, sharedBuffer, type PrimitiveOptions, type Profile } from "./profile.js";
 import { Queue } from "./queue.js";
+import { type Factory } from "./factory.js";
 
 // observed (CPython 3.11): a, b = multiprocessing.Pipe(); a.close(); a.send(1) / a.recv() / a.poll(0) -> OSError: handle is closed
 const handleClosed = () => new PythonError("OSError", "handle is closed");
@@ -436,3 +437,9 @@ export class Pipe implements SharedPrimitive {
     Atomics.store(this.#state, UNREADABLE + e, 1);
   }
 }
+
+/** This file's primitives for the threads module, which finds them here (module.ts). */
+export const factories: Factory[] = [
+  // Pipe(duplex): a pair of connections, pipe[0] and pipe[1] (spec profile `returns`, operation `target`).
+  { primitive: "Pipe", arity: 1, make: (a, o) => new Pipe(a[0] ?? true, o), attach: Pipe.attach },
+];

@@ -43,6 +43,7 @@ import {
   type PrimitiveOptions,
   type Profile,
 } from "./profile.js";
+import { arg, type Factory } from "./factory.js";
 
 export interface QueueOptions extends PrimitiveOptions {
   /** Bytes of the shared ring buffer holding serialized items (each takes 4 + its serialized size). Default 1 MiB. */
@@ -582,3 +583,9 @@ export class JoinableQueue extends QueueBase {
     return new JoinableQueue(handle.maxsize as number, { profile, pickles: handle.pickles !== false }, sharedOf(handle));
   }
 }
+
+/** This file's primitives for the threads module, which finds them here (module.ts). */
+export const factories: Factory[] = [
+  { primitive: "Queue", arity: 1, make: (a, o) => new Queue(arg(a, 0), o), attach: Queue.attach },
+  { primitive: "JoinableQueue", arity: 1, make: (a, o) => new JoinableQueue(arg(a, 0), o), attach: JoinableQueue.attach },
+];

@@ -25,6 +25,7 @@ import {
   type PrimitiveOptions,
   type Profile,
 } from "./profile.js";
+import { arg, type Factory } from "./factory.js";
 
 const ACQUIRED: Step<boolean> = done(true);
 
@@ -197,3 +198,9 @@ export class BoundedSemaphore extends SemaphoreBase {
     return new BoundedSemaphore(handle.bound as number, { profile }, new Int32Array(sharedBuffer(handle, "state")));
   }
 }
+
+/** This file's primitives for the threads module, which finds them here (module.ts). */
+export const factories: Factory[] = [
+  { primitive: "Semaphore", arity: 1, make: (a, o) => new Semaphore(arg(a, 0), o), attach: Semaphore.attach },
+  { primitive: "BoundedSemaphore", arity: 1, make: (a, o) => new BoundedSemaphore(arg(a, 0), o), attach: BoundedSemaphore.attach },
+];

@@ -17,6 +17,7 @@ import { checkPicklable } from "../pickle.js";
 import { PythonError, type ObjectHandle, type SharedPrimitive } from "../implementation.js";
 import { checkHandle, checkProfile, noAttribute, type PrimitiveOptions, type Profile } from "./profile.js";
 import { Queue, type QueueOptions } from "./queue.js";
+import { type Factory } from "./factory.js";
 
 // observed: q = multiprocessing.SimpleQueue(); q.close(); q.put(1) / q.get() / q.empty() -> OSError: handle is closed
 const handleClosed = () => new PythonError("OSError", "handle is closed");
@@ -115,3 +116,8 @@ export class SimpleQueue implements SharedPrimitive {
     this.#closed = true;
   }
 }
+
+/** This file's primitives for the threads module, which finds them here (module.ts). */
+export const factories: Factory[] = [
+  { primitive: "SimpleQueue", arity: 0, make: (_, o) => new SimpleQueue(o), attach: SimpleQueue.attach },
+];

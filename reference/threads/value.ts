@@ -5,11 +5,14 @@
  * `value` property's getter and setter each hold that lock, so `v.value += 1` (a get, then a
  * set) is not atomic, while the same update under `get_lock()` is.
  */
+import type { JsonValue } from "../../spec/format.js";
 import type { ObjectHandle, SharedPrimitive } from "../implementation.js";
 import { PythonError } from "../implementation.js";
 import { PyBytes, decodeBytesValue, isPyBytes } from "../bytes.js";
 import { Lock, RLock } from "./lock.js";
 import { checkHandle, checkProfile, noAttribute, sharedBuffer, type PrimitiveOptions, type Profile } from "./profile.js";
+import { type Factory } from "./factory.js";
+import { lockArg, sharedCtypes } from "./shared-ctypes.js";
 
 /**
  * The typecodes implemented (multiprocessing.sharedctypes.typecode_to_type): 'b' signed char,
@@ -366,3 +369,20 @@ export class RawValue implements SharedPrimitive {
     throw noAttribute(CTYPES_NAME[this.typecode], "get_obj");
   }
 }
+
+/**
+ * sharedctypes.Value: the raw object first, then by `lock` the bare object or a wrapper
+ * (shared-ctypes.ts).
+ */
+function valueOf(a: JsonValue[], o: PrimitiveOptions, kw: Record<string, unknown>): SharedPrimitive {
+  const value = a.length > 1 ? a[1] : 0;
+  return sharedCtypes(lockArg(kw), () => new RawValue(a[0], value, o), (lock) => new Value(a[0], value, lock ? { ...o, lock } : o));
+}
+
+/** This file's primitives for the threads module, which finds them here (module.ts). */
+export const factories: Factory[] = [
+  // Value(typecode, value, *, lock): lock=False returns the bare ctypes object (a RawValue); True
+  // or None a wrapper with a new RLock; a Lock or RLock (built by `$new`) is the wrapper's lock.
+  { primitive: "Value", arity: 2, keywords: ["lock"], make: (a, o, kw) => valueOf(a, o, kw), attach: Value.attach },
+  { primitive: "RawValue", arity: 2, make: (a, o) => new RawValue(a[0], a.length > 1 ? a[1] : 0, o), attach: RawValue.attach },
+];
