@@ -9,16 +9,21 @@ import { join } from "node:path";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-test("spec/spec.schema.json is up to date with spec/format.ts (run `npm run schema`)", () => {
+test("spec/spec.schema.json and spec/histories.schema.json are up to date with their TypeScript types (run `npm run schema`)", () => {
   const dir = mkdtempSync(join(tmpdir(), "mpspec-schema-"));
   try {
-    const out = join(dir, "schema.json");
     const script = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).scripts.schema as string;
-    const args = script.replace(/^typescript-json-schema /, "").replace(/-o \S+$/, `-o ${out}`).split(" ");
-    const r = spawnSync(join(root, "node_modules/.bin/typescript-json-schema"), args, { cwd: root, encoding: "utf8", timeout: 60_000 });
-    expect(r.status, r.stderr).toBe(0);
-    expect(JSON.parse(readFileSync(out, "utf8"))).toEqual(JSON.parse(readFileSync(join(root, "spec/spec.schema.json"), "utf8")));
+    const commands = script.split(" && ");
+    expect(commands.map((c) => c.match(/-o (\S+)$/)?.[1])).toEqual(["spec/spec.schema.json", "spec/histories.schema.json"]);
+    for (const [i, command] of commands.entries()) {
+      const committed = command.match(/-o (\S+)$/)![1]!;
+      const out = join(dir, `schema${i}.json`);
+      const args = command.replace(/^typescript-json-schema /, "").replace(/-o \S+$/, `-o ${out}`).split(" ");
+      const r = spawnSync(join(root, "node_modules/.bin/typescript-json-schema"), args, { cwd: root, encoding: "utf8", timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(readFileSync(out, "utf8")), committed).toEqual(JSON.parse(readFileSync(join(root, committed), "utf8")));
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-});
+}, 120_000);

@@ -49,6 +49,26 @@ describe("mpspec validate", () => {
   });
 });
 
+describe("mpspec validate: hand-written histories", () => {
+  test("a case the document judges otherwise names the file, the case and the level, exit 2; as stated, it is counted", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mpspec-spec-"));
+    try {
+      writeFileSync(join(dir, "Toggle.yaml"), readFileSync(join(import.meta.dirname, "../spec/fixtures/Toggle.yaml"), "utf8"));
+      const cases = (verdict: string) => `primitive: Toggle\ncases:\n  - name: a flip right after construction\n    events:\n      - { actor: a0, op: flip, at: [0, 1], returns: nope }\n    expect: { cpython: ${verdict} }\n`;
+      writeFileSync(join(dir, "Toggle.histories.yaml"), cases("ok"));
+      const r = await cli("validate", "--spec-dir", dir);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/Toggle\.histories\.yaml: case 'a flip right after construction' at the cpython level: violation .*expected ok/);
+      writeFileSync(join(dir, "Toggle.histories.yaml"), cases("violation"));
+      const ok = await cli("validate", "--spec-dir", dir);
+      expect(ok.code, ok.err).toBe(0);
+      expect(ok.out).toMatch(/1 hand-written histories judged as they state/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("mpspec run", () => {
   test("a run that measures nothing is not a pass: exit 2", async () => {
     const dir = mkdtempSync(join(tmpdir(), "mpspec-spec-"));

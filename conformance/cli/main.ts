@@ -12,6 +12,8 @@ import type { CampaignResult } from "../run/campaign.js";
 import { runSuite, suiteExitCode, type PrimitiveOutcome } from "../run/suite.js";
 import { SpecError, loadSpecDir, PRIMITIVES_DIR, type LoadedSpec } from "../spec/load.js";
 import { CelExprError } from "../spec/cel.js";
+import { judgeCase, loadHistoriesDir } from "../spec/histories.js";
+import { checkHistory } from "../checker/linearize.js";
 import { checkText, scenarioText } from "../report/explain.js";
 import { campaignJson } from "../report/json.js";
 import { loadMatrixConfig, matrixBadges, MatrixConfigError, matrixJson, matrixMarkdown, runMatrix, type MatrixConfig } from "../report/matrix.js";
@@ -77,6 +79,22 @@ async function validate(opts: { specDir?: string }, out: (s: string) => void): P
     out(`ok  ${s.file}  ${s.primitive}: ${s.operations.size} operations, ${n} rules, ${s.invariants.length} invariants, profiles ${Object.keys(s.doc.profiles).join(", ")}`);
   }
   out(`${specs.length} spec documents valid, ${rules} rules, every CEL expression compiled and its names checked; ${invariants} invariants (checked on every state the checker builds)`);
+  // The hand-written histories beside them: each judged as its case says, or the spec is wrong.
+  const byName = new Map(specs.map((s) => [s.primitive, s]));
+  let cases = 0;
+  const wrong: string[] = [];
+  for (const { file, doc } of loadHistoriesDir(opts.specDir ?? PRIMITIVES_DIR)) {
+    const spec = byName.get(doc.primitive);
+    if (!spec) throw new SpecError(file, "primitive", `no spec document for primitive '${doc.primitive}' beside it`);
+    for (const c of doc.cases) {
+      cases++;
+      for (const j of judgeCase(spec, doc, c, (sp, objects, events, profile, level) => checkHistory(() => sp, objects, { events }, { profile, level }))) {
+        if (!j.ok) wrong.push(`${file}: case '${c.name}' at the ${j.level} level: ${j.verdict} (contradicts [${j.contradicted.join(", ")}]), expected ${j.wanted}`);
+      }
+    }
+  }
+  if (wrong.length) throw new UsageError(`${wrong.length} hand-written histories judged otherwise than they state (fix the spec or the case):\n  ${wrong.join("\n  ")}`);
+  out(`${cases} hand-written histories judged as they state (<primitive>.histories.yaml)`);
   return 0;
 }
 

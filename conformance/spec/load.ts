@@ -158,7 +158,8 @@ export function loadSpecFile(path: string): LoadedSpec {
 
 /** Every spec document in a folder (default: spec/primitives), sorted by primitive name. */
 export function loadSpecDir(dir: string = PRIMITIVES_DIR): LoadedSpec[] {
-  const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+  // <P>.histories.yaml beside a document is its hand-written histories (spec/histories.ts), not a spec.
+  const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f) && !/\.histories\.ya?ml$/.test(f)).sort();
   const specs = files.map((f) => loadSpecFile(join(dir, f)));
   const seen = new Map<string, string>();
   for (const s of specs) {
