@@ -20,6 +20,22 @@ function python(lines: string[]): unknown {
 }
 
 describe.skipIf(!hasPython)(`the Python adapter's values and call shapes (${PY})`, () => {
+  test("$unpicklable cannot be pickled by any pickle-protocol serializer (CPython's message), $unpickling-fails pickles and fails to load", () => {
+    const out = python([
+      "import pickle",
+      "from mpspec_py.values import Unpicklable, UnpicklingFails",
+      "r = []",
+      "for proto in (2, pickle.HIGHEST_PROTOCOL):",
+      "    try: pickle.dumps(Unpicklable('u1'), proto); r.append('pickled')",
+      "    except TypeError as e: r.append(str(e))",
+      "data = pickle.dumps(UnpicklingFails('u2'))",
+      "try: pickle.loads(data); r.append('loaded')",
+      "except ValueError as e: r.append(str(e))",
+      "print(json.dumps(r))",
+    ]);
+    expect(out).toEqual(["cannot pickle '_thread.lock' object", "cannot pickle '_thread.lock' object", "unpickling u2 fails"]);
+  });
+
   test("$bytes, $bytearray and $slice decode; bytes-like results encode as $bytes; malformed values are refused by name", () => {
     const out = python([
       "v = m.decode_value([{'$bytes': 'ab\\u00ff'}, {'$bytearray': 'xy'}, {'$slice': [1, None]}, {'$slice': [0, 4, 2]}])",

@@ -214,7 +214,7 @@ function failureText(r: CampaignResult, opts: RunOpts): string {
   const lv = r.levels.documented?.counterexample ? r.levels.documented : r.levels.cpython!;
   const cx = lv.counterexample!;
   const text = checkText(cx.scenario, cx.history.events, cx.check);
-  const found = lv.found ? `, found at scenario ${lv.found.scenarios} after ${(lv.found.ms / 1000).toFixed(1)} s` : "";
+  const found = (lv.found ? `, found at scenario ${lv.found.scenarios} after ${(lv.found.ms / 1000).toFixed(1)} s` : "") + (lv.shrinkStopped ? ", shrinking stopped at its budget" : "");
   return `  minimal counterexample (${cx.level} level${found}):\n${text.split("\n").map((l) => `    ${l}`).join("\n")}\n  replay: ${replay(opts, r.primitive, r)}`;
 }
 

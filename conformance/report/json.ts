@@ -42,7 +42,7 @@ export function campaignJson(spec: LoadedSpec, r: CampaignResult | null, unsuppo
     error: r.error,
     errorScenario: r.errorScenario,
     levels: Object.fromEntries(
-      Object.entries(r.levels).map(([lv, x]) => [lv, { verdict: x!.verdict, deviations: x!.deviations, found: x!.found, counterexample: counterexampleJson(x!.counterexample) }]),
+      Object.entries(r.levels).map(([lv, x]) => [lv, { verdict: x!.verdict, deviations: x!.deviations, found: x!.found, shrinkStopped: x!.shrinkStopped, counterexample: counterexampleJson(x!.counterexample) }]),
     ),
     replay,
     coverage: r.coverage,

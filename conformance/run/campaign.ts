@@ -55,6 +55,11 @@ export interface CampaignOptions {
   horizonMs?: number;
   /** How many cut scenarios are run again to the horizon (besides those of shrinking). Default 2. */
   longRuns?: number;
+  /**
+   * Time shrinking may take (ms) once a failure is found; then the smallest failing scenario
+   * found so far is the counterexample (the result says so: `shrinkStopped`). Default: no limit.
+   */
+  shrinkBudgetMs?: number;
 }
 
 export const DEFAULT_PROMPT_MS = 500;
@@ -88,6 +93,8 @@ export interface LevelResult {
    * level's campaign, and the time since that campaign began). Shrinking takes the rest.
    */
   found?: { scenarios: number; ms: number };
+  /** Shrinking stopped at its budget (CampaignOptions.shrinkBudgetMs): the counterexample may not be minimal. */
+  shrinkStopped?: boolean;
 }
 
 export interface CampaignResult {
@@ -284,9 +291,16 @@ async function runLevels(runner: ScenarioRunner, opts: CampaignOptions, levels: 
   const t0 = performance.now();
   let scenarios = 0;
   let firstSeen: LevelResult["found"];
+  let shrinkStopped = false;
   const property = fc.asyncProperty(scenarioArbitrary(runner.spec, opts.profile, opts.shape ?? DEFAULT_SHAPE), async (scenario) => {
     if (runner.error) return true; // stop judging once the adapter is broken: keep what was found
     if (!failedOnce) scenarios++;
+    // Past the shrink budget every candidate is let through untried: fast-check ends with the
+    // smallest failing scenario it has.
+    if (failedOnce && opts.shrinkBudgetMs !== undefined && performance.now() - t0 - firstSeen!.ms > opts.shrinkBudgetMs) {
+      shrinkStopped = true;
+      return true;
+    }
     for (let i = 0; i < (opts.invocations ?? 1); i++) {
       let trial: Trial;
       try {
@@ -330,6 +344,7 @@ async function runLevels(runner: ScenarioRunner, opts: CampaignOptions, levels: 
     out[lv] = {
       verdict: "fail",
       found: firstSeen,
+      ...(shrinkStopped ? { shrinkStopped } : {}),
       counterexample: { scenario, history: found.history, check: found.checks[lv], seed: details.seed, path: details.counterexamplePath ?? "", level: lv, long: found.long },
     };
   }

@@ -290,11 +290,17 @@ def _thread_lock():
 
 class Unpicklable(object):
     """What {"$unpicklable": token} stands for in a call: an object that holds a threading.Lock,
-    so pickling it raises TypeError: cannot pickle '_thread.lock' object (as CPython's own)."""
+    so pickling it raises TypeError: cannot pickle '_thread.lock' object (as CPython's own).
+    __reduce_ex__ raises that error itself, so that the object cannot be pickled by any
+    serializer of the pickle protocol: multiprocess's dill pickles a lock, and a scenario about
+    an unpicklable item must not rest on which pickler the implementation uses."""
 
     def __init__(self, token):
         self.token = token
         self.lock = _thread_lock()
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError("cannot pickle '_thread.lock' object")
 
     def json(self):
         return {"$unpicklable": self.token}

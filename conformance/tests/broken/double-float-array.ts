@@ -8,8 +8,8 @@ import type { BrokenExpectation } from "./expectation.js";
 const m: ImplementationModule = {
   primitives: reference.primitives,
   profiles: reference.profiles,
-  create: (primitive, profile, argv) =>
-    reference.create(primitive, profile, primitive === "Array" && argv[0] === "f" ? ["d", ...argv.slice(1)] : argv),
+  create: (primitive, profile, argv, kwargs) =>
+    reference.create(primitive, profile, primitive === "Array" && argv[0] === "f" ? ["d", ...argv.slice(1)] : argv, kwargs),
   attach: reference.attach,
 };
 export const { primitives, profiles, create, attach } = m;

@@ -10,8 +10,8 @@ const SIGNED: Record<string, string> = { L: "l", Q: "q" };
 const m: ImplementationModule = {
   primitives: reference.primitives,
   profiles: reference.profiles,
-  create: (primitive, profile, argv) =>
-    reference.create(primitive, profile, primitive === "RawValue" && typeof argv[0] === "string" && argv[0] in SIGNED ? [SIGNED[argv[0]]!, ...argv.slice(1)] : argv),
+  create: (primitive, profile, argv, kwargs) =>
+    reference.create(primitive, profile, primitive === "RawValue" && typeof argv[0] === "string" && argv[0] in SIGNED ? [SIGNED[argv[0]]!, ...argv.slice(1)] : argv, kwargs),
   attach: reference.attach,
 };
 export const { primitives, profiles, create, attach } = m;
