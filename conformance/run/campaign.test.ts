@@ -83,6 +83,22 @@ describe("--level and --bail", () => {
     expect(contradicted.some((id) => cpythonRule.test(id)), contradicted.join(", ")).toBe(true);
   }, 120_000);
 
+  test("a shrink budget keeps the failure, says shrinking stopped, and records when it was found", async () => {
+    const ex = await executor("broken/reentrant-lock");
+    const lock = specs.find((s) => s.primitive === "Lock")!;
+    const opts = { profile: "multiprocessing", runs: 100, seed: 42 };
+    const stopped = await runCampaign(lock, ex, { ...opts, shrinkBudgetMs: 0 });
+    expect(stopped.verdict).toBe("fail");
+    const lv = stopped.levels.documented?.verdict === "fail" ? stopped.levels.documented! : stopped.levels.cpython!;
+    expect(lv.shrinkStopped).toBe(true);
+    expect(lv.found!.scenarios).toBeGreaterThanOrEqual(1);
+    expect(lv.found!.scenarios).toBeLessThanOrEqual(100);
+    expect(lv.counterexample!.check.verdict).toBe("violation"); // the kept scenario failed
+    const full = await runCampaign(lock, ex, opts);
+    const fl = full.levels.documented?.verdict === "fail" ? full.levels.documented! : full.levels.cpython!;
+    expect(fl.shrinkStopped).toBeUndefined();
+  }, 120_000);
+
   test("--bail stops at the first primitive that fails", async () => {
     const ex = await executor("broken/reentrant-lock");
     // Primitives whose campaigns take a second or less (no pauses, nothing that waits), after the failing Lock.
