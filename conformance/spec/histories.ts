@@ -10,7 +10,7 @@ import type { HistoriesDocument, HistoryCase, HistoryCaseEvent } from "../../spe
 import type { CheckResult } from "../checker/linearize.js";
 import type { ObjectDecl } from "../scenario/types.js";
 import type { HistoryEvent, Outcome } from "../history/types.js";
-import { PRIMITIVES_DIR, SPEC_ROOT, SpecError, type LoadedSpec } from "./load.js";
+import { PRIMITIVES_DIR, SPEC_ROOT, SpecError, schemaProblem, type LoadedSpec } from "./load.js";
 
 const MS = 1e6;
 let validator: ReturnType<Ajv["compile"]> | undefined;
@@ -29,7 +29,7 @@ export function loadHistoriesFile(file: string): HistoriesDocument {
   const doc = y.toJS() as HistoriesDocument;
   validator ??= new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(join(SPEC_ROOT, "histories.schema.json"), "utf8")));
   if (!validator(doc)) {
-    const problems = (validator.errors ?? []).map((e) => `${e.instancePath.slice(1).replace(/\//g, ".") || "(top level)"}: ${e.message}${e.keyword === "additionalProperties" ? ` '${(e.params as { additionalProperty: string }).additionalProperty}'` : ""}`);
+    const problems = (validator.errors ?? []).map((e) => schemaProblem(e, "spec/histories.ts"));
     throw new SpecError(file, "", `does not match spec/histories.schema.json (spec/histories.ts):\n  - ${[...new Set(problems)].join("\n  - ")}`);
   }
   doc.cases.forEach((c, i) =>

@@ -118,10 +118,11 @@ function validate(): ValidateFunction {
   return validator;
 }
 
-function schemaProblem(e: ErrorObject): string {
+/** One ajv error, naming the place and, for an unknown field, the TypeScript file that lists the allowed ones. */
+export function schemaProblem(e: ErrorObject, format = "spec/format.ts"): string {
   const at = e.instancePath ? e.instancePath.slice(1).replace(/\//g, ".") : "(top level)";
   if (e.keyword === "additionalProperties") {
-    return `${at}: unknown field '${(e.params as { additionalProperty: string }).additionalProperty}' (see spec/format.ts for the fields allowed here)`;
+    return `${at}: unknown field '${(e.params as { additionalProperty: string }).additionalProperty}' (see ${format} for the fields allowed here)`;
   }
   if (e.keyword === "required") return `${at}: missing required field '${(e.params as { missingProperty: string }).missingProperty}'`;
   if (e.keyword === "enum") return `${at}: ${e.message} ${JSON.stringify((e.params as { allowedValues: unknown }).allowedValues)}`;
@@ -139,7 +140,7 @@ export function loadSpecText(text: string, file: string): LoadedSpec {
   const doc = yamlDoc.toJS() as SpecDocument;
   const v = validate();
   if (!v(doc)) {
-    const problems = (v.errors ?? []).map(schemaProblem);
+    const problems = (v.errors ?? []).map((e) => schemaProblem(e));
     throw new SpecError(file, "", `does not match spec/spec.schema.json:\n  - ${[...new Set(problems)].join("\n  - ")}`);
   }
   return compileDocument(doc, file);
