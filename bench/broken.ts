@@ -3,7 +3,7 @@
  * the suite catches each of the reference's broken variants (conformance/tests/broken/, each declaring what it breaks),
  * measured: the scenario at which the campaign first saw the failure and the time to it (what
  * "caught within 100 runs and 30 s" means), then the whole campaign with shrinking, the
- * counterexample's size and the rules it contradicts. broken.test.ts asserts that each is caught;
+ * counterexample's size and the rules it contradicts. broken-shard-*.test.ts assert that each is caught;
  * this reports how fast, without timed assertions in the tests.
  */
 import { execFileSync } from "node:child_process";

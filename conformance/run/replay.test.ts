@@ -18,12 +18,13 @@ test("a failure found by a campaign replays by seed and path", async () => {
     info: { name: "reentrant-lock", version: "0", language: "TypeScript" },
     specs,
   });
-  const found = await runCampaign(lock, ex, { profile: "multiprocessing", runs: 100, seed: 7 });
+  // Shrinking is bounded (its own tests are campaign.test's): the replay needs a path, not a minimum.
+  const found = await runCampaign(lock, ex, { profile: "multiprocessing", runs: 100, seed: 7, shrinkBudgetMs: 10_000 });
   const cx = (found.levels.documented?.counterexample ?? found.levels.cpython?.counterexample)!;
   expect(cx.path).toMatch(/^\d+(:\d+)*$/);
-  const again = await runCampaign(lock, ex, { profile: "multiprocessing", runs: 100, seed: cx.seed, path: cx.path });
+  // No shrinking on the replay: it must fail on exactly the scenario the path names.
+  const again = await runCampaign(lock, ex, { profile: "multiprocessing", runs: 100, seed: cx.seed, path: cx.path, shrinkBudgetMs: 0 });
   expect(again.verdict).toBe("fail");
-  // The replayed scenario, then fast-check's attempts to shrink it further (none succeed: it is minimal).
   expect(again.runs).toBeLessThan(found.runs);
   const cx2 = (again.levels.documented?.counterexample ?? again.levels.cpython?.counterexample)!;
   expect(cx2.scenario).toEqual(cx.scenario);

@@ -16,7 +16,7 @@ const m = brokenPipe((conn: Connection) => ({
 
 export const { primitives, profiles, create, attach } = m;
 
-/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+/** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */
 export const caught: BrokenExpectation[] = [
   { primitive: "Pipe", profile: "multiprocessing", breaks: /^Pipe\.recv_bytes\.(too-long|fifo)$/, deadlineMs: 100 },
 ];

@@ -16,7 +16,7 @@ export const { primitives, profiles, create, attach } = m;
 
 // Calls that never return, or answer after the ordinary deadline: only the liveness rule, on
 // runs to the horizon, sees them (default options but a shorter horizon where 1 s suffices).
-/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+/** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */
 export const caught: BrokenExpectation[] = [
   { primitive: "Lock", profile: "multiprocessing", breaks: /^Lock\.(acquire|release)\./, deadlineMs: null, long: true, options: { horizonMs: 1000 } },
 ];

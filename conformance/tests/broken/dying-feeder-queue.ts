@@ -43,7 +43,7 @@ export const { primitives, profiles, create, attach } = m;
 // actor's put that the lost slot contradicts: the spec's sequence [put_nowait, put, full] (a
 // producer's burst) reaches it within 100 runs (seeds 42, 1-5).
 // the lost items show in any of these
-/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+/** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */
 export const caught: BrokenExpectation[] = [
   { primitive: "Queue", profile: "multiprocessing", breaks: /^Queue\.(qsize|full|empty|put|put_nowait|get|get_nowait|join_thread)\./, deadlineMs: null },
 ];

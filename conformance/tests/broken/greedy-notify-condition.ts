@@ -14,7 +14,7 @@ export const { primitives, profiles, create, attach } = m;
 // Two waiters and a notifier, each a sequence (acquire, wait or notify, release): 9 calls, and
 // Condition scenarios keep three actors (generate.minActors), so shrinking, which re-runs them
 // with real concurrency, often stops a few calls short of that (16 seen on a loaded machine): up to 18.
-/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+/** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */
 export const caught: BrokenExpectation[] = [
   { maxCalls: 18, primitive: "Condition", profile: "threading", breaks: /^Condition\.(wait|wait_for)\.timeout-threading$/, deadlineMs: null },
 ];

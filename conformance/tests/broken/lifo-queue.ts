@@ -28,7 +28,7 @@ export const { primitives, profiles, create, attach } = m;
 
 // Its get drains the queue and puts back all but the newest: not atomic either, so an empty(),
 // qsize() or full() racing it may see the gap (under load the shrunk counterexample can be that).
-/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+/** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */
 export const caught: BrokenExpectation[] = [
   { primitive: "Queue", profile: "threading", breaks: /^Queue\.(get|empty|qsize|full)/ },
 ];

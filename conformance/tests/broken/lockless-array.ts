@@ -25,7 +25,9 @@ export const { primitives, profiles, create, attach } = m;
 
 // A lost update needs two locked increments of one item to interleave: a race, which Array's bursts of locked
 // increments of item 0 in two actors or more, then a read (generate.sequences), make likely (seeds 42, 1, 2, 3).
-/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+/** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */
 export const caught: BrokenExpectation[] = [
-  { primitive: "Array", profile: "multiprocessing", breaks: /^Array\.(locked_increment\.(atomic|self-deadlock)|getitem\.read|getslice\.read|raw_item\.read)$/ },
+  // A lost update needs two increments that overlap; shrinking keeps a smaller scenario only when
+  // the race recurs on its re-run, so it may stop a few calls short of minimal.
+  { maxCalls: 14, primitive: "Array", profile: "multiprocessing", breaks: /^Array\.(locked_increment\.(atomic|self-deadlock)|getitem\.read|getslice\.read|raw_item\.read)$/ },
 ];

@@ -33,7 +33,9 @@ const m = brokenModule({
 });
 export const { primitives, profiles, create, attach } = m;
 
-/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+/** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */
 export const caught: BrokenExpectation[] = [
-  { primitive: "Value", profile: "multiprocessing", breaks: /^Value\.(locked_increment\.(atomic|self-deadlock)|value\.read|raw_value\.read)$/ },
+  // A lost update needs two increments that overlap; shrinking keeps a smaller scenario only when
+  // the race recurs on its re-run, so it may stop a few calls short of minimal.
+  { maxCalls: 14, primitive: "Value", profile: "multiprocessing", breaks: /^Value\.(locked_increment\.(atomic|self-deadlock)|value\.read|raw_value\.read)$/ },
 ];

@@ -10,7 +10,7 @@ const m = brokenModule({
 export const { primitives, profiles, create, attach } = m;
 
 // The lock still held shows in whatever the actor does next with it (exit, release, wait, notify) or another's acquire.
-/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+/** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */
 export const caught: BrokenExpectation[] = [
   { maxCalls: 12, primitive: "Condition", profile: "threading", breaks: /^Condition\.(exit|release|acquire|enter|wait|wait_for|notify|notify_all)\./, deadlineMs: null },
 ];

@@ -14,7 +14,7 @@ export const { primitives, profiles, create, attach } = m;
 
 // Only counting acquires shows it (threading has no get_value); shrinking meets acquires that
 // wait for good, so a 1 s horizon keeps it within its budget.
-/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+/** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */
 export const caught: BrokenExpectation[] = [
   { primitive: "Semaphore", profile: "threading", breaks: /^Semaphore\.(release\.increment-n|acquire\.(available|nonblocking-zero|timeout))$/, deadlineMs: null, options: { horizonMs: 1000 } },
 ];

@@ -35,7 +35,7 @@ const m = brokenModule({
 export const { primitives, profiles, create, attach } = m;
 
 // the healed state shows in any of these
-/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+/** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */
 export const caught: BrokenExpectation[] = [
   { primitive: "Barrier", profile: "multiprocessing", breaks: /^Barrier\.(broken\.read|wait\.|n_waiting\.)/ },
 ];

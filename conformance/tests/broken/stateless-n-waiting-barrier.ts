@@ -20,7 +20,7 @@ const m = brokenModule({
 export const { primitives, profiles, create, attach } = m;
 
 // Only reads and resets that overlap parties' waits show these (the sequences [wait, n_waiting], [n_waiting, reset]).
-/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+/** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */
 export const caught: BrokenExpectation[] = [
   { primitive: "Barrier", profile: "multiprocessing", breaks: /^Barrier\.n_waiting\./, options: { shrinkBudgetMs: 90_000 } }, // shrunk further, the failure shows at n_waiting itself
 ];

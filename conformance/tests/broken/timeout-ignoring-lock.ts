@@ -13,7 +13,7 @@ const m = brokenModule({
 export const { primitives, profiles, create, attach } = m;
 
 // With timeouts of 0.1 s and more, an ordinary run may show it too (an acquire cut long after its timeout).
-/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+/** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */
 export const caught: BrokenExpectation[] = [
   { primitive: "Lock", profile: "multiprocessing", breaks: /^Lock\.acquire\./, deadlineMs: null, options: { horizonMs: 1000 } },
 ];

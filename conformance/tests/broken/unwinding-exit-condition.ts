@@ -23,7 +23,7 @@ export const { primitives, profiles, create, attach } = m;
 
 // Only the nested with block (the sequence [acquire, enter, notify, exit, release]) shows it; its
 // shrinking needs more than the test's default budget to get that small (17 calls seen under CI load).
-/** What the suite must catch it by: broken.test.ts runs it and requires a FAIL that contradicts one of `breaks`. */
+/** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */
 export const caught: BrokenExpectation[] = [
   { maxCalls: 18, primitive: "Condition", profile: "multiprocessing", breaks: /^Condition\.(exit|release|acquire|enter|wait|notify)\./, deadlineMs: null, options: { shrinkBudgetMs: 90_000 } },
 ];

@@ -1,5 +1,6 @@
 // Deliberately broken implementations must be caught, each with a shrunk
-// counterexample of a few calls that names the rule it breaks.
+// counterexample of a few calls that names the rule it breaks. The variants are split into shards
+// (broken-shard-K.test.ts) so vitest's workers share them: one file would run them one by one.
 import { afterAll, describe, expect, test } from "vitest";
 import { join } from "node:path";
 import { ThreadsExecutor } from "../../adapters/reference-threads/executor.js";
@@ -17,12 +18,17 @@ afterAll(async () => {
 // Every broken variant of ./broken, found there (each declares what it breaks).
 const CASES = await discoverBroken();
 
-describe("broken implementations are caught", () => {
-  test("the folder's variants are found, each with what it breaks", () => {
+/** The number of shard files; each runs the variants whose index is its own modulo SHARDS. */
+export const SHARDS = 3;
+
+/** Registers the tests of one shard (0-based); shard 0 also checks discovery. */
+export function describeBrokenShard(shard: number): void {
+describe(`broken implementations are caught (shard ${shard + 1} of ${SHARDS})`, () => {
+  if (shard === 0) test("the folder's variants are found, each with what it breaks", () => {
     expect(CASES.length).toBeGreaterThanOrEqual(40);
     expect(CASES.filter((c) => c.module === "clamping-semaphore").map((c) => c.profile)).toEqual(["multiprocessing", "threading"]);
   });
-  for (const c of CASES) {
+  for (const c of CASES.filter((_, i) => i % SHARDS === shard)) {
     test(`${c.module}: ${c.primitive} (${c.profile})`, async () => {
       const spec = loadSpecFile(join(PRIMITIVES_DIR, `${c.primitive}.yaml`));
       const ex = await ThreadsExecutor.start({
@@ -47,3 +53,4 @@ describe("broken implementations are caught", () => {
     }, 120_000); // the budget is the campaign's, not a speed target: most take seconds
   }
 });
+}
