@@ -147,6 +147,18 @@ describe("user errors are one line on stderr and exit 2, never a stack trace", (
     expect(r.err).not.toMatch(/^\s+at /m);
     expect(r.code).toBe(2);
   }, 30_000);
+
+  // A flag's value refused by the parser: its message names the flag and the fix, then where to find usage.
+  test.each([
+    [["run", "--adapter", "reference-threads", "--runs", "0"], /--runs takes a whole number of at least 1, got '0'/],
+    [["matrix", "--seeds", "1,x"], /--seeds takes whole numbers separated by commas \(e\.g\. 1,2,3\), got '1,x'/],
+  ])("%j", async (argv, message) => {
+    const r = await cli(...(argv as string[]));
+    const lines = r.err.trim().split("\n");
+    expect(lines[0]).toMatch(message as RegExp);
+    expect(lines.slice(1)).toEqual(["(run 'mpspec --help' for usage)"]);
+    expect(r.code).toBe(2);
+  }, 30_000);
 });
 
 describe("an internal error (a bug) is exit 2, not the 'not conformant' 1", () => {

@@ -47,6 +47,10 @@ const anyInt = (flag: string) => (v: string) => {
   if (!/^-?\d+$/.test(v)) throw new InvalidArgumentError(`${flag} takes a whole number, got '${v}'`);
   return Number(v);
 };
+const seedList = (flag: string) => (v: string) => {
+  if (!/^-?\d+(,-?\d+)*$/.test(v)) throw new InvalidArgumentError(`${flag} takes whole numbers separated by commas (e.g. 1,2,3), got '${v}'`);
+  return v.split(",").map(Number);
+};
 
 function loadSpecs(dir: string | undefined): LoadedSpec[] {
   let specs: LoadedSpec[];
@@ -277,6 +281,7 @@ async function coverage(opts: CoverageOpts, out: (s: string) => void): Promise<n
 interface MatrixOpts {
   config: string;
   runs?: number;
+  seeds?: number[];
   out: string;
   specDir?: string;
 }
@@ -289,6 +294,7 @@ async function matrix(opts: MatrixOpts, out: (s: string) => void): Promise<numbe
     if (e instanceof MatrixConfigError) throw new UsageError(`--config ${e.message}`);
     throw e;
   }
+  if (opts.seeds) config = { ...config, seeds: opts.seeds };
   const specs = loadSpecs(opts.specDir);
   const runs = opts.runs ?? config.runs;
   // Before the (long) run: an --out folder that cannot be written is found at once.
@@ -382,6 +388,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     .description("run every implementation of a matrix config on every primitive; write matrix.md, matrix.json and a badge per implementation")
     .option("--config <file>", "matrix configuration", "reports/matrix.config.json")
     .option("--runs <n>", "scenarios per cell (default: the config's)", positiveInt("--runs"))
+    .option("--seeds <list>", "comma-separated seeds, each cell run once per seed (default: the config's)", seedList("--seeds"))
     .option("--out <dir>", "folder for matrix.md and matrix.json", "reports")
     .option("--spec-dir <dir>", "folder of spec documents")
     .action(async (o: MatrixOpts) => {

@@ -6,7 +6,10 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadSpecDir } from "../spec/load.js";
-import { loadMatrixConfig, matrixBadges, MatrixConfigError, matrixMarkdown, runMatrix } from "./matrix.js";
+import { writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import type { CampaignResult } from "../run/campaign.js";
+import { loadMatrixConfig, matrixBadges, MatrixConfigError, matrixMarkdown, mergeSeeds, runMatrix, type MatrixRow } from "./matrix.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const config = loadMatrixConfig(join(root, "reports/matrix.config.json"));
@@ -30,11 +33,40 @@ describe("the conformance matrix", () => {
   test("a malformed config is refused, naming the field", () => {
     expect(() => loadMatrixConfig(join(root, "package.json"))).toThrow(MatrixConfigError);
     expect(() => loadMatrixConfig(join(root, "package.json"))).toThrow(/'runs' must be a whole number/);
+    const dir = mkdtempSync(join(tmpdir(), "matrix-"));
+    const write = (o: unknown) => {
+      writeFileSync(join(dir, "m.json"), JSON.stringify(o));
+      return join(dir, "m.json");
+    };
+    const impl = { id: "x", name: "x", adapter: "reference-threads", profile: "multiprocessing" };
+    expect(() => loadMatrixConfig(write({ runs: 5, seeds: [], implementations: [impl] }))).toThrow(/'seeds' must be a non-empty list of whole numbers/);
+    expect(() => loadMatrixConfig(write({ runs: 5, seeds: [1, "2"], implementations: [impl] }))).toThrow(/'seeds' must be/);
+    // One seed may be given alone.
+    expect(loadMatrixConfig(write({ runs: 5, seed: 4, implementations: [impl] })).seeds).toEqual([4]);
+  });
+
+  test("a cell fails when any seed fails, and says on which", () => {
+    const spec = specs[0]!;
+    const result = (verdict: "pass" | "fail") =>
+      ({ verdict, levels: verdict === "fail" ? { documented: { verdict: "fail" } } : {}, runs: 1, cut: 0, inconclusive: 0, long: { runs: 0, cut: 0, horizonMs: 3000 } }) as unknown as CampaignResult;
+    const cellOf = (verdicts: ("pass" | "fail")[]) => {
+      const o = mergeSeeds(verdicts.map((v, i) => ({ seed: i + 1, outcome: { spec, result: result(v) } })));
+      const rows: MatrixRow[] = [{ implementation: config.implementations[0]!, outcomes: [o], seconds: 0 }];
+      const md = matrixMarkdown({ ...config, seeds: verdicts.map((_, i) => i + 1) }, rows, 1, [spec]);
+      return { o, line: md.split("\n").find((l) => l.startsWith(`| ${config.implementations[0]!.name}`))! };
+    };
+    const mixed = cellOf(["pass", "fail", "pass"]);
+    expect(mixed.o.result!.verdict).toBe("fail");
+    expect(mixed.o.seeds).toEqual([{ seed: 1, verdict: "pass" }, { seed: 2, verdict: "fail" }, { seed: 3, verdict: "pass" }]);
+    expect(mixed.line).toContain("**FAIL** (documented, seed 2 only)");
+    expect(cellOf(["fail", "fail"]).line).toContain("**FAIL** (documented) |");
+    expect(cellOf(["pass", "pass"]).line).toMatch(/\| pass \|$/);
   });
 
   test("every installed implementation runs Lock and Queue; CPython and the reference conform", async () => {
     const wanted = config.implementations.filter((i) => available[i.id] !== false);
-    const rows = await runMatrix({ ...config, implementations: wanted }, specs, () => {}, 8);
+    // One seed here (the committed matrix takes the config's seeds; the merge is tested above).
+    const rows = await runMatrix({ ...config, seeds: [config.seeds[0]!], implementations: wanted }, specs, () => {}, 8);
     for (const r of rows) {
       expect(r.unavailable, `${r.implementation.id}: ${r.unavailable}`).toBeUndefined();
       expect(r.outcomes.map((o) => o.spec.primitive)).toEqual(["Lock", "Queue"]);

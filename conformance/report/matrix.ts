@@ -25,7 +25,8 @@ export interface MatrixImplementation {
 
 export interface MatrixConfig {
   runs: number;
-  seed: number;
+  /** Every cell runs once per seed; a cell fails when any seed fails (a config may give one `seed`). */
+  seeds: number[];
   implementations: MatrixImplementation[];
 }
 
@@ -38,10 +39,17 @@ export function loadMatrixConfig(path: string): MatrixConfig {
   } catch (e) {
     throw new MatrixConfigError(`${path}: ${(e as Error).message}`);
   }
-  const c = raw as Partial<MatrixConfig>;
+  const c = raw as Partial<MatrixConfig> & { seed?: unknown };
   const where = (s: string) => new MatrixConfigError(`${path}: ${s}`);
   if (!Number.isInteger(c.runs) || c.runs! < 1) throw where("'runs' must be a whole number of at least 1");
-  if (!Number.isInteger(c.seed)) throw where("'seed' must be a whole number");
+  if (c.seeds === undefined && c.seed !== undefined) {
+    if (!Number.isInteger(c.seed)) throw where("'seed' must be a whole number");
+    c.seeds = [c.seed as number];
+    delete c.seed;
+  }
+  if (!Array.isArray(c.seeds) || c.seeds.length === 0 || !c.seeds.every((x) => Number.isInteger(x))) {
+    throw where("'seeds' must be a non-empty list of whole numbers (or give one 'seed')");
+  }
   if (!Array.isArray(c.implementations) || c.implementations.length === 0) throw where("'implementations' must be a non-empty list");
   c.implementations.forEach((m, i) => {
     for (const k of ["id", "name", "adapter", "profile"] as const) {
@@ -51,13 +59,25 @@ export function loadMatrixConfig(path: string): MatrixConfig {
   return c as MatrixConfig;
 }
 
+/** A cell: the outcome that decides it (the first seed's that did not pass, else the first seed's) and each seed's verdict. */
+export interface MatrixOutcome extends PrimitiveOutcome {
+  seeds: { seed: number; verdict: string }[];
+}
+
 export interface MatrixRow {
   implementation: MatrixImplementation;
   info?: ImplementationInfo;
   /** Set when the adapter could not be opened (e.g. not installed). */
   unavailable?: string;
-  outcomes: PrimitiveOutcome[];
+  outcomes: MatrixOutcome[];
   seconds: number;
+}
+
+/** One cell from its outcomes on each seed: any seed that did not pass decides it. */
+export function mergeSeeds(bySeed: { seed: number; outcome: PrimitiveOutcome }[]): MatrixOutcome {
+  const verdictOf = (o: PrimitiveOutcome) => o.result?.verdict ?? "unsupported";
+  const worst = bySeed.find((s) => s.outcome.result && s.outcome.result.verdict !== "pass") ?? bySeed[0]!;
+  return { ...worst.outcome, seeds: bySeed.map((s) => ({ seed: s.seed, verdict: verdictOf(s.outcome) })) };
 }
 
 export async function runMatrix(
@@ -84,9 +104,15 @@ export async function runMatrix(
       continue;
     }
     try {
-      const outcomes = await runSuite(adapter, specs, { profile: impl.profile, runs: runsOverride ?? config.runs, seed: config.seed }, (o) =>
-        log(`${impl.id} ${o.spec.primitive}: ${o.result ? o.result.verdict : "unsupported"}`),
-      );
+      const bySeed: PrimitiveOutcome[][] = [];
+      for (const seed of config.seeds) {
+        bySeed.push(
+          await runSuite(adapter, specs, { profile: impl.profile, runs: runsOverride ?? config.runs, seed }, (o) =>
+            log(`${impl.id} ${o.spec.primitive} (seed ${seed}): ${o.result ? o.result.verdict : "unsupported"}`),
+          ),
+        );
+      }
+      const outcomes = bySeed[0]!.map((_, i) => mergeSeeds(config.seeds.map((seed, k) => ({ seed, outcome: bySeed[k]![i]! }))));
       rows.push({ implementation: impl, info: adapter.info, outcomes, seconds: (performance.now() - t0) / 1000 });
     } finally {
       await adapter.close();
@@ -95,30 +121,33 @@ export async function runMatrix(
   return rows;
 }
 
-const replayOf = (impl: MatrixImplementation, o: PrimitiveOutcome) => replayCommand(impl, o.spec.primitive, o.result);
+const replayOf = (impl: MatrixImplementation, o: MatrixOutcome) => replayCommand(impl, o.spec.primitive, o.result);
 
 export function matrixJson(config: MatrixConfig, rows: MatrixRow[], runs: number) {
   return {
     generated: new Date().toISOString(),
     runs,
-    seed: config.seed,
+    seeds: config.seeds,
     implementations: rows.map((r) => ({
       ...r.implementation,
       info: r.info,
       unavailable: r.unavailable,
       seconds: Math.round(r.seconds * 10) / 10,
-      results: r.outcomes.map((o) => campaignJson(o.spec, o.result, o.reason, replayOf(r.implementation, o))),
+      results: r.outcomes.map((o) => ({ ...campaignJson(o.spec, o.result, o.reason, replayOf(r.implementation, o)), seeds: o.seeds })),
     })),
   };
 }
 
-function cell(o: PrimitiveOutcome | undefined): string {
+function cell(o: MatrixOutcome | undefined): string {
   if (!o) return "";
   if (!o.result) return "—";
   const r = o.result;
   if (r.verdict === "pass") return deviationsText(r) ? "pass, known deviations" : "pass";
-  if (r.verdict === "error") return "adapter error";
-  return r.levels.documented?.verdict === "fail" ? "**FAIL** (documented)" : "**FAIL** (cpython level)";
+  // A cell that did not fail on every seed says on which it did.
+  const failing = o.seeds.filter((s) => s.verdict !== "pass").map((s) => s.seed);
+  const on = o.seeds.length > 1 && failing.length < o.seeds.length ? `, seed ${failing.join(", ")} only` : "";
+  if (r.verdict === "error") return `adapter error${on}`;
+  return r.levels.documented?.verdict === "fail" ? `**FAIL** (documented${on})` : `**FAIL** (cpython level${on})`;
 }
 
 /** Where the matrix writes an implementation's badge, relative to its output folder. */
@@ -134,11 +163,11 @@ export function matrixMarkdown(config: MatrixConfig, rows: MatrixRow[], runs: nu
   const lines = [
     "# mpspec conformance matrix",
     "",
-    `Generated by \`npx mpspec matrix\` (${runs} scenarios per cell, seed ${config.seed}). "pass": conforms at both levels`,
+    `Generated by \`npx mpspec matrix\` (${runs} scenarios per cell and seed, ${config.seeds.length > 1 ? `seeds ${config.seeds.join(", ")}` : `seed ${config.seeds[0]}`}). "pass": conforms at both levels`,
     '("pass, known deviations": at the documented level only with CPython\'s known deviations, listed below);',
     '"FAIL (documented)": breaks what the Python docs promise; "FAIL (cpython level)": conforms to the documented API but',
     'differs from observed CPython behaviour (messages, ...); "—": the primitive does not exist in that profile or the adapter',
-    "does not support it.",
+    "does not support it." + (config.seeds.length > 1 ? " Every cell runs once per seed and fails when any seed fails (\"seed N only\": the seeds that did)." : ""),
     "",
     `| implementation | profile | ${prims.join(" | ")} |`,
     `|---|---|${prims.map(() => "---").join("|")}|`,
