@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { LongestFirst } from "./.ci/longest-first.js";
 
 export default defineConfig({
   test: {
@@ -11,5 +12,7 @@ export default defineConfig({
     // Most tests wait (timeouts, deadlines, child processes) rather than compute: more files at
     // once than cores (vitest's default is cores - 1, a single worker on a 2-core machine).
     maxWorkers: 3,
+    // Long files first, also on a fresh clone (no vitest cache there).
+    sequence: { sequencer: LongestFirst },
   },
 });

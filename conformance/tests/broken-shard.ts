@@ -20,6 +20,10 @@ const CASES = await discoverBroken();
 
 /** The number of shard files; each runs the variants whose index is its own modulo SHARDS. */
 export const SHARDS = 3;
+// The variants whose shrinking takes long (they say so with a size or options of their own) are
+// dealt out first, so that each shard gets its share of them.
+const slow = (c: (typeof CASES)[number]) => c.maxCalls !== undefined || c.options !== undefined;
+const SHARDED = [...CASES.filter(slow), ...CASES.filter((c) => !slow(c))];
 
 /** Registers the tests of one shard (0-based); shard 0 also checks discovery. */
 export function describeBrokenShard(shard: number): void {
@@ -28,7 +32,7 @@ describe(`broken implementations are caught (shard ${shard + 1} of ${SHARDS})`, 
     expect(CASES.length).toBeGreaterThanOrEqual(40);
     expect(CASES.filter((c) => c.module === "clamping-semaphore").map((c) => c.profile)).toEqual(["multiprocessing", "threading"]);
   });
-  for (const c of CASES.filter((_, i) => i % SHARDS === shard)) {
+  for (const c of SHARDED.filter((_, i) => i % SHARDS === shard)) {
     test(`${c.module}: ${c.primitive} (${c.profile})`, async () => {
       const spec = loadSpecFile(join(PRIMITIVES_DIR, `${c.primitive}.yaml`));
       const ex = await ThreadsExecutor.start({
@@ -37,16 +41,17 @@ describe(`broken implementations are caught (shard ${shard + 1} of ${SHARDS})`, 
         specs: specs,
       });
       executors.push(ex);
-      // Shrinking re-runs scenarios with real concurrency; 45 s of it keeps the file within npm test's
+      // Shrinking re-runs scenarios with real concurrency; 30 s of it keeps the files within npm test's
       // budget (bench:broken shrinks without a limit and reports how long each takes).
-      const r = await runCampaign(spec, ex, { profile: c.profile, runs: c.runs ?? 100, seed: 42, deadlineMs: c.deadlineMs ?? undefined, shrinkBudgetMs: 45_000, ...c.options });
+      const r = await runCampaign(spec, ex, { profile: c.profile, runs: c.runs ?? 100, seed: 42, deadlineMs: c.deadlineMs ?? undefined, shrinkBudgetMs: 30_000, ...c.options });
       expect(r.verdict).toBe("fail");
       const level = r.levels.documented?.verdict === "fail" ? r.levels.documented : r.levels.cpython!;
       const cx = level.counterexample!;
       const calls = cx.scenario.init.length + cx.scenario.parallel.flat().length + cx.scenario.post.length;
       // Shrinking re-runs scenarios with real concurrency, so it may stop a step short of minimal;
-      // a sequence (acquire, wait, release) shrinks as one unit.
-      expect(calls).toBeLessThanOrEqual(c.maxCalls ?? 10);
+      // a sequence (acquire, wait, release) shrinks as one unit. Stopped at its budget (a loaded
+      // machine), the counterexample may be up to twice that: bench:broken measures full shrinking.
+      expect(calls).toBeLessThanOrEqual((c.maxCalls ?? 10) * (level.shrinkStopped ? 2 : 1));
       expect(cx.long, "found on a run to the horizon").toBe(c.long ?? cx.long);
       const contradicted = cx.check.objects.flatMap((o) => o.contradicts ?? []);
       expect(contradicted.some((id) => c.breaks.test(id)), `contradicts ${contradicted.join(", ")}`).toBe(true);
