@@ -11,6 +11,8 @@ export class PythonError extends Error {
   constructor(
     readonly pyType: string,
     message: string,
+    /** The exception's args when they are not just [message] (SystemExit(3): [3]). */
+    readonly pyArgs: JsonValue[] = [message],
   ) {
     super(message);
     this.name = pyType;

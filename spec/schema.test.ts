@@ -1,4 +1,4 @@
-// The committed JSON Schema must be what typescript-json-schema makes of spec/format.ts now.
+// The committed JSON Schemas must be what typescript-json-schema makes of their TypeScript types now.
 import { expect, test } from "vitest";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -9,12 +9,12 @@ import { join } from "node:path";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-test("spec/spec.schema.json and spec/histories.schema.json are up to date with their TypeScript types (run `npm run schema`)", () => {
+test("spec/spec.schema.json, spec/histories.schema.json and spec/callables.schema.json are up to date with their TypeScript types (run `npm run schema`)", () => {
   const dir = mkdtempSync(join(tmpdir(), "mpspec-schema-"));
   try {
     const script = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).scripts.schema as string;
     const commands = script.split(" && ");
-    expect(commands.map((c) => c.match(/-o (\S+)$/)?.[1])).toEqual(["spec/spec.schema.json", "spec/histories.schema.json"]);
+    expect(commands.map((c) => c.match(/-o (\S+)$/)?.[1])).toEqual(["spec/spec.schema.json", "spec/histories.schema.json", "spec/callables.schema.json"]);
     for (const [i, command] of commands.entries()) {
       const committed = command.match(/-o (\S+)$/)![1]!;
       const out = join(dir, `schema${i}.json`);

@@ -2,7 +2,7 @@
  * CEL, through @bufbuild/cel: every spec expression is parsed and planned once
  * at load; evaluation errors name the expression and where it lives.
  */
-import { celEnv, celFunc, celMethod, isCelError, listType, parse, plan, CelScalar } from "@bufbuild/cel";
+import { celEnv, celFunc, celMap, celMethod, isCelError, listType, mapType, parse, plan, CelScalar } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
 import { fromCel, type ModelValue } from "./values.js";
 
@@ -32,6 +32,20 @@ const least = celFunc("math.least", [CelScalar.INT, CelScalar.INT], CelScalar.IN
 const greatest = celFunc("math.greatest", [CelScalar.INT, CelScalar.INT], CelScalar.INT, (a, b) => (a > b ? a : b));
 
 const env = celEnv({ funcs: [...strings, slice, range, least, greatest] });
+
+/**
+ * What a worker callable does (spec/callables.ts), as a map with `kind`: ok(value), raise(type, args),
+ * exit(code), signal(n). Only the callables' `outcome` expressions have them.
+ */
+const OUTCOME = mapType(CelScalar.STRING, CelScalar.DYN);
+const outcome = (kind: string, fields: [string, unknown][]) => celMap(new Map<string, unknown>([["kind", kind], ...fields]) as never);
+const outcomeFuncs = [
+  celFunc("ok", [CelScalar.DYN], OUTCOME, (v) => outcome("ok", [["value", v]])),
+  celFunc("raise", [CelScalar.STRING, listType(CelScalar.DYN)], OUTCOME, (t, a) => outcome("raise", [["type", t], ["args", a]])),
+  celFunc("exit", [CelScalar.INT], OUTCOME, (c) => outcome("exit", [["code", c]])),
+  celFunc("signal", [CelScalar.INT], OUTCOME, (n) => outcome("signal", [["signal", n]])),
+];
+const outcomeEnv = celEnv({ funcs: [...strings, slice, range, least, greatest, ...outcomeFuncs] });
 
 export type Bindings = Record<string, unknown>;
 
@@ -178,12 +192,12 @@ export function celNameProblem(expr: Expr, names: CelNames): string | undefined 
  * Compile a spec expression. With `names`, every variable it reads must be available there, and
  * every field it selects on `s`, `ctor` or `args` declared: the problem is a CelExprError.
  */
-export function compileCel(source: string, where: string, names?: CelNames): CompiledExpr {
+export function compileCel(source: string, where: string, names?: CelNames, opts: { outcomes?: boolean } = {}): CompiledExpr {
   let run: (ctx: Bindings) => unknown;
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(source);
-    run = plan(env, parsed) as (ctx: Bindings) => unknown;
+    run = plan(opts.outcomes ? outcomeEnv : env, parsed) as (ctx: Bindings) => unknown;
   } catch (e) {
     throw new CelExprError(where, source, `does not compile: ${(e as Error).message}`);
   }

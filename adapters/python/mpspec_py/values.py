@@ -222,42 +222,13 @@ def actor_died_outcome(what):
 
 # --- values that stand for Python objects (spec/protocol/README.md) -----------------
 
-class MpspecCallable(object):
-    """The callable a JSON value {"$callable": ...} stands for. A module-level class, so that
-    it pickles for actor processes (a Barrier's action travels with the Barrier)."""
-
-    def __init__(self, kind, value=None, exc_type=None, message=None):
-        self.kind = kind
-        self.value = value
-        self.exc_type = exc_type
-        self.message = message
-
-    def __call__(self, *args, **kwargs):
-        if self.kind == "raise":
-            import builtins
-            raise getattr(builtins, self.exc_type)(self.message)
-        if self.kind == "return":
-            return self.value
-        return None
-
-    def __repr__(self):
-        return "<mpspec callable %s>" % self.kind
-
-
 def _decode_callable(v):
-    kind = v.get("$callable")
-    keys = set(v)
-    if kind == "noop" and keys == {"$callable"}:
-        return MpspecCallable("noop")
-    if kind == "return" and keys == {"$callable", "value"}:
-        return MpspecCallable("return", value=_to_json(v["value"]))
-    if kind == "raise" and keys == {"$callable", "type", "message"}:
-        import builtins
-        t = getattr(builtins, v["type"], None) if isinstance(v["type"], str) else None
-        if not (isinstance(t, type) and issubclass(t, BaseException)) or not isinstance(v["message"], str):
-            raise ScenarioError("%s: type must name a builtin exception and message be a string" % json.dumps(v))
-        return MpspecCallable("raise", exc_type=v["type"], message=v["message"])
-    raise ScenarioError("%s is not a $callable this adapter knows (noop, return, raise)" % json.dumps(v))
+    """{"$callable": name, ...params}: a worker callable of spec/callables.yaml (mpspec_py.callables)."""
+    from .callables import make
+    try:
+        return make(v)
+    except ValueError as e:
+        raise ScenarioError(str(e))
 
 
 def _decode_text_bytes(v):
