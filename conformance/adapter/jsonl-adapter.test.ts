@@ -154,13 +154,18 @@ describe("misbehaving adapters: AdapterError within the deadline, nothing left r
   });
 
   test("out of turn: a line nobody asked for fails the next run", async () => {
-    const a = await fake("out-of-turn");
-    await new Promise((r) => setTimeout(r, 150));
-    const { error } = await failure(a.run(scenario, DEADLINE));
-    expect(error.message).toMatch(/wrote a line out of turn \(no request was outstanding\): "\{\\"id\\":99/);
-    // Reported once; the next run restarts it.
-    expect((await a.run(scenario, DEADLINE)).events).toHaveLength(5);
-    expect(a.restarts).toBe(1);
+    const dir = mkdtempSync(join(tmpdir(), "mpspec-fake-"));
+    try {
+      const a = await fake("out-of-turn", {}, join(dir, "state"));
+      await new Promise((r) => setTimeout(r, 150));
+      const { error } = await failure(a.run(scenario, DEADLINE));
+      expect(error.message).toMatch(/wrote a line out of turn \(no request was outstanding\): "\{\\"id\\":99/);
+      // Reported once; the next run restarts it.
+      expect((await a.run(scenario, DEADLINE)).events).toHaveLength(5);
+      expect(a.restarts).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("another protocol version fails the handshake", async () => {
