@@ -282,6 +282,7 @@ interface MatrixOpts {
   config: string;
   runs?: number;
   seeds?: number[];
+  jobs: number;
   out: string;
   specDir?: string;
 }
@@ -303,7 +304,7 @@ async function matrix(opts: MatrixOpts, out: (s: string) => void): Promise<numbe
   } catch (e) {
     throw fsUsageError("--out", e, "give a folder that can be created and written");
   }
-  const rows = await runMatrix(config, specs, out, opts.runs);
+  const rows = await runMatrix(config, specs, out, opts.runs, opts.jobs);
   mkdirSync(opts.out, { recursive: true });
   writeFileSync(join(opts.out, "matrix.json"), JSON.stringify(matrixJson(config, rows, runs), null, 2) + "\n");
   writeFileSync(join(opts.out, "matrix.md"), matrixMarkdown(config, rows, runs, specs));
@@ -389,6 +390,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     .option("--config <file>", "matrix configuration", "reports/matrix.config.json")
     .option("--runs <n>", "scenarios per cell (default: the config's)", positiveInt("--runs"))
     .option("--seeds <list>", "comma-separated seeds, each cell run once per seed (default: the config's)", seedList("--seeds"))
+    .option("--jobs <n>", "implementations measured at once", positiveInt("--jobs"), 1)
     .option("--out <dir>", "folder for matrix.md and matrix.json", "reports")
     .option("--spec-dir <dir>", "folder of spec documents")
     .action(async (o: MatrixOpts) => {

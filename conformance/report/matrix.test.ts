@@ -66,7 +66,9 @@ describe("the conformance matrix", () => {
   test("every installed implementation runs Lock and Queue; CPython and the reference conform", async () => {
     const wanted = config.implementations.filter((i) => available[i.id] !== false);
     // One seed here (the committed matrix takes the config's seeds; the merge is tested above).
-    const rows = await runMatrix({ ...config, seeds: [config.seeds[0]!], implementations: wanted }, specs, () => {}, 8);
+    const rows = await runMatrix({ ...config, seeds: [config.seeds[0]!], implementations: wanted }, specs, () => {}, 8, 2);
+    // Two at a time, the rows still in the config's order.
+    expect(rows.map((r) => r.implementation.id)).toEqual(wanted.map((i) => i.id));
     for (const r of rows) {
       expect(r.unavailable, `${r.implementation.id}: ${r.unavailable}`).toBeUndefined();
       expect(r.outcomes.map((o) => o.spec.primitive)).toEqual(["Lock", "Queue"]);

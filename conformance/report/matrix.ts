@@ -85,23 +85,28 @@ export async function runMatrix(
   specs: LoadedSpec[],
   log: (s: string) => void,
   runsOverride?: number,
+  /** Implementations measured at once (default 1): their campaigns mostly wait on deadlines. */
+  jobs = 1,
 ): Promise<MatrixRow[]> {
-  const rows: MatrixRow[] = [];
-  for (const impl of config.implementations) {
+  const rows: MatrixRow[] = new Array(config.implementations.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < config.implementations.length) {
+      const i = next++;
+      rows[i] = await measure(config.implementations[i]!);
+    }
+  };
+  const measure = async (impl: MatrixImplementation): Promise<MatrixRow> => {
     const t0 = performance.now();
     const entry = resolveAdapter(impl.adapter);
-    if (!entry) {
-      rows.push({ implementation: impl, unavailable: `unknown adapter '${impl.adapter}'`, outcomes: [], seconds: 0 });
-      continue;
-    }
+    if (!entry) return { implementation: impl, unavailable: `unknown adapter '${impl.adapter}'`, outcomes: [], seconds: 0 };
     let adapter;
     try {
       adapter = await entry.open(specs);
     } catch (e) {
       const msg = (e as Error).message.split("\n")[0]!;
       log(`${impl.id}: unavailable (${msg})`);
-      rows.push({ implementation: impl, unavailable: msg, outcomes: [], seconds: (performance.now() - t0) / 1000 });
-      continue;
+      return { implementation: impl, unavailable: msg, outcomes: [], seconds: (performance.now() - t0) / 1000 };
     }
     try {
       const bySeed: PrimitiveOutcome[][] = [];
@@ -113,11 +118,12 @@ export async function runMatrix(
         );
       }
       const outcomes = bySeed[0]!.map((_, i) => mergeSeeds(config.seeds.map((seed, k) => ({ seed, outcome: bySeed[k]![i]! }))));
-      rows.push({ implementation: impl, info: adapter.info, outcomes, seconds: (performance.now() - t0) / 1000 });
+      return { implementation: impl, info: adapter.info, outcomes, seconds: (performance.now() - t0) / 1000 };
     } finally {
       await adapter.close();
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, config.implementations.length)) }, worker));
   return rows;
 }
 

@@ -51,7 +51,7 @@ describe("the worker callables", () => {
   test("the Node reference: every example does what the spec says (in a child process)", async () => {
     // The reference accepts every callable value the vocabulary has.
     for (const e of examples) expect(() => checkCallable(e.value)).not.toThrow();
-    const observed = [];
+    const observed: Awaited<ReturnType<typeof observeCallable>>[] = [];
     for (let i = 0; i < examples.length; i += 6) {
       observed.push(...(await Promise.all(examples.slice(i, i + 6).map((e) => observeCallable(e.value, e.args)))));
     }
