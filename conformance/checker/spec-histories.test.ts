@@ -1,12 +1,13 @@
-// Every spec document's hand-written histories (spec/primitives/<P>.histories.yaml, format in
-// spec/histories.ts): the document must judge each as the case says, at each level it names.
+// Every spec document's hand-written histories (spec/primitives/<P>.histories.yaml, and the drafts'
+// in spec/drafts; format in spec/histories.ts): the document must judge each as the case says, at
+// each level it names.
 import { describe, expect, test } from "vitest";
 import { judgeCase, loadHistoriesDir } from "../spec/histories.js";
-import { loadSpecDir } from "../spec/load.js";
+import { DRAFTS_DIR, loadSpecDir } from "../spec/load.js";
 import { checkHistory } from "./linearize.js";
 
-const specs = new Map(loadSpecDir().map((s) => [s.primitive, s]));
-const files = loadHistoriesDir();
+const specs = new Map([...loadSpecDir(), ...loadSpecDir(DRAFTS_DIR)].map((s) => [s.primitive, s]));
+const files = [...loadHistoriesDir(), ...loadHistoriesDir(DRAFTS_DIR)];
 
 test("histories files exist and name primitives of the spec", () => {
   expect(files.length).toBeGreaterThan(0);

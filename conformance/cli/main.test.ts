@@ -16,6 +16,9 @@ describe("mpspec validate", () => {
     const r = await cli("validate");
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/spec documents valid/);
+    // mpspec's own spec: its drafts and the worker callables too.
+    expect(r.out).toMatch(/^ok {2}spec\/drafts\/Process\.yaml {2}Process: .* \(draft\)$/m);
+    expect(r.out).toMatch(/^ok {2}spec\/callables\.yaml {2}\d+ worker callables/m);
   });
 
   test("a broken document is named, with exit code 2", async () => {

@@ -10,7 +10,8 @@ import { CommandLineError, shellQuote } from "../adapter/jsonl-adapter.js";
 import { AdapterError, type Adapter } from "../adapter/types.js";
 import type { CampaignResult } from "../run/campaign.js";
 import { runSuite, suiteExitCode, type PrimitiveOutcome } from "../run/suite.js";
-import { SpecError, loadSpecDir, PRIMITIVES_DIR, type LoadedSpec } from "../spec/load.js";
+import { DRAFTS_DIR, SpecError, loadSpecDir, PRIMITIVES_DIR, type LoadedSpec } from "../spec/load.js";
+import { loadVocabulary } from "../spec/callables.js";
 import { CelExprError } from "../spec/cel.js";
 import { judgeCase, loadHistoriesDir } from "../spec/histories.js";
 import { checkHistory } from "../checker/linearize.js";
@@ -21,7 +22,7 @@ import { badgeFormat, badgeSvg } from "../report/badge.js";
 import { writeSpecDocs } from "../report/spec-docs.js";
 import { coverageMarkdown, coverageText } from "../report/coverage.js";
 import { deviationsText, horizonText, replayCommand } from "../report/campaign-text.js";
-import { accessSync, constants, mkdirSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 class UsageError extends Error {}
@@ -74,29 +75,39 @@ function choosePrimitives(specs: LoadedSpec[], list: string | undefined): Loaded
 
 async function validate(opts: { specDir?: string }, out: (s: string) => void): Promise<number> {
   const specs = loadSpecs(opts.specDir);
+  // mpspec's own spec also has drafts (spec/drafts: not run by campaigns yet) and the callables' vocabulary.
+  const drafts = opts.specDir === undefined && existsSync(DRAFTS_DIR) ? loadSpecDir(DRAFTS_DIR) : [];
   let rules = 0;
   let invariants = 0;
-  for (const s of specs) {
+  for (const s of [...specs, ...drafts]) {
     const n = [...s.operations.values()].reduce((k, o) => k + o.phases.flat().length, 0) + s.internal.length + s.construction.length;
     rules += n;
     invariants += s.invariants.length;
-    out(`ok  ${s.file}  ${s.primitive}: ${s.operations.size} operations, ${n} rules, ${s.invariants.length} invariants, profiles ${Object.keys(s.doc.profiles).join(", ")}`);
+    out(`ok  ${s.file}  ${s.primitive}: ${s.operations.size} operations, ${n} rules, ${s.invariants.length} invariants, profiles ${Object.keys(s.doc.profiles).join(", ")}${drafts.includes(s) ? " (draft)" : ""}`);
   }
-  out(`${specs.length} spec documents valid, ${rules} rules, every CEL expression compiled and its names checked; ${invariants} invariants (checked on every state the checker builds)`);
+  out(`${specs.length + drafts.length} spec documents valid${drafts.length ? ` (${drafts.length} drafts)` : ""}, ${rules} rules, every CEL expression compiled and its names checked; ${invariants} invariants (checked on every state the checker builds)`);
+  if (opts.specDir === undefined) {
+    const v = loadVocabulary();
+    out(`ok  ${v.file}  ${v.callables.size} worker callables, each outcome compiled and its examples checked against its parameters`);
+  }
   // The hand-written histories beside them: each judged as its case says, or the spec is wrong.
-  const byName = new Map(specs.map((s) => [s.primitive, s]));
   let cases = 0;
   const wrong: string[] = [];
-  for (const { file, doc } of loadHistoriesDir(opts.specDir ?? PRIMITIVES_DIR)) {
-    const spec = byName.get(doc.primitive);
-    if (!spec) throw new SpecError(file, "primitive", `no spec document for primitive '${doc.primitive}' beside it`);
-    for (const c of doc.cases) {
-      cases++;
-      for (const j of judgeCase(spec, doc, c, (sp, objects, events, profile, level) => checkHistory(() => sp, objects, { events }, { profile, level }))) {
-        if (!j.ok) wrong.push(`${file}: case '${c.name}' at the ${j.level} level: ${j.verdict} (contradicts [${j.contradicted.join(", ")}]), expected ${j.wanted}`);
+  const judgeDir = (dir: string, docs: LoadedSpec[]) => {
+    const byName = new Map(docs.map((s) => [s.primitive, s]));
+    for (const { file, doc } of loadHistoriesDir(dir)) {
+      const spec = byName.get(doc.primitive);
+      if (!spec) throw new SpecError(file, "primitive", `no spec document for primitive '${doc.primitive}' beside it`);
+      for (const c of doc.cases) {
+        cases++;
+        for (const j of judgeCase(spec, doc, c, (sp, objects, events, profile, level) => checkHistory(() => sp, objects, { events }, { profile, level }))) {
+          if (!j.ok) wrong.push(`${file}: case '${c.name}' at the ${j.level} level: ${j.verdict} (contradicts [${j.contradicted.join(", ")}]), expected ${j.wanted}`);
+        }
       }
     }
-  }
+  };
+  judgeDir(opts.specDir ?? PRIMITIVES_DIR, specs);
+  if (drafts.length) judgeDir(DRAFTS_DIR, drafts);
   if (wrong.length) throw new UsageError(`${wrong.length} hand-written histories judged otherwise than they state (fix the spec or the case):\n  ${wrong.join("\n  ")}`);
   out(`${cases} hand-written histories judged as they state (<primitive>.histories.yaml)`);
   return 0;

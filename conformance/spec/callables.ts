@@ -10,9 +10,12 @@ import { parseDocument } from "yaml";
 import type { CallablesDocument, CallableSpec } from "../../spec/callables.js";
 import type { JsonValue } from "../../spec/format.js";
 import { compileCel, type CompiledExpr } from "./cel.js";
-import { SPEC_ROOT, SpecError, schemaProblem } from "./load.js";
+import { fileURLToPath } from "node:url";
+// load.ts imports cel.ts, which imports this module: its bindings are used at call time only.
+import { SpecError, schemaProblem } from "./load.js";
 import { fromJson, toJson, type ModelValue } from "./values.js";
 
+const SPEC_ROOT = fileURLToPath(new URL("../../spec/", import.meta.url));
 export const CALLABLES_FILE = join(SPEC_ROOT, "callables.yaml");
 
 /** What one call of a callable does. */
@@ -89,6 +92,12 @@ export function loadVocabulary(path: string = CALLABLES_FILE): Vocabulary {
     callables.set(name, { name, spec, outcome, ...(sleeps ? { sleeps } : {}) });
   }
   return { file, doc, callables };
+}
+
+let loaded: Vocabulary | undefined;
+/** spec/callables.yaml, loaded once (the spec documents' `call(...)` reads it). */
+export function defaultVocabulary(): Vocabulary {
+  return (loaded ??= loadVocabulary());
 }
 
 /** A `{"$callable": name, ...params}` value checked against the vocabulary: its callable and params, or an Error naming the fix. */

@@ -4,7 +4,9 @@
  */
 import { celEnv, celFunc, celMap, celMethod, isCelError, listType, mapType, parse, plan, CelScalar } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
-import { fromCel, type ModelValue } from "./values.js";
+import { fromCel, fromJson, toJson, type ModelValue } from "./values.js";
+// A cycle (callables.ts compiles its outcomes here), used only when `call` is evaluated.
+import { callableOutcome, defaultVocabulary } from "./callables.js";
 
 /** cel-go's lists extension `slice(start, end)`, which the base library lacks. */
 const slice = celMethod(
@@ -31,8 +33,6 @@ const range = celFunc("lists.range", [CelScalar.INT], listType(CelScalar.INT), (
 const least = celFunc("math.least", [CelScalar.INT, CelScalar.INT], CelScalar.INT, (a, b) => (a < b ? a : b));
 const greatest = celFunc("math.greatest", [CelScalar.INT, CelScalar.INT], CelScalar.INT, (a, b) => (a > b ? a : b));
 
-const env = celEnv({ funcs: [...strings, slice, range, least, greatest] });
-
 /**
  * What a worker callable does (spec/callables.ts), as a map with `kind`: ok(value), raise(type, args),
  * exit(code), signal(n). Only the callables' `outcome` expressions have them.
@@ -46,6 +46,22 @@ const outcomeFuncs = [
   celFunc("signal", [CelScalar.INT], OUTCOME, (n) => outcome("signal", [["signal", n]])),
 ];
 const outcomeEnv = celEnv({ funcs: [...strings, slice, range, least, greatest, ...outcomeFuncs] });
+
+/** A CEL value as JSON (a callable value, call arguments). */
+const celToJson = (v: unknown) => toJson(fromCel(v));
+
+/**
+ * `call(callable, args)`: what calling a worker callable value (spec/callables.yaml) with these
+ * positional arguments does, as its outcome map ({'kind': 'ok', 'value': ...}, 'raise' with
+ * 'type' and 'args', 'exit' with 'code', 'signal' with 'signal'), e.g. a Process target's.
+ */
+const call = celFunc("call", [CelScalar.DYN, listType(CelScalar.DYN)], OUTCOME, (callable, args) => {
+  const { outcome: o } = callableOutcome(defaultVocabulary(), celToJson(callable), celToJson(args) as never);
+  return celMap(new Map<string, unknown>(Object.entries(o).map(([k, v]) => [k, fromJson(v)])) as never);
+});
+
+/** Spec expressions: the base library, cel-go's extensions above, and `call`. */
+const env = celEnv({ funcs: [...strings, slice, range, least, greatest, call] });
 
 export type Bindings = Record<string, unknown>;
 

@@ -18,6 +18,8 @@ import { CelExprError, compileCel, type CelNames, type CompiledExpr, type KnownK
 
 export const SPEC_ROOT = fileURLToPath(new URL("../../spec/", import.meta.url));
 export const PRIMITIVES_DIR = join(SPEC_ROOT, "primitives");
+/** Spec documents not yet run by campaigns (their reference or adapter support is still to come): validated and judged on their histories only. */
+export const DRAFTS_DIR = join(SPEC_ROOT, "drafts");
 const SCHEMA_FILE = join(SPEC_ROOT, "spec.schema.json");
 
 export class SpecError extends Error {
