@@ -13,7 +13,7 @@ export type ObservedOutcome =
   | { kind: "signal"; signal: number; pid: number };
 
 export function observeCallable(value: unknown, args: unknown[], timeoutMs = 20_000): Promise<ObservedOutcome> {
-  const child = forkModule(siblingUrl(import.meta.url, "./run-callable"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = forkModule(siblingUrl(import.meta.url, "./child/run-callable"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   return new Promise((resolve, reject) => {
     let sent: { kind: string } | undefined;
     // Nothing hangs: a child that neither answers nor ends is killed and named.

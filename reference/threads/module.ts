@@ -8,18 +8,20 @@ import type { ObjectHandle, SharedPrimitive } from "../implementation.js";
 import { checkProfile, PROFILES } from "./profile.js";
 import type { Factory } from "./factory.js";
 import { readdirSync } from "node:fs";
-import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
-// Every file of this folder that exports `factories` (lock.ts: Lock and RLock, ...): found, not listed.
-const HERE = dirname(fileURLToPath(import.meta.url));
+// Every file of this folder and of ../processes (Process, on child processes; its children's entry
+// modules live in ../processes/child) that exports `factories` (lock.ts: Lock and RLock, ...): found, not listed.
+const FOLDERS = [new URL("./", import.meta.url), new URL("../processes/", import.meta.url)];
 const FACTORIES: Record<string, Factory> = {};
-for (const file of readdirSync(HERE).filter((f) => /\.(ts|js)$/.test(f) && !/\.(test|d)\.(ts|js)$/.test(f)).sort()) {
-  if (file.startsWith("module.")) continue;
-  const m = (await import(new URL(file, import.meta.url).href)) as { factories?: Factory[] };
-  for (const f of m.factories ?? []) {
-    if (Object.hasOwn(FACTORIES, f.primitive)) throw new Error(`reference/threads: ${f.primitive} has two factories (${file} and another)`);
-    FACTORIES[f.primitive] = f;
+for (const folder of FOLDERS) {
+  for (const file of readdirSync(fileURLToPath(folder)).filter((f) => /\.(ts|js)$/.test(f) && !/\.(test|d)\.(ts|js)$/.test(f)).sort()) {
+    if (file.startsWith("module.")) continue;
+    const m = (await import(new URL(file, folder).href)) as { factories?: Factory[] };
+    for (const f of m.factories ?? []) {
+      if (Object.hasOwn(FACTORIES, f.primitive)) throw new Error(`reference: ${f.primitive} has two factories (${file} and another)`);
+      FACTORIES[f.primitive] = f;
+    }
   }
 }
 
