@@ -43,4 +43,9 @@ export interface ImplementationModule {
   create(primitive: string, profile: string, argv: JsonValue[], kwargs?: Record<string, JsonValue>): SharedPrimitive;
   /** Rebuild an object from its handle, on another thread. */
   attach(handle: ObjectHandle): SharedPrimitive;
+  /**
+   * End what the objects created on this thread started outside it (child processes), once a
+   * scenario is over; the executor awaits it before the next scenario. Optional.
+   */
+  end?(): Promise<void>;
 }

@@ -295,6 +295,13 @@ export interface InternalStep {
   choose?: { [name: string]: string };
   when?: string;
   effect: { [name: string]: string };
+  /**
+   * Seconds the step may take to happen once enabled, when it is not prompt (a child process's
+   * life: starting it and running its target). The liveness rule counts on an internal step to
+   * release a waiting call within its promptness (500 ms); on this one only for calls that waited
+   * longer than `within`. Default: prompt.
+   */
+  within?: number;
 }
 
 /** Per-profile facts: which Python callable constructs the object. */
@@ -324,6 +331,13 @@ export interface SpecDocument {
   description?: string;
   /** Profiles in which the primitive exists ("multiprocessing", "threading"). */
   profiles: { [name: string]: ProfileInfo };
+  /**
+   * Who may call the object's operations: "threads" when only threads of the process that
+   * constructed it may (CPython's Process: "can only start a process object created by current
+   * process", "can only join a child process"). A scenario with such an object runs its actors as
+   * threads (the run message's `calls.actors`). Default: any actor, thread or process.
+   */
+  callers?: "threads";
   /** Constructor parameters in positional order. */
   params?: { [name: string]: Param };
   /**
@@ -368,9 +382,10 @@ export interface SpecDocument {
      * each value of the argument `by`, the parallel part's calls to these operations are all
      * made by one actor (the first that makes one); the generator leaves out the others'. E.g.
      * the reads of one Pipe end (`{ ops: [recv, poll], by: end }`), which the docs say may
-     * corrupt data when two processes make them at the same time.
+     * corrupt data when two processes make them at the same time. Without `by`, over the whole
+     * object (a Process's start(), which is called at most once and is not thread-safe).
      */
-    exclusive?: { ops: string[]; by: string }[];
+    exclusive?: { ops: string[]; by?: string }[];
     /**
      * Pauses (seconds) a parallel actor may sleep before a call, replacing the generator's
      * default (5 and 30 ms): `[]` for a primitive whose calls never wait for one another (a

@@ -59,7 +59,7 @@ describe.skipIf(!hasPython)(`the Python adapter (${PY})`, () => {
       expect(schemaProblems("ready", a.ready)).toEqual([]);
       expect(a.info.name).toBe("multiprocessing");
       expect(a.info.language).toBe("Python");
-      expect(a.ready.capabilities).toMatchObject({ profiles: ["multiprocessing"], actor_kinds: ["processes"], start_methods: ["fork"] });
+      expect(a.ready.capabilities).toMatchObject({ profiles: ["multiprocessing"], actor_kinds: ["processes", "threads"], start_methods: ["fork"] });
       expect(a.capabilities.primitives).toContain("Lock");
       const r = await runCampaign(finiteLock, a, { profile: "multiprocessing", runs: 40, seed: 11, deadlineMs: 5_000 });
       expect(r.error).toBeUndefined();

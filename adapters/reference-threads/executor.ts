@@ -374,7 +374,9 @@ export class ThreadsExecutor implements Adapter {
 
   /** Run a scenario as a run message has it: the scenario, and its calls made executable (resolveCalls). */
   runCalls(scenario: Scenario, calls: ResolvedCalls, deadlineMs: number): Promise<History> {
-    const result = this.queue.then(() => this.runNow(scenario, calls, deadlineMs));
+    // What the scenario's objects started outside this process's threads (child processes) ends
+    // with it, before the next scenario (ImplementationModule.end).
+    const result = this.queue.then(() => this.runNow(scenario, calls, deadlineMs).finally(() => this.impl.end?.()));
     this.queue = result.catch(() => {});
     return result;
   }
@@ -382,6 +384,7 @@ export class ThreadsExecutor implements Adapter {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.live].map((pw) => pw.terminate()));
+    await this.impl.end?.();
     this.mainWorker = null;
     this.actorWorkers = [];
   }

@@ -134,6 +134,8 @@ export function isJsonValue(v: unknown, depth = 0): v is JsonValue {
 const KNOWN_MRO: Record<string, readonly string[]> = {
   Exception: ["BaseException"],
   AssertionError: ["Exception", "BaseException"],
+  AttributeError: ["Exception", "BaseException"],
+  SystemExit: ["BaseException"],
   EOFError: ["Exception", "BaseException"],
   IndexError: ["LookupError", "Exception", "BaseException"],
   KeyError: ["LookupError", "Exception", "BaseException"],

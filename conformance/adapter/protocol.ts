@@ -77,6 +77,8 @@ export interface ResolvedCalls {
   init: ResolvedCall[];
   parallel: ResolvedCall[][];
   post: ResolvedCall[];
+  /** "threads": the actors must be threads of the adapter process that constructs the objects (a spec's `callers`). */
+  actors?: "threads";
 }
 
 export interface RunMessage {
@@ -249,11 +251,14 @@ export function resolveCalls(scenario: Scenario, specs: readonly LoadedSpec[]): 
     const pause = c.pause ? { pause: c.pause } : {};
     return { object: k, ...executableCall(op.shape, op.argNames, c.args, { what: `${primitives[k]}.${c.op}()`, defaults: op.defaults, fail }), ...pause };
   };
+  // Objects that only threads of their creating process may call make every actor a thread.
+  const threadsOnly = scenario.objects.some((o) => byName.get(o.primitive)?.doc.callers === "threads");
   return {
     objects,
     init: scenario.init.map(call),
     parallel: scenario.parallel.map((a) => a.map(call)),
     post: scenario.post.map(call),
+    ...(threadsOnly ? { actors: "threads" as const } : {}),
   };
 }
 

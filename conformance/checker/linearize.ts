@@ -372,24 +372,26 @@ export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryE
   const overdueAt = (f: Frame): number[] => {
     if (overdue.length === 0) return [];
     const late: number[] = [];
-    let closure: State[] | null = null;
     for (const i of overdue) {
       const o = ops[i]!;
       if (f.prog[i] === DONE) {
         late.push(i);
         continue;
       }
-      closure ??= internalClosure(f.state);
+      // Internal steps that are not prompt (`within`) count only for a call that waited longer.
+      const closure = internalClosure(f.state, o.waited);
       if (closure.some((st) => model.step(st, o.call, PENDING, o.timeoutDue, f.prog[i]!).length > 0)) late.push(i);
     }
     return late;
   };
-  const internalClosure = (s0: State): State[] => {
+  const slowSteps = new Map(model.spec.internal.filter((c) => c.step.within !== undefined).map((c) => [c.step.id, c.step.within! * 1e9]));
+  const internalClosure = (s0: State, waitedNs: number): State[] => {
     if (model.spec.internal.length === 0) return [s0];
     const seenKeys = new Set([model.key(s0)]);
     const out = [s0];
     for (let k = 0; k < out.length && out.length < 256; k++) {
-      for (const { state } of model.internalSteps(out[k]!)) {
+      for (const { state, id } of model.internalSteps(out[k]!)) {
+        if ((slowSteps.get(id) ?? 0) > waitedNs) continue;
         const key = model.key(state);
         if (!seenKeys.has(key)) {
           seenKeys.add(key);

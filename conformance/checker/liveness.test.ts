@@ -3,7 +3,7 @@
 import { describe, expect, test } from "vitest";
 import { join } from "node:path";
 import { checkHistory, type CheckOptions } from "./linearize.js";
-import { loadSpecFile, PRIMITIVES_DIR, type LoadedSpec } from "../spec/load.js";
+import { DRAFTS_DIR, loadSpecFile, PRIMITIVES_DIR, type LoadedSpec } from "../spec/load.js";
 import type { HistoryEvent } from "../history/types.js";
 import { ev, pending, ret } from "../tests/history-builder.js";
 import { violationText } from "../report/explain.js";
@@ -74,5 +74,22 @@ describe("liveness of calls that never returned", () => {
     const r = check("Queue", events, { cutAt: 3000 * MS });
     expect(r.verdict).toBe("violation");
     expect(check("Queue", [events[1]!], { cutAt: 3000 * MS }).verdict).toBe("ok");
+  });
+
+  test("an internal step that is not prompt (within) releases a waiting call only past its bound: a Process's end", () => {
+    const process = loadSpecFile(join(DRAFTS_DIR, "Process.yaml"));
+    expect(process.internal.find((c) => c.step.id === "Process.finish")!.step.within).toBe(2.5);
+    const events = [
+      ev("main", "start", {}, [0, 1], ret(null)),
+      ev("a0", "join", { timeout: null }, [2, null], pending),
+    ];
+    const run = (cutMs: number) =>
+      checkHistory(() => process, [{ id: "o0", primitive: "Process", args: { target: { $callable: "noop" }, args: [] } }], { events }, { profile: "multiprocessing", level: "cpython", cutAt: cutMs * MS });
+    // A child may take a while to start and end: a join pending for 1 s is fine...
+    expect(run(1000).verdict).toBe("ok");
+    // ... for 3 s (past 2.5 s) it never returned although the process could have ended.
+    const late = run(3000);
+    expect(late.verdict).toBe("violation");
+    expect(late.objects[0]!.contradicts).toContain("Process.join.wait");
   });
 });

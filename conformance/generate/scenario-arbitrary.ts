@@ -162,9 +162,10 @@ function chunkArb(spec: LoadedSpec, profile: string, object: string, part: Part)
 }
 
 /**
- * The document's `generate.exclusive`: for each group and each value of its `by` argument, only
- * the first parallel actor that calls one of the group's operations with that value keeps such
- * calls; the others' are left out (a map, so shrinking works on the calls as drawn).
+ * The document's `generate.exclusive`: for each group and each value of its `by` argument (or
+ * for the object, without `by`), only the first parallel actor that calls one of the group's
+ * operations with that value keeps such calls; the others' are left out (a map, so shrinking
+ * works on the calls as drawn).
  */
 function exclusive(spec: LoadedSpec, parallel: Call[][]): Call[][] {
   const groups = spec.doc.generate?.exclusive;
@@ -175,7 +176,7 @@ function exclusive(spec: LoadedSpec, parallel: Call[][]): Call[][] {
     calls.filter((c) => {
       for (const [g, ex] of groups.entries()) {
         if (!ex.ops.includes(c.op)) continue;
-        const key = `${g}\u0000${JSON.stringify(c.args[ex.by] ?? null)}`;
+        const key = `${g}\u0000${ex.by === undefined ? "" : JSON.stringify(c.args[ex.by] ?? null)}`;
         const first = owner.get(key);
         if (first === undefined) owner.set(key, actor);
         else if (first !== actor) return false;

@@ -526,7 +526,7 @@ function primitivePage(spec: LoadedSpec, ids: IdPages): string {
       lines.push(`- Sequence ${s.ops.map((o) => `[${o}](#${opAnchor(o)})`).join(" → ")}, weight ${s.weight ?? 1}: generated as one unit of an actor's program.`);
     }
     for (const e of g.exclusive ?? []) {
-      lines.push(`- Exclusive: ${e.ops.map((o) => `[${o}](#${opAnchor(o)})`).join(", ")} are called by at most one parallel actor for each value of ${code(e.by)}.`);
+      lines.push(`- Exclusive: ${e.ops.map((o) => `[${o}](#${opAnchor(o)})`).join(", ")} are called by at most one parallel actor${e.by === undefined ? "" : ` for each value of ${code(e.by)}`}.`);
     }
     lines.push("");
   }

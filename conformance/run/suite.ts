@@ -20,6 +20,9 @@ export function unsupportedReason(spec: LoadedSpec, adapter: Adapter, profile: s
     return `the adapter does not support ${spec.primitive} in profile ${profile}`;
   }
   if (operationsIn(spec, profile).length === 0) return "no operations in this profile";
+  if (spec.doc.callers === "threads" && !adapter.capabilities.actorKinds.includes("threads")) {
+    return `${spec.primitive} is called from threads of the process that created it only, and the adapter runs no thread actors`;
+  }
   return undefined;
 }
 

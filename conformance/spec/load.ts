@@ -431,7 +431,7 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
   (doc.generate?.exclusive ?? []).forEach((ex, i) => {
     const place = `generate.exclusive[${i}]`;
     for (const op of hintOps(place, ex.ops)) {
-      if (!op.argNames.includes(ex.by)) throw new SpecError(file, `${place}.by`, `'${ex.by}' is not an argument of ${op.name} (${op.argNames.join(", ") || "none"})`);
+      if (ex.by !== undefined && !op.argNames.includes(ex.by)) throw new SpecError(file, `${place}.by`, `'${ex.by}' is not an argument of ${op.name} (${op.argNames.join(", ") || "none"})`);
     }
   });
 
@@ -440,6 +440,9 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     checkDeviation(step, place);
     checkReachable(step, place);
     checkId(step.id, place, `${doc.primitive}.`);
+    if (step.within !== undefined && !(step.within > 0 && Number.isFinite(step.within))) {
+      throw new SpecError(file, `${place}.within`, "must be seconds, more than 0 (leave it out for a prompt step)");
+    }
     checkProfiles(step.profiles, place);
     // Each choose list sees the names bound before it; when and effect see them all.
     const vars: CelNames["vars"] = { ctor: CTOR, s: S, profile: true };

@@ -63,6 +63,9 @@ function constructed(v: JsonValue, profile: string): JsonValue | SharedPrimitive
   return create(name, profile, argv as JsonValue[]);
 }
 
+/** After a scenario: end the child processes its Process objects started (no orphan, none left running). */
+export { endProcesses as end } from "../processes/process.js";
+
 /** Rebuild an object from its `handle()` (made by `create` or a constructor), in any thread. */
 export function attach(handle: ObjectHandle): SharedPrimitive {
   return factory(handle.primitive).attach(handle);

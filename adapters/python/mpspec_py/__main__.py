@@ -9,6 +9,7 @@
 
 import argparse
 import json
+import os
 import signal
 import sys
 
@@ -32,7 +33,15 @@ def main(argv=None):
     opts = parse(argv)
     protocol.setup_stdio()
 
+    adapter_pid = os.getpid()
+
     def on_term(signum, frame):
+        if os.getpid() != adapter_pid:
+            # A process forked from the adapter (a scenario's Process) inherited this handler: end as a
+            # Python program with the default handler would, killed by SIGTERM (exitcode -15).
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, on_term)

@@ -16,13 +16,17 @@ class Adapter(Resolver):
         # {"$new": callable, "argv": [...]}: an object constructed here (constructor arguments only).
         VALUE_CONVENTIONS["$new"] = self.decode_new
         self.origin = 0
+        # The engine of the --actors kind; a run whose calls say "actors": "threads" (objects that only
+        # threads of their creating process may call: Process) gets a thread engine of its own.
+        self.engines = {}
         if self.actors == "threads":
-            self.engine = ThreadEngine(self)
+            self.engines["threads"] = ThreadEngine(self)
             self.pooling = "threads pooled"
         else:
             can_pool = self.start_method not in (None, "fork") and not opts.no_pool and self.has_internals()
-            self.engine = ProcessEngine(self, can_pool)
+            self.engines["processes"] = ProcessEngine(self, can_pool)
             self.pooling = "processes pooled" if can_pool else "processes started per scenario"
+        self.engine = self.engines[self.actors]
 
     def ready(self, offered=None):
         return Resolver.ready(self, offered, self.pooling)
@@ -40,6 +44,12 @@ class Adapter(Resolver):
         except (KeyError, TypeError) as e:
             return {"id": rid, "error": "malformed run command: missing %s" % e}, None
         t_start = time.monotonic()
+        kind = calls.get("actors", self.actors) if isinstance(calls, dict) else self.actors
+        if kind not in ("threads", "processes"):
+            return {"id": rid, "error": "calls.actors must be \"threads\", got %r" % (kind,)}, None
+        if kind not in self.engines:
+            self.engines[kind] = ThreadEngine(self)
+        self.engine = self.engines[kind]
         # Leave a little of the deadline for killing stuck actors and replying.
         margin = min(0.05, deadline_ms / 10000.0)
         deadline = t_start + deadline_ms / 1000.0 - margin
@@ -85,6 +95,22 @@ class Adapter(Resolver):
 
     def after_reply(self, failed):
         self.engine.finish(self.engine.current, failed)
+        self.end_children()
+
+    def end_children(self):
+        """Processes a scenario's objects started (a Process) end with it: none outlives its scenario."""
+        try:
+            children = self.module.active_children()
+        except Exception:
+            return
+        for p in children:
+            try:
+                p.kill()
+                p.join(5)
+            except Exception:
+                pass
 
     def close(self):
-        self.engine.close()
+        for engine in self.engines.values():
+            engine.close()
+        self.end_children()

@@ -123,7 +123,8 @@ class Resolver(object):
             "capabilities": {
                 "primitives": sorted(prims),
                 "profiles": list(self.profiles),
-                "actor_kinds": [self.actors],
+                # Thread actors are always possible (calls.actors "threads" for a Process scenario).
+                "actor_kinds": [self.actors] if self.actors == "threads" else [self.actors, "threads"],
                 "start_methods": [self.start_method] if processes else [],
             },
         }

@@ -1,0 +1,13 @@
+import { pathToFileURL } from "node:url";
+import { ThreadsExecutor } from "./adapters/reference-threads/executor.js";
+import { runCampaign } from "./conformance/run/campaign.js";
+import { DRAFTS_DIR, loadSpecDir } from "./conformance/spec/load.js";
+const specs = [...loadSpecDir(), ...loadSpecDir(DRAFTS_DIR)];
+const spec = specs.find((s) => s.primitive === "Process")!;
+const ex = await ThreadsExecutor.start({ implementation: pathToFileURL("reference/threads/module.ts"), info: { name: "ref", version: "0", language: "TypeScript" }, specs });
+const t0 = performance.now();
+const r = await runCampaign(spec, ex, { profile: "multiprocessing", runs: Number(process.argv[2] ?? 30), seed: Number(process.argv[3] ?? 1) });
+console.log(r.verdict, r.runs, "runs", Math.round(performance.now() - t0), "ms", "cut", r.cut, r.error ?? "");
+const cx = r.levels.documented?.counterexample ?? r.levels.cpython?.counterexample;
+if (cx) console.log(JSON.stringify(cx.scenario), JSON.stringify(cx.history.events.map((e) => [e.actor, e.op, e.outcome])), cx.check.objects.map((o) => o.contradicts));
+await ex.close();
