@@ -2,14 +2,14 @@
 // counterexample of a few calls that names the rule it breaks. The variants are split into shards
 // (broken-shard-K.test.ts) so vitest's workers share them: one file would run them one by one.
 import { afterAll, describe, expect, test } from "vitest";
-import { join } from "node:path";
 import { ThreadsExecutor } from "../../adapters/reference-threads/executor.js";
 import { runCampaign } from "../run/campaign.js";
 import { discoverBroken } from "./broken/expectation.js";
-import { loadSpecDir, loadSpecFile, PRIMITIVES_DIR } from "../spec/load.js";
+import { DRAFTS_DIR, loadSpecDir } from "../spec/load.js";
 import { siblingUrl } from "../../reference/spawn-worker.js";
 
-const specs = loadSpecDir();
+// Drafts too (spec/drafts): a primitive's broken variants come with its reference, before its campaigns.
+const specs = [...loadSpecDir(), ...loadSpecDir(DRAFTS_DIR)];
 const executors: ThreadsExecutor[] = [];
 afterAll(async () => {
   await Promise.all(executors.map((e) => e.close()));
@@ -34,7 +34,7 @@ describe(`broken implementations are caught (shard ${shard + 1} of ${SHARDS})`, 
   });
   for (const c of SHARDED.filter((_, i) => i % SHARDS === shard)) {
     test(`${c.module}: ${c.primitive} (${c.profile})`, async () => {
-      const spec = loadSpecFile(join(PRIMITIVES_DIR, `${c.primitive}.yaml`));
+      const spec = specs.find((s) => s.primitive === c.primitive)!;
       const ex = await ThreadsExecutor.start({
         implementation: siblingUrl(import.meta.url, `./broken/${c.module}`),
         info: { name: c.module, version: "0", language: "TypeScript" },

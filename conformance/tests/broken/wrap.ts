@@ -44,6 +44,8 @@ export function brokenModule(fault: Fault): ImplementationModule {
       if (!("inner" in handle)) return reference.attach(handle);
       return wrapHandle(reference.attach(handle.inner as ObjectHandle), handle.extra as Record<string, unknown>);
     },
+    // The reference's children (Process) end with each scenario, broken or not.
+    end: reference.end,
   };
 }
 

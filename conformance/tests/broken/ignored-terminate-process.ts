@@ -1,0 +1,15 @@
+// A Process whose terminate() sends nothing (a port that forgets the signal when the child has
+// not yet reported its start): the child runs on to its natural end.
+import { brokenModule, forward, forwardProperties } from "./wrap.js";
+import type { BrokenExpectation } from "./expectation.js";
+
+const m = brokenModule({
+  primitive: "Process",
+  wrap: (inner) => forwardProperties(forward(inner, { terminate: () => undefined }), inner, ["exitcode", "pid"]),
+});
+export const { primitives, profiles, create, attach, end } = m;
+
+/** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */
+export const caught: BrokenExpectation[] = [
+  { primitive: "Process", profile: "multiprocessing", breaks: /^Process\.(exitcode\.read|is_alive\.state|join\.\w+|close\.\w+|terminate\.\w+)$/ },
+];
