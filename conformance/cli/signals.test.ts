@@ -8,6 +8,8 @@ import { fileURLToPath } from "node:url";
 import { eventually, groupMembers, isGone } from "../adapter/fixtures/processes.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const python = process.env.MPSPEC_PYTHON || "python3";
+const hasPython = spawnSync(python, ["-c", "import multiprocessing"], { stdio: "ignore" }).status === 0;
 const BIN = join(ROOT, "bin/mpspec.js");
 const FAKE = join(ROOT, "conformance/adapter/fixtures/fake-adapter.mjs");
 
@@ -94,8 +96,6 @@ describe("SIGINT / SIGTERM end every adapter process group, then exit 130 / 143"
     expect(m.stdout()).not.toMatch(/ERROR|adapter error|passed/);
   }, 60_000);
 
-  const python = process.env.MPSPEC_PYTHON || "python3";
-  const hasPython = spawnSync(python, ["-c", "import multiprocessing"], { stdio: "ignore" }).status === 0;
 
   test.skipIf(!hasPython)("SIGINT during `--adapter python`: the adapter and every actor process are gone", async () => {
     const m = mpspec("run", "--adapter", "python", "--primitives", "Lock", "--runs", "100000", "--seed", "1");
@@ -125,6 +125,40 @@ describe("SIGINT / SIGTERM end every adapter process group, then exit 130 / 143"
     m.proc.kill("SIGINT");
     expect(await m.exited(3_000)).toBe(130);
     expect(m.stderr().trimEnd().split("\n")).toEqual(["mpspec: interrupted (SIGINT); stopped 0 adapter process group(s)"]);
+  }, 60_000);
+});
+
+describe("no orphan: the child processes of Process scenarios end with the run (spec/drafts/Process.yaml)", () => {
+  /** Every process below `pid`, children first. */
+  const descendants = (pid: number): number[] => childrenOf(pid).flatMap((c) => [c, ...descendants(c)]);
+
+  test("SIGINT during a reference-threads Process run: exit 130, and every child the reference started is gone", async () => {
+    const m = mpspec("run", "--adapter", "reference-threads", "--spec-dir", "spec/drafts", "--runs", "100000", "--seed", "1");
+    // Running once some scenario's Process child (reference/processes/child/run-target) is alive.
+    const running = await eventually(() => descendants(m.proc.pid!).some((pid) => cmdline(pid).includes("run-target")), 40_000);
+    expect(running, `stdout: ${m.stdout()}\nstderr: ${m.stderr()}`).toBe(true);
+    const below = descendants(m.proc.pid!);
+    pids.push(...below);
+    m.proc.kill("SIGINT");
+    expect(await m.exited(5_000)).toBe(130);
+    // Killed as the runner exits, not left to end by themselves (a child still loading, or
+    // sleeping its target's 0.3 s, would outlive this).
+    expect(await eventually(() => below.every(isGone), 250), `still running: ${below.filter((p) => !isGone(p)).join(", ")}`).toBe(true);
+  }, 60_000);
+
+  test.skipIf(!hasPython)("SIGINT during a Python Process run: exit 130, the adapter, its actors and every Process child are gone", async () => {
+    const m = mpspec("run", "--adapter", "python", "--spec-dir", "spec/drafts", "--runs", "100000", "--seed", "1");
+    let below: number[] = [];
+    // Running once the adapter has a child besides itself (a scenario's Process).
+    const running = await eventually(() => {
+      below = descendants(m.proc.pid!);
+      return below.length >= 2 && m.stdout().includes("runs per primitive");
+    }, 40_000);
+    expect(running, `stdout: ${m.stdout()}\nstderr: ${m.stderr()}`).toBe(true);
+    pids.push(...below);
+    m.proc.kill("SIGINT");
+    expect(await m.exited(5_000)).toBe(130);
+    expect(await eventually(() => descendants(m.proc.pid!).length === 0 && below.every(isGone), 3_000), `still running: ${below.filter((p) => !isGone(p)).join(", ")}`).toBe(true);
   }, 60_000);
 });
 

@@ -2,6 +2,8 @@
 // (spec/drafts/Process.yaml), with calls from other threads than the owner, as an executor's
 // actors make them; and no child outlives endProcesses().
 import { afterEach, describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { Process, endProcesses } from "./process.js";
 import { runTask, terminateAll, type CallResult } from "../threads/tests/harness.js";
 
@@ -10,14 +12,8 @@ afterEach(async () => {
   await endProcesses();
 });
 
-const isGone = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
-};
+// Gone: no such process, or a zombie (a killed child of a parent that exited, where PID 1 does not reap).
+import { isGone } from "../../conformance/adapter/fixtures/processes.js";
 
 /** Start, then join from another thread, then read the exit code. */
 async function exitcodeOf(target: unknown, args: unknown[] = []): Promise<number | null> {
@@ -108,5 +104,17 @@ describe("Process (child_process)", () => {
     await endProcesses();
     expect(pids.every(isGone)).toBe(true);
     expect(ps.map((p) => p.exitcode)).toEqual([-9, -9, -9]);
+  }, 60_000);
+
+  it("kills its children when the owner's process exits without endProcesses() (no orphan)", () => {
+    const module = fileURLToPath(new URL("./process.ts", import.meta.url));
+    const script = `const { Process } = await import(${JSON.stringify(module)});
+const p = new Process({ target: { $callable: "sleep", seconds: 30 } });
+p.start();
+console.log(p.pid);
+process.exit(0);`;
+    const pid = Number(execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8", timeout: 30_000 }).trim());
+    expect(pid).toBeGreaterThan(0);
+    expect(isGone(pid)).toBe(true);
   }, 60_000);
 });
