@@ -41,7 +41,7 @@ describe("Process (child_process)", () => {
   }, 60_000);
 
   it("is None and not alive before start; alive while running; terminate() gives -15, kill() -9", async () => {
-    const p = new Process({ target: { $callable: "sleep", seconds: 5 } });
+    const p = new Process({ target: { $callable: "sleep", seconds: 30 } });
     expect(p.exitcode).toBeNull();
     expect(p.is_alive()).toBe(false);
     expect(p.pid).toBeNull();
@@ -65,7 +65,7 @@ describe("Process (child_process)", () => {
     p.kill();
     expect(p.exitcode).toBe(-15);
 
-    const k = new Process({ target: { $callable: "sleep", seconds: 5 } });
+    const k = new Process({ target: { $callable: "sleep", seconds: 30 } });
     await runTask("call", { handle: k.handle(), method: "start", args: [] });
     await runTask("call", { handle: k.handle(), method: "kill", args: [] });
     await k.joinAsync(10);
@@ -73,7 +73,7 @@ describe("Process (child_process)", () => {
   }, 60_000);
 
   it("refuses what CPython refuses, with its exceptions and messages", async () => {
-    const p = new Process({ target: { $callable: "sleep", seconds: 5 } });
+    const p = new Process({ target: { $callable: "sleep", seconds: 30 } });
     const call = async (method: string) => (await runTask<CallResult>("call", { handle: p.handle(), method, args: [] })).error;
     expect(await call("join")).toMatchObject({ pyType: "AssertionError", message: "can only join a started process" });
     expect(await call("terminate")).toMatchObject({ pyType: "AttributeError", message: "'NoneType' object has no attribute 'terminate'" });
