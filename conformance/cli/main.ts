@@ -17,7 +17,7 @@ import { judgeCase, loadHistoriesDir } from "../spec/histories.js";
 import { checkHistory } from "../checker/linearize.js";
 import { checkText, scenarioText } from "../report/explain.js";
 import { campaignJson } from "../report/json.js";
-import { loadMatrixConfig, matrixBadges, MatrixConfigError, matrixJson, matrixMarkdown, runMatrix, type MatrixConfig } from "../report/matrix.js";
+import { loadMatrixConfig, matrixBadges, MatrixConfigError, matrixJson, matrixMarkdown, runMatrix, type MatrixConfig, type MatrixRow } from "../report/matrix.js";
 import { badgeFormat, badgeSvg } from "../report/badge.js";
 import { writeSpecDocs } from "../report/spec-docs.js";
 import { coverageMarkdown, coverageText } from "../report/coverage.js";
@@ -315,10 +315,14 @@ async function matrix(opts: MatrixOpts, out: (s: string) => void): Promise<numbe
   } catch (e) {
     throw fsUsageError("--out", e, "give a folder that can be created and written");
   }
-  const rows = await runMatrix(config, specs, out, opts.runs, opts.jobs);
-  mkdirSync(opts.out, { recursive: true });
-  writeFileSync(join(opts.out, "matrix.json"), JSON.stringify(matrixJson(config, rows, runs), null, 2) + "\n");
-  writeFileSync(join(opts.out, "matrix.md"), matrixMarkdown(config, rows, runs, specs));
+  const write = (rows: MatrixRow[]) => {
+    mkdirSync(opts.out, { recursive: true });
+    writeFileSync(join(opts.out, "matrix.json"), JSON.stringify(matrixJson(config, rows, runs), null, 2) + "\n");
+    writeFileSync(join(opts.out, "matrix.md"), matrixMarkdown(config, rows, runs, specs));
+  };
+  // Written after every row, so that a long run's measured rows are never lost.
+  const rows = await runMatrix(config, specs, out, opts.runs, opts.jobs, write);
+  write(rows);
   const badges = matrixBadges(rows);
   for (const [file, svg] of badges) {
     mkdirSync(dirname(join(opts.out, file)), { recursive: true });

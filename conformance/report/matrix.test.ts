@@ -48,8 +48,15 @@ describe("the conformance matrix", () => {
   test("with --jobs, implementations are measured at once and the rows keep the config's order", async () => {
     const impls = ["slow", "quick", "none"].map((id) => ({ id, name: id, adapter: id === "none" ? "no-such-adapter" : "reference-threads", profile: "multiprocessing" }));
     const started: string[] = [];
-    const rows = await runMatrix({ ...config, seeds: [1], implementations: impls }, specs.filter((s) => s.primitive === "Lock"), (line) => started.push(line), 3, 2);
+    const partial: string[][] = [];
+    const rows = await runMatrix({ ...config, seeds: [1], implementations: impls }, specs.filter((s) => s.primitive === "Lock"), (line) => started.push(line), 3, 2, (done) =>
+      partial.push(done.map((r) => r.implementation.id)),
+    );
     expect(rows.map((r) => r.implementation.id)).toEqual(["slow", "quick", "none"]);
+    // After each row, the rows so far (in the config's order): the last call has them all.
+    expect(partial).toHaveLength(3);
+    expect(partial.map((p) => p.length)).toEqual([1, 2, 3]);
+    expect(partial[2]).toEqual(["slow", "quick", "none"]);
     expect(rows[2]!.unavailable).toMatch(/unknown adapter 'no-such-adapter'/);
     expect(rows.slice(0, 2).map((r) => r.outcomes[0]?.result?.verdict)).toEqual(["pass", "pass"]);
   }, 60_000);

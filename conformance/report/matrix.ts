@@ -87,6 +87,8 @@ export async function runMatrix(
   runsOverride?: number,
   /** Implementations measured at once (default 1): their campaigns mostly wait on deadlines. */
   jobs = 1,
+  /** Called after each row with the rows measured so far, in the config's order (a long run's files written as it goes). */
+  onRow?: (done: MatrixRow[]) => void,
 ): Promise<MatrixRow[]> {
   const rows: MatrixRow[] = new Array(config.implementations.length);
   let next = 0;
@@ -94,6 +96,7 @@ export async function runMatrix(
     while (next < config.implementations.length) {
       const i = next++;
       rows[i] = await measure(config.implementations[i]!);
+      onRow?.(rows.filter((r) => r !== undefined));
     }
   };
   const measure = async (impl: MatrixImplementation): Promise<MatrixRow> => {
