@@ -7,7 +7,6 @@ import { DATA_ENV, SPEC_FILES, etcdCases, historyStats, kvCases, loadCase, missi
 import { objectsOf, parseEtcdLog, parseKvLog, readEdn, readEdnMap } from "./parse.js";
 
 const etcd = (...lines: string[]) => parseEtcdLog(lines.map((l) => `INFO  jepsen.util - ${l}`).join("\n") + "\n");
-const byActor = (h: History, actor: string) => h.events.filter((e) => e.actor === actor);
 
 /** Structural invariants every parsed history must satisfy. */
 function expectWellFormed(h: History): void {

@@ -6,7 +6,7 @@
 import { describe, expect, test } from "vitest";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { loadSpecFile, loadSpecText, SpecError } from "./load.js";
+import { loadSpecFile, loadSpecText } from "./load.js";
 import { specProblem } from "../tests/spec-problem.js";
 
 const ROOT = join(import.meta.dirname, "../..");

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadSpecDir, loadSpecText, SpecError } from "./load.js";
+import { loadSpecDir, loadSpecText } from "./load.js";
 import { specProblem } from "../tests/spec-problem.js";
 
 const toggle = readFileSync(join(import.meta.dirname, "fixtures/Toggle.yaml"), "utf8");

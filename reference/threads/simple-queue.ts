@@ -15,7 +15,7 @@
  */
 import { checkPicklable } from "../pickle.js";
 import { PythonError, type ObjectHandle, type SharedPrimitive } from "../implementation.js";
-import { checkHandle, checkProfile, noAttribute, type PrimitiveOptions, type Profile } from "./profile.js";
+import { checkHandle, checkProfile, noAttribute, type Profile } from "./profile.js";
 import { Queue, type QueueOptions } from "./queue.js";
 import { type Factory } from "./factory.js";
 

@@ -24,8 +24,9 @@ const live = new Set<Worker>();
 export function startTask<T = unknown>(task: string, args: object, timeoutMs = 15_000): Task<T> {
   const worker = spawnWorker(siblingUrl(import.meta.url, "./worker"), { workerData: { task, args } });
   live.add(worker);
+  let timer: NodeJS.Timeout | undefined;
   const result = new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`task ${task} did not finish in ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(() => reject(new Error(`task ${task} did not finish in ${timeoutMs} ms`)), timeoutMs);
     worker.once("message", (m: { ok: boolean; value?: T; error?: ErrorReport }) => {
       if (m.ok) resolve(m.value as T);
       else reject(new Error(`task ${task} failed: ${m.error?.name}: ${m.error?.message}`));
@@ -33,6 +34,7 @@ export function startTask<T = unknown>(task: string, args: object, timeoutMs = 1
     worker.once("error", reject);
     worker.once("exit", (code) => reject(new Error(`task ${task}: worker exited with code ${code}`)));
   }).finally(() => {
+    clearTimeout(timer);
     live.delete(worker);
     void worker.terminate();
   });
