@@ -5,30 +5,12 @@
  * vitest's workers share the two.
  */
 import { describe, expect, test } from "vitest";
-import { join } from "node:path";
 import { JsonlAdapter } from "../../conformance/adapter/jsonl-adapter.js";
 import { PYTHON_ADAPTER } from "../../conformance/adapter/registry.js";
 import { eventually, groupMembers } from "../../conformance/adapter/fixtures/processes.js";
-import { runCampaign, type CampaignResult } from "../../conformance/run/campaign.js";
-import { loadSpecDir } from "../../conformance/spec/load.js";
+import { runCampaign } from "../../conformance/run/campaign.js";
 import { hasPython, PY } from "./test-support.js";
-
-const specs = loadSpecDir();
-const FIXTURES = join(import.meta.dirname, "fixtures");
-const spec = (p: string) => specs.find((s) => s.primitive === p)!;
-// Short, fixed deadlines: a call that kills its actor is answered at the deadline (the actor's
-// later calls never start), so these campaigns run at the pace of their deadlines. 2 s, not 1:
-// the adapter's fifth of it to answer in (replacing killed actors first) was too little on a
-// loaded machine.
-const options = { profile: "multiprocessing", deadlineMs: 2_000, horizonMs: 2_000, longRuns: 0 };
-// A module's sound primitives run on the automatic deadline, as users run them: a fixed 1 s deadline
-// left too little room on a loaded machine for scenarios that block until it (a CI run missed it).
-const passing = { profile: "multiprocessing", longRuns: 0 };
-
-const contradicted = (r: CampaignResult) => {
-  const lv = r.levels.documented?.verdict === "fail" ? r.levels.documented : r.levels.cpython;
-  return (lv?.counterexample?.check.objects ?? []).flatMap((o) => o.contradicts ?? []);
-};
+import { contradicted, FIXTURES, options, passing, spec, specs } from "./broken-module-support.js";
 
 describe.skipIf(!hasPython)("a misbehaving Lock fails; the plumbing does not depend on the module", () => {
   test.each([
