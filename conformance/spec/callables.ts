@@ -3,16 +3,13 @@
  * validated against spec/callables.schema.json (ajv), each `outcome` compiled once; a callable
  * value checked against it; and what a call does, computed from the spec rather than trusted.
  */
-import { readFileSync } from "node:fs";
-import { join, relative } from "node:path";
-import { Ajv } from "ajv";
-import { parseDocument } from "yaml";
+import { join } from "node:path";
 import type { CallablesDocument, CallableSpec } from "../../spec/callables.js";
 import type { JsonValue } from "../../spec/format.js";
 import { compileCel, type CompiledExpr } from "./cel.js";
 import { fileURLToPath } from "node:url";
 // load.ts imports cel.ts, which imports this module: its bindings are used at call time only.
-import { SpecError, schemaProblem } from "./load.js";
+import { loadYamlData, SpecError } from "./load.js";
 import { fromJson, toJson, type ModelValue } from "./values.js";
 
 const SPEC_ROOT = fileURLToPath(new URL("../../spec/", import.meta.url));
@@ -56,21 +53,7 @@ function paramsProblem(c: CallableSpec, params: Record<string, JsonValue>): stri
 }
 
 export function loadVocabulary(path: string = CALLABLES_FILE): Vocabulary {
-  const file = relative(process.cwd(), path) || path;
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new SpecError(file, "", `cannot read: ${(e as Error).message}`);
-  }
-  const y = parseDocument(text, { prettyErrors: true });
-  if (y.errors.length > 0) throw new SpecError(file, y.errors[0]!.linePos ? `line ${y.errors[0]!.linePos[0].line}` : "", `not valid YAML: ${y.errors[0]!.message.split("\n")[0]}`);
-  const doc = y.toJS() as CallablesDocument;
-  const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(join(SPEC_ROOT, "callables.schema.json"), "utf8")));
-  if (!validate(doc)) {
-    const problems = (validate.errors ?? []).map((e) => schemaProblem(e, "spec/callables.ts"));
-    throw new SpecError(file, "", `does not match spec/callables.schema.json (spec/callables.ts):\n  - ${[...new Set(problems)].join("\n  - ")}`);
-  }
+  const { file, doc } = loadYamlData<CallablesDocument>(path, "callables.schema.json", "spec/callables.ts");
   const callables = new Map<string, LoadedCallable>();
   for (const [name, spec] of Object.entries(doc.callables)) {
     const at = `callables.${name}`;

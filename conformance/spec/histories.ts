@@ -2,18 +2,15 @@
  * Hand-written histories beside the spec documents (spec/histories.ts): loaded, validated
  * against spec/histories.schema.json (ajv), and turned into the checker's events.
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { Ajv } from "ajv";
-import { parseDocument } from "yaml";
 import type { HistoriesDocument, HistoryCase, HistoryCaseEvent } from "../../spec/histories.js";
 import type { CheckResult } from "../checker/linearize.js";
 import type { ObjectDecl } from "../scenario/types.js";
 import type { HistoryEvent, Outcome } from "../history/types.js";
-import { PRIMITIVES_DIR, SPEC_ROOT, SpecError, schemaProblem, type LoadedSpec } from "./load.js";
+import { loadYamlData, PRIMITIVES_DIR, SpecError, type LoadedSpec } from "./load.js";
 
 const MS = 1e6;
-let validator: ReturnType<Ajv["compile"]> | undefined;
 
 /** Every `<P>.histories.yaml` of the folder, by file. */
 export function loadHistoriesDir(dir: string = PRIMITIVES_DIR): { file: string; doc: HistoriesDocument }[] {
@@ -23,15 +20,8 @@ export function loadHistoriesDir(dir: string = PRIMITIVES_DIR): { file: string; 
     .map((f) => ({ file: join(dir, f), doc: loadHistoriesFile(join(dir, f)) }));
 }
 
-export function loadHistoriesFile(file: string): HistoriesDocument {
-  const y = parseDocument(readFileSync(file, "utf8"), { prettyErrors: true });
-  if (y.errors.length > 0) throw new SpecError(file, y.errors[0]!.linePos ? `line ${y.errors[0]!.linePos[0].line}` : "", `not valid YAML: ${y.errors[0]!.message.split("\n")[0]}`);
-  const doc = y.toJS() as HistoriesDocument;
-  validator ??= new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(join(SPEC_ROOT, "histories.schema.json"), "utf8")));
-  if (!validator(doc)) {
-    const problems = (validator.errors ?? []).map((e) => schemaProblem(e, "spec/histories.ts"));
-    throw new SpecError(file, "", `does not match spec/histories.schema.json (spec/histories.ts):\n  - ${[...new Set(problems)].join("\n  - ")}`);
-  }
+export function loadHistoriesFile(path: string): HistoriesDocument {
+  const { file, doc } = loadYamlData<HistoriesDocument>(path, "histories.schema.json", "spec/histories.ts");
   doc.cases.forEach((c, i) =>
     c.events.forEach((e, j) => {
       const kinds = [e.returns !== undefined || "returns" in e, e.raises !== undefined, e.pending === true].filter(Boolean).length;

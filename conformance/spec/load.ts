@@ -148,6 +148,32 @@ export function loadSpecText(text: string, file: string): LoadedSpec {
   return compileDocument(doc, file);
 }
 
+/**
+ * A YAML data file beside the spec documents (histories, the callables' vocabulary): read, parsed
+ * and validated against its JSON Schema (generated from `format`, a TypeScript file), every
+ * problem a SpecError naming the file and the place.
+ */
+export function loadYamlData<T>(path: string, schemaFile: string, format: string): { file: string; doc: T } {
+  const file = relative(process.cwd(), path) || path;
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new SpecError(file, "", `cannot read: ${(e as Error).message}`);
+  }
+  const y = parseDocument(text, { prettyErrors: true });
+  if (y.errors.length > 0) throw new SpecError(file, y.errors[0]!.linePos ? `line ${y.errors[0]!.linePos[0].line}` : "", `not valid YAML: ${y.errors[0]!.message.split("\n")[0]}`);
+  const doc = y.toJS() as T;
+  let v = validators.get(schemaFile);
+  if (!v) validators.set(schemaFile, (v = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(join(SPEC_ROOT, schemaFile), "utf8")))));
+  if (!v(doc)) {
+    const problems = (v.errors ?? []).map((e) => schemaProblem(e, format));
+    throw new SpecError(file, "", `does not match spec/${schemaFile} (${format}):\n  - ${[...new Set(problems)].join("\n  - ")}`);
+  }
+  return { file, doc };
+}
+const validators = new Map<string, ValidateFunction>();
+
 export function loadSpecFile(path: string): LoadedSpec {
   const file = relative(process.cwd(), path) || path;
   let text: string;
