@@ -25,7 +25,8 @@ describe("Condition", () => {
     it(`wakes at most n waiters, in the order they started waiting; notify_all wakes the rest (${profile})`, async () => {
       const c = new Condition(null, { profile });
       const f = flags(8);
-      const ws = [0, 1, 2].map((i) => waiter(c, f, i, 1.5));
+      // Long waits: on a loaded machine a 1.5 s one could time out before the notify comes.
+      const ws = [0, 1, 2].map((i) => waiter(c, f, i, 10));
       await Promise.all([0, 1, 2].map((i) => waitFlag(f, i)));
       // Each waiter sets its flag holding the lock, which it gives up only in wait: once
       // this acquire succeeds, all three are waiting.
