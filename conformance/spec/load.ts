@@ -148,19 +148,23 @@ export function loadSpecText(text: string, file: string): LoadedSpec {
   return compileDocument(doc, file);
 }
 
+/** A file of spec/ as text, with the path messages name it by; unreadable: a SpecError. */
+function readSpecFile(path: string): { file: string; text: string } {
+  const file = relative(process.cwd(), path) || path;
+  try {
+    return { file, text: readFileSync(path, "utf8") };
+  } catch (e) {
+    throw new SpecError(file, "", `cannot read: ${(e as Error).message}`);
+  }
+}
+
 /**
  * A YAML data file beside the spec documents (histories, the callables' vocabulary): read, parsed
  * and validated against its JSON Schema (generated from `format`, a TypeScript file), every
  * problem a SpecError naming the file and the place.
  */
 export function loadYamlData<T>(path: string, schemaFile: string, format: string): { file: string; doc: T } {
-  const file = relative(process.cwd(), path) || path;
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new SpecError(file, "", `cannot read: ${(e as Error).message}`);
-  }
+  const { file, text } = readSpecFile(path);
   const y = parseDocument(text, { prettyErrors: true });
   if (y.errors.length > 0) throw new SpecError(file, y.errors[0]!.linePos ? `line ${y.errors[0]!.linePos[0].line}` : "", `not valid YAML: ${y.errors[0]!.message.split("\n")[0]}`);
   const doc = y.toJS() as T;
@@ -175,13 +179,7 @@ export function loadYamlData<T>(path: string, schemaFile: string, format: string
 const validators = new Map<string, ValidateFunction>();
 
 export function loadSpecFile(path: string): LoadedSpec {
-  const file = relative(process.cwd(), path) || path;
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new SpecError(file, "", `cannot read: ${(e as Error).message}`);
-  }
+  const { file, text } = readSpecFile(path);
   return loadSpecText(text, file);
 }
 
