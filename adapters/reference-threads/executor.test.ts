@@ -168,7 +168,7 @@ describe("ThreadsExecutor on a fake implementation", () => {
       400,
     );
     const elapsed = performance.now() - t0;
-    expect(elapsed).toBeLessThan(400 + 1000); // settles at the deadline (it keeps a margin; the rest allows for a loaded machine)
+    expect(elapsed).toBeLessThan(10_000); // settles at the deadline, not after the 30 s blocks (wide: a loaded machine)
     // The cut: until when the pending calls certainly ran (the checker's liveness rule measures from it).
     expect(h.cutAt).toBeGreaterThanOrEqual(350e6);
     expect(h.events.map((e) => [e.actor, e.op, e.outcome.kind])).toEqual([
@@ -285,7 +285,7 @@ describe("ThreadsExecutor.close", () => {
     await new Promise((r) => setTimeout(r, 200));
     const t0 = performance.now();
     await within(ex.close(), 10_000);
-    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(performance.now() - t0).toBeLessThan(10_000); // not after the 30 s calls
     await expect(within(run, 5000)).rejects.toThrow(/closed/);
     expect(ex.liveWorkers).toBe(0);
   }, 60_000);
