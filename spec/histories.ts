@@ -41,6 +41,12 @@ export interface HistoryCase {
   /** Constructor arguments, merged over the file's `ctor`. */
   ctor?: { [name: string]: JsonValue };
   events: HistoryCaseEvent[];
+  /**
+   * When the scenario was cut (ms). With it, pending calls are held to the liveness rule, as in a
+   * campaign: one that had waited longer than the prompt allowance (500 ms) must end blocked, with
+   * no rule able to complete it. Without it, a pending call may also have taken effect, or none.
+   */
+  cut?: number;
   /** Expected verdict per level; a level left out is not checked. */
   expect: { cpython?: ExpectedVerdict; documented?: ExpectedVerdict };
 }

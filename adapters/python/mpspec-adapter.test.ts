@@ -88,12 +88,14 @@ describe.skipIf(!hasPython)(`the Python adapter (${PY})`, () => {
     }
   });
 
-  test("one file to copy: the zipapp (npm run build:python-adapter) passes Lock campaigns with fork and spawn", async () => {
+  // Spawn too under MPSPEC_LONG (npm run test:long): pooled spawn workers are tested on the plain adapter below.
+  test("one file to copy: the zipapp (npm run build:python-adapter) passes Lock campaigns with fork (and spawn, long run)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "mpspec-pyz-"));
     try {
       const pyz = join(dir, "mpspec_adapter.pyz");
       execFileSync(PY, [join(dirname(PYTHON_ADAPTER), "build-zipapp.py"), pyz], { stdio: "ignore", timeout: 30_000 });
-      for (const flags of [["--start-method", "fork"], ["--start-method", "spawn", "--warm", "1"]]) {
+      const methods = [["--start-method", "fork"], ...(process.env.MPSPEC_LONG === "1" ? [["--start-method", "spawn", "--warm", "1"]] : [])];
+      for (const flags of methods) {
         const a = await JsonlAdapter.open({ command: [PY, pyz, "--module", "multiprocessing", ...flags], specs });
         try {
           const r = await runCampaign(lock, a, { profile: "multiprocessing", runs: 15, seed: 14, deadlineMs: 5_000 });

@@ -100,7 +100,7 @@ async function validate(opts: { specDir?: string }, out: (s: string) => void): P
       if (!spec) throw new SpecError(file, "primitive", `no spec document for primitive '${doc.primitive}' beside it`);
       for (const c of doc.cases) {
         cases++;
-        for (const j of judgeCase(spec, doc, c, (sp, objects, events, profile, level) => checkHistory(() => sp, objects, { events }, { profile, level }))) {
+        for (const j of judgeCase(spec, doc, c, (sp, objects, events, options) => checkHistory(() => sp, objects, { events }, options))) {
           if (!j.ok) wrong.push(`${file}: case '${c.name}' at the ${j.level} level: ${j.verdict} (contradicts [${j.contradicted.join(", ")}]), expected ${j.wanted}`);
         }
       }

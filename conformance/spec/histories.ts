@@ -58,7 +58,7 @@ export function judgeCase(
   spec: LoadedSpec,
   doc: HistoriesDocument,
   c: HistoryCase,
-  check: (spec: LoadedSpec, objects: ObjectDecl[], events: HistoryEvent[], profile: string, level: "cpython" | "documented") => CheckResult,
+  check: (spec: LoadedSpec, objects: ObjectDecl[], events: HistoryEvent[], options: { profile: string; level: "cpython" | "documented"; cutAt?: number }) => CheckResult,
 ): CaseJudgment[] {
   const ids = [...new Set(c.events.map((e) => e.object ?? "o0"))];
   const objects = (ids.length ? ids : ["o0"]).map((id) => ({ id, primitive: doc.primitive, args: { ...doc.ctor, ...c.ctor } }));
@@ -67,7 +67,7 @@ export function judgeCase(
   for (const level of ["cpython", "documented"] as const) {
     const want = c.expect[level];
     if (want === undefined) continue;
-    const r = check(spec, objects, events, c.profile ?? doc.profile ?? "multiprocessing", level);
+    const r = check(spec, objects, events, { profile: c.profile ?? doc.profile ?? "multiprocessing", level, ...(c.cut !== undefined ? { cutAt: c.cut * MS } : {}) });
     const contradicted = r.objects.flatMap((o) => o.contradicts ?? []);
     const verdictOk = r.verdict === (want === "ok" ? "ok" : "violation");
     const pattern = typeof want === "object" ? new RegExp(want.violation.contradicts) : undefined;

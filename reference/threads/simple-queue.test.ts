@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { SimpleQueue } from "./simple-queue.js";
 import { expectPyError } from "./tests/expect-py.js";
-import { runTask, terminateAll, type CallResult } from "./tests/harness.js";
+import { runTask, terminateAll, waitUntil, type CallResult } from "./tests/harness.js";
+import { Lock } from "./lock.js";
+import type { ObjectHandle } from "../implementation.js";
 
 afterEach(terminateAll);
 
@@ -98,5 +100,28 @@ describe("SimpleQueue", () => {
     const th = new SimpleQueue({ profile: "threading" });
     th.put({ $unpicklable: "u1" });
     expect(th.get()).toEqual({ $unpicklable: "u1" });
+  });
+
+  it("multiprocessing: get takes a reader lock shared by every instance first; a get on a closed instance raises only once it has the lock", async () => {
+    const q = new SimpleQueue();
+    // Another thread's get waits for an item, holding the reader lock.
+    const waiting = runTask<CallResult>("call", { handle: q.handle(), method: "get" });
+    const rlock = Lock.attach(q.handle().rlock as ObjectHandle);
+    await waitUntil(() => !rlock.acquire(false) || (rlock.release(), false));
+    const closed = SimpleQueue.attach(q.handle());
+    closed.close();
+    let settled = false;
+    const blocked = closed.getAsync().then(
+      (v) => ({ v }),
+      (e: unknown) => ({ e }),
+    );
+    void blocked.then(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(settled).toBe(false); // still waiting for the reader lock, not raising yet
+    q.put("x");
+    expect((await waiting).value).toBe("x");
+    expect(await blocked).toMatchObject({ e: { pyType: "OSError", message: "handle is closed" } });
+    // threading: no reader lock (queue.SimpleQueue's get is one step).
+    expect(new SimpleQueue({ profile: "threading" }).handle().rlock).toBeNull();
   });
 });

@@ -9,13 +9,17 @@
  * multiprocessing: put(item), get() (waits for ever), empty(), close(). close()
  * is per attached instance, as a multiprocessing.SimpleQueue's pipe ends are
  * per process: afterwards that instance's put, get and empty raise
- * `OSError: handle is closed`; other instances go on.
+ * `OSError: handle is closed`; other instances go on. get() holds a reader lock
+ * shared by every instance while it reads, as CPython's does (`with self._rlock:
+ * res = self._reader.recv_bytes()`): a get waits for the lock before anything
+ * else, so on a closed instance it raises only once the lock is free.
  * threading (queue.SimpleQueue): put(item, block, timeout), put_nowait(item),
  * get(block, timeout), get_nowait(), empty(), qsize(); no close().
  */
 import { checkPicklable } from "../pickle.js";
 import { PythonError, type ObjectHandle, type SharedPrimitive } from "../implementation.js";
 import { checkHandle, checkProfile, noAttribute, type Profile } from "./profile.js";
+import { Lock } from "./lock.js";
 import { Queue, type QueueOptions } from "./queue.js";
 import { type Factory } from "./factory.js";
 
@@ -29,22 +33,26 @@ const arity = (method: string, expected: number, given: number) =>
 export class SimpleQueue implements SharedPrimitive {
   readonly profile: Profile;
   readonly #queue: Queue;
+  /** multiprocessing: the reader lock every instance's get takes; null in threading (queue.SimpleQueue has none). */
+  readonly #rlock: Lock | null;
   #closed = false;
 
-  /** @param inner internal: the queue of an existing SimpleQueue (see `SimpleQueue.attach`). */
-  constructor(options: QueueOptions = {}, inner?: Queue) {
+  /** @param inner internal: the queue and reader lock of an existing SimpleQueue (see `SimpleQueue.attach`). */
+  constructor(options: QueueOptions = {}, inner?: { queue: Queue; rlock: Lock | null }) {
     this.profile = checkProfile(options.profile);
-    this.#queue = inner ?? new Queue(0, { profile: this.profile, capacity: options.capacity });
+    this.#queue = inner?.queue ?? new Queue(0, { profile: this.profile, capacity: options.capacity });
+    this.#rlock = inner ? inner.rlock : this.profile === "multiprocessing" ? new Lock({ profile: "multiprocessing" }) : null;
   }
 
   /** Rebuild a queue from `handle()`, typically in another thread. */
   static attach(handle: ObjectHandle): SimpleQueue {
     const profile = checkHandle(handle, "SimpleQueue");
-    return new SimpleQueue({ profile }, Queue.attach(handle.queue as ObjectHandle));
+    const rlock = handle.rlock ? Lock.attach(handle.rlock as ObjectHandle) : null;
+    return new SimpleQueue({ profile }, { queue: Queue.attach(handle.queue as ObjectHandle), rlock });
   }
 
   handle(): ObjectHandle {
-    return { primitive: "SimpleQueue", profile: this.profile, queue: this.#queue.handle() };
+    return { primitive: "SimpleQueue", profile: this.profile, queue: this.#queue.handle(), rlock: this.#rlock?.handle() ?? null };
   }
 
   // The Python class whose missing attributes we report.
@@ -74,17 +82,29 @@ export class SimpleQueue implements SharedPrimitive {
    */
   get(...args: unknown[]): unknown {
     if (this.profile === "multiprocessing" && args.length > 0) throw arity("get", 1, args.length + 1);
-    this.#checkOpen();
     const [block = true, timeout = null] = args as [boolean?, (number | null)?];
-    return this.#queue.get(block, timeout);
+    if (this.#rlock === null) return this.#queue.get(block, timeout);
+    this.#rlock.acquire(true, null);
+    try {
+      this.#checkOpen();
+      return this.#queue.get(true, null);
+    } finally {
+      this.#rlock.release();
+    }
   }
 
   /** `get` without blocking the thread: waits with Atomics.waitAsync. */
   async getAsync(...args: unknown[]): Promise<unknown> {
     if (this.profile === "multiprocessing" && args.length > 0) throw arity("get", 1, args.length + 1);
-    this.#checkOpen();
     const [block = true, timeout = null] = args as [boolean?, (number | null)?];
-    return this.#queue.getAsync(block, timeout);
+    if (this.#rlock === null) return this.#queue.getAsync(block, timeout);
+    await this.#rlock.acquireAsync(true, null);
+    try {
+      this.#checkOpen();
+      return await this.#queue.getAsync(true, null);
+    } finally {
+      this.#rlock.release();
+    }
   }
 
   /** threading only: put(item). */
