@@ -3,7 +3,7 @@
 import { describe, expect, test } from "vitest";
 import { join } from "node:path";
 import { checkHistory, type CheckOptions } from "./linearize.js";
-import { DRAFTS_DIR, loadSpecFile, PRIMITIVES_DIR, type LoadedSpec } from "../spec/load.js";
+import { loadSpecFile, PRIMITIVES_DIR, type LoadedSpec } from "../spec/load.js";
 import type { HistoryEvent } from "../history/types.js";
 import { ev, pending, ret } from "../tests/history-builder.js";
 import { violationText } from "../report/explain.js";
@@ -77,7 +77,7 @@ describe("liveness of calls that never returned", () => {
   });
 
   test("an internal step that is not prompt (within) releases a waiting call only past its bound: a Process's end", () => {
-    const process = loadSpecFile(join(DRAFTS_DIR, "Process.yaml"));
+    const process = loadSpecFile(join(PRIMITIVES_DIR, "Process.yaml"));
     expect(process.internal.find((c) => c.step.id === "Process.finish")!.step.within).toBe(2.5);
     const events = [
       ev("main", "start", {}, [0, 1], ret(null)),

@@ -16,8 +16,8 @@ describe("mpspec validate", () => {
     const r = await cli("validate");
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/spec documents valid/);
-    // mpspec's own spec: its drafts and the worker callables too.
-    expect(r.out).toMatch(/^ok {2}spec\/drafts\/Process\.yaml {2}Process: .* \(draft\)$/m);
+    // mpspec's own spec: Process (a draft until issue 10 moved it) and the worker callables too.
+    expect(r.out).toMatch(/^ok {2}spec\/primitives\/Process\.yaml {2}Process: .*profiles multiprocessing$/m);
     expect(r.out).toMatch(/^ok {2}spec\/callables\.yaml {2}\d+ worker callables/m);
   });
 
@@ -142,6 +142,9 @@ describe("user errors are one line on stderr and exit 2, never a stack trace", (
     [["run", "--adapter", 'node "x'], /^mpspec: --adapter: unterminated " in the command line/],
     [["matrix", "--config", join(dir, "nope.json")], /^mpspec: --config .*nope\.json: ENOENT/],
     [["matrix", "--out", join(file, "reports")], /^mpspec: --out .*a-file\/reports: is not a folder/],
+    [["matrix", "--primitives", "Lock", "--out", empty], /^mpspec: --primitives updates cells of .*matrix\.json, which cannot be read \(ENOENT.*\): run the whole matrix first$/],
+    [["matrix", "--primitives", "Lock", "--runs", "7"], /^mpspec: --primitives: reports\/matrix\.json: it was measured with 100 runs and seeds 1, 2, 3, this run with 7 runs and seeds 1, 2, 3: give the same --runs and --seeds/],
+    [["matrix", "--primitives", "Nope"], /^mpspec: --primitives: unknown Nope; known: Array, /],
     [["docs", "--out", join(file, "spec")], /^mpspec: --out .*a-file\/spec: is not a folder/],
   ])("%j", async (argv, message) => {
     const r = await cli(...(argv as string[]));

@@ -17,12 +17,12 @@ import { judgeCase, loadHistoriesDir } from "../spec/histories.js";
 import { checkHistory } from "../checker/linearize.js";
 import { checkText, scenarioText } from "../report/explain.js";
 import { campaignJson } from "../report/json.js";
-import { loadMatrixConfig, matrixBadges, MatrixConfigError, matrixJson, matrixMarkdown, runMatrix, type MatrixConfig, type MatrixRow } from "../report/matrix.js";
+import { loadMatrixConfig, matrixBadges, MatrixConfigError, matrixJson, matrixMarkdown, mergeMatrix, MatrixMergeError, runMatrix, type MatrixConfig, type MatrixReport, type MatrixRow } from "../report/matrix.js";
 import { badgeFormat, badgeSvg } from "../report/badge.js";
 import { writeSpecDocs } from "../report/spec-docs.js";
 import { coverageMarkdown, coverageText } from "../report/coverage.js";
 import { deviationsText, horizonText, replayCommand } from "../report/campaign-text.js";
-import { accessSync, constants, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 class UsageError extends Error {}
@@ -296,6 +296,7 @@ interface MatrixOpts {
   jobs: number;
   out: string;
   specDir?: string;
+  primitives?: string;
 }
 
 async function matrix(opts: MatrixOpts, out: (s: string) => void): Promise<number> {
@@ -309,21 +310,46 @@ async function matrix(opts: MatrixOpts, out: (s: string) => void): Promise<numbe
   if (opts.seeds) config = { ...config, seeds: opts.seeds };
   const specs = loadSpecs(opts.specDir);
   const runs = opts.runs ?? config.runs;
-  // Before the (long) run: an --out folder that cannot be written is found at once.
+  // --primitives: re-measure those cells of an existing matrix.json and keep the others.
+  const chosen = opts.primitives ? choosePrimitives(specs, opts.primitives) : specs;
+  const jsonPath = join(opts.out, "matrix.json");
+  let previous: MatrixReport | undefined;
+  if (opts.primitives) {
+    try {
+      previous = JSON.parse(readFileSync(jsonPath, "utf8")) as MatrixReport;
+    } catch (e) {
+      throw new UsageError(`--primitives updates cells of ${jsonPath}, which cannot be read (${(e as Error).message.split("\n")[0]}): run the whole matrix first`);
+    }
+  }
+  const merged = (rows: MatrixRow[]): MatrixReport => {
+    const fresh = matrixJson(config, rows, runs);
+    if (!previous) return fresh;
+    try {
+      return mergeMatrix(previous, fresh, specs.map((s) => s.primitive)).report;
+    } catch (e) {
+      if (e instanceof MatrixMergeError) throw new UsageError(`--primitives: ${jsonPath}: ${e.message}`);
+      throw e;
+    }
+  };
+  // Before the (long) run: an --out folder that cannot be written, or a matrix.json that cannot take these cells, is found at once.
   try {
     mkdirSync(opts.out, { recursive: true });
   } catch (e) {
     throw fsUsageError("--out", e, "give a folder that can be created and written");
   }
-  const write = (rows: MatrixRow[]) => {
+  if (previous) merged(config.implementations.map((implementation) => ({ implementation, outcomes: [], seconds: 0 })));
+  const write = (report: MatrixReport) => {
     mkdirSync(opts.out, { recursive: true });
-    writeFileSync(join(opts.out, "matrix.json"), JSON.stringify(matrixJson(config, rows, runs), null, 2) + "\n");
-    writeFileSync(join(opts.out, "matrix.md"), matrixMarkdown(config, rows, runs, specs));
+    writeFileSync(jsonPath, JSON.stringify(report, null, 2) + "\n");
+    writeFileSync(join(opts.out, "matrix.md"), matrixMarkdown(report, specs));
   };
-  // Written after every row, so that a long run's measured rows are never lost.
-  const rows = await runMatrix(config, specs, out, opts.runs, opts.jobs, write);
-  write(rows);
-  const badges = matrixBadges(rows);
+  // Written after every row, so that a long run's measured rows are never lost (a partial run
+  // writes once, at its end: until then matrix.json keeps every previous cell).
+  const rows = await runMatrix(config, chosen, out, opts.runs, opts.jobs, previous ? undefined : (done) => write(matrixJson(config, done, runs)));
+  const report = merged(rows);
+  if (previous) for (const r of rows.filter((x) => x.unavailable)) out(`${r.implementation.id}: could not be opened; its previous cells are kept`);
+  write(report);
+  const badges = matrixBadges(report);
   for (const [file, svg] of badges) {
     mkdirSync(dirname(join(opts.out, file)), { recursive: true });
     writeFileSync(join(opts.out, file), svg);
@@ -408,6 +434,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     .option("--jobs <n>", "implementations measured at once", positiveInt("--jobs"), 1)
     .option("--out <dir>", "folder for matrix.md and matrix.json", "reports")
     .option("--spec-dir <dir>", "folder of spec documents")
+    .option("--primitives <list>", "re-measure only these primitives (comma-separated) and keep the other cells of <out>/matrix.json (same runs and seeds)")
     .action(async (o: MatrixOpts) => {
       code = await matrix(o, out);
     });

@@ -128,12 +128,12 @@ describe("SIGINT / SIGTERM end every adapter process group, then exit 130 / 143"
   }, 60_000);
 });
 
-describe("no orphan: the child processes of Process scenarios end with the run (spec/drafts/Process.yaml)", () => {
+describe("no orphan: the child processes of Process scenarios end with the run (spec/primitives/Process.yaml)", () => {
   /** Every process below `pid`, children first. */
   const descendants = (pid: number): number[] => childrenOf(pid).flatMap((c) => [c, ...descendants(c)]);
 
   test("SIGINT during a reference-threads Process run: exit 130, and every child the reference started is gone", async () => {
-    const m = mpspec("run", "--adapter", "reference-threads", "--spec-dir", "spec/drafts", "--runs", "100000", "--seed", "1");
+    const m = mpspec("run", "--adapter", "reference-threads", "--primitives", "Process", "--runs", "100000", "--seed", "1");
     // Running once some scenario's Process child (reference/processes/child/run-target) is alive.
     const running = await eventually(() => descendants(m.proc.pid!).some((pid) => cmdline(pid).includes("run-target")), 40_000);
     expect(running, `stdout: ${m.stdout()}\nstderr: ${m.stderr()}`).toBe(true);
@@ -147,7 +147,7 @@ describe("no orphan: the child processes of Process scenarios end with the run (
   }, 60_000);
 
   test.skipIf(!hasPython)("SIGINT during a Python Process run: exit 130, the adapter, its actors and every Process child are gone", async () => {
-    const m = mpspec("run", "--adapter", "python", "--spec-dir", "spec/drafts", "--runs", "100000", "--seed", "1");
+    const m = mpspec("run", "--adapter", "python", "--primitives", "Process", "--runs", "100000", "--seed", "1");
     let below: number[] = [];
     // Running once the adapter has a child besides itself (a scenario's Process).
     const running = await eventually(() => {

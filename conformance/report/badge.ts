@@ -11,7 +11,6 @@
  */
 import { makeBadge } from "badge-maker";
 import type { Level } from "../../spec/format.js";
-import type { PrimitiveOutcome } from "../run/suite.js";
 
 export interface BadgeFormat {
   label: string;
@@ -19,7 +18,14 @@ export interface BadgeFormat {
   color: string;
 }
 
-export function badgeFormat(outcomes: readonly PrimitiveOutcome[], profile: string, level: Level = "cpython"): BadgeFormat {
+/** What a badge reads of a measured primitive (a campaign result, or a matrix cell read back from matrix.json). */
+export interface BadgeResult {
+  verdict: string;
+  levels: { documented?: { verdict: string } };
+  long: { horizonMs: number };
+}
+
+export function badgeFormat(outcomes: readonly { result: BadgeResult | null }[], profile: string, level: Level = "cpython"): BadgeFormat {
   const measured = outcomes.filter((o) => o.result !== null).map((o) => o.result!);
   const label = `mpspec ${profile}`;
   if (measured.length === 0) return { label, message: "nothing measured", color: "lightgrey" };
@@ -33,6 +39,6 @@ export function badgeFormat(outcomes: readonly PrimitiveOutcome[], profile: stri
   return { label, message: `${conformant}/${n} · documented ${documented}/${n}${horizon}`, color: documented === n && !errors ? "yellowgreen" : "red" };
 }
 
-export function badgeSvg(outcomes: readonly PrimitiveOutcome[], profile: string, level: Level = "cpython"): string {
+export function badgeSvg(outcomes: readonly { result: BadgeResult | null }[], profile: string, level: Level = "cpython"): string {
   return makeBadge(badgeFormat(outcomes, profile, level));
 }

@@ -8,7 +8,7 @@ import { shellQuote } from "../adapter/jsonl-adapter.js";
 import type { CampaignResult } from "../run/campaign.js";
 
 /** Known CPython deviations a documented pass admitted: "Lock.release.double-free x3". */
-export function deviationsText(r: CampaignResult): string {
+export function deviationsText(r: { levels: { documented?: { deviations?: Record<string, number> } } }): string {
   return Object.entries(r.levels.documented?.deviations ?? {})
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([id, n]) => `${id} x${n}`)
@@ -16,7 +16,7 @@ export function deviationsText(r: CampaignResult): string {
 }
 
 /** How far the verdict holds in time: scenarios cut at the deadline, and those re-run to the horizon. */
-export function horizonText(r: CampaignResult): string {
+export function horizonText(r: Pick<CampaignResult, "runs" | "cut" | "long">): string {
   if (r.runs === 0) return "nothing run";
   if (r.cut === 0) return "none cut";
   return `${r.cut} cut at the deadline, ${r.long.runs} re-run to a ${(r.long.horizonMs / 1000).toFixed(1)} s horizon${r.long.cut ? ` (${r.long.cut} cut there too)` : ""}`;

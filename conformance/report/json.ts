@@ -30,7 +30,7 @@ function counterexampleJson(cx: Counterexample | undefined) {
 export function campaignJson(spec: LoadedSpec, r: CampaignResult | null, unsupported: string | undefined, replay: string | undefined) {
   if (!r) return { primitive: spec.primitive, verdict: "unsupported", reason: unsupported };
   return {
-    primitive: r.primitive,
+    primitive: spec.primitive,
     profile: r.profile,
     verdict: r.verdict,
     level: r.level,

@@ -9,7 +9,7 @@ import { loadSpecDir } from "../spec/load.js";
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import type { CampaignResult } from "../run/campaign.js";
-import { loadMatrixConfig, matrixBadges, MatrixConfigError, matrixMarkdown, mergeSeeds, runMatrix, type MatrixRow } from "./matrix.js";
+import { loadMatrixConfig, matrixBadges, MatrixConfigError, matrixJson, matrixMarkdown, mergeMatrix, MatrixMergeError, mergeSeeds, runMatrix, type MatrixReport, type MatrixRow } from "./matrix.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const config = loadMatrixConfig(join(root, "reports/matrix.config.json"));
@@ -68,7 +68,7 @@ describe("the conformance matrix", () => {
     const cellOf = (verdicts: ("pass" | "fail")[]) => {
       const o = mergeSeeds(verdicts.map((v, i) => ({ seed: i + 1, outcome: { spec, result: result(v) } })));
       const rows: MatrixRow[] = [{ implementation: config.implementations[0]!, outcomes: [o], seconds: 0 }];
-      const md = matrixMarkdown({ ...config, seeds: verdicts.map((_, i) => i + 1) }, rows, 1, [spec]);
+      const md = matrixMarkdown(matrixJson({ ...config, seeds: verdicts.map((_, i) => i + 1) }, rows, 1), [spec]);
       return { o, line: md.split("\n").find((l) => l.startsWith(`| ${config.implementations[0]!.name}`))! };
     };
     const mixed = cellOf(["pass", "fail", "pass"]);
@@ -77,6 +77,39 @@ describe("the conformance matrix", () => {
     expect(mixed.line).toContain("**FAIL** (documented, seed 2 only)");
     expect(cellOf(["fail", "fail"]).line).toContain("**FAIL** (documented) |");
     expect(cellOf(["pass", "pass"]).line).toMatch(/\| pass \|$/);
+  });
+
+  test("--primitives: re-measured cells replace theirs, the others are kept; a different runs or seeds, or a new implementation, is refused", () => {
+    const result = (verdict: "pass" | "fail") =>
+      ({ verdict, levels: verdict === "fail" ? { documented: { verdict: "fail" } } : {}, runs: 1, cut: 0, inconclusive: 0, long: { runs: 0, cut: 0, horizonMs: 3000 }, ms: 1 }) as unknown as CampaignResult;
+    const [lock, queue] = specs;
+    const impl = config.implementations[0]!;
+    const row = (outcomes: [typeof lock, "pass" | "fail"][]): MatrixRow => ({
+      implementation: impl,
+      outcomes: outcomes.map(([spec, v]) => mergeSeeds([{ seed: 1, outcome: { spec: spec!, result: result(v) } }])),
+      seconds: 10,
+    });
+    const one = { ...config, seeds: [1], implementations: [impl] };
+    const previous = matrixJson(one, [row([[lock, "pass"], [queue, "pass"]])], 5, new Date("2026-12-01T00:00:00Z"));
+    const fresh = matrixJson(one, [row([[queue, "fail"]])], 5, new Date("2026-12-06T00:00:00Z"));
+    const { report, kept } = mergeMatrix(previous, fresh, ["Lock", "Queue"]);
+    expect(kept).toEqual([]);
+    expect(report.implementations[0]!.results.map((c) => [c.primitive, c.verdict, c.measured.slice(0, 10)])).toEqual([
+      ["Lock", "pass", "2026-12-01"],
+      ["Queue", "fail", "2026-12-06"],
+    ]);
+    expect(report.implementations[0]!.seconds).toBe(20);
+    const md = matrixMarkdown(report, specs);
+    expect(md).toContain("cells measured from 2026-12-01 to 2026-12-06");
+    expect(md).toMatch(/\| pass \| \*\*FAIL\*\* \(documented\) \|$/m);
+    // The round trip through matrix.json loses nothing the report shows.
+    expect(matrixMarkdown(JSON.parse(JSON.stringify(report)) as MatrixReport, specs)).toBe(md);
+    // An implementation that cannot be opened now keeps its cells.
+    const gone = { ...fresh, implementations: [{ ...fresh.implementations[0]!, unavailable: "not installed", results: [] }] };
+    expect(mergeMatrix(previous, gone, ["Lock", "Queue"])).toEqual({ report: { ...gone, implementations: previous.implementations }, kept: [impl.id] });
+    expect(() => mergeMatrix(previous, { ...fresh, seeds: [1, 2] }, ["Lock", "Queue"])).toThrow(MatrixMergeError);
+    expect(() => mergeMatrix(previous, { ...fresh, runs: 6 }, ["Lock", "Queue"])).toThrow(/measured with 5 runs and seeds 1, this run with 6 runs/);
+    expect(() => mergeMatrix(previous, { ...fresh, implementations: [{ ...fresh.implementations[0]!, id: "new" }] }, ["Lock", "Queue"])).toThrow(/no row for 'new'/);
   });
 
   test("every installed implementation runs Lock and Queue; CPython and the reference conform", async () => {
@@ -92,11 +125,12 @@ describe("the conformance matrix", () => {
         for (const o of r.outcomes) expect(o.result?.verdict, `${r.implementation.id} ${o.spec.primitive}`).toBe("pass");
       }
     }
-    const md = matrixMarkdown(config, rows, 8, specs);
+    const report = matrixJson({ ...config, seeds: [config.seeds[0]!] }, rows, 8);
+    const md = matrixMarkdown(report, specs);
     expect(md).toMatch(/\| implementation \| profile \| Lock \| Queue \|/);
     for (const r of rows) expect(md).toContain(r.implementation.name);
     // One badge per measured implementation, linked from the report.
-    const badges = matrixBadges(rows);
+    const badges = matrixBadges(report);
     expect([...badges.keys()].sort()).toEqual(rows.filter((r) => !r.unavailable).map((r) => `badges/${r.implementation.id}.svg`).sort());
     for (const [path, svg] of badges) {
       expect(md).toContain(`](${path})`);

@@ -132,9 +132,49 @@ export async function runMatrix(
 
 const replayOf = (impl: MatrixImplementation, o: MatrixOutcome) => replayCommand(impl, o.spec.primitive, o.result);
 
-export function matrixJson(config: MatrixConfig, rows: MatrixRow[], runs: number) {
+/**
+ * One cell of matrix.json: the campaign's JSON (json.ts) with each seed's verdict, when it was
+ * measured, and the texts the report shows (a failure's counterexample table, the scenario an
+ * adapter failed on). The report and the badges are made from these alone, so a later run of
+ * some primitives (`mpspec matrix --primitives`) can replace their cells and keep the others.
+ */
+export type MatrixCell = ReturnType<typeof campaignJson> & {
+  seeds?: { seed: number; verdict: string }[];
+  measured: string;
+  failureText?: string;
+  errorScenarioText?: string;
+};
+
+export interface MatrixReportRow extends MatrixImplementation {
+  info?: ImplementationInfo;
+  unavailable?: string;
+  seconds: number;
+  results: MatrixCell[];
+}
+
+export interface MatrixReport {
+  generated: string;
+  runs: number;
+  seeds: number[];
+  implementations: MatrixReportRow[];
+}
+
+function cellJson(impl: MatrixImplementation, o: MatrixOutcome, measured: string): MatrixCell {
+  const r = o.result;
+  const cx = r?.levels.documented?.counterexample ?? r?.levels.cpython?.counterexample;
   return {
-    generated: new Date().toISOString(),
+    ...campaignJson(o.spec, r, o.reason, r ? replayOf(impl, o) : undefined),
+    seeds: o.seeds,
+    measured,
+    ...(r && r.verdict !== "pass" && !r.error && cx ? { failureText: checkText(cx.scenario, cx.history.events, cx.check) } : {}),
+    ...(r?.errorScenario ? { errorScenarioText: scenarioText(r.errorScenario) } : {}),
+  };
+}
+
+export function matrixJson(config: MatrixConfig, rows: MatrixRow[], runs: number, now: Date = new Date()): MatrixReport {
+  const measured = now.toISOString();
+  return {
+    generated: measured,
     runs,
     seeds: config.seeds,
     implementations: rows.map((r) => ({
@@ -142,52 +182,92 @@ export function matrixJson(config: MatrixConfig, rows: MatrixRow[], runs: number
       info: r.info,
       unavailable: r.unavailable,
       seconds: Math.round(r.seconds * 10) / 10,
-      results: r.outcomes.map((o) => ({ ...campaignJson(o.spec, o.result, o.reason, replayOf(r.implementation, o)), seeds: o.seeds })),
+      results: r.outcomes.map((o) => cellJson(r.implementation, o, measured)),
     })),
   };
 }
 
-function cell(o: MatrixOutcome | undefined): string {
-  if (!o) return "";
-  if (!o.result) return "—";
-  const r = o.result;
-  if (r.verdict === "pass") return deviationsText(r) ? "pass, known deviations" : "pass";
-  // A cell that did not fail on every seed says on which it did.
-  const failing = o.seeds.filter((s) => s.verdict !== "pass").map((s) => s.seed);
-  const on = o.seeds.length > 1 && failing.length < o.seeds.length ? `, seed ${failing.join(", ")} only` : "";
-  if (r.verdict === "error") return `adapter error${on}`;
-  return r.levels.documented?.verdict === "fail" ? `**FAIL** (documented${on})` : `**FAIL** (cpython level${on})`;
+export class MatrixMergeError extends Error {}
+
+/**
+ * `previous` with the cells of `fresh` (a run of some primitives only, same runs and seeds) put
+ * in place, in the spec's primitive order. Every implementation must be in `previous`; one the
+ * fresh run could not open keeps its previous cells (nothing measured is lost).
+ */
+export function mergeMatrix(previous: MatrixReport, fresh: MatrixReport, order: string[]): { report: MatrixReport; kept: string[] } {
+  if (previous.runs !== fresh.runs || previous.seeds.join(",") !== fresh.seeds.join(",")) {
+    throw new MatrixMergeError(
+      `it was measured with ${previous.runs} runs and seeds ${previous.seeds.join(", ")}, this run with ${fresh.runs} runs and seeds ${fresh.seeds.join(", ")}: give the same --runs and --seeds, or run the whole matrix`,
+    );
+  }
+  const kept: string[] = [];
+  const implementations = fresh.implementations.map((row) => {
+    const old = previous.implementations.find((p) => p.id === row.id);
+    if (!old) throw new MatrixMergeError(`it has no row for '${row.id}': run the whole matrix to add an implementation`);
+    if (row.unavailable) {
+      kept.push(row.id);
+      return old;
+    }
+    if (old.unavailable) throw new MatrixMergeError(`its row for '${row.id}' is unavailable (${old.unavailable}): run the whole matrix now that it opens`);
+    const byPrimitive = new Map(old.results.map((c) => [c.primitive, c]));
+    for (const c of row.results) byPrimitive.set(c.primitive, c);
+    const results = order.filter((p) => byPrimitive.has(p)).map((p) => byPrimitive.get(p)!);
+    return { ...row, seconds: Math.round((old.seconds + row.seconds) * 10) / 10, results };
+  });
+  return { report: { ...fresh, implementations }, kept };
 }
+
+function cell(c: MatrixCell | undefined): string {
+  if (!c) return "";
+  if (c.verdict === "unsupported") return "—";
+  if (c.verdict === "pass") return deviationsText(c as { levels: { documented?: { deviations?: Record<string, number> } } }) ? "pass, known deviations" : "pass";
+  // A cell that did not fail on every seed says on which it did.
+  const seeds = c.seeds ?? [];
+  const failing = seeds.filter((s) => s.verdict !== "pass").map((s) => s.seed);
+  const on = seeds.length > 1 && failing.length < seeds.length ? `, seed ${failing.join(", ")} only` : "";
+  if (c.verdict === "error") return `adapter error${on}`;
+  return c.levels?.documented?.verdict === "fail" ? `**FAIL** (documented${on})` : `**FAIL** (cpython level${on})`;
+}
+
+/** A measured cell as a badge and the horizon text read it. */
+const measuredView = (c: MatrixCell) =>
+  c.verdict === "unsupported" ? null : { verdict: c.verdict, levels: c.levels ?? {}, long: c.long!, runs: c.scenarios!, cut: c.cut! };
 
 /** Where the matrix writes an implementation's badge, relative to its output folder. */
 export const badgePath = (impl: MatrixImplementation): string => `badges/${impl.id}.svg`;
 
 /** Each measured row's badge: relative path -> SVG. */
-export function matrixBadges(rows: MatrixRow[]): Map<string, string> {
-  return new Map(rows.filter((r) => !r.unavailable).map((r) => [badgePath(r.implementation), badgeSvg(r.outcomes, r.implementation.profile)]));
+export function matrixBadges(report: MatrixReport): Map<string, string> {
+  return new Map(
+    report.implementations.filter((r) => !r.unavailable).map((r) => [badgePath(r), badgeSvg(r.results.map((c) => ({ result: measuredView(c) })), r.profile)]),
+  );
 }
 
-export function matrixMarkdown(config: MatrixConfig, rows: MatrixRow[], runs: number, specs: LoadedSpec[]): string {
+export function matrixMarkdown(report: MatrixReport, specs: LoadedSpec[]): string {
+  const { runs, seeds } = report;
+  const rows = report.implementations;
   const prims = specs.map((s) => s.primitive);
+  const dates = [...new Set(rows.flatMap((r) => r.results.map((c) => c.measured.slice(0, 10))))].sort();
   const lines = [
     "# mpspec conformance matrix",
     "",
-    `Generated by \`npx mpspec matrix\` (${runs} scenarios per cell and seed, ${config.seeds.length > 1 ? `seeds ${config.seeds.join(", ")}` : `seed ${config.seeds[0]}`}). "pass": conforms at both levels`,
+    `Generated by \`npx mpspec matrix\` (${runs} scenarios per cell and seed, ${seeds.length > 1 ? `seeds ${seeds.join(", ")}` : `seed ${seeds[0]}`}${dates.length > 1 ? `; cells measured from ${dates[0]} to ${dates[dates.length - 1]}, each cell's date in matrix.json` : ""}). "pass": conforms at both levels`,
     '("pass, known deviations": at the documented level only with CPython\'s known deviations, listed below);',
     '"FAIL (documented)": breaks what the Python docs promise; "FAIL (cpython level)": conforms to the documented API but',
     'differs from observed CPython behaviour (messages, ...); "—": the primitive does not exist in that profile or the adapter',
-    "does not support it." + (config.seeds.length > 1 ? " Every cell runs once per seed and fails when any seed fails (\"seed N only\": the seeds that did)." : ""),
+    "does not support it." + (seeds.length > 1 ? " Every cell runs once per seed and fails when any seed fails (\"seed N only\": the seeds that did)." : ""),
     "",
     `| implementation | profile | ${prims.join(" | ")} |`,
     `|---|---|${prims.map(() => "---").join("|")}|`,
   ];
+  const at = (r: MatrixReportRow, p: string) => r.results.find((c) => c.primitive === p);
   for (const r of rows) {
-    const name = r.info ? `${r.implementation.name} — ${r.info.name} ${r.info.version}` : r.implementation.name;
+    const name = r.info ? `${r.name} — ${r.info.name} ${r.info.version}` : r.name;
     if (r.unavailable) {
-      lines.push(`| ${name} | ${r.implementation.profile} | ${prims.map(() => "unavailable").join(" | ")} |`);
+      lines.push(`| ${name} | ${r.profile} | ${prims.map(() => "unavailable").join(" | ")} |`);
       continue;
     }
-    lines.push(`| ${name} | ${r.implementation.profile} | ${prims.map((p) => cell(r.outcomes.find((o) => o.spec.primitive === p))).join(" | ")} |`);
+    lines.push(`| ${name} | ${r.profile} | ${prims.map((p) => cell(at(r, p))).join(" | ")} |`);
   }
   const measured = rows.filter((r) => !r.unavailable);
   if (measured.length) {
@@ -203,8 +283,11 @@ export function matrixMarkdown(config: MatrixConfig, rows: MatrixRow[], runs: nu
       `|---|${prims.map(() => "---").join("|")}|`,
     );
     for (const r of measured) {
-      const at = (p: string) => r.outcomes.find((o) => o.spec.primitive === p)?.result;
-      lines.push(`| ${r.implementation.id} | ${prims.map((p) => (at(p) ? horizonText(at(p)!) : "—")).join(" | ")} |`);
+      const view = (p: string) => {
+        const c = at(r, p);
+        return c ? measuredView(c) : null;
+      };
+      lines.push(`| ${r.id} | ${prims.map((p) => (view(p) ? horizonText(view(p)!) : "—")).join(" | ")} |`);
     }
     const deviations = specs.flatMap((s) => deviationRules(s).map((d) => ({ spec: s, ...d })));
     if (deviations.length) {
@@ -219,33 +302,31 @@ export function matrixMarkdown(config: MatrixConfig, rows: MatrixRow[], runs: nu
       );
       for (const d of deviations) {
         const seen = measured
-          .map((r) => [r.implementation.id, r.outcomes.find((o) => o.spec.primitive === d.spec.primitive)?.result?.levels.documented?.deviations?.[d.id] ?? 0] as const)
+          .map((r) => [r.id, (at(r, d.spec.primitive)?.levels as { documented?: { deviations?: Record<string, number> } } | undefined)?.documented?.deviations?.[d.id] ?? 0] as const)
           .filter(([, n]) => n > 0);
         lines.push(`### ${d.id}`, "", d.says ?? "", "", `Docs: ${d.docs ?? "—"}. Seen in: ${seen.length ? seen.map(([id, n]) => `${id} (${n})`).join(", ") : "no implementation in this run"}.`, "");
         if (d.snippet) lines.push("Reproducer:", "```", d.snippet.trimEnd(), "```", "");
       }
     }
     lines.push("", "## Badges", "", "Each implementation's badge (`npx mpspec matrix` writes them; `npx mpspec run --badge file.svg` makes one for any run):", "");
-    for (const r of measured) lines.push(`- ${r.implementation.id}: ![mpspec ${r.implementation.id}](${badgePath(r.implementation)})`);
+    for (const r of measured) lines.push(`- ${r.id}: ![mpspec ${r.id}](${badgePath(r)})`);
   }
   const unavailable = rows.filter((r) => r.unavailable);
   if (unavailable.length) {
     lines.push("", "## Unavailable", "");
-    for (const r of unavailable) lines.push(`- ${r.implementation.id}: ${r.unavailable}${r.implementation.install ? ` (install: \`${r.implementation.install}\`)` : ""}`);
+    for (const r of unavailable) lines.push(`- ${r.id}: ${r.unavailable}${r.install ? ` (install: \`${r.install}\`)` : ""}`);
   }
-  const failures = rows.flatMap((r) => r.outcomes.filter((o) => o.result && o.result.verdict !== "pass").map((o) => ({ r, o })));
+  const failures = rows.flatMap((r) => r.results.filter((c) => c.verdict !== "pass" && c.verdict !== "unsupported").map((c) => ({ r, c })));
   if (failures.length) lines.push("", "## Failures", "");
-  for (const { r, o } of failures) {
-    const res = o.result!;
-    lines.push(`### ${r.implementation.id} × ${o.spec.primitive}`, "");
-    if (res.error) {
-      lines.push(`Adapter error: ${res.error}`, "");
-      if (res.errorScenario) lines.push("While running:", "```", scenarioText(res.errorScenario), "```", "");
+  for (const { r, c } of failures) {
+    lines.push(`### ${r.id} × ${c.primitive}`, "");
+    if (c.verdict === "error") {
+      lines.push(`Adapter error: ${c.error}`, "");
+      if (c.errorScenarioText) lines.push("While running:", "```", c.errorScenarioText, "```", "");
       continue;
     }
-    const cx = res.levels.documented?.counterexample ?? res.levels.cpython?.counterexample;
-    if (!cx) continue;
-    lines.push("```", checkText(cx.scenario, cx.history.events, cx.check), "```", "", `Replay: \`${replayOf(r.implementation, o)}\``, "");
+    if (!c.failureText) continue;
+    lines.push("```", c.failureText, "```", "", `Replay: \`${c.replay}\``, "");
   }
   return lines.join("\n") + "\n";
 }

@@ -2,10 +2,10 @@
 // may call (callers: threads, Process) is unsupported by an adapter that runs no thread actors.
 import { expect, test } from "vitest";
 import type { Adapter } from "../adapter/types.js";
-import { DRAFTS_DIR, loadSpecDir } from "../spec/load.js";
+import { loadSpecDir } from "../spec/load.js";
 import { unsupportedReason } from "./suite.js";
 
-const process = loadSpecDir(DRAFTS_DIR).find((s) => s.primitive === "Process")!;
+const process = loadSpecDir().find((s) => s.primitive === "Process")!;
 const adapter = (actorKinds: ("threads" | "processes")[]) =>
   ({ capabilities: { primitives: ["Process"], profiles: ["multiprocessing"], actorKinds } }) as unknown as Adapter;
 

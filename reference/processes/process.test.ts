@@ -1,5 +1,5 @@
 // Process on child processes: CPython's exit codes, lifecycle errors and messages
-// (spec/drafts/Process.yaml), with calls from other threads than the owner, as an executor's
+// (spec/primitives/Process.yaml), with calls from other threads than the owner, as an executor's
 // actors make them; and no child outlives endProcesses().
 import { afterEach, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";

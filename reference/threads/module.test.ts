@@ -17,7 +17,7 @@ type Any = any;
 describe("threads module", () => {
   it("implements every primitive of the spec, in both profiles", () => {
     // The spec's documents are the list: a new primitive's YAML without its reference class fails here.
-    // The reference may be ahead of the spec by drafts (spec/drafts: Process) only.
+    // The reference may be ahead of the spec by drafts (spec/drafts) only.
     const drafts = loadSpecDir(DRAFTS_DIR).map((s) => s.primitive);
     expect([...implementation.primitives].filter((p) => !drafts.includes(p)).sort()).toEqual(loadSpecDir().map((s) => s.primitive).sort());
     expect(implementation.profiles).toEqual(["multiprocessing", "threading"]);
