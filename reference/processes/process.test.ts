@@ -92,8 +92,33 @@ describe("Process (child_process)", () => {
     p.close();
     for (const m of ["start", "join", "terminate", "kill", "is_alive"]) expect(await call(m), m).toMatchObject({ pyType: "ValueError", message: "process object is closed" });
     expect(() => p.exitcode).toThrow(/process object is closed/);
+    expect(() => p.pid).toThrow(/process object is closed/);
+    expect(() => p.sentinel).toThrow(/process object is closed/);
     // Never started: close() is fine.
     new Process({ target: { $callable: "noop" } }).close();
+  }, 60_000);
+
+  it("pid and sentinel: None / ValueError before start, the same number after; daemon is set before start only (and again once closed)", async () => {
+    const p = new Process({ target: { $callable: "noop" } });
+    expect(p.pid).toBeNull();
+    expect(() => p.sentinel).toThrow(expect.objectContaining({ pyType: "ValueError", message: "process not started" }));
+    expect(p.daemon).toBe(false);
+    p.daemon = true;
+    expect(p.daemon).toBe(true);
+    p.daemon = false;
+    await runTask("call", { handle: p.handle(), method: "start", args: [] });
+    const pid = p.pid!;
+    expect(pid).toBeGreaterThan(0);
+    expect(p.sentinel).toBe(p.sentinel);
+    expect(() => (p.daemon = true)).toThrow(expect.objectContaining({ pyType: "AssertionError", message: "process has already started" }));
+    await p.joinAsync(10);
+    expect(p.pid).toBe(pid);
+    expect(() => (p.daemon = true)).toThrow(expect.objectContaining({ pyType: "AssertionError" }));
+    expect(p.daemon).toBe(false);
+    p.close();
+    expect(p.daemon).toBe(false); // readable once closed, as CPython's
+    p.daemon = true;
+    expect(p.daemon).toBe(true);
   }, 60_000);
 
   it("leaves no child running after endProcesses()", async () => {

@@ -31,7 +31,8 @@ const REQ = 4; // what the owner is asked: START, or a signal number
 const REQ_SEQ = 5; // bumped by a requester
 const ACK_SEQ = 6; // set to REQ_SEQ by the owner once done
 const SLEEPERS = 7;
-const WORDS = 8;
+const DAEMON = 8; // the daemon flag, 0 or 1
+const WORDS = 9;
 
 const INITIAL = 0;
 const STARTED = 1;
@@ -233,6 +234,34 @@ export class Process implements SharedPrimitive {
 
   get pid(): number | null {
     return this.#state() === INITIAL ? null : Atomics.load(this.#words, PID);
+  }
+
+  /**
+   * A number that stands for the child while it runs (its pid: Node gives no descriptor that
+   * becomes ready when a child ends; join() is the way to wait here).
+   */
+  get sentinel(): number {
+    // observed: Process(target=f).sentinel -> ValueError: process not started
+    if (this.#state() === INITIAL) throw new PythonError("ValueError", "process not started");
+    return Atomics.load(this.#words, PID);
+  }
+
+  /** The daemon flag. Readable after close(), as CPython's. */
+  get daemon(): boolean {
+    return Atomics.load(this.#words, DAEMON) === 1;
+  }
+
+  /**
+   * Set before start() (the child is ended with its owner either way: no orphan). As CPython's
+   * (`assert self._popen is None`), a closed process takes it again.
+   */
+  set daemon(value: boolean) {
+    this.#locked(() => {
+      const s = Atomics.load(this.#words, STATE);
+      // observed: p.start(); p.daemon = True -> AssertionError: process has already started
+      if (s === STARTED || s === EXITED) throw new PythonError("AssertionError", "process has already started");
+      Atomics.store(this.#words, DAEMON, value ? 1 : 0);
+    });
   }
 
   #joinOp(): Blocking<null> {
