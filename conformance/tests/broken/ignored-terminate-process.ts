@@ -1,11 +1,11 @@
 // A Process whose terminate() sends nothing (a port that forgets the signal when the child has
 // not yet reported its start): the child runs on to its natural end.
-import { brokenModule, forward, forwardProperties } from "./wrap.js";
+import { PROCESS_PROPERTIES, brokenModule, forward, forwardProperties } from "./wrap.js";
 import type { BrokenExpectation } from "./expectation.js";
 
 const m = brokenModule({
   primitive: "Process",
-  wrap: (inner) => forwardProperties(forward(inner, { terminate: () => undefined }), inner, ["exitcode", "pid"]),
+  wrap: (inner) => forwardProperties(forward(inner, { terminate: () => undefined }), inner, PROCESS_PROPERTIES),
 });
 export const { primitives, profiles, create, attach, end } = m;
 

@@ -1,12 +1,12 @@
 // A Process whose join() without a timeout gives up after 50 ms (a port that polls the child a
 // few times instead of waiting for it), returning None while the process still runs.
-import { brokenModule, call, forward, forwardProperties } from "./wrap.js";
+import { PROCESS_PROPERTIES, brokenModule, call, forward, forwardProperties } from "./wrap.js";
 import type { BrokenExpectation } from "./expectation.js";
 
 const m = brokenModule({
   primitive: "Process",
   wrap: (inner) =>
-    forwardProperties(forward(inner, { join: (timeout: number | null = null) => call(inner, "join", timeout === null ? 0.05 : timeout) }), inner, ["exitcode", "pid"]),
+    forwardProperties(forward(inner, { join: (timeout: number | null = null) => call(inner, "join", timeout === null ? 0.05 : timeout) }), inner, PROCESS_PROPERTIES),
 });
 export const { primitives, profiles, create, attach, end } = m;
 

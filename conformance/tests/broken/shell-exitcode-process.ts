@@ -1,12 +1,12 @@
 // A Process whose exitcode reports a death by signal n as 128 + n, as a shell's $? does, rather
 // than Python's -n (a port that takes the shell's convention for the OS's).
-import { brokenModule, forward, forwardProperties } from "./wrap.js";
+import { PROCESS_PROPERTIES, brokenModule, forward, forwardProperties } from "./wrap.js";
 import type { BrokenExpectation } from "./expectation.js";
 
 const m = brokenModule({
   primitive: "Process",
   wrap: (inner) =>
-    forwardProperties(forward(inner, {}), inner, ["exitcode", "pid"], {
+    forwardProperties(forward(inner, {}), inner, PROCESS_PROPERTIES, {
       exitcode: () => {
         const code = (inner as unknown as { exitcode: number | null }).exitcode;
         return code !== null && code < 0 ? 128 - code : code;
