@@ -15,7 +15,7 @@ import { loadVocabulary } from "../spec/callables.js";
 import { CelExprError } from "../spec/cel.js";
 import { judgeCase, loadHistoriesDir } from "../spec/histories.js";
 import { checkHistory } from "../checker/linearize.js";
-import { checkText, scenarioText } from "../report/explain.js";
+import { checkText, pythonCalls, scenarioText } from "../report/explain.js";
 import { campaignJson } from "../report/json.js";
 import { loadMatrixConfig, matrixBadges, MatrixConfigError, matrixJson, matrixMarkdown, mergeMatrix, MatrixMergeError, runMatrix, type MatrixConfig, type MatrixReport, type MatrixRow } from "../report/matrix.js";
 import { badgeFormat, badgeSvg } from "../report/badge.js";
@@ -178,8 +178,8 @@ async function run(opts: RunOpts, out: (s: string) => void): Promise<number> {
         }
         else {
           // A failure and an adapter error may both be there (the adapter failed while shrinking).
-          const failure = r.verdict === "fail" ? `\n${failureText(r, opts)}` : "";
-          const error = r.error ? `\n  adapter error${failure ? " (while shrinking; the counterexample above is the smallest found)" : ""}: ${r.error}${r.errorScenario ? `\n  while running:\n${indent(scenarioText(r.errorScenario), "    ")}` : ""}` : "";
+          const failure = r.verdict === "fail" ? `\n${failureText(o.spec, r, opts)}` : "";
+          const error = r.error ? `\n  adapter error${failure ? " (while shrinking; the counterexample above is the smallest found)" : ""}: ${r.error}${r.errorScenario ? `\n  while running:\n${indent(scenarioText(r.errorScenario, pythonCalls(r.errorScenario, [o.spec])), "    ")}` : ""}` : "";
           const cov = opts.coverage ? `\n${coverageText(o.spec, r)}` : "";
           out(summaryLine(r) + failure + error + cov);
         }
@@ -225,10 +225,10 @@ function summaryLine(r: CampaignResult): string {
 
 const replay = (opts: RunOpts, primitive: string, r: CampaignResult | null) => replayCommand({ ...opts, profile: opts.profile! }, primitive, r);
 
-function failureText(r: CampaignResult, opts: RunOpts): string {
+function failureText(spec: LoadedSpec, r: CampaignResult, opts: RunOpts): string {
   const lv = r.levels.documented?.counterexample ? r.levels.documented : r.levels.cpython!;
   const cx = lv.counterexample!;
-  const text = checkText(cx.scenario, cx.history.events, cx.check);
+  const text = checkText(cx.scenario, cx.history.events, cx.check, pythonCalls(cx.scenario, [spec]));
   const found = (lv.found ? `, found at scenario ${lv.found.scenarios} after ${(lv.found.ms / 1000).toFixed(1)} s` : "") + (lv.shrinkStopped ? ", shrinking stopped at its budget" : "");
   return `  minimal counterexample (${cx.level} level${found}):\n${text.split("\n").map((l) => `    ${l}`).join("\n")}\n  replay: ${replay(opts, r.primitive, r)}`;
 }
@@ -271,7 +271,7 @@ async function coverage(opts: CoverageOpts, out: (s: string) => void): Promise<n
       else {
         // A failure found on the way is reported as `run` reports it: the coverage run is evidence too.
         const r = o.result;
-        const failure = r.verdict === "fail" ? `\n${failureText(r, { ...opts, profile, seed, invocations: 1, level: "cpython" })}` : "";
+        const failure = r.verdict === "fail" ? `\n${failureText(o.spec, r, { ...opts, profile, seed, invocations: 1, level: "cpython" })}` : "";
         const error = r.error ? `\n  adapter error: ${r.error}` : "";
         out(`${summaryLine(r)}${failure}${error}\n${coverageText(o.spec, r)}`);
       }

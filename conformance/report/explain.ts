@@ -8,12 +8,44 @@ import type { CheckResult, ObjectVerdict } from "../checker/linearize.js";
 import type { HistoryEvent, Outcome } from "../history/types.js";
 import type { Call, Scenario } from "../scenario/types.js";
 import { MAIN_ACTOR, actorId } from "../scenario/types.js";
+import type { LoadedSpec } from "../spec/load.js";
 import { fromJson, pyRepr, type ModelValue } from "../spec/values.js";
 
 const py = (v: JsonValue) => pyRepr(fromJson(v));
+// The default renderer (a name of its own: the functions below take `callText` as a parameter).
+const plainCalls: CallRenderer = (c) => callText(c);
 
-export function callText(c: { object: string; op: string; args: Record<string, JsonValue> }): string {
+type CallLike = { object: string; op: string; args: Record<string, JsonValue> };
+/** How a call is written in a report. */
+export type CallRenderer = (c: CallLike) => string;
+
+/** A call by its operation's name and named arguments: `o0.set_value(value=3)`. */
+export function callText(c: CallLike): string {
   return `${c.object}.${c.op}(${Object.entries(c.args).map(([k, v]) => `${k}=${py(v)}`).join(", ")})`;
+}
+
+/**
+ * Calls as the Python they stand for, from each operation's shape in the spec: attribute reads
+ * and writes (`o0.pid`, `o0.daemon = True`, `o0.value += 1`), items (`o0[2] = 5`), a Pipe's ends
+ * (`o0[1].send(obj='x')`), `via` and `withLock` (`with o0.get_lock(): o0.value += 1`). Objects of
+ * primitives not in `specs`, and unknown operations, are written as `callText` writes them.
+ */
+export function pythonCalls(sc: Pick<Scenario, "objects">, specs: readonly LoadedSpec[]): CallRenderer {
+  const specOf = new Map(sc.objects.map((o) => [o.id, specs.find((s) => s.primitive === o.primitive)]));
+  return (c) => {
+    const op = specOf.get(c.object)?.operations.get(c.op);
+    if (!op) return callText(c);
+    const sh = op.shape;
+    let on = c.object;
+    if (sh.target !== undefined) on += `[${py(c.args[sh.target]!)}]`;
+    if (sh.via !== undefined) on += `.${sh.via}()`;
+    const rest = Object.entries(c.args).filter(([k]) => k !== sh.target && k !== sh.item);
+    const value = rest.map(([, v]) => py(v)).join(", ");
+    const lhs = sh.item !== undefined ? `${on}[${py(c.args[sh.item]!)}]` : `${on}.${sh.name}`;
+    const expr =
+      sh.form === "get" ? lhs : sh.form === "set" ? `${lhs} = ${value}` : sh.form === "iadd" ? `${lhs} += ${value}` : `${lhs}(${rest.map(([k, v]) => `${k}=${py(v)}`).join(", ")})`;
+    return sh.withLock !== undefined ? `with ${c.object}.${sh.withLock}(): ${expr}` : expr;
+  };
 }
 
 export function outcomeText(o: Outcome): string {
@@ -34,7 +66,7 @@ function table(rows: string[][]): string {
   return [line(rows[0]!), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.slice(1).map(line)].join("\n");
 }
 
-export function scenarioText(sc: Scenario): string {
+export function scenarioText(sc: Scenario, callText: CallRenderer = plainCalls): string {
   const objs = sc.objects.map((o) => `${o.id} = ${o.primitive}(${Object.entries(o.args).map(([k, v]) => `${k}=${py(v)}`).join(", ")})`);
   // A pause shows as a sleep in the actor's program, as a replay would run it.
   const seq = (cs: Call[]) => (cs.length ? cs.map((c) => (c.pause ? `sleep(${c.pause}); ${callText(c)}` : callText(c))).join("; ") : "(nothing)");
@@ -47,7 +79,7 @@ export function scenarioText(sc: Scenario): string {
 }
 
 /** The history, one column per actor, each cell `call -> outcome  [invoke, response] ms`. */
-export function historyTable(sc: Scenario, events: HistoryEvent[]): string {
+export function historyTable(sc: Scenario, events: HistoryEvent[], callText: CallRenderer = plainCalls): string {
   const actors = [MAIN_ACTOR, ...sc.parallel.map((_, i) => actorId(i))];
   const cell = (e: HistoryEvent) => `${callText(e)} -> ${outcomeText(e.outcome)} [${ms(e.invoke)}, ${ms(e.response)}]`;
   const init = events.filter((e) => e.actor === MAIN_ACTOR).slice(0, sc.init.length);
@@ -77,7 +109,7 @@ function constructionText(v: ObjectVerdict): string {
   return lines.join("\n");
 }
 
-export function violationText(v: ObjectVerdict): string {
+export function violationText(v: ObjectVerdict, callText: CallRenderer = plainCalls): string {
   if (v.construction) return constructionText(v);
   const ev = (i: number) => v.events[i]!;
   const lines: string[] = [`${v.object} (${v.primitive}) has no linearization.`];
@@ -117,13 +149,13 @@ export function violationText(v: ObjectVerdict): string {
   return lines.join("\n");
 }
 
-export function checkText(sc: Scenario, events: HistoryEvent[], check: CheckResult): string {
+export function checkText(sc: Scenario, events: HistoryEvent[], check: CheckResult, callText: CallRenderer = plainCalls): string {
   return [
     "Scenario:",
-    indent(scenarioText(sc)),
+    indent(scenarioText(sc, callText)),
     "History (times in ms):",
-    indent(historyTable(sc, events)),
-    ...check.objects.filter((o) => o.verdict === "violation").map(violationText),
+    indent(historyTable(sc, events, callText)),
+    ...check.objects.filter((o) => o.verdict === "violation").map((o) => violationText(o, callText)),
   ].join("\n");
 }
 

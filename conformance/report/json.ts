@@ -2,10 +2,11 @@
 import type { CampaignResult, Counterexample } from "../run/campaign.js";
 import type { LoadedSpec } from "../spec/load.js";
 import { toJson } from "../spec/values.js";
-import { violationText } from "./explain.js";
+import { pythonCalls, violationText } from "./explain.js";
 
-function counterexampleJson(cx: Counterexample | undefined) {
+function counterexampleJson(spec: LoadedSpec, cx: Counterexample | undefined) {
   if (!cx) return undefined;
+  const render = pythonCalls(cx.scenario, [spec]);
   return {
     level: cx.level,
     long: cx.long,
@@ -22,7 +23,7 @@ function counterexampleJson(cx: Counterexample | undefined) {
         frontierState: o.frontierState ? toJson(o.frontierState) : null,
         longest: (o.longest ?? []).map((s) => ({ event: s.event, rule: s.ruleId, stateAfter: toJson(s.stateAfter) })),
         stuck: o.stuck ?? [],
-        explanation: violationText(o),
+        explanation: violationText(o, render),
       })),
   };
 }
@@ -42,7 +43,7 @@ export function campaignJson(spec: LoadedSpec, r: CampaignResult | null, unsuppo
     error: r.error,
     errorScenario: r.errorScenario,
     levels: Object.fromEntries(
-      Object.entries(r.levels).map(([lv, x]) => [lv, { verdict: x!.verdict, deviations: x!.deviations, found: x!.found, shrinkStopped: x!.shrinkStopped, counterexample: counterexampleJson(x!.counterexample) }]),
+      Object.entries(r.levels).map(([lv, x]) => [lv, { verdict: x!.verdict, deviations: x!.deviations, found: x!.found, shrinkStopped: x!.shrinkStopped, counterexample: counterexampleJson(spec, x!.counterexample) }]),
     ),
     replay,
     coverage: r.coverage,
