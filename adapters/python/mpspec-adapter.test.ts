@@ -110,6 +110,24 @@ describe.skipIf(!hasPython)(`the Python adapter (${PY})`, () => {
     }
   });
 
+  test("processes, fork: a Process campaign (callers: threads) runs its actors as threads, as the run message's calls.actors says", async () => {
+    // Only the creating process may join a Process: actors in processes would get
+    // AssertionError "can only join a child process" from join(), and the campaign would fail.
+    const proc = loadSpecFile(join(PRIMITIVES_DIR, "Process.yaml"));
+    const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing", "--start-method", "fork"], specs: [lock, proc] });
+    const pgid = a.pid!;
+    try {
+      expect(a.ready.implementation.configuration).toMatchObject({ actors: "processes" });
+      const r = await runCampaign(proc, a, { profile: "multiprocessing", runs: 25, seed: 5 });
+      expect(r.error).toBeUndefined();
+      expect(r.verdict).toBe("pass");
+      expect(r.coverage?.rules["Process.join.woken"] ?? 0, "joins that waited for the end").toBeGreaterThan(0);
+    } finally {
+      await a.close();
+    }
+    expect(await eventually(() => groupMembers(pgid).length === 0)).toBe(true);
+  }, 120_000);
+
   test("processes, spawn: pooled workers receive each scenario's Lock; the campaign passes", async () => {
     const a = await open("--start-method", "spawn", "--warm", "2");
     const pgid = a.pid!;
