@@ -520,12 +520,36 @@ export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryE
     }
     return out;
   };
+  // The same call tried earlier on the deepest path, before a concurrent call took effect (an
+  // exitcode read racing a close() contradicts the read rule there and the closed rule at the
+  // frontier): both are the explanation, so the broken call's own rules are not lost when the
+  // deepest order happens to put another call first. Only places where the call was a legal
+  // candidate (invoked before every unlinearized response) and had not started count.
+  const earlier = (sc: StuckCall): string[] => {
+    const o = ops[sc.event]!;
+    const timeoutElapsed = o.call.timeout !== null && o.deadline <= o.resp;
+    const out: string[] = [];
+    const prog = new Uint8Array(n);
+    let state = initial;
+    for (const c of b.path) {
+      if (prog[sc.event] === 0) {
+        let min1 = Infinity;
+        for (const i of byResp) if (!isLin(prog, i)) { min1 = ops[i]!.resp; break; }
+        if (o.inv <= min1) {
+          for (const p of model.predict(state, o.call, o.ev.outcome, timeoutElapsed, 0)) if (p.enabled && !p.matches) out.push(p.ruleId);
+        }
+      }
+      if (c.op >= 0) prog[c.op] = c.next ?? DONE;
+      state = c.state;
+    }
+    return out;
+  };
   const contradicts = [
     ...new Set(
       stuck.flatMap((s) => {
         const enabled = s.predictions.filter((p) => p.enabled);
         const here = (enabled.length > 0 ? enabled.filter((p) => !p.matches) : s.predictions).map((p) => p.ruleId);
-        if (here.length > 0) return here;
+        if (here.length > 0) return [...here, ...(frontier.prog[s.event] === 0 ? earlier(s) : [])];
         const later = laterContradictions(s);
         // Still none (every continuation explained its later phases too): the enabled rules themselves.
         return later.length > 0 ? later : enabled.map((p) => p.ruleId);

@@ -10,6 +10,8 @@ const m = brokenModule({
 export const { primitives, profiles, create, attach, end } = m;
 
 /** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */
+// Its counterexample is 6 calls here; on a loaded CI machine shrinking reached a local minimum of
+// 11 (candidates whose failure rests on the child's timing stop failing), hence the wider bound.
 export const caught: BrokenExpectation[] = [
-  { primitive: "Process", profile: "multiprocessing", breaks: /^Process\.(exitcode\.read|is_alive\.state|join\.\w+|close\.\w+|terminate\.\w+)$/ },
+  { maxCalls: 14, primitive: "Process", profile: "multiprocessing", breaks: /^Process\.(exitcode\.read|is_alive\.state|join\.\w+|close\.\w+|terminate\.\w+)$/ },
 ];
