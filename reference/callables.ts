@@ -6,13 +6,25 @@
  *
  * In a worker thread (reference/threads) `os_exit` ends the thread, which stands for the actor's
  * process; `kill_self` needs a process of its own (reference/processes).
+ *
+ * A parameter that takes another object of the scenario (`set_event`'s `event`) holds
+ * `{"$object": X}`: the executor gives the object's handle as X, a Process's owner replaces it by
+ * an index for its child, and the child reaches the object through the owner (the broker,
+ * reference/processes/broker.ts) with the `ObjectCaller` given to resolveCallable.
  */
 import type { JsonValue } from "../spec/format.js";
 import { PythonError } from "./implementation.js";
 
 export type CallableValue = { $callable: string } & { [param: string]: JsonValue };
 
-type Impl = (p: Record<string, JsonValue>, args: unknown[]) => unknown;
+/**
+ * Makes a call on another object of the scenario: `ref` is the `$object` value of the parameter
+ * that names it. Asynchronous: in a child process the call is a request to the owner, and the
+ * callable's result is then a promise (its runner awaits it).
+ */
+export type ObjectCaller = (ref: unknown, op: string, args: Record<string, JsonValue>) => Promise<unknown>;
+
+type Impl = (p: Record<string, JsonValue>, args: unknown[], objects: ObjectCaller) => unknown;
 
 const nap = new Int32Array(new SharedArrayBuffer(4));
 const raise = (p: Record<string, JsonValue>): never => {
@@ -20,8 +32,11 @@ const raise = (p: Record<string, JsonValue>): never => {
 };
 const pyEquals = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-// name -> [its parameters, what a call does]; mirrors adapters/python/mpspec_py/callables.py.
-const IMPLEMENTATIONS: Record<string, [readonly string[], Impl]> = {
+const refOf = (v: JsonValue | undefined): unknown => (v as { $object: unknown }).$object;
+
+// name -> [its parameters, what a call does, the parameters that name scenario objects: their
+// primitive]; mirrors adapters/python/mpspec_py/callables.py.
+const IMPLEMENTATIONS: Record<string, [readonly string[], Impl, Readonly<Record<string, string>>?]> = {
   noop: [[], () => null],
   return: [["value"], (p) => structuredClone(p.value)],
   raise: [["type", "message"], (p) => raise(p)],
@@ -53,6 +68,7 @@ const IMPLEMENTATIONS: Record<string, [readonly string[], Impl]> = {
   ],
   getpid: [[], () => process.pid],
   return_unpicklable: [["token"], (p) => ({ $unpicklable: p.token })],
+  set_event: [["event"], (p, _, objects) => objects(refOf(p.event), "set", {}).then(() => null), { event: "Event" }],
 };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -70,15 +86,48 @@ export function checkCallable(v: unknown): CallableValue {
   if (!impl) throw bad(`known callables are ${Object.keys(IMPLEMENTATIONS).join(", ")}`);
   const keys = Object.keys(v).filter((k) => k !== "$callable").sort();
   if (keys.join(",") !== [...impl[0]].sort().join(",")) throw bad(`${v.$callable} takes the parameters ${impl[0].join(", ") || "none"}`);
+  for (const [name, primitive] of Object.entries(impl[2] ?? {})) {
+    const problem = objectRefProblem(v[name], primitive);
+    if (problem) throw bad(`${name} takes another object of the scenario (${primitive}): ${problem}`);
+  }
   if ((v.$callable === "raise" || v.$callable === "raise_if") && (typeof v.type !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(v.type) || typeof v.message !== "string")) {
     throw bad("type must name a builtin exception and message be a string");
   }
   return v as CallableValue;
 }
 
-/** The JS function a callable value stands for; a Python exception is thrown as PythonError. */
-export function resolveCallable(v: CallableValue): (...args: unknown[]) => unknown {
+/**
+ * `{"$object": X}`, X being what names the object where the value is: a string (a scenario id;
+ * in a vocabulary example, the primitive of a fresh object), an integer (a run message's index; in
+ * a Process's child, the broker's), or the object's handle (of that primitive).
+ */
+function objectRefProblem(v: unknown, primitive: string): string | null {
+  if (!isObject(v) || Object.keys(v).join() !== "$object") return `expected {"$object": <id, index or handle>}, got ${JSON.stringify(v)}`;
+  const x = v.$object;
+  if (typeof x === "string" || (typeof x === "number" && Number.isInteger(x) && x >= 0)) return null;
+  if (isObject(x) && typeof x.primitive === "string") return x.primitive === primitive ? null : `got the handle of a ${x.primitive}`;
+  return `{"$object": ...} holds an id, an index or a handle, got ${JSON.stringify(x)}`;
+}
+
+/** `v` with each object parameter's `$object` value replaced by `f(value, its primitive)`. */
+export function mapObjectParams(v: CallableValue, f: (ref: unknown, primitive: string) => unknown): CallableValue {
+  const named = IMPLEMENTATIONS[v.$callable]?.[2] ?? {};
+  const out: Record<string, unknown> = { ...v };
+  for (const [name, primitive] of Object.entries(named)) out[name] = { $object: f(refOf(v[name]), primitive) };
+  return out as CallableValue;
+}
+
+const noObjects: ObjectCaller = (ref, op) => {
+  throw new TypeError(`a call ${op}() on another object (${JSON.stringify(ref)}) needs a broker: such a callable runs as a Process's target (reference/processes/broker.ts)`);
+};
+
+/**
+ * The JS function a callable value stands for; a Python exception is thrown as PythonError.
+ * `objects` makes the calls on other scenario objects (a child's broker client); a callable that
+ * makes some returns a promise.
+ */
+export function resolveCallable(v: CallableValue, objects: ObjectCaller = noObjects): (...args: unknown[]) => unknown {
   const [, impl] = IMPLEMENTATIONS[v.$callable]!;
   const { $callable: _, ...params } = v;
-  return (...args: unknown[]) => impl(params, args);
+  return (...args: unknown[]) => impl(params, args, objects);
 }

@@ -38,7 +38,9 @@ export interface ImplementationModule {
   /**
    * Construct an object on the calling thread from Python's arguments: positional ones (trailing
    * defaults left out: the implementation's own defaults apply) and keyword-only ones not at their
-   * default (Value's `lock`), as the protocol's run message has them.
+   * default (Value's `lock`), as the protocol's run message has them. An executor gives a
+   * `{"$object": k}` of the run message (another object of the scenario, anywhere in the arguments)
+   * as `{"$object": <that object's handle>}`.
    */
   create(primitive: string, profile: string, argv: JsonValue[], kwargs?: Record<string, JsonValue>): SharedPrimitive;
   /** Rebuild an object from its handle, on another thread. */

@@ -11,6 +11,12 @@
  * `ok(value)` returns value, `raise(type, args)` raises the builtin exception type(*args),
  * `exit(code)` ends the process at once with that exit status (os._exit), `signal(n)` kills the
  * process with signal n.
+ *
+ * A parameter with a `primitive` takes another object of the scenario, `{"$object": <id>}` (in an
+ * example, `{"$object": <Primitive>}`: a fresh one), and `calls` lists, in CEL, the calls the
+ * callable makes on such objects before its outcome: `[{'object': params.event, 'op': 'set',
+ * 'args': {}}]`. The model runs them through that object's own rules, as the process that runs the
+ * callable (docs/design/processes.md, section 3).
  * The JSON Schema spec/callables.schema.json is generated from this file (`npm run schema`).
  */
 import type { JsonValue } from "./format.js";
@@ -20,6 +26,8 @@ export interface CallableParam {
   description: string;
   /** The JSON values it takes, for the loader's check: a JSON type name per accepted type. */
   type: ("null" | "boolean" | "integer" | "number" | "string" | "array" | "object")[];
+  /** It takes another scenario object of this spec primitive, `{"$object": <id>}` (type then `[object]`). */
+  primitive?: string;
 }
 
 /** An input the vocabulary's test runs on every implementation and compares with `outcome`. */
@@ -40,6 +48,11 @@ export interface CallableSpec {
   arity: number | "any";
   /** CEL: what a call does, one of ok(...), raise(...), exit(...), signal(...). */
   outcome: string;
+  /**
+   * CEL: the calls it makes on scenario objects its parameters name, in order, before its outcome:
+   * a list of `{'object': <a $object parameter>, 'op': <operation>, 'args': {<name>: <value>}}`.
+   */
+  calls?: string;
   /** CEL: seconds the call takes before its outcome, when it sleeps. */
   sleeps?: string;
   /** Where its behaviour is stated, or the CPython snippet that shows it. */

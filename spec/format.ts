@@ -302,6 +302,15 @@ export interface InternalStep {
    * longer than `within`. Default: prompt.
    */
   within?: number;
+  /**
+   * The step is a call this object's process makes on another object of the scenario (a Process's
+   * child running its target's `calls`): `call` (CEL) gives `{'object': {'$object': <id>}, 'op':
+   * <operation>, 'args': {...}}`, taken through that object's own rules (every phase, blocking
+   * included) as the actor `<this object's id>.child`; `phase` names the int state variable holding
+   * the phase that call is in (0: not begun). `effect` applies when the call completes, with
+   * `result` bound to its result. Only a system of objects takes such a step (docs/design/processes.md).
+   */
+  delegate?: { call: string; phase: string };
 }
 
 /** Per-profile facts: which Python callable constructs the object. */
@@ -374,7 +383,9 @@ export interface SpecDocument {
      * generation of the sequence in a parallel actor sleeps one of them before its first call
      * (instead of the usual drawn pause), e.g. a notify that comes after the waiters started
      * waiting. Both shrink away with the sequence (reduced to a single call, it is drawn as
-     * one).
+     * one). With `companions`, an operation of a companion may be named `<Primitive>.<op>`
+     * (`[start, join, Event.is_set]`): that call is on the companion, and left out of scenarios
+     * without one.
      */
     sequences?: { ops: string[]; weight?: number; args?: { [op: string]: { [arg: string]: Domain } }; pause?: number[] }[];
     /**
@@ -399,6 +410,16 @@ export interface SpecDocument {
      * types), longer init and post parts reach more of its rules in the same number of scenarios.
      */
     shape?: { maxActors?: number; maxCallsPerActor?: number; maxInit?: number; maxPost?: number };
+    /**
+     * Objects of other primitives this one's constructor arguments may name: a domain value
+     * `{"$object": "<Primitive>"}` (inside a callable value, e.g. a Process target
+     * `{$callable: set_event, event: {$object: Event}}`) becomes a companion object of that
+     * primitive, declared before this one with its constructor arguments drawn from its own
+     * document, and the placeholder its id (`{"$object": "o1"}`). `share`: the fraction of the
+     * actors' program elements (calls, sequences) drawn on the companion, from its document's
+     * operations, when the scenario has one (0 to 1; its calls are left out when it has none).
+     */
+    companions?: { [primitive: string]: { share: number } };
   };
   /** Timing tolerances. */
   timing?: {

@@ -40,6 +40,11 @@ export interface HistoryCase {
   profile?: string;
   /** Constructor arguments, merged over the file's `ctor`. */
   ctor?: { [name: string]: JsonValue };
+  /**
+   * Objects of other primitives the case's object uses, declared (and built) before it: a
+   * Process's Event, named in `ctor` as `{"$object": <id>}`; events name them by `object`.
+   */
+  companions?: { id: string; primitive: string; args?: { [name: string]: JsonValue } }[];
   events: HistoryCaseEvent[];
   /**
    * When the scenario was cut (ms). With it, pending calls are held to the liveness rule, as in a

@@ -114,7 +114,9 @@ describe.skipIf(!hasPython)(`the Python adapter (${PY})`, () => {
     // Only the creating process may join a Process: actors in processes would get
     // AssertionError "can only join a child process" from join(), and the campaign would fail.
     const proc = loadSpecFile(join(PRIMITIVES_DIR, "Process.yaml"));
-    const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing", "--start-method", "fork"], specs: [lock, proc] });
+    // Event: the companion a set_event target sets ({"$object": ...}, Process.yaml generate.companions).
+    const event = loadSpecFile(join(PRIMITIVES_DIR, "Event.yaml"));
+    const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing", "--start-method", "fork"], specs: [lock, proc, event] });
     const pgid = a.pid!;
     try {
       expect(a.ready.implementation.configuration).toMatchObject({ actors: "processes" });

@@ -7,6 +7,8 @@ import { AdapterError } from "../../conformance/adapter/types.js";
 import { loadSpecDir, loadSpecFile } from "../../conformance/spec/load.js";
 import type { JsonValue } from "../../spec/format.js";
 import { INTERNAL_ERROR_TYPE, ThreadsExecutor } from "./executor.js";
+import { resolveCalls } from "../../conformance/adapter/protocol.js";
+import { isGone } from "../../conformance/adapter/fixtures/processes.js";
 
 const COUNTER = new URL("./fixtures/counter-module.ts", import.meta.url);
 const REFERENCE = new URL("../../reference/threads/module.ts", import.meta.url);
@@ -357,6 +359,53 @@ describe.skipIf(!existsSync(fileURLToPath(REFERENCE)))("ThreadsExecutor on the r
         expect(rel1.outcome).toEqual({ kind: "returned", value: null });
         expect(rel2.outcome).toMatchObject({ kind: "raised", ...expectedRelease[profile] });
         expect(again.outcome).toEqual({ kind: "returned", value: true });
+      }
+    } finally {
+      await within(ex.close(), 10_000);
+    }
+  }, 60_000);
+
+  it('runs a Process whose target sets another object of the scenario ({"$object": k}): the child\'s set() reaches the Event through the broker', async () => {
+    const ex = await within(
+      ThreadsExecutor.start({
+        implementation: REFERENCE,
+        info: { name: "mpspec-reference", version: "0", language: "TypeScript" },
+        specs: SPECS,
+      }),
+      30_000,
+    );
+    try {
+      const e = (op: string): Call => ({ object: "o1", op, args: {} });
+      const p = (op: string, args: Record<string, JsonValue> = {}): Call => ({ object: "o0", op, args });
+      const sc: Scenario = {
+        profile: "multiprocessing",
+        objects: [
+          { id: "o1", primitive: "Event", args: {} },
+          { id: "o0", primitive: "Process", args: { target: { $callable: "set_event", event: { $object: "o1" } }, args: [] } },
+        ],
+        // Joined and read in an actor thread: the Process's handle crosses threads with the Event's in its target.
+        init: [e("is_set"), p("start")],
+        parallel: [[p("join", { timeout: 10 }), e("is_set"), p("exitcode")]],
+        post: [p("pid")],
+      };
+      const h = await within(ex.run(sc, 20_000), 25_000);
+      expect(h.events.map((ev) => [ev.actor, ev.object, ev.op, ev.outcome])).toEqual([
+        ["main", "o1", "is_set", { kind: "returned", value: false }],
+        ["main", "o0", "start", { kind: "returned", value: null }],
+        ["main", "o0", "pid", { kind: "returned", value: expect.any(Number) }],
+        ["a0", "o0", "join", { kind: "returned", value: null }],
+        ["a0", "o1", "is_set", { kind: "returned", value: true }],
+        ["a0", "o0", "exitcode", { kind: "returned", value: 0 }],
+      ]);
+      // The scenario's end ended its child (ImplementationModule.end).
+      expect(isGone(value(h.events[2]!) as number)).toBe(true);
+
+      // A run message's $object must name an earlier object of calls.objects, by index.
+      const calls = resolveCalls(sc, SPECS);
+      const withRef = (k: JsonValue) => ({ ...calls, objects: [calls.objects[0]!, { ...calls.objects[1]!, kwargs: { ...calls.objects[1]!.kwargs, target: { $callable: "set_event", event: { $object: k } } } }] });
+      expect(calls.objects[1]!.kwargs!.target).toEqual({ $callable: "set_event", event: { $object: 0 } });
+      for (const bad of [1, 7, "o1", -1]) {
+        await expect(ex.runCalls(sc, withRef(bad), 5_000)).rejects.toThrow(/o0: \{"\$object":.*\} is not a \$object value of the run message: expected \{"\$object": <index of an earlier object in calls\.objects: 0\.\.0>\}/);
       }
     } finally {
       await within(ex.close(), 10_000);

@@ -12,7 +12,8 @@
  * and replaced, as is one that died (crash).
  *
  * One scenario:
- *  1. create the objects on this thread with `create(primitive, profile, argv)`;
+ *  1. create the objects on this thread with `create(primitive, profile, argv)`, in order (a
+ *     `{"$object": k}` argument is the handle of object k, built before);
  *  2. take the origin (process.hrtime.bigint(): CLOCK_MONOTONIC, the same clock in
  *     every thread) and start the deadline timer;
  *  3. post the init job to the main worker and, at the same time, the parallel
@@ -459,6 +460,25 @@ export class ThreadsExecutor implements Adapter {
     return { $new: primitive, argv: (argv as JsonValue[]).map((x) => this.constructed(x)) };
   }
 
+  /**
+   * A run message's `{"$object": k}` (anywhere in constructor arguments, a callable's parameter
+   * included) as the implementation's create() takes it: `{"$object": <handle of object k>}`, the
+   * object built for `calls.objects[k]`, which must come before `owner`. A Process keeps the
+   * handle in its target's JSON, so it crosses threads, and reaches the object through its owner.
+   */
+  private referenced(v: JsonValue, handles: readonly ObjectHandle[], owner: string): JsonValue {
+    if (Array.isArray(v)) return v.map((x) => this.referenced(x, handles, owner));
+    if (v === null || typeof v !== "object") return v;
+    if (!("$object" in v)) return Object.fromEntries(Object.entries(v).map(([key, x]) => [key, this.referenced(x, handles, owner)]));
+    const k = v.$object;
+    if (Object.keys(v).length !== 1 || typeof k !== "number" || !Number.isInteger(k) || k < 0 || k >= handles.length) {
+      throw new AdapterError(
+        `${owner}: ${JSON.stringify(v)} is not a $object value of the run message: expected {"$object": <index of an earlier object in calls.objects: ${handles.length > 0 ? `0..${handles.length - 1}` : "none comes before it"}>}`,
+      );
+    }
+    return { $object: handles[k] as unknown as JsonValue };
+  }
+
   /** What this implementation cannot run is said before anything else (the spec's view comes after). */
   private checkSupported(scenario: Scenario): void {
     if (!this.capabilities.profiles.includes(scenario.profile)) {
@@ -478,8 +498,8 @@ export class ThreadsExecutor implements Adapter {
     const constructions: Construction[] = [];
     for (const [k, decl] of scenario.objects.entries()) {
       const resolved = calls.objects[k]!;
-      const argv = resolved.argv.map((v) => this.constructed(v));
-      const kwargs = Object.fromEntries(Object.entries(resolved.kwargs ?? {}).map(([n, v]) => [n, this.constructed(v)]));
+      const argv = resolved.argv.map((v) => this.constructed(this.referenced(v, handles, decl.id)));
+      const kwargs = Object.fromEntries(Object.entries(resolved.kwargs ?? {}).map(([n, v]) => [n, this.constructed(this.referenced(v, handles, decl.id))]));
       let handle: ObjectHandle;
       try {
         handle = this.impl.create(decl.primitive, scenario.profile, argv, kwargs).handle();

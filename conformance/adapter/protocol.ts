@@ -189,6 +189,9 @@ export class RunMessageError extends Error {
  * each object for the scenario's profile, and positional argv for the
  * constructor and every call, in the spec's argument order.
  */
+/** `{"$object": <id>}`: another object of the scenario (spec/protocol/README.md). */
+export const OBJECT_KEY = "$object";
+
 export function resolveCalls(scenario: Scenario, specs: readonly LoadedSpec[]): ResolvedCalls {
   const byName = new Map(specs.map((s) => [s.primitive, s]));
   const index = new Map<string, number>();
@@ -215,10 +218,26 @@ export function resolveCalls(scenario: Scenario, specs: readonly LoadedSpec[]): 
     if (!spec) throw new RunMessageError(`no spec document for primitive '${decl.primitive}'`);
     const profile = spec.doc.profiles[scenario.profile];
     if (!profile) throw new RunMessageError(`${decl.primitive} does not exist in profile '${scenario.profile}' (spec ${spec.file})`);
+    const args = referring(decl.id, decl.args) as Record<string, JsonValue>;
     index.set(decl.id, k);
     primitives.push(decl.primitive);
-    return { callable: profile.callable, argv: positional(decl.primitive, decl.args).map(constructed), ...keywords(decl.primitive, decl.args) };
+    return { callable: profile.callable, argv: positional(decl.primitive, args).map(constructed), ...keywords(decl.primitive, args) };
   });
+  // `{"$object": "o1"}` anywhere in constructor arguments (a callable's parameter) -> `{"$object": k}`,
+  // the index of that object in `calls.objects`, which must be declared (and so built) before.
+  function referring(owner: string, v: JsonValue): JsonValue {
+    if (Array.isArray(v)) return v.map((x) => referring(owner, x));
+    if (v === null || typeof v !== "object") return v;
+    if (OBJECT_KEY in v) {
+      const id = v[OBJECT_KEY];
+      const k = typeof id === "string" ? index.get(id) : undefined;
+      if (Object.keys(v).length !== 1 || k === undefined) {
+        throw new RunMessageError(`${owner}: ${JSON.stringify(v)} must name an object of the scenario declared before ${owner} ({"$object": "<id>"}; declared so far: ${[...index.keys()].join(", ") || "none"})`);
+      }
+      return { [OBJECT_KEY]: k };
+    }
+    return Object.fromEntries(Object.entries(v).map(([key, x]) => [key, referring(owner, x)]));
+  }
   // `{"$new": "RLock", "args": {...}}` in constructor arguments -> `{"$new": "threading.RLock", "argv": [...]}`,
   // the callable of that primitive in the scenario's profile (spec/protocol/README.md).
   // A malformed `$new` value is passed on unchanged, for the adapter to refuse (naming it).
@@ -240,6 +259,7 @@ export function resolveCalls(scenario: Scenario, specs: readonly LoadedSpec[]): 
   const call = (c: Call): ResolvedCall => {
     const k = index.get(c.object);
     if (k === undefined) throw new RunMessageError(`call ${c.op} on undeclared object ${c.object}`);
+    if (JSON.stringify(c.args).includes(`"${OBJECT_KEY}"`)) throw new RunMessageError(`${c.object}.${c.op}(): $object values are for constructor arguments only`);
     if (Object.values(c.args).some(isNewValue)) throw new RunMessageError(`${c.object}.${c.op}(): $new values are for constructor arguments only`);
     const spec = byName.get(primitives[k]!)!;
     const op = spec.operations.get(c.op);

@@ -14,7 +14,8 @@ import type { ConstructionRule, Level } from "../../spec/format.js";
 import type { History, HistoryEvent, Outcome } from "../history/types.js";
 import type { ObjectDecl } from "../scenario/types.js";
 import type { LoadedSpec } from "../spec/load.js";
-import { SpecModel, type PreparedCall, type Prediction, type State, type Successor } from "../model/spec-model.js";
+import { SpecModel, type Model, type PreparedCall, type Prediction, type State, type Successor } from "../model/spec-model.js";
+import { SystemModel } from "../model/system-model.js";
 
 export interface CheckOptions {
   profile: string;
@@ -90,7 +91,7 @@ export interface ObjectVerdict {
   used?: string[];
   /** On ok, aligned with `used`: the event each step is of (index into `events`; -1 for an internal step). */
   usedEvents?: number[];
-  model?: SpecModel;
+  model?: Model;
 }
 
 export interface CheckResult {
@@ -113,18 +114,23 @@ export function checkHistory(
   // Constructors first, in declaration order: one that raised ends the scenario (no call was made).
   const refused = judgeConstructions(objects, history, model);
   if (refused) return refused;
-  // Objects are independent, so a violation in any one decides the history:
-  // check the small partitions first.
-  const parts = objects
-    .map((o) => ({ o, events: history.events.filter((e) => e.object === o.id) }))
+  const unknown = history.events.find((e) => !objects.some((o) => o.id === e.object));
+  if (unknown) throw new Error(`history names object '${unknown.object}', which the scenario does not declare`);
+  // Objects no reference connects are independent, so a violation in any one partition decides
+  // the history: check the small partitions first. Objects that refer to each other are one search.
+  const parts = partitions(objects)
+    .map((members) => {
+      const ids = new Set(members.map((o) => o.id));
+      const decl = members.length === 1 ? members[0]! : { id: members.map((o) => o.id).join("+"), primitive: members.map((o) => o.primitive).join("+"), args: {} };
+      const m: Model = members.length === 1 ? model(members[0]!) : new SystemModel(members.map((o) => ({ id: o.id, model: model(o) })));
+      return { decl, m, events: history.events.filter((e) => ids.has(e.object)) };
+    })
     .sort((a, b) => a.events.length - b.events.length);
-  for (const { o, events } of parts) {
-    const v = checkObject(model(o), o, events, options.maxStates ?? 2_000_000, options.memo ?? true, liveness(options));
+  for (const { decl, m, events } of parts) {
+    const v = checkObject(m, decl, events, options.maxStates ?? 2_000_000, options.memo ?? true, liveness(options));
     verdicts.push(v);
     if (v.verdict === "violation" && !options.allObjects) break;
   }
-  const unknown = history.events.find((e) => !objects.some((o) => o.id === e.object));
-  if (unknown) throw new Error(`history names object '${unknown.object}', which the scenario does not declare`);
   const verdict = verdicts.some((v) => v.verdict === "violation")
     ? "violation"
     : verdicts.some((v) => v.verdict === "inconclusive")
@@ -134,6 +140,36 @@ export function checkHistory(
 }
 
 const BUILT: Outcome = { kind: "returned", value: null };
+
+/** The ids a constructor argument names with `{"$object": id}`, at any depth. */
+function referencedIds(v: unknown, out: string[] = []): string[] {
+  if (Array.isArray(v)) for (const x of v) referencedIds(x, out);
+  else if (v !== null && typeof v === "object") {
+    const id = (v as Record<string, unknown>).$object;
+    if (typeof id === "string") out.push(id);
+    else for (const x of Object.values(v)) referencedIds(x, out);
+  }
+  return out;
+}
+
+/** The scenario's objects grouped by references (connected components), each in declaration order. */
+export function partitions(objects: readonly ObjectDecl[]): ObjectDecl[][] {
+  const parent = new Map(objects.map((o) => [o.id, o.id]));
+  const find = (id: string): string => {
+    let r = id;
+    while (parent.get(r) !== r) r = parent.get(r)!;
+    return r;
+  };
+  for (const o of objects) {
+    for (const id of referencedIds(o.args)) {
+      if (!parent.has(id)) throw new Error(`${o.id}'s constructor arguments name {"$object": "${id}"}, which the scenario does not declare`);
+      parent.set(find(o.id), find(id));
+    }
+  }
+  const groups = new Map<string, ObjectDecl[]>();
+  for (const o of objects) groups.set(find(o.id), [...(groups.get(find(o.id)) ?? []), o]);
+  return [...groups.values()];
+}
 
 /**
  * The constructors' verdict: a result when it decides the history (a constructor that should
@@ -234,11 +270,11 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryEvent[], maxStates: number, memo = true, live?: Liveness): ObjectVerdict {
-  if (!memo && model.spec.internal.length > 0) throw new Error("search without memo cannot take internal steps (it could loop)");
-  const slack = model.spec.timeoutSlackSeconds * NS_PER_S;
+export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primitive">, events: HistoryEvent[], maxStates: number, memo = true, live?: Liveness): ObjectVerdict {
+  if (!memo && model.hasInternal) throw new Error("search without memo cannot take internal steps (it could loop)");
+  const slack = model.timeoutSlackSeconds * NS_PER_S;
   const ops: Op[] = events.map((ev) => {
-    const call = model.prepare(ev.actor, ev.op, ev.args);
+    const call = model.prepareCall(ev.object, ev.actor, ev.op, ev.args);
     const pending = ev.outcome.kind === "pending" || ev.response === null;
     const waited = pending && live ? live.cutAt - ev.invoke : 0;
     const overdue = pending && !!live && waited >= live.promptNs;
@@ -384,9 +420,9 @@ export function checkObject(model: SpecModel, decl: ObjectDecl, events: HistoryE
     }
     return late;
   };
-  const slowSteps = new Map(model.spec.internal.filter((c) => c.step.within !== undefined).map((c) => [c.step.id, c.step.within! * 1e9]));
+  const slowSteps = model.slowSteps;
   const internalClosure = (s0: State, waitedNs: number): State[] => {
-    if (model.spec.internal.length === 0) return [s0];
+    if (!model.hasInternal) return [s0];
     const seenKeys = new Set([model.key(s0)]);
     const out = [s0];
     for (let k = 0; k < out.length && out.length < 256; k++) {

@@ -18,7 +18,7 @@ for (const { file, doc } of files) {
   describe(`${doc.primitive} histories (${file.split("/").pop()})`, () => {
     for (const c of doc.cases) {
       test(c.name, () => {
-        const judged = judgeCase(specs.get(doc.primitive)!, doc, c, (spec, objects, events, options) => checkHistory(() => spec, objects, { events }, options));
+        const judged = judgeCase(specs.get(doc.primitive)!, doc, c, (objects, events, options) => checkHistory((p) => specs.get(p)!, objects, { events }, options));
         expect(judged.length).toBeGreaterThan(0);
         for (const j of judged) expect(j.ok, `${j.level} level: ${j.verdict}, contradicts [${j.contradicted.join(", ")}]; expected ${j.wanted}`).toBe(true);
       });

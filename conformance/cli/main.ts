@@ -100,7 +100,9 @@ async function validate(opts: { specDir?: string }, out: (s: string) => void): P
       if (!spec) throw new SpecError(file, "primitive", `no spec document for primitive '${doc.primitive}' beside it`);
       for (const c of doc.cases) {
         cases++;
-        for (const j of judgeCase(spec, doc, c, (sp, objects, events, options) => checkHistory(() => sp, objects, { events }, options))) {
+        // Companion objects (a Process's Event) may be of any primitive of the spec.
+        const specFor = (p: string) => byName.get(p) ?? specs.find((s) => s.primitive === p) ?? spec;
+        for (const j of judgeCase(spec, doc, c, (objects, events, options) => checkHistory(specFor, objects, { events }, options))) {
           if (!j.ok) wrong.push(`${file}: case '${c.name}' at the ${j.level} level: ${j.verdict} (contradicts [${j.contradicted.join(", ")}]), expected ${j.wanted}`);
         }
       }

@@ -127,23 +127,33 @@ function callArb(spec: LoadedSpec, profile: string, object: string, part: Part):
  * appear in `part`. Single calls weigh their operations' weights together; a sequence may
  * shrink into a single call (cross-shrinking towards the first arbitrary).
  */
-function chunkArb(spec: LoadedSpec, profile: string, object: string, part: Part): fc.Arbitrary<Call[]> | null {
+function chunkArb(spec: LoadedSpec, profile: string, object: string, part: Part, companions: readonly LoadedSpec[] = []): fc.Arbitrary<Call[]> | null {
+  // `Event.is_set` in a sequence: an operation of a companion, called on its placeholder.
+  const where = (name: string): { spec: LoadedSpec; op: string; object: string } => {
+    const [p, op] = name.split(".");
+    if (op === undefined) return { spec, op: name, object };
+    const cs = companions.find((c) => c.primitive === p);
+    if (!cs || !cs.operations.has(op)) throw new Error(`${spec.file}: generate.sequences names ${name}, which is not an operation of a companion's document`);
+    return { spec: cs, op, object: `${COMPANION}${p}` };
+  };
   const allowed = (name: string) => {
-    const o = spec.operations.get(name)!;
+    const w = where(name);
+    const o = w.spec.operations.get(w.op)!;
     return (!o.op.profiles || o.op.profiles.includes(profile)) && (o.op.parts?.includes(part) ?? true);
   };
   const single = callArb(spec, profile, object, part);
   const singleWeight = operationsIn(spec, profile).filter(allowed).reduce((w, n) => w + (spec.operations.get(n)!.op.weight ?? 1), 0);
   // A call of a sequence: the sequence's `args` replace those arguments' domains (and domainIf).
-  const opCall = (name: string, narrowed?: { [arg: string]: Domain }): fc.Arbitrary<Call> => {
-    const op = spec.operations.get(name)!;
+  const opCall = (qualified: string, narrowed?: { [arg: string]: Domain }): fc.Arbitrary<Call> => {
+    const { spec: s, op: name, object: on } = where(qualified);
+    const op = s.operations.get(name)!;
     let params = op.op.args;
     let domainIf = op.domainIf;
     if (narrowed && Object.keys(narrowed).length > 0) {
       params = Object.fromEntries(Object.entries(params ?? {}).map(([k, p]) => [k, narrowed[k] ? { ...p, domain: narrowed[k]!, domainIf: undefined } : p]));
       domainIf = new Map([...domainIf].filter(([k]) => !narrowed[k]));
     }
-    return argsArb(params, domainIf, profile, true).map((args): Call => ({ object, op: name, args }));
+    return argsArb(params, domainIf, profile, true).map((args): Call => ({ object: on, op: name, args }));
   };
   const choices: fc.WeightedArbitrary<Call[]>[] = [];
   if (single && singleWeight > 0) choices.push({ arbitrary: single.map((c) => [c]), weight: singleWeight });
@@ -174,6 +184,7 @@ function exclusive(spec: LoadedSpec, parallel: Call[][]): Call[][] {
   // An actor left with no call is left out (a0 always keeps its calls).
   const kept = parallel.map((calls, actor) =>
     calls.filter((c) => {
+      if (c.object !== "o0") return true;
       for (const [g, ex] of groups.entries()) {
         if (!ex.ops.includes(c.op)) continue;
         const key = `${g}\u0000${ex.by === undefined ? "" : JSON.stringify(c.args[ex.by] ?? null)}`;
@@ -219,27 +230,76 @@ function minActorsFor(spec: LoadedSpec, ctor: Map<string, ModelValue>, profile: 
   return Number(n);
 }
 
-export function scenarioArbitrary(spec: LoadedSpec, profile: string, given: ScenarioShape = DEFAULT_SHAPE): fc.Arbitrary<Scenario> {
+/** Where a companion's calls are drawn before the scenario knows its id (`{"$object": P}` -> o1). */
+const COMPANION = "\u0000companion:";
+
+/** One element of a program in `part` for `object`: a call, or a sequence with `generate.sequences`; null if none may be called there. */
+function elementArb(spec: LoadedSpec, profile: string, object: string, part: Part): fc.Arbitrary<Call[]> | null {
+  if (spec.doc.generate?.sequences) return chunkArb(spec, profile, object, part);
+  const c = callArb(spec, profile, object, part);
+  return c ? c.map((x) => [x]) : null;
+}
+
+/** The primitives named by `{"$object": "<Primitive>"}` placeholders in constructor arguments, in order of appearance. */
+function placeholders(v: JsonValue, out: string[] = []): string[] {
+  if (Array.isArray(v)) for (const x of v) placeholders(x, out);
+  else if (v !== null && typeof v === "object") {
+    if (typeof v.$object === "string") {
+      if (!out.includes(v.$object)) out.push(v.$object);
+    } else for (const x of Object.values(v)) placeholders(x, out);
+  }
+  return out;
+}
+
+function replacePlaceholders(v: JsonValue, ids: Map<string, string>): JsonValue {
+  if (Array.isArray(v)) return v.map((x) => replacePlaceholders(x, ids));
+  if (v === null || typeof v !== "object") return v;
+  if (typeof v.$object === "string") return { $object: ids.get(v.$object)! };
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, replacePlaceholders(x, ids)]));
+}
+
+/**
+ * Scenarios for `spec` in `profile`. With `generate.companions`, `companions` holds those
+ * primitives' documents (conformance/spec/load.ts companionSpecs): a drawn constructor argument
+ * that names one (`{"$object": "Event"}`) adds that object, and the actors' programs calls on it.
+ */
+export function scenarioArbitrary(spec: LoadedSpec, profile: string, given: ScenarioShape = DEFAULT_SHAPE, companions: readonly LoadedSpec[] = []): fc.Arbitrary<Scenario> {
   if (!(profile in spec.doc.profiles)) throw new Error(`${spec.primitive} does not exist in profile '${profile}'`);
   const pauses = spec.doc.generate?.pauses;
   const shape = { ...given, ...(pauses ? { pauses } : {}), ...spec.doc.generate?.shape };
   const object: fc.Arbitrary<ObjectDecl> = argsArb(spec.doc.params, spec.paramDomainIf, profile).map((args) => ({ id: "o0", primitive: spec.primitive, args }));
   const call = callArb(spec, profile, "o0", "parallel");
   if (!call) throw new Error(`${spec.file}: no operation may be called in the parallel part (see parts)`);
+  // Companions: each one's constructor arguments and, mixed into every program, calls on it.
+  const companionOf = Object.entries(spec.doc.generate?.companions ?? {}).map(([primitive, c]) => {
+    const cs = companions.find((x) => x.primitive === primitive);
+    if (!cs) throw new Error(`${spec.file}: generate.companions names ${primitive}; pass its spec document to scenarioArbitrary (companionSpecs)`);
+    return { spec: cs, share: c.share, args: argsArb(cs.doc.params, cs.paramDomainIf, profile) };
+  });
+  const withCompanions = (own: fc.Arbitrary<Call[]>, part: Part): fc.Arbitrary<Call[]> => {
+    if (companionOf.length === 0) return own;
+    const others = companionOf.flatMap((c) => {
+      const e = elementArb(c.spec, profile, `${COMPANION}${c.spec.primitive}`, part);
+      return e ? [{ arbitrary: e, weight: Math.round(c.share * 1000) }] : [];
+    });
+    const ownWeight = 1000 - others.reduce((w, o) => w + o.weight, 0);
+    return fc.oneof({ arbitrary: own, weight: Math.max(ownWeight, 0) }, ...others);
+  };
   // Without any `parts`, the three parts share one arbitrary (seeds replay as before).
   const sequential = (part: Part, maxLength: number): fc.Arbitrary<Call[]> => {
     if (spec.doc.generate?.sequences) {
-      const k = chunkArb(spec, profile, "o0", part);
-      return k ? fc.array(k, { maxLength }).map((chunks) => chunks.flat()) : fc.constant([]);
+      const k = chunkArb(spec, profile, "o0", part, companions);
+      return k ? fc.array(withCompanions(k, part), { maxLength }).map((chunks) => chunks.flat()) : fc.constant([]);
     }
     const c = [...spec.operations.values()].some((o) => o.op.parts) ? callArb(spec, profile, "o0", part) : call;
-    return c ? fc.array(c, { maxLength }) : fc.constant([]);
+    if (!c) return fc.constant([]);
+    return companionOf.length ? fc.array(withCompanions(c.map((x) => [x]), part), { maxLength }).map((cs) => cs.flat()) : fc.array(c, { maxLength });
   };
   // With `generate.sequences`, an actor's program is a list of single calls and sequences.
-  const chunk = spec.doc.generate?.sequences ? chunkArb(spec, profile, "o0", "parallel") : null;
+  const chunk = spec.doc.generate?.sequences ? chunkArb(spec, profile, "o0", "parallel", companions) : null;
   const actor = chunk
-    ? fc.array(paused(chunk, shape), { minLength: 1, maxLength: shape.maxCallsPerActor }).map((chunks) => chunks.flat())
-    : fc.array(paused(call.map((c) => [c]), shape), { minLength: 1, maxLength: shape.maxCallsPerActor }).map((chunks) => chunks.flat());
+    ? fc.array(paused(withCompanions(chunk, "parallel"), shape), { minLength: 1, maxLength: shape.maxCallsPerActor }).map((chunks) => chunks.flat())
+    : fc.array(paused(withCompanions(call.map((c) => [c]), "parallel"), shape), { minLength: 1, maxLength: shape.maxCallsPerActor }).map((chunks) => chunks.flat());
   // With `generate.minActors`, every actor is generated and the scenario keeps
   // max(wanted, minActors(ctor)) of them; without it the arbitrary is the plain one
   // (map draws nothing, so seeds replay as before).
@@ -249,18 +309,31 @@ export function scenarioArbitrary(spec: LoadedSpec, profile: string, given: Scen
         actors: fc.array(actor, { minLength: shape.maxActors, maxLength: shape.maxActors }),
       })
     : fc.array(actor, { minLength: 1, maxLength: shape.maxActors }).map((actors) => ({ wanted: actors.length, actors }));
-  return fc
-    .record({
-      object,
-      init: sequential("init", shape.maxInit),
-      parallel,
-      post: sequential("post", shape.maxPost),
-    })
-    .map(({ object, init, parallel: { wanted, actors }, post }) => {
-      const ctor = ctorValues(spec, object.args);
-      const n = spec.minActors ? Math.min(shape.maxActors, Math.max(wanted, minActorsFor(spec, ctor, profile))) : wanted;
-      const resolve = (c: Call) => resolvePicks(spec, c, ctor, profile);
-      const parallel = actors.slice(0, n).map((a) => a.map(resolve));
-      return numberTokens({ profile, objects: [object], init: init.map(resolve), parallel: exclusive(spec, parallel), post: post.map(resolve) });
+  const plain = { object, init: sequential("init", shape.maxInit), parallel, post: sequential("post", shape.maxPost) };
+  const drawn = companionOf.length ? fc.record({ ...plain, companionArgs: fc.tuple(...companionOf.map((c) => c.args)) }) : fc.record(plain);
+  return drawn.map((d) => {
+    const { init, parallel: { wanted, actors }, post } = d;
+    // Companions the drawn arguments name, numbered o1, o2, ... in order of appearance; the calls
+    // drawn on a companion the scenario does not have are left out (a map: shrinking stays simple).
+    const named = placeholders(d.object.args);
+    const ids = new Map(named.map((p, k) => [p, `o${k + 1}`]));
+    const object = named.length ? { ...d.object, args: replacePlaceholders(d.object.args, ids) as Record<string, JsonValue> } : d.object;
+    const companionArgs = "companionArgs" in d ? (d.companionArgs as Record<string, JsonValue>[]) : [];
+    const declared = named.map((p): { decl: ObjectDecl; spec: LoadedSpec } => {
+      const k = companionOf.findIndex((c) => c.spec.primitive === p);
+      if (k < 0) throw new Error(`${spec.file}: a constructor argument names {"$object": "${p}"}, which generate.companions does not declare`);
+      return { decl: { id: ids.get(p)!, primitive: p, args: companionArgs[k]! }, spec: companionOf[k]!.spec };
     });
+    const ctor = ctorValues(spec, object.args);
+    const n = spec.minActors ? Math.min(shape.maxActors, Math.max(wanted, minActorsFor(spec, ctor, profile))) : wanted;
+    const resolve = (c: Call): Call | null => {
+      if (!c.object.startsWith(COMPANION)) return resolvePicks(spec, c, ctor, profile);
+      const comp = declared.find((x) => `${COMPANION}${x.decl.primitive}` === c.object);
+      return comp ? resolvePicks(comp.spec, { ...c, object: comp.decl.id }, ctorValues(comp.spec, comp.decl.args), profile) : null;
+    };
+    const program = (cs: Call[]) => cs.map(resolve).filter((c): c is Call => c !== null);
+    // An actor left with no call (all drawn on a missing companion) is left out.
+    const parallel = actors.slice(0, n).map(program).filter((a) => a.length > 0);
+    return numberTokens({ profile, objects: [...declared.map((x) => x.decl), object], init: program(init), parallel: exclusive(spec, parallel), post: program(post) });
+  });
 }

@@ -6,12 +6,44 @@
 import type { JsonValue, Level, Raises, RuleLevel } from "../../spec/format.js";
 import type { Outcome } from "../history/types.js";
 import { evalBool, type Bindings } from "../spec/cel.js";
-import { SpecError, type CompiledConstruction, type CompiledEffect, type CompiledOperation, type CompiledRule, type LoadedSpec } from "../spec/load.js";
-import { fromJson, keyOf, pyRepr, valuesEqual, type ModelValue } from "../spec/values.js";
+import { SpecError, type CompiledConstruction, type CompiledEffect, type CompiledInternal, type CompiledOperation, type CompiledRule, type LoadedSpec } from "../spec/load.js";
+import { fromJson, keyOf, pyRepr, toJson, valuesEqual, type ModelValue } from "../spec/values.js";
 
 export type State = Map<string, ModelValue>;
 
+/**
+ * What the checker's search needs of a model (Porcupine keeps `Model` apart from `checker.go`):
+ * SpecModel for one object, SystemModel (./system-model.ts) for objects that act on each other.
+ */
+export interface Model {
+  /** Internal steps exist (a search without memo cannot take them: it could loop). */
+  readonly hasInternal: boolean;
+  /** Seconds a timeout may fire early (the largest of the documents'). */
+  readonly timeoutSlackSeconds: number;
+  /** Nanoseconds an internal step may take once enabled, for the steps that are not prompt (`within`). */
+  readonly slowSteps: ReadonlyMap<string, number>;
+  initial(): State;
+  key(s: State): string;
+  prepareCall(object: string, actor: string, op: string, args: Record<string, JsonValue>): PreparedCall;
+  step(s: State, call: PreparedCall, outcome: Outcome, timeoutElapsed: boolean, phase?: number): Successor[];
+  internalSteps(s: State): { state: State; id: string }[];
+  predict(s: State, call: PreparedCall, outcome: Outcome, timeoutElapsed: boolean, phase?: number): Prediction[];
+}
+
+/** A call one object's process makes on another (an enabled `delegate` internal step). */
+export interface Delegation {
+  internal: CompiledInternal;
+  /** The other object's id (its `{"$object": id}`), the operation and its arguments. */
+  object: string;
+  op: string;
+  args: Record<string, JsonValue>;
+  /** The phase the call is in (0: not begun). */
+  phase: number;
+}
+
 export interface PreparedCall {
+  /** The object called, when the model is a system of several (SystemModel). */
+  object?: string;
   actor: string;
   op: CompiledOperation;
   args: Map<string, ModelValue>;
@@ -26,6 +58,8 @@ export interface Successor {
   rule: CompiledRule;
   /** The phase the call continues in, or undefined when this step completes it. */
   next?: number;
+  /** The call's result, when this step completes it. */
+  result?: ModelValue;
 }
 
 /** What a rule would have done at some state, for explanations. */
@@ -48,8 +82,11 @@ const levelActive = (part: Level, checked: Level) => part === "documented" || ch
 export const ruleActive = (part: RuleLevel, checked: Level, deviations: boolean): boolean =>
   part === "deviation" ? checked === "cpython" || deviations : levelActive(part, checked);
 
-export class SpecModel {
+export class SpecModel implements Model {
   private readonly ctor: Map<string, ModelValue>;
+  readonly hasInternal: boolean;
+  readonly timeoutSlackSeconds: number;
+  readonly slowSteps: ReadonlyMap<string, number>;
 
   constructor(
     readonly spec: LoadedSpec,
@@ -59,6 +96,9 @@ export class SpecModel {
     /** At the documented level, also admit the spec's known CPython deviations. */
     readonly deviations = false,
   ) {
+    this.hasInternal = spec.internal.length > 0;
+    this.timeoutSlackSeconds = spec.timeoutSlackSeconds;
+    this.slowSteps = new Map(spec.internal.filter((c) => c.step.within !== undefined).map((c) => [c.step.id, c.step.within! * 1e9]));
     this.ctor = new Map();
     for (const name of spec.paramNames) {
       const v = name in ctorArgs ? ctorArgs[name]! : spec.paramDefaults[name];
@@ -156,6 +196,10 @@ export class SpecModel {
     return { actor, op, args: m, phases, timeout: effectiveTimeout(op, this.ctor, m, this.profile) };
   }
 
+  prepareCall(_object: string, actor: string, op: string, args: Record<string, JsonValue>): PreparedCall {
+    return this.prepare(actor, op, args);
+  }
+
   private bindings(s: State, call: PreparedCall): Bindings {
     return { ctor: this.ctor, s, args: call.args, profile: this.profile, actor: call.actor };
   }
@@ -181,17 +225,19 @@ export class SpecModel {
       }
       const result = this.match(r, b, outcome);
       if (result === NO_MATCH) continue;
-      out.push({ state: this.apply(s, r.effect, { ...b, result }, `rule ${r.rule.id}`), rule: r });
+      out.push({ state: this.apply(s, r.effect, { ...b, result }, `rule ${r.rule.id}`), rule: r, result });
     }
     return out;
   }
 
-  /** Internal steps enabled at `s` (e.g. a feeder thread flushing an item). */
+  /**
+   * Internal steps enabled at `s` (e.g. a feeder thread flushing an item). Calls on other objects
+   * (`delegate` steps) are not among them: only a system of objects takes those (`delegations`).
+   */
   internalSteps(s: State): { state: State; id: string }[] {
     const out: { state: State; id: string }[] = [];
     for (const c of this.spec.internal) {
-      if (!ruleActive(c.step.level, this.level, this.deviations)) continue;
-      if (c.step.profiles && !c.step.profiles.includes(this.profile)) continue;
+      if (c.delegate || !this.internalActive(c)) continue;
       const base: Bindings = { ctor: this.ctor, s, profile: this.profile };
       for (const b of combinations(c.choose, base)) {
         if (c.when && !evalBool(c.when, b)) continue;
@@ -199,6 +245,42 @@ export class SpecModel {
       }
     }
     return out;
+  }
+
+  private internalActive(c: CompiledInternal): boolean {
+    return ruleActive(c.step.level, this.level, this.deviations) && (!c.step.profiles || c.step.profiles.includes(this.profile));
+  }
+
+  /** The calls on other objects this object's process may make next at `s` (enabled `delegate` steps). */
+  delegations(s: State): Delegation[] {
+    const out: Delegation[] = [];
+    for (const c of this.spec.internal) {
+      if (!c.delegate || !this.internalActive(c)) continue;
+      const base: Bindings = { ctor: this.ctor, s, profile: this.profile };
+      for (const b of combinations(c.choose, base)) {
+        if (c.when && !evalBool(c.when, b)) continue;
+        const v = c.delegate.call.eval(b);
+        const call = v instanceof Map ? v : new Map<string, ModelValue>();
+        const where = `${c.delegate.call.where}: ${c.delegate.call.source}`;
+        const target = call.get("object");
+        const id = target instanceof Map ? target.get("$object") : undefined;
+        const args = call.get("args");
+        if (typeof id !== "string" || typeof call.get("op") !== "string" || !(args instanceof Map)) {
+          throw new Error(`${where}: must give {'object': {'$object': <id>}, 'op': <name>, 'args': {...}}, got ${pyRepr(v)}`);
+        }
+        const phase = s.get(c.delegate.phase);
+        out.push({ internal: c, object: id, op: call.get("op") as string, args: toJson(args) as Record<string, JsonValue>, phase: Number(phase ?? 0) });
+      }
+    }
+    return out;
+  }
+
+  /** This object's state after a step of its call on another object: continuing in `next`, or completed with `result` (its effect, the phase back to 0). */
+  afterDelegation(s: State, d: Delegation, next: number | undefined, result: ModelValue): State {
+    const phaseVar = d.internal.delegate!.phase;
+    if (next !== undefined) return new Map(s).set(phaseVar, BigInt(next));
+    const done = new Map(s).set(phaseVar, 0n);
+    return this.apply(done, d.internal.effect, { ctor: this.ctor, s, profile: this.profile, result }, `internal step ${d.internal.step.id}`);
   }
 
   /** What every active rule would do for `call` at `s`, for a failure explanation. */

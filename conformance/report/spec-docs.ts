@@ -419,7 +419,10 @@ function internalSection(steps: InternalStep[], c: Ctx): string[] {
     ...(c.multiProfile ? [profilesCell(st.profiles, undefined)] : []),
     Object.entries(st.choose ?? {}).map(([n, l]) => `${code(n)} in ${code(l)}`).join("<br>"),
     st.when !== undefined ? code(st.when) : "*always*",
-    effectLines(st.effect).join("<br>"),
+    [
+      ...(st.delegate ? [`call on another object: ${code(st.delegate.call)}, by that object's rules (phase in ${code(st.delegate.phase)}); when it completes:`] : []),
+      ...effectLines(st.effect),
+    ].join("<br>"),
     sourceCell(st.source),
   ]);
   return [...lines, ...table(header, rows), "", ...sourcesDetails(steps, c), ""];
@@ -519,11 +522,16 @@ function primitivePage(spec: LoadedSpec, ids: IdPages): string {
   }
 
   const g = doc.generate;
-  if (g && (g.minActors !== undefined || g.sequences?.length || g.exclusive?.length)) {
+  if (g && (g.minActors !== undefined || g.sequences?.length || g.exclusive?.length || g.companions)) {
     lines.push("## Generation hints", "");
     if (g.minActors !== undefined) lines.push(`- At least ${code(g.minActors)} parallel actors (\`minActors\`, capped by the generator's maximum).`);
+    for (const [p, c] of Object.entries(g.companions ?? {})) {
+      lines.push(`- Companion [${p}](${p}.md): a constructor argument that names one (\`{"$object": "${p}"}\`) adds it to the scenario; ${Math.round(c.share * 100)}% of the actors' calls are then on it.`);
+    }
+    // `Event.is_set`: an operation of a companion, linked into its page.
+    const opLink = (o: string) => (o.includes(".") ? `[${o}](${o.split(".")[0]}.md#${opAnchor(o.split(".")[1]!)})` : `[${o}](#${opAnchor(o)})`);
     for (const s of g.sequences ?? []) {
-      lines.push(`- Sequence ${s.ops.map((o) => `[${o}](#${opAnchor(o)})`).join(" → ")}, weight ${s.weight ?? 1}: generated as one unit of an actor's program.`);
+      lines.push(`- Sequence ${s.ops.map(opLink).join(" → ")}, weight ${s.weight ?? 1}: generated as one unit of an actor's program.`);
     }
     for (const e of g.exclusive ?? []) {
       lines.push(`- Exclusive: ${e.ops.map((o) => `[${o}](#${opAnchor(o)})`).join(", ")} are called by at most one parallel actor${e.by === undefined ? "" : ` for each value of ${code(e.by)}`}.`);

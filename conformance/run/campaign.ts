@@ -20,7 +20,7 @@ import { callTimeoutSeconds } from "../model/spec-model.js";
 import { DEFAULT_SHAPE, scenarioArbitrary, type ScenarioShape } from "../generate/scenario-arbitrary.js";
 import type { History } from "../history/types.js";
 import type { Call, Scenario } from "../scenario/types.js";
-import { deviationRules, type LoadedSpec } from "../spec/load.js";
+import { companionSpecs, deviationRules, type LoadedSpec } from "../spec/load.js";
 import { AdaptiveDeadline } from "./deadline.js";
 import { CoverageCounter, type Coverage } from "./coverage.js";
 
@@ -60,6 +60,8 @@ export interface CampaignOptions {
    * found so far is the counterexample (the result says so: `shrinkStopped`). Default: no limit.
    */
   shrinkBudgetMs?: number;
+  /** The documents of the primitives the spec takes as companions (generate.companions); default: loaded beside it (companionSpecs). */
+  companions?: readonly LoadedSpec[];
 }
 
 export const DEFAULT_PROMPT_MS = 500;
@@ -179,6 +181,8 @@ class ScenarioRunner {
   shrinkLongLeft = 0;
   readonly deviations: Record<string, number> = {};
   readonly coverage: CoverageCounter;
+  /** The documents of the objects the spec's may use (generate.companions). */
+  readonly companions: readonly LoadedSpec[];
   private readonly deviationRules: Set<string>;
 
   constructor(
@@ -189,6 +193,7 @@ class ScenarioRunner {
     readonly acc: CampaignResult,
   ) {
     this.resetBudgets();
+    this.companions = opts.companions ?? companionSpecs(spec);
     this.deviationRules = new Set(deviationRules(spec).map((d) => d.id));
     this.coverage = new CoverageCounter(spec, opts.profile);
   }
@@ -245,8 +250,10 @@ class ScenarioRunner {
 
   private judge(scenario: Scenario, history: History, long: boolean): Trial {
     const specFor = (p: string) => {
-      if (p !== this.spec.primitive) throw new Error(`scenario names primitive '${p}', campaign is for '${this.spec.primitive}'`);
-      return this.spec;
+      if (p === this.spec.primitive) return this.spec;
+      const c = this.companions.find((x) => x.primitive === p);
+      if (!c) throw new Error(`scenario names primitive '${p}', campaign is for '${this.spec.primitive}' (companions: ${this.companions.map((x) => x.primitive).join(", ") || "none"})`);
+      return c;
     };
     const base = { profile: this.opts.profile, maxStates: this.opts.maxStates, cutAt: history.cutAt, promptMs: this.opts.promptMs ?? DEFAULT_PROMPT_MS };
     const cpython = checkHistory(specFor, scenario.objects, history, { ...base, level: "cpython" });
@@ -292,7 +299,7 @@ async function runLevels(runner: ScenarioRunner, opts: CampaignOptions, levels: 
   let scenarios = 0;
   let firstSeen: LevelResult["found"];
   let shrinkStopped = false;
-  const property = fc.asyncProperty(scenarioArbitrary(runner.spec, opts.profile, opts.shape ?? DEFAULT_SHAPE), async (scenario) => {
+  const property = fc.asyncProperty(scenarioArbitrary(runner.spec, opts.profile, opts.shape ?? DEFAULT_SHAPE, runner.companions), async (scenario) => {
     if (runner.error) return true; // stop judging once the adapter is broken: keep what was found
     if (!failedOnce) scenarios++;
     // Past the shrink budget every candidate is let through untried: fast-check ends with the

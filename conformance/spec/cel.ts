@@ -53,11 +53,12 @@ const celToJson = (v: unknown) => toJson(fromCel(v));
 /**
  * `call(callable, args)`: what calling a worker callable value (spec/callables.yaml) with these
  * positional arguments does, as its outcome map ({'kind': 'ok', 'value': ...}, 'raise' with
- * 'type' and 'args', 'exit' with 'code', 'signal' with 'signal'), e.g. a Process target's.
+ * 'type' and 'args', 'exit' with 'code', 'signal' with 'signal'; and 'calls', those it makes on
+ * other scenario objects first, each {'object': {'$object': id}, 'op', 'args'}), e.g. a Process target's.
  */
 const call = celFunc("call", [CelScalar.DYN, listType(CelScalar.DYN)], OUTCOME, (callable, args) => {
-  const { outcome: o } = callableOutcome(defaultVocabulary(), celToJson(callable), celToJson(args) as never);
-  return celMap(new Map<string, unknown>(Object.entries(o).map(([k, v]) => [k, fromJson(v)])) as never);
+  const { outcome: o, calls } = callableOutcome(defaultVocabulary(), celToJson(callable), celToJson(args) as never);
+  return celMap(new Map<string, unknown>([...Object.entries(o), ["calls", calls]].map(([k, v]) => [k as string, fromJson(v as never)])) as never);
 });
 
 /** Spec expressions: the base library, cel-go's extensions above, and `call`. */

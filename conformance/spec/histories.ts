@@ -58,16 +58,17 @@ export function judgeCase(
   spec: LoadedSpec,
   doc: HistoriesDocument,
   c: HistoryCase,
-  check: (spec: LoadedSpec, objects: ObjectDecl[], events: HistoryEvent[], options: { profile: string; level: "cpython" | "documented"; cutAt?: number }) => CheckResult,
+  check: (objects: ObjectDecl[], events: HistoryEvent[], options: { profile: string; level: "cpython" | "documented"; cutAt?: number }) => CheckResult,
 ): CaseJudgment[] {
-  const ids = [...new Set(c.events.map((e) => e.object ?? "o0"))];
-  const objects = (ids.length ? ids : ["o0"]).map((id) => ({ id, primitive: doc.primitive, args: { ...doc.ctor, ...c.ctor } }));
+  const companions = (c.companions ?? []).map((o) => ({ id: o.id, primitive: o.primitive, args: o.args ?? {} }));
+  const ids = [...new Set(c.events.map((e) => e.object ?? "o0"))].filter((id) => !companions.some((o) => o.id === id));
+  const objects = [...companions, ...(ids.length ? ids : ["o0"]).map((id) => ({ id, primitive: doc.primitive, args: { ...doc.ctor, ...c.ctor } }))];
   const events = c.events.map(historyEvent);
   const out: CaseJudgment[] = [];
   for (const level of ["cpython", "documented"] as const) {
     const want = c.expect[level];
     if (want === undefined) continue;
-    const r = check(spec, objects, events, { profile: c.profile ?? doc.profile ?? "multiprocessing", level, ...(c.cut !== undefined ? { cutAt: c.cut * MS } : {}) });
+    const r = check(objects, events, { profile: c.profile ?? doc.profile ?? "multiprocessing", level, ...(c.cut !== undefined ? { cutAt: c.cut * MS } : {}) });
     const contradicted = r.objects.flatMap((o) => o.contradicts ?? []);
     const verdictOk = r.verdict === (want === "ok" ? "ok" : "violation");
     const pattern = typeof want === "object" ? new RegExp(want.violation.contradicts) : undefined;

@@ -7,8 +7,8 @@
  * names only where they are bound). Any problem is a SpecError
  * naming the file, the place in it, and what to do.
  */
-import { readFileSync, readdirSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { parseDocument } from "yaml";
@@ -88,6 +88,8 @@ export interface CompiledInternal {
   choose: { name: string; list: CompiledExpr }[];
   when?: CompiledExpr;
   effect: CompiledEffect[];
+  /** A call on another scenario object (InternalStep.delegate): the call, and the state variable of its phase. */
+  delegate?: { call: CompiledExpr; phase: string };
 }
 
 export interface LoadedSpec {
@@ -181,6 +183,19 @@ const validators = new Map<string, ValidateFunction>();
 export function loadSpecFile(path: string): LoadedSpec {
   const { file, text } = readSpecFile(path);
   return loadSpecText(text, file);
+}
+
+/**
+ * The documents of the primitives `spec` may take as companions (`generate.companions`): each
+ * `<P>.yaml` beside it, else in spec/primitives. A missing one is a SpecError naming the place.
+ */
+export function companionSpecs(spec: LoadedSpec): LoadedSpec[] {
+  return Object.keys(spec.doc.generate?.companions ?? {}).map((p) => {
+    const candidates = [join(dirname(spec.file), `${p}.yaml`), join(PRIMITIVES_DIR, `${p}.yaml`)];
+    const found = candidates.find((f) => existsSync(f));
+    if (!found) throw new SpecError(spec.file, `generate.companions.${p}`, `no spec document ${p}.yaml beside it or in spec/primitives`);
+    return loadSpecFile(found);
+  });
 }
 
 /** Every spec document in a folder (default: spec/primitives), sorted by primitive name. */
@@ -285,6 +300,12 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
         value: cel(src, `${place}.effect['${target}']`, scope),
       };
     });
+
+  // A call on another object: its phase lives in a state variable of this object.
+  const compileDelegate = (d: { call: string; phase: string }, place: string, scope: CelNames) => {
+    if (!stateNames.has(d.phase)) throw new SpecError(file, `${place}.delegate.phase`, `'${d.phase}' is not a state variable (${[...stateNames].join(", ")}); declare one with init 0 to hold the call's phase`);
+    return { call: cel(d.call, `${place}.delegate.call`, scope), phase: d.phase };
+  };
 
   const paramDefaults: Record<string, JsonValue> = {};
   const paramDomainIf = new Map<string, CompiledDomainIf>();
@@ -425,9 +446,16 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
       return op;
     });
   };
+  // A sequence may call a companion (generate.companions) too: `Event.is_set`, checked against
+  // that document when the generator has it.
+  const companionOp = (o: string) => {
+    const [p, name] = o.split(".");
+    return name !== undefined && p! in (doc.generate?.companions ?? {});
+  };
   (doc.generate?.sequences ?? []).forEach((seq, i) => {
     const place = `generate.sequences[${i}]`;
-    hintOps(place, seq.ops);
+    hintOps(place, seq.ops.filter((o) => !companionOp(o)));
+    if (seq.ops.every(companionOp)) throw new SpecError(file, `${place}.ops`, "a sequence calls this object at least once");
     if (seq.weight !== undefined && (!Number.isInteger(seq.weight) || seq.weight < 0)) throw new SpecError(file, `${place}.weight`, "must be a whole number");
     for (const [o, args] of Object.entries(seq.args ?? {})) {
       const op = operations.get(o);
@@ -452,6 +480,10 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     if (!Number.isFinite(p) || p <= 0 || p > 1) throw new SpecError(file, `generate.pauses[${i}]`, "must be seconds, more than 0 and at most 1 (leave the list empty for no pauses)");
   });
 
+  for (const [p, c] of Object.entries(doc.generate?.companions ?? {})) {
+    if (!(c.share > 0 && c.share < 1)) throw new SpecError(file, `generate.companions.${p}.share`, "must be a fraction between 0 and 1 (of the program elements drawn on the companion)");
+    if (p === doc.primitive) throw new SpecError(file, `generate.companions.${p}`, "an object is not its own companion");
+  }
   (doc.generate?.exclusive ?? []).forEach((ex, i) => {
     const place = `generate.exclusive[${i}]`;
     for (const op of hintOps(place, ex.ops)) {
@@ -482,7 +514,8 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
       step,
       choose,
       when: step.when !== undefined ? cel(step.when, `${place}.when`, names(vars)) : undefined,
-      effect: effects(step.effect, place, names(vars)),
+      effect: effects(step.effect, place, names(step.delegate ? { ...vars, result: true } : vars)),
+      ...(step.delegate ? { delegate: compileDelegate(step.delegate, place, names(vars)) } : {}),
     };
   });
 

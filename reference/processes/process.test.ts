@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Process, endProcesses } from "./process.js";
+import { Event } from "../threads/event.js";
 import { runTask, terminateAll, type CallResult } from "../threads/tests/harness.js";
 
 afterEach(async () => {
@@ -120,6 +121,38 @@ describe("Process (child_process)", () => {
     p.daemon = true;
     expect(p.daemon).toBe(true);
   }, 60_000);
+
+  it("a target that sets an Event of the scenario (set_event): the child's set() goes through the owner (the broker)", async () => {
+    const e = new Event({ profile: "multiprocessing" });
+    const p = new Process({ target: { $callable: "set_event", event: { $object: e.handle() as never } } });
+    // The handle crosses threads with the target's object in it: start and join from another thread.
+    const h = p.handle();
+    expect(e.is_set()).toBe(false);
+    expect((await runTask<CallResult>("call", { handle: h, method: "start", args: [] })).error).toBeUndefined();
+    expect((await runTask<CallResult>("call", { handle: h, method: "join", args: [10] })).value).toBeNull();
+    expect(p.exitcode).toBe(0);
+    expect(e.is_set()).toBe(true);
+    expect(isGone(p.pid!)).toBe(true);
+  }, 60_000);
+
+  it("a set_event child killed before it sets leaves the Event unset", async () => {
+    const e = new Event({ profile: "multiprocessing" });
+    const p = new Process({ target: { $callable: "set_event", event: { $object: e.handle() as never } } });
+    // Killed at once: the child is still loading its module (hundreds of ms) and has sent nothing.
+    p.start();
+    p.kill();
+    await p.joinAsync(10);
+    expect(p.exitcode).toBe(-9);
+    expect(e.is_set()).toBe(false);
+    expect(isGone(p.pid!)).toBe(true);
+  }, 60_000);
+
+  it("refuses a target whose object is not a handle (an executor resolves {\"$object\": k} first)", () => {
+    expect(() => new Process({ target: { $callable: "set_event", event: { $object: "o1" } } })).toThrow(/\{"\$object": "o1"\} is not an object's handle/);
+    expect(() => new Process({ target: { $callable: "set_event", event: 3 } })).toThrow(/event takes another object of the scenario \(Event\)/);
+    const lock = { primitive: "Lock", profile: "multiprocessing" };
+    expect(() => new Process({ target: { $callable: "set_event", event: { $object: lock } } })).toThrow(/got the handle of a Lock/);
+  });
 
   it("leaves no child running after endProcesses()", async () => {
     const ps = [0, 1, 2].map(() => new Process({ target: { $callable: "sleep", seconds: 30 } }));

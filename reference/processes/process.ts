@@ -10,18 +10,24 @@
  * and exitcode a load (docs/design/processes.md). The owner must keep its event loop running
  * (the executor's main thread does); on the owner thread itself use joinAsync().
  *
+ * A target that calls other objects of the scenario (set_event) names them `{"$object": <handle>}`
+ * (the executor resolves the run message's index to the handle): the Process keeps that JSON, so
+ * handle()/attach() carry it across threads, and its owner serves the child's calls on them as a
+ * broker (./broker.ts).
+ *
  * Every child still running when its owner calls `endChildren()`, or exits, is killed: no orphan.
  */
 import type { ChildProcess } from "node:child_process";
 import { threadId } from "node:worker_threads";
 import type { JsonValue } from "../../spec/format.js";
-import { checkCallable } from "../callables.js";
+import { checkCallable, type CallableValue } from "../callables.js";
 import { PythonError, type ObjectHandle, type SharedPrimitive } from "../implementation.js";
 import { siblingUrl } from "../spawn-worker.js";
 import { blockAsync, blockSync, deadlineOf, done, lockMutex, sharedWords, sleepOn, unlockMutex, waitWord, type Blocking, type Step } from "../threads/futex.js";
 import type { Factory } from "../threads/factory.js";
 import { checkHandle, checkProfile, sharedBuffer, type PrimitiveOptions, type Profile } from "../threads/profile.js";
 import { forkModule, pythonExitcode } from "./fork.js";
+import { brokered, serveBroker } from "./broker.js";
 
 const STATE = 0; // INITIAL, STARTED, EXITED, CLOSED
 const PID = 1;
@@ -89,6 +95,7 @@ export class Process implements SharedPrimitive {
     this.profile = checkProfile(options.profile);
     if (this.profile !== "multiprocessing") throw new TypeError("Process exists in the multiprocessing profile only");
     this.#target = options.target === undefined || options.target === null ? { $callable: "noop" } : checkCallable(options.target);
+    brokered(this.#target as CallableValue); // its `$object` values are handles, or it is refused now rather than at start()
     this.#args = options.args ?? [];
     if (!Array.isArray(this.#args)) throw new PythonError("TypeError", "args must be a list");
     this.#words = shared?.words ?? sharedWords(WORDS);
@@ -150,6 +157,8 @@ export class Process implements SharedPrimitive {
     if (req === START) {
       const child = forkModule(siblingUrl(import.meta.url, "./child/run-target"), [], { stdio: ["ignore", "ignore", "ignore", "ipc"] });
       this.#child = child;
+      const { wire, objects } = brokered(this.#target as CallableValue);
+      if (objects.length > 0) serveBroker(child, objects);
       children.add(child);
       if (!exitHook) {
         exitHook = true;
@@ -164,7 +173,7 @@ export class Process implements SharedPrimitive {
         Atomics.notify(w, REQ_SEQ); // the owner stops serving
       });
       child.once("error", () => undefined); // an exit follows
-      child.send({ target: this.#target, args: this.#args });
+      child.send({ target: wire, args: this.#args });
       Atomics.store(w, PID, child.pid ?? 0);
       Atomics.store(w, STATE, STARTED);
     } else if (Atomics.load(w, STATE) === STARTED) {

@@ -65,11 +65,12 @@ class Adapter(Resolver):
                 decl = scenario["objects"][k]
                 f = self.resolve(o["callable"])
                 try:
-                    # Building a {"$new": ...} argument is part of the construction.
-                    kwargs = {k: decode_value(v) for k, v in (o.get("kwargs") or {}).items()}
-                    objects.append(f(*decode_value(o["argv"]), **kwargs))
-                except ScenarioError:
-                    raise
+                    # Building a {"$new": ...} argument is part of the construction; {"$object": K}
+                    # is objects[K], built before this one (objects holds exactly those).
+                    kwargs = {n: decode_value(v, objects) for n, v in (o.get("kwargs") or {}).items()}
+                    objects.append(f(*decode_value(o["argv"], objects), **kwargs))
+                except ScenarioError as e:
+                    raise ScenarioError("object %s (calls.objects[%d]): %s" % (decl.get("id"), k, e))
                 except BaseException as e:  # noqa: B902
                     # The constructor refused its arguments: the scenario stops here, with no call made.
                     constructions.append(self._as_multiprocessing({"object": decl["id"], "outcome": raised_outcome(e)}))

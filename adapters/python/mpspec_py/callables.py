@@ -1,9 +1,13 @@
 """The worker callables of spec/callables.yaml, as Python: a scenario's {"$callable": name, ...params}
 becomes a WorkerCallable, a module-level class holding only JSON-like params, so it pickles under
 every start method (a Process target, a Pool task, a Barrier action that travels with its Barrier).
+The exception: a parameter that takes another object of the scenario (OBJECT_PARAMS, {"$object": K}
+in the run message) holds that object, a multiprocessing primitive, which pickles while a Process
+is spawned (and is inherited under fork).
 
 `python3 -m mpspec_py.callables observe` runs calls in forked children and reports what each did,
-for the vocabulary's conformance test: one JSON line [value, args] in, one outcome line out.
+for the vocabulary's conformance test: one JSON line [value, args] in, one outcome line out. There
+a parameter {"$object": "<Primitive>"} (the vocabulary's examples) is a fresh multiprocessing.<Primitive>().
 """
 import builtins
 import json
@@ -51,7 +55,29 @@ IMPLEMENTATIONS = {
     "kill_self": (("signal",), lambda p, *a: _kill_self(p)),
     "getpid": ((), lambda p, *a: os.getpid()),
     "return_unpicklable": (("token",), lambda p, *a: _unpicklable(p["token"])),
+    "set_event": (("event",), lambda p, *a: p["event"].set()),
 }
+
+# name -> its parameters that take another object of the scenario (spec/callables.yaml `primitive`).
+OBJECT_PARAMS = {"set_event": ("event",)}
+
+
+def _plain(v, depth=0):
+    """A JSON value (what every other parameter holds)."""
+    if depth > 100:
+        return False
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return True
+    if isinstance(v, list):
+        return all(_plain(x, depth + 1) for x in v)
+    if isinstance(v, dict):
+        return all(isinstance(k, str) and _plain(x, depth + 1) for k, x in v.items())
+    return False
+
+
+def _text(value):
+    # A value whose object parameters are already objects (an Event) is shown with their repr.
+    return json.dumps(value, default=repr)
 
 
 class WorkerCallable(object):
@@ -69,24 +95,45 @@ class WorkerCallable(object):
 
 
 def make(value):
-    """A WorkerCallable from its JSON value; ValueError naming what is wrong with it."""
+    """A WorkerCallable from its value: JSON, but for the objects its OBJECT_PARAMS hold (already
+    built: the adapter decodes {"$object": K}); ValueError naming what is wrong with it."""
     if not isinstance(value, dict) or not isinstance(value.get("$callable"), str):
-        raise ValueError("%s is not a callable value: expected {\"$callable\": <name>, <param>: <value>, ...}" % json.dumps(value))
+        raise ValueError("%s is not a callable value: expected {\"$callable\": <name>, <param>: <value>, ...}" % _text(value))
     name = value["$callable"]
     if name not in IMPLEMENTATIONS:
-        raise ValueError("%s: no callable %r (this adapter knows %s)" % (json.dumps(value), name, ", ".join(sorted(IMPLEMENTATIONS))))
+        raise ValueError("%s: no callable %r (this adapter knows %s)" % (_text(value), name, ", ".join(sorted(IMPLEMENTATIONS))))
     params = dict((k, v) for k, v in value.items() if k != "$callable")
     if set(params) != set(IMPLEMENTATIONS[name][0]):
-        raise ValueError("%s: %s takes the parameters %s" % (json.dumps(value), name, ", ".join(IMPLEMENTATIONS[name][0]) or "none"))
+        raise ValueError("%s: %s takes the parameters %s" % (_text(value), name, ", ".join(IMPLEMENTATIONS[name][0]) or "none"))
+    takes_objects = OBJECT_PARAMS.get(name, ())
+    for k, v in params.items():
+        if k in takes_objects and _plain(v):
+            raise ValueError("%s: %s's parameter %s takes another object of the scenario, {\"$object\": K} in the "
+                             "constructor arguments of a later object" % (_text(value), name, k))
+        if k not in takes_objects and not _plain(v):
+            raise ValueError("%s: %s's parameter %s takes a JSON value, not an object" % (_text(value), name, k))
     if name in ("raise", "raise_if") and (_builtin_exception(params["type"]) is None or not isinstance(params["message"], str)):
-        raise ValueError("%s: type must name a builtin exception and message be a string" % json.dumps(value))
+        raise ValueError("%s: type must name a builtin exception and message be a string" % _text(value))
     return WorkerCallable(name, params)
+
+
+def _fresh_objects(value):
+    """The vocabulary's examples: a parameter {"$object": "<Primitive>"} is a new multiprocessing.<Primitive>()."""
+    if not isinstance(value, dict):
+        return value
+    import multiprocessing
+    out = {}
+    for k, v in value.items():
+        if isinstance(v, dict) and list(v) == ["$object"] and isinstance(v["$object"], str):
+            v = getattr(multiprocessing, v["$object"])()
+        out[k] = v
+    return out
 
 
 def observe(value, args):
     """Run value(*args) in a forked child: what it did, as spec/callables.ts's outcomes, with the child's pid."""
     from .values import _to_json, qualified_name
-    f = make(value)
+    f = make(_fresh_objects(value))
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:

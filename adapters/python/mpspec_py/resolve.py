@@ -72,12 +72,13 @@ class Resolver(object):
         except Exception:
             return False
 
-    def decode_new(self, v):
-        """{"$new": "threading.RLock", "argv": [...]}: construct that callable's object (constructor arguments only)."""
+    def decode_new(self, v, objects=None):
+        """{"$new": "threading.RLock", "argv": [...]}: construct that callable's object (constructor
+        arguments only; objects: the scenario's objects built so far, for {"$object": K} in argv)."""
         if not isinstance(v.get("$new"), str) or not set(v) <= {"$new", "argv"} or not isinstance(v.get("argv", []), list):
             raise ScenarioError('%s is not a $new value: expected {"$new": "<module.callable>", "argv": [...]}' % json.dumps(v))
         f = self.resolve(v["$new"])
-        argv = decode_value(v.get("argv", []))
+        argv = decode_value(v.get("argv", []), objects)
         try:
             return f(*argv)
         except BaseException as e:  # noqa: B902

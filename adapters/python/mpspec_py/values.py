@@ -1,6 +1,6 @@
 """Value conventions: how Python values and exceptions become protocol JSON (outcomes), how the
 runner's JSON values that stand for Python objects ($callable, $bytes, $bytearray, $slice, $unpicklable,
-$unpickling-fails, $repeat; $new
+$unpickling-fails, $repeat, $object; $new
 is the adapter's, it constructs) are decoded, and the call itself (make_call). Standard library
 only: nothing here touches the implementation under test but the objects it is handed."""
 
@@ -222,16 +222,47 @@ def actor_died_outcome(what):
 
 # --- values that stand for Python objects (spec/protocol/README.md) -----------------
 
-def _decode_callable(v):
-    """{"$callable": name, ...params}: a worker callable of spec/callables.yaml (mpspec_py.callables)."""
+def _decode_callable(v, objects=None):
+    """{"$callable": name, ...params}: a worker callable of spec/callables.yaml (mpspec_py.callables).
+    Its params stay JSON (they pickle with it), but for {"$object": K} values: those are the objects."""
     from .callables import make
+    if isinstance(v, dict):
+        v = dict((k, x if k == "$callable" else _resolve_objects(x, objects)) for k, x in v.items())
     try:
         return make(v)
     except ValueError as e:
         raise ScenarioError(str(e))
 
 
-def _decode_text_bytes(v):
+def _resolve_objects(v, objects):
+    if isinstance(v, list):
+        return [_resolve_objects(x, objects) for x in v]
+    if isinstance(v, dict):
+        if "$object" in v:
+            return _decode_object(v, objects)
+        return dict((k, _resolve_objects(x, objects)) for k, x in v.items())
+    return v
+
+
+def _decode_object(v, objects=None):
+    """{"$object": K}: the object built for calls.objects[K], an earlier object of this scenario.
+    objects: those built so far (while decoding a constructor's arguments), None elsewhere."""
+    k = v.get("$object")
+    if len(v) != 1 or not isinstance(k, int) or isinstance(k, bool):
+        raise ScenarioError('%s is not a $object value: expected {"$object": K}, K the index in calls.objects '
+                            'of an earlier object of the scenario' % json.dumps(v))
+    if objects is None:
+        raise ScenarioError('%s: $object values are for constructor arguments only (calls.objects[k].argv and kwargs), '
+                            'not a call\'s' % json.dumps(v))
+    if not 0 <= k < len(objects):
+        raise ScenarioError('%s: no such earlier object: $object names an object built before this one, '
+                            '{"$object": K} with 0 <= K < %d (this object is calls.objects[%d]; the runner writes K '
+                            'for the scenario\'s {"$object": "<id>"} of an object declared before it)' % (
+                                json.dumps(v), len(objects), len(objects)))
+    return objects[k]
+
+
+def _decode_text_bytes(v, objects=None):
     """{"$bytes": text} -> bytes, {"$bytearray": text} -> bytearray: one character per byte (latin-1)."""
     k = "$bytes" if "$bytes" in v else "$bytearray"
     try:
@@ -243,7 +274,7 @@ def _decode_text_bytes(v):
     return data if k == "$bytes" else bytearray(data)
 
 
-def _decode_slice(v):
+def _decode_slice(v, objects=None):
     """{"$slice": [start, stop]} or [start, stop, step] -> slice(start, stop, step); ints or None."""
     parts = v.get("$slice") if len(v) == 1 else None
     if not isinstance(parts, list) or not 2 <= len(parts) <= 3 or not all(
@@ -339,7 +370,7 @@ def _arm(v):
     return v
 
 
-def _decode_item_object(v):
+def _decode_item_object(v, objects=None):
     kind = "$unpicklable" if "$unpicklable" in v else "$unpickling-fails"
     if len(v) != 1 or not isinstance(v[kind], str):
         raise ScenarioError("%s: expected {\"%s\": <token string>}" % (json.dumps(v), kind))
@@ -352,7 +383,7 @@ REPEAT_MIN = 4096
 REPEAT_UNIT_MAX = 64
 
 
-def _decode_repeat(v):
+def _decode_repeat(v, objects=None):
     parts = v.get("$repeat") if len(v) == 1 else None
     if (not isinstance(parts, list) or len(parts) != 2 or not isinstance(parts[0], str) or not parts[0]
             or not isinstance(parts[1], int) or isinstance(parts[1], bool) or parts[1] < 0):
@@ -367,16 +398,18 @@ def _repeat_json(s):
     return s
 
 
-# "$key" -> decoder of a JSON object {"$key": ...} that stands for a Python object.
+# "$key" -> decoder(value, objects) of a JSON object {"$key": ...} that stands for a Python object.
 VALUE_CONVENTIONS = {"$callable": _decode_callable, "$bytes": _decode_text_bytes, "$bytearray": _decode_text_bytes,
                      "$slice": _decode_slice, "$unpicklable": _decode_item_object,
-                     "$unpickling-fails": _decode_item_object, "$repeat": _decode_repeat}
+                     "$unpickling-fails": _decode_item_object, "$repeat": _decode_repeat, "$object": _decode_object}
 
 
-def decode_value(v):
-    """A JSON value from the runner as the Python value to pass: conventions decoded, recursively."""
+def decode_value(v, objects=None):
+    """A JSON value from the runner as the Python value to pass: conventions decoded, recursively.
+    objects: while decoding constructor arguments, the scenario's objects built so far (what
+    {"$object": K} refers to); None for a call's arguments, where $object is refused."""
     if isinstance(v, list):
-        return [decode_value(x) for x in v]
+        return [decode_value(x, objects) for x in v]
     if isinstance(v, dict):
         special = [k for k in v if k.startswith("$")]
         if special:
@@ -384,8 +417,8 @@ def decode_value(v):
             if decoder is None:
                 raise ScenarioError("%s: unknown value convention %s (known: %s)" % (
                     json.dumps(v), ", ".join(special), ", ".join(sorted(VALUE_CONVENTIONS))))
-            return decoder(v)
-        return {k: decode_value(x) for k, x in v.items()}
+            return decoder(v, objects)
+        return {k: decode_value(x, objects) for k, x in v.items()}
     return v
 
 

@@ -2,10 +2,12 @@
  * A Process's child (../process.ts): receives {target, args}, runs the worker callable and exits as
  * CPython's BaseProcess._bootstrap does: 0 after a return; for SystemExit, 0 (no argument or None),
  * the int (a bool as 0 or 1), or 1 with the argument on stderr; 1 after any other exception.
- * os_exit and kill_self end the process themselves.
+ * os_exit and kill_self end the process themselves. A target that calls other scenario objects
+ * (set_event) reaches them through the parent (./broker-client.ts) and is awaited before the exit.
  */
 import { checkCallable, resolveCallable } from "../../callables.js";
 import { PythonError } from "../../implementation.js";
+import { brokerCall } from "./broker-client.js";
 
 function exitCodeOf(e: unknown): number {
   if (!(e instanceof PythonError)) return 1;
@@ -18,10 +20,10 @@ function exitCodeOf(e: unknown): number {
   return 1;
 }
 
-process.once("message", (m: { target: unknown; args: unknown[] }) => {
+process.once("message", async (m: { target: unknown; args: unknown[] }) => {
   let code = 0;
   try {
-    resolveCallable(checkCallable(m.target))(...m.args);
+    await resolveCallable(checkCallable(m.target), brokerCall)(...m.args);
   } catch (e) {
     code = exitCodeOf(e);
   }

@@ -1,0 +1,63 @@
+// generate.companions (spec/format.ts): a constructor argument that names another primitive
+// (`{"$object": "Event"}` in a Process target) adds that object to the scenario, and the actors'
+// programs get calls on it; with Process.yaml as the example.
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { join } from "node:path";
+import { partitions } from "../checker/linearize.js";
+import type { ObjectDecl } from "../scenario/types.js";
+import { companionSpecs, loadSpecFile, loadSpecText, PRIMITIVES_DIR, SpecError } from "../spec/load.js";
+import { scenarioArbitrary } from "./scenario-arbitrary.js";
+
+const processSpec = loadSpecFile(join(PRIMITIVES_DIR, "Process.yaml"));
+
+describe("generate.companions", () => {
+  const scs = fc.sample(scenarioArbitrary(processSpec, "multiprocessing", undefined, companionSpecs(processSpec)), { numRuns: 300, seed: 21 });
+  const withEvent = scs.filter((sc) => sc.objects.length > 1);
+  const calls = (sc: (typeof scs)[number]) => [...sc.init, ...sc.parallel.flat(), ...sc.post];
+
+  test("a target that names an Event brings one, declared before the Process, and the placeholder becomes its id", () => {
+    expect(withEvent.length).toBeGreaterThan(20);
+    expect(withEvent.length).toBeLessThan(scs.length);
+    for (const sc of withEvent) {
+      expect(sc.objects.map((o) => [o.id, o.primitive])).toEqual([["o1", "Event"], ["o0", "Process"]]);
+      expect(sc.objects[1]!.args.target).toEqual({ $callable: "set_event", event: { $object: "o1" } });
+    }
+  });
+
+  test("the actors call the Event too, with its own operations and domains; without an Event, no call names one", () => {
+    const onEvent = withEvent.flatMap(calls).filter((c) => c.object === "o1");
+    expect(new Set(onEvent.map((c) => c.op))).toEqual(new Set(["is_set", "set", "clear", "wait"]));
+    expect(onEvent.filter((c) => c.op === "wait").every((c) => "timeout" in c.args)).toBe(true);
+    expect(scs.filter((sc) => sc.objects.length === 1).flatMap(calls).every((c) => c.object === "o0")).toBe(true);
+    // and none of the companion's placeholders is left
+    expect(JSON.stringify(scs)).not.toMatch(/companion:|"\$object":"Event"/);
+  });
+
+  test("the Event and its Process are one partition for the checker; unrelated objects are apart", () => {
+    const sc = withEvent[0]!;
+    expect(partitions(sc.objects).map((p) => p.map((o) => o.id))).toEqual([["o1", "o0"]]);
+    const apart: ObjectDecl[] = [{ id: "o1", primitive: "Event", args: {} }, { id: "o0", primitive: "Process", args: { target: { $callable: "noop" } } }];
+    expect(partitions(apart).map((p) => p.map((o) => o.id))).toEqual([["o1"], ["o0"]]);
+    expect(() => partitions([{ id: "o0", primitive: "Process", args: { target: { $callable: "set_event", event: { $object: "o7" } } } }])).toThrow(/o7.*does not declare/);
+  });
+
+  test("companions are declared with a share between 0 and 1, and their documents found", () => {
+    const doc = (share: string) => `primitive: T
+format: 1
+profiles: { p: { callable: m.T } }
+generate: { companions: { Event: { share: ${share} } } }
+state: { x: { init: "0" } }
+operations:
+  op: { rules: [{ id: T.op.ok, level: documented, source: { docs: "https://example.org" } }] }
+`;
+    expect(() => loadSpecText(doc("1.5"), "T.yaml")).toThrow(SpecError);
+    expect(() => loadSpecText(doc("1.5"), "T.yaml")).toThrow(/generate\.companions\.Event\.share: must be a fraction/);
+    const ok = loadSpecText(doc("0.2"), join(PRIMITIVES_DIR, "T.yaml"));
+    expect(companionSpecs(ok).map((s) => s.primitive)).toEqual(["Event"]);
+    const missing = loadSpecText(doc("0.2").replace("Event:", "Nonesuch:"), "T.yaml");
+    expect(() => companionSpecs(missing)).toThrow(/generate\.companions\.Nonesuch: no spec document Nonesuch\.yaml/);
+    // without the companion's document the generator says what to pass
+    expect(() => scenarioArbitrary(processSpec, "multiprocessing")).toThrow(/companionSpecs/);
+  });
+});

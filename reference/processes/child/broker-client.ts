@@ -1,0 +1,50 @@
+/**
+ * The child's side of the broker (../broker.ts): a call on another scenario object is a request
+ * to the parent over the IPC channel, answered with its result or a Python exception. Calls are
+ * made one at a time (a callable awaits each), so the ids only guard against a stray reply.
+ *
+ * Not bounded by a timer: a blocking call may rightly wait for ever (Event.wait()), as in Python.
+ * The child never outlives the wait's reason: if the parent goes, the channel closes and every
+ * pending call raises EOFError (a Manager's proxy raises it too when its server is gone); the
+ * parent kills its children when it ends a scenario.
+ */
+import type { JsonValue } from "../../../spec/format.js";
+import type { ObjectCaller } from "../../callables.js";
+import { PythonError } from "../../implementation.js";
+import type { BrokerCall, BrokerReply } from "../broker.js";
+
+const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+let seq = 0;
+let listening = false;
+
+function listen(): void {
+  if (listening) return;
+  listening = true;
+  process.on("message", (m: { reply?: BrokerReply }) => {
+    const r = m?.reply;
+    const p = r && pending.get(r.id);
+    if (!r || !p) return;
+    pending.delete(r.id);
+    if ("error" in r) p.reject(new PythonError(r.error.type, r.error.message, r.error.args));
+    else p.resolve(r.value);
+  });
+  process.once("disconnect", () => {
+    for (const p of pending.values()) p.reject(new PythonError("EOFError", "the broker (the parent process) is gone"));
+    pending.clear();
+  });
+}
+
+/** Ask the parent to make `op(args)` on its object number `ref`; resolves with the result. */
+export const brokerCall: ObjectCaller = (ref: unknown, op: string, args: Record<string, JsonValue>) => {
+  listen();
+  if (typeof ref !== "number" || !process.send || !process.connected) {
+    return Promise.reject(new PythonError("EOFError", `no broker to reach object ${JSON.stringify(ref)}: the parent process is gone`));
+  }
+  const call: BrokerCall = { id: ++seq, object: ref, op, args };
+  return new Promise((resolve, reject) => {
+    pending.set(call.id, { resolve, reject });
+    process.send!({ call }, (err: Error | null) => {
+      if (err && pending.delete(call.id)) reject(new PythonError("EOFError", `the broker (the parent process) is gone: ${err.message}`));
+    });
+  });
+};
