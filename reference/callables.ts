@@ -69,6 +69,8 @@ const IMPLEMENTATIONS: Record<string, [readonly string[], Impl, Readonly<Record<
   getpid: [[], () => process.pid],
   return_unpicklable: [["token"], (p) => ({ $unpicklable: p.token })],
   set_event: [["event"], (p, _, objects) => objects(refOf(p.event), "set", {}).then(() => null), { event: "Event" }],
+  // Returns None, not the wait's result (spec/callables.yaml).
+  wait_event: [["event", "timeout"], (p, _, objects) => objects(refOf(p.event), "wait", { timeout: p.timeout ?? null }).then(() => null), { event: "Event" }],
 };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);

@@ -20,7 +20,7 @@ const withManifests = (manifests: Record<string, unknown>, f: (dir: string) => v
 
 describe("adapter manifests", () => {
   test("the shipped adapters are found by their manifests", () => {
-    expect(Object.keys(ADAPTERS).sort()).toEqual(["python", "python-spawn", "python-threads", "reference-jsonl", "reference-threads"]);
+    expect(Object.keys(ADAPTERS).sort()).toEqual(["python", "python-spawn", "python-threads", "reference-jsonl", "reference-processes", "reference-threads"]);
     expect(ADAPTERS["reference-threads"]!.description).toMatch(/worker_threads/);
   });
 

@@ -29,13 +29,37 @@ export type BrokerReply = { id: number; value: unknown } | { id: number; error: 
 
 /**
  * The operations served, by primitive: their parameters in Python's order (the call's args are by
- * name). Only non-blocking ones for now. A blocking one (Queue.put on a full queue, Event.wait)
- * must not block the owner's thread, whose event loop serves every child and records their ends:
- * it will be listed with its async variant (Event.waitAsync, futex.ts blockAsync), awaited in
- * `answer` while other requests are served, and given up when the child exits mid-call.
+ * name). A blocking one (Event.wait; Queue.put on a full queue next) must not block the owner's
+ * thread, whose event loop serves every child and records their ends: it is also in BLOCKING,
+ * with its async variant (Event.waitAsync, futex.ts blockAsync), awaited in `answer` while other
+ * requests are served, and given up when the child exits mid-call.
  */
 const OPERATIONS: Record<string, Record<string, readonly string[]>> = {
-  Event: { set: [], clear: [], is_set: [] },
+  Event: { set: [], clear: [], is_set: [], wait: ["timeout"] },
+};
+
+/** Seconds a blocking call waits at a time, so that the owner gives it up once its child is gone. */
+const SLICE = 0.5;
+
+/**
+ * The blocking operations, as the owner makes them: on its event loop (the async variant), in
+ * slices of SLICE seconds until the call's own timeout, while its child lives. A slice that ends
+ * without a wake-up is no outcome (the flag is still clear): the next slice goes on waiting, so
+ * the child sees one wait.
+ */
+const BLOCKING: Record<string, Record<string, (o: SharedPrimitive, args: Record<string, JsonValue>, alive: () => boolean) => Promise<unknown>>> = {
+  Event: {
+    wait: async (o, args, alive) => {
+      const ev = o as unknown as { waitAsync(t: number | null): Promise<boolean> };
+      const t = args.timeout;
+      const end = typeof t === "number" ? performance.now() + Math.max(0, t) * 1000 : Infinity;
+      for (;;) {
+        const left = (end - performance.now()) / 1000;
+        if (await ev.waitAsync(Math.max(0, Math.min(SLICE, left)))) return true;
+        if (left <= SLICE || !alive()) return false;
+      }
+    },
+  },
 };
 
 /**
@@ -78,6 +102,8 @@ export function serveBroker(child: ChildProcess, objects: readonly ObjectHandle[
       const primitive = o.handle().primitive;
       const params = OPERATIONS[primitive]?.[c.op];
       if (!params) throw new TypeError(`the broker does not serve ${primitive}.${c.op}() (it serves ${Object.entries(OPERATIONS).flatMap(([p, ops]) => Object.keys(ops).map((op) => `${p}.${op}`)).join(", ")})`);
+      const blocking = BLOCKING[primitive]?.[c.op];
+      if (blocking) return { id: c.id, value: (await blocking(o, c.args, () => child.connected)) ?? null };
       const method = (o as unknown as Record<string, (...a: unknown[]) => unknown>)[c.op]!;
       return { id: c.id, value: (await method.apply(o, params.map((n) => c.args[n]))) ?? null };
     } catch (e) {

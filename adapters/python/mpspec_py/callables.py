@@ -36,6 +36,10 @@ def _raise_if(p, x):
     return x
 
 
+def _wait_event(p):
+    p["event"].wait(p["timeout"])  # returns None, not the wait's result (spec/callables.yaml)
+
+
 def _kill_self(p):
     os.kill(os.getpid(), p["signal"])
     time.sleep(5)  # the signal ends the process before this returns
@@ -56,10 +60,12 @@ IMPLEMENTATIONS = {
     "getpid": ((), lambda p, *a: os.getpid()),
     "return_unpicklable": (("token",), lambda p, *a: _unpicklable(p["token"])),
     "set_event": (("event",), lambda p, *a: p["event"].set()),
+    "wait_event": (("event", "timeout"), lambda p, *a: _wait_event(p)),
+    "wait_event": (("event", "timeout"), lambda p, *a: _wait_event(p)),
 }
 
 # name -> its parameters that take another object of the scenario (spec/callables.yaml `primitive`).
-OBJECT_PARAMS = {"set_event": ("event",)}
+OBJECT_PARAMS = {"set_event": ("event",), "wait_event": ("event",)}
 
 
 def _plain(v, depth=0):

@@ -1,12 +1,17 @@
 // A Process whose child never makes its target's calls on other objects (a port that runs the
 // target with the objects it names copied rather than shared): a set_event target exits 0 and
-// the parent's Event stays clear.
+// the parent's Event stays clear; a wait_event target is not woken by the parent's set().
 import { brokenModule } from "./wrap.js";
 import type { BrokenExpectation } from "./expectation.js";
 import type { JsonValue } from "../../../spec/format.js";
 
-const copied = (target: JsonValue | undefined): JsonValue | undefined =>
-  target !== null && typeof target === "object" && !Array.isArray(target) && target.$callable === "set_event" ? { $callable: "noop" } : target;
+// set() on a copy is lost; wait() on a copy nobody sets waits out its timeout (None: for good).
+const copied = (target: JsonValue | undefined): JsonValue | undefined => {
+  if (target === null || typeof target !== "object" || Array.isArray(target)) return target;
+  if (target.$callable === "set_event") return { $callable: "noop" };
+  if (target.$callable === "wait_event") return { $callable: "sleep", seconds: typeof target.timeout === "number" ? target.timeout : 3600 };
+  return target;
+};
 
 const m = brokenModule({
   primitive: "Process",
