@@ -347,7 +347,7 @@ async function matrix(opts: MatrixOpts, out: (s: string) => void): Promise<numbe
   };
   // Written after every row, so that a long run's measured rows are never lost (a partial run
   // writes once, at its end: until then matrix.json keeps every previous cell).
-  const rows = await runMatrix(config, chosen, out, opts.runs, opts.jobs, previous ? undefined : (done) => write(matrixJson(config, done, runs)));
+  const rows = await runMatrix(config, specs, out, opts.runs, opts.jobs, previous ? undefined : (done) => write(matrixJson(config, done, runs)), chosen);
   const report = merged(rows);
   if (previous) for (const r of rows.filter((x) => x.unavailable)) out(`${r.implementation.id}: could not be opened; its previous cells are kept`);
   write(report);

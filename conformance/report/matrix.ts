@@ -89,6 +89,8 @@ export async function runMatrix(
   jobs = 1,
   /** Called after each row with the rows measured so far, in the config's order (a long run's files written as it goes). */
   onRow?: (done: MatrixRow[]) => void,
+  /** The primitives measured (default: all of `specs`); the adapters still get every document (a Process's Event companion). */
+  only: readonly LoadedSpec[] = specs,
 ): Promise<MatrixRow[]> {
   const rows: MatrixRow[] = new Array(config.implementations.length);
   let next = 0;
@@ -115,7 +117,7 @@ export async function runMatrix(
       const bySeed: PrimitiveOutcome[][] = [];
       for (const seed of config.seeds) {
         bySeed.push(
-          await runSuite(adapter, specs, { profile: impl.profile, runs: runsOverride ?? config.runs, seed }, (o) =>
+          await runSuite(adapter, [...only], { profile: impl.profile, runs: runsOverride ?? config.runs, seed }, (o) =>
             log(`${impl.id} ${o.spec.primitive} (seed ${seed}): ${o.result ? o.result.verdict : "unsupported"}`),
           ),
         );

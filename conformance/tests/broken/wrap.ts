@@ -75,13 +75,21 @@ export function forward(inner: SharedPrimitive, overrides: Record<string, (...a:
 /** The properties (attribute forms) of the reference Process, which a broken Process forwards. */
 export const PROCESS_PROPERTIES = ["exitcode", "pid", "sentinel", "daemon"];
 
-export function forwardProperties(obj: SharedPrimitive, inner: SharedPrimitive, names: string[], overrides: Record<string, () => unknown> = {}): SharedPrimitive {
+export function forwardProperties(
+  obj: SharedPrimitive,
+  inner: SharedPrimitive,
+  names: string[],
+  overrides: Record<string, () => unknown> = {},
+  setters: Record<string, (v: unknown) => void> = {},
+): SharedPrimitive {
   for (const n of names) {
     const get = overrides[n] ?? (() => (inner as unknown as Record<string, unknown>)[n]);
     // Writes reach the inner object's setter (a read-only property still refuses them).
-    const set = (v: unknown) => {
-      (inner as unknown as Record<string, unknown>)[n] = v;
-    };
+    const set =
+      setters[n] ??
+      ((v: unknown) => {
+        (inner as unknown as Record<string, unknown>)[n] = v;
+      });
     Object.defineProperty(obj, n, { get, set, enumerable: true });
   }
   return obj;
