@@ -61,6 +61,18 @@ describe("the conformance matrix", () => {
     expect(rows.slice(0, 2).map((r) => r.outcomes[0]?.result?.verdict)).toEqual(["pass", "pass"]);
   }, 60_000);
 
+  test("--primitives: the adapters get every document (a Process's Event companion), only the chosen primitives run", async () => {
+    const all = loadSpecDir();
+    const processSpec = all.filter((s) => s.primitive === "Process");
+    const impl = [{ id: "ref", name: "ref", adapter: "reference-jsonl", profile: "multiprocessing" }];
+    const rows = await runMatrix({ ...config, seeds: [1], implementations: impl }, all, () => {}, 10, 1, undefined, processSpec);
+    expect(rows[0]!.unavailable).toBeUndefined();
+    expect(rows[0]!.outcomes.map((o) => [o.spec.primitive, o.result?.verdict])).toEqual([["Process", "pass"]]);
+    // Given only Process's document, a JSON-lines adapter cannot be sent a scenario with an Event.
+    const alone = await runMatrix({ ...config, seeds: [1], implementations: impl }, processSpec, () => {}, 10);
+    expect(alone[0]!.outcomes[0]!.result?.verdict).toBe("error");
+  }, 120_000);
+
   test("a cell fails when any seed fails, and says on which", () => {
     const spec = specs[0]!;
     const result = (verdict: "pass" | "fail") =>
