@@ -2,7 +2,8 @@
  * `{"$object": K}` on the Python adapter (spec/protocol/README.md): a constructor argument, also a
  * callable's parameter, that is an earlier object of the same scenario. A Process whose target
  * sets an Event (set_event) under every start method; objects that refer to each other reaching
- * actor processes; malformed or misplaced `$object` values refused by name.
+ * actor processes; `{"$object": K}` in a call's argv (a Lock sent on a Pipe); malformed or
+ * misplaced `$object` values refused by name.
  */
 import { describe, expect, test } from "vitest";
 import { execFileSync } from "node:child_process";
@@ -95,7 +96,32 @@ describe.skipIf(!hasPython)(`$object values on the Python adapter (${PY})`, () =
     }
   }, 60_000);
 
-  test("a $object that names no earlier object, is not an index, or is in a call's arguments is an error answer naming it", () => {
+  test.each([
+    ["processes, fork", ["--start-method", "fork"]],
+    ["threads", ["--actors", "threads"]],
+  ])("%s: {\"$object\": K} in a call's argv is the scenario's object: sending its Lock on its Pipe raises, and sends nothing", (_, flags) => {
+    const sc: Scenario = {
+      profile: "multiprocessing",
+      objects: [{ id: "o0", primitive: "Lock", args: {} }, { id: "o1", primitive: "Pipe", args: { duplex: true } }],
+      init: [call("o1", "send", { end: 0, obj: "placeholder" })],
+      parallel: [[call("o1", "send", { end: 0, obj: "x" })]],
+      post: [call("o1", "recv", { end: 1 })],
+    };
+    const msg = runMessage(1, sc, 20_000, load("Lock", "Pipe"));
+    expect(msg.calls.init[0]).toMatchObject({ object: 1, method: "send", target: 0 });
+    msg.calls.init[0]!.argv = [{ $object: 0 }];
+    const out = answers(flags, [msg]);
+    expect(out[0]!.error).toBeUndefined();
+    // main's send raises (pickling the Lock, before anything is written), a0's "x" is the only message.
+    const events = out[0]!.history!.events as { actor: string; op: string; outcome: unknown }[];
+    expect(events.map((e) => [e.actor, e.op, e.outcome])).toEqual([
+      ["main", "send", { kind: "raised", type: "RuntimeError", message: "Lock objects should only be shared between processes through inheritance", mro: ["Exception", "BaseException"] }],
+      ["main", "recv", { kind: "returned", value: "x" }],
+      ["a0", "send", { kind: "returned", value: null }],
+    ]);
+  }, 60_000);
+
+  test("a $object that names no earlier object, or no object at all in a call's argv, or is not an index, is an error answer naming it", () => {
     const good = runMessage(1, setEvent(), 10_000, load("Process", "Event"));
     const target = (v: unknown) => ({ $callable: "set_event", event: v });
     const withTarget = (id: number, t: unknown) => {
@@ -105,7 +131,7 @@ describe.skipIf(!hasPython)(`$object values on the Python adapter (${PY})`, () =
     };
     const inCall = structuredClone(good);
     inCall.id = 5;
-    inCall.calls.init[0]!.argv = [{ $object: 0 }];
+    inCall.calls.init[0]!.argv = [{ $object: 9 }];
     const byNew = structuredClone(good);
     byNew.id = 6;
     byNew.calls.objects[0]!.argv = [{ $new: "multiprocessing.Lock", argv: [{ $object: 0 }] }];
@@ -119,7 +145,9 @@ describe.skipIf(!hasPython)(`$object values on the Python adapter (${PY})`, () =
     // An object cannot take itself.
     expect(out[2]!.error).toMatch(/\{"\$object": 1\}: no such earlier object/);
     expect(out[3]!.error).toMatch(/set_event's parameter event takes another object of the scenario, \{"\$object": K\}/);
-    expect(out[4]!.error).toMatch(/\{"\$object": 0\}: \$object values are for constructor arguments only/);
+    expect(out[4]!.error).toMatch(
+      /^calls\.init\[0\] \(object 0, is_set\): \{"\$object": 9\}: no such object: \$object in a call's argv names an object of the scenario, \{"\$object": K\} with 0 <= K < 2/,
+    );
     // Inside a $new value of calls.objects[0]: no object is built before it.
     expect(out[5]!.error).toMatch(/^object o1 \(calls\.objects\[0\]\): \{"\$object": 0\}: no such earlier object/);
     // The adapter goes on.

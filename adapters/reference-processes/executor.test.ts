@@ -215,6 +215,35 @@ describe("ProcessesExecutor on the reference", () => {
     expect(ex.actorPids.a0).not.toBe(victim);
   }, 90_000);
 
+  it('passes another object of the scenario in a call\'s arguments ({"$object": k}), resolved in the parent: a Lock sent through a Pipe raises RuntimeError', async () => {
+    const sc: Scenario = {
+      profile: "multiprocessing",
+      objects: [
+        { id: "o0", primitive: "Lock", args: {} },
+        { id: "o1", primitive: "Pipe", args: { duplex: true } },
+      ],
+      init: [call("o1", "send", { end: 1, obj: { $object: "o0" } })],
+      parallel: [[call("o1", "send", { end: 0, obj: { $object: "o0" } }), call("o1", "send", { end: 0, obj: "x" }), call("o1", "recv", { end: 1 })]],
+      post: [],
+    };
+    const calls = resolveCalls(sc, SPECS);
+    const h = await within(ex.runCalls(sc, calls, 10_000), 15_000);
+    const refused = { kind: "raised", type: "RuntimeError", message: "Lock objects should only be shared between processes through inheritance" };
+    expect(h.events.map((e) => [e.actor, e.op, e.outcome])).toEqual([
+      ["main", "send", expect.objectContaining(refused)],
+      ["a0", "send", expect.objectContaining(refused)],
+      ["a0", "send", { kind: "returned", value: null }],
+      ["a0", "recv", { kind: "returned", value: "x" }],
+    ]);
+    // A bad index, in main's calls or in an actor's, is refused before any call.
+    const bad = { $object: 5 };
+    const inMain = { ...calls, init: [{ ...calls.init[0]!, argv: [bad] }] };
+    const inActor = { ...calls, parallel: [[{ ...calls.parallel[0]![0]!, argv: [bad] }, ...calls.parallel[0]!.slice(1)]] };
+    for (const c of [inMain, inActor]) {
+      await expect(ex.runCalls(sc, c, 5_000)).rejects.toThrow(/o1\.send\(\): \{"\$object":5\} is not a \$object value of the run message: expected \{"\$object": <index of an object in calls\.objects: 0\.\.1>\}/);
+    }
+  }, 30_000);
+
   it("refuses what it cannot run: Process, and a run whose calls say actors: threads", async () => {
     const proc: Scenario = { profile: "multiprocessing", objects: [{ id: "P", primitive: "Process", args: {} }], init: [], parallel: [[{ object: "P", op: "start", args: {} }]], post: [] };
     await expect(ex.run(proc, 1000)).rejects.toThrow(/Process is not offered: only threads of the process that created it may call it/);

@@ -573,15 +573,27 @@ export class ProcessesExecutor implements Adapter {
   }
 
   /** A run message's `{"$object": k}` as create() takes it: `{"$object": <handle of object k>}` (k before `owner`). */
-  private referenced(v: JsonValue, handles: readonly ObjectHandle[], owner: string): JsonValue {
-    if (Array.isArray(v)) return v.map((x) => this.referenced(x, handles, owner));
+  private referenced(v: JsonValue, handles: readonly ObjectHandle[], owner: string, which = "an earlier object"): JsonValue {
+    if (Array.isArray(v)) return v.map((x) => this.referenced(x, handles, owner, which));
     if (v === null || typeof v !== "object") return v;
-    if (!("$object" in v)) return Object.fromEntries(Object.entries(v).map(([key, x]) => [key, this.referenced(x, handles, owner)]));
+    if (!("$object" in v)) return Object.fromEntries(Object.entries(v).map(([key, x]) => [key, this.referenced(x, handles, owner, which)]));
     const k = v.$object;
     if (Object.keys(v).length !== 1 || typeof k !== "number" || !Number.isInteger(k) || k < 0 || k >= handles.length) {
-      throw new AdapterError(`${owner}: ${JSON.stringify(v)} is not a $object value of the run message: expected {"$object": <index of an earlier object in calls.objects>}`);
+      throw new AdapterError(
+        `${owner}: ${JSON.stringify(v)} is not a $object value of the run message: expected {"$object": <index of ${which} in calls.objects: ${handles.length > 0 ? `0..${handles.length - 1}` : "none comes before it"}>}`,
+      );
     }
     return { $object: handles[k] as unknown as JsonValue };
+  }
+
+  /**
+   * A call with each `{"$object": k}` in its arguments (a Lock given to a Pipe connection's
+   * send()) replaced by `{"$object": <handle of object k>}`, any object of the scenario. Done in
+   * this process, where the objects are, just before the call is performed: a child's program
+   * keeps the run message's indexes (a handle's SharedArrayBuffers cannot cross to a process).
+   */
+  private referencedCall(c: WireCall, handles: readonly ObjectHandle[], owner: string): WireCall {
+    return { ...c, argv: c.argv.map((v) => this.referenced(v, handles, owner, "an object")) };
   }
 
   /** What this adapter cannot run is said before anything else (the spec's view comes after). */
@@ -625,7 +637,16 @@ export class ProcessesExecutor implements Adapter {
       constructions.push({ object: decl.id, outcome: { kind: "returned", value: null } });
       handles.push(handle);
     }
-    return { handles, init: calls.init, parallel: calls.parallel, post: calls.post };
+    const owner = (part: readonly Call[], i: number) => (part[i] ? `${part[i]!.object}.${part[i]!.op}()` : `call ${i}`);
+    // Every `{"$object": k}` of a call is checked now, before any call is made; main's are
+    // resolved here, the actors' when the child asks for the call (onChildMessage).
+    calls.parallel.forEach((part, a) => part.forEach((c, i) => this.referencedCall(c, handles, owner(scenario.parallel[a]!, i))));
+    return {
+      handles,
+      init: calls.init.map((c, i) => this.referencedCall(c, handles, owner(scenario.init, i))),
+      parallel: calls.parallel,
+      post: calls.post.map((c, i) => this.referencedCall(c, handles, owner(scenario.post, i))),
+    };
   }
 
   private job(run: ScenarioRun, thread: ActorThread, calls: WireCall[]): ThreadJob {
@@ -660,7 +681,7 @@ export class ProcessesExecutor implements Adapter {
     const { pause: _pause, ...call } = m.call;
     let job: ThreadJob;
     try {
-      job = this.job(run, a.thread, [call]);
+      job = this.job(run, a.thread, [this.referencedCall(call, run.handles, `${a.calls[i]!.object}.${a.calls[i]!.op}()`)]);
     } catch (e) {
       return fail(describeThrown(e));
     }

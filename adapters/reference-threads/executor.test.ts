@@ -412,6 +412,49 @@ describe.skipIf(!existsSync(fileURLToPath(REFERENCE)))("ThreadsExecutor on the r
     }
   }, 60_000);
 
+  it('passes another object of the scenario in a call\'s arguments ({"$object": k}): a Lock sent through a Pipe raises RuntimeError, the Pipe goes on', async () => {
+    const ex = await within(
+      ThreadsExecutor.start({
+        implementation: REFERENCE,
+        info: { name: "mpspec-reference", version: "0", language: "TypeScript" },
+        specs: SPECS,
+      }),
+      30_000,
+    );
+    try {
+      const sc: Scenario = {
+        profile: "multiprocessing",
+        objects: [
+          { id: "o0", primitive: "Lock", args: {} },
+          { id: "o1", primitive: "Pipe", args: { duplex: true } },
+        ],
+        init: [],
+        parallel: [[
+          { object: "o1", op: "send", args: { end: 0, obj: { $object: "o0" } } },
+          { object: "o1", op: "send", args: { end: 0, obj: "x" } },
+          { object: "o1", op: "recv", args: { end: 1 } },
+        ]],
+        post: [],
+      };
+      const calls = resolveCalls(sc, SPECS);
+      expect(calls.parallel[0]![0]!.argv).toEqual([{ $object: 0 }]);
+      const h = await within(ex.runCalls(sc, calls, 10_000), 15_000);
+      expect(h.events.map((ev) => [ev.actor, ev.object, ev.op, ev.args, ev.outcome])).toEqual([
+        ["a0", "o1", "send", { end: 0, obj: { $object: "o0" } }, { kind: "raised", type: "RuntimeError", message: "Lock objects should only be shared between processes through inheritance", mro: ["Exception", "BaseException"] }],
+        ["a0", "o1", "send", { end: 0, obj: "x" }, { kind: "returned", value: null }],
+        ["a0", "o1", "recv", { end: 1 }, { kind: "returned", value: "x" }],
+      ]);
+
+      // Any object of the scenario, by index: another one is an error naming $object.
+      const withRef = (k: JsonValue) => ({ ...calls, parallel: [[{ ...calls.parallel[0]![0]!, argv: [{ $object: k }] }, ...calls.parallel[0]!.slice(1)]] });
+      for (const bad of [2, -1, "o0"]) {
+        await expect(ex.runCalls(sc, withRef(bad), 5_000)).rejects.toThrow(/o1\.send\(\): \{"\$object":.*\} is not a \$object value of the run message: expected \{"\$object": <index of an object in calls\.objects: 0\.\.1>\}/);
+      }
+    } finally {
+      await within(ex.close(), 10_000);
+    }
+  }, 60_000);
+
   it("interrupts calls blocked at the deadline and keeps their workers (no new thread)", async () => {
     const ex = await within(
       ThreadsExecutor.start({

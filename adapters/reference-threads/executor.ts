@@ -13,7 +13,8 @@
  *
  * One scenario:
  *  1. create the objects on this thread with `create(primitive, profile, argv)`, in order (a
- *     `{"$object": k}` argument is the handle of object k, built before);
+ *     `{"$object": k}` argument is the handle of object k, built before; in a call's arguments,
+ *     of any object of the scenario, passed to the actor worker with the call);
  *  2. take the origin (process.hrtime.bigint(): CLOCK_MONOTONIC, the same clock in
  *     every thread) and start the deadline timer;
  *  3. post the init job to the main worker and, at the same time, the parallel
@@ -466,17 +467,31 @@ export class ThreadsExecutor implements Adapter {
    * object built for `calls.objects[k]`, which must come before `owner`. A Process keeps the
    * handle in its target's JSON, so it crosses threads, and reaches the object through its owner.
    */
-  private referenced(v: JsonValue, handles: readonly ObjectHandle[], owner: string): JsonValue {
-    if (Array.isArray(v)) return v.map((x) => this.referenced(x, handles, owner));
+  private referenced(v: JsonValue, handles: readonly ObjectHandle[], owner: string, which = "an earlier object"): JsonValue {
+    if (Array.isArray(v)) return v.map((x) => this.referenced(x, handles, owner, which));
     if (v === null || typeof v !== "object") return v;
-    if (!("$object" in v)) return Object.fromEntries(Object.entries(v).map(([key, x]) => [key, this.referenced(x, handles, owner)]));
+    if (!("$object" in v)) return Object.fromEntries(Object.entries(v).map(([key, x]) => [key, this.referenced(x, handles, owner, which)]));
     const k = v.$object;
     if (Object.keys(v).length !== 1 || typeof k !== "number" || !Number.isInteger(k) || k < 0 || k >= handles.length) {
       throw new AdapterError(
-        `${owner}: ${JSON.stringify(v)} is not a $object value of the run message: expected {"$object": <index of an earlier object in calls.objects: ${handles.length > 0 ? `0..${handles.length - 1}` : "none comes before it"}>}`,
+        `${owner}: ${JSON.stringify(v)} is not a $object value of the run message: expected {"$object": <index of ${which} in calls.objects: ${handles.length > 0 ? `0..${handles.length - 1}` : "none comes before it"}>}`,
       );
     }
     return { $object: handles[k] as unknown as JsonValue };
+  }
+
+  /**
+   * A part's calls with each `{"$object": k}` in their arguments (a Lock given to a Pipe
+   * connection's send()) replaced by `{"$object": <handle of object k>}`, any object of the
+   * scenario (all are built by now). The handle crosses to the actor worker in the job message
+   * (structured clone: its SharedArrayBuffers are shared, not copied), and the worker passes it
+   * to the method as it is (the implementation decides what to make of it: reference/threads/pipe.ts).
+   */
+  private referencedCalls(wire: readonly WireCall[], calls: readonly Call[], handles: readonly ObjectHandle[]): WireCall[] {
+    return wire.map((c, i) => {
+      const owner = calls[i] ? `${calls[i]!.object}.${calls[i]!.op}()` : `call ${i}`;
+      return { ...c, argv: c.argv.map((v) => this.referenced(v, handles, owner, "an object")) };
+    });
   }
 
   /** What this implementation cannot run is said before anything else (the spec's view comes after). */
@@ -513,7 +528,12 @@ export class ThreadsExecutor implements Adapter {
       constructions.push({ object: decl.id, outcome: { kind: "returned", value: null } });
       handles.push(handle);
     }
-    return { handles, init: calls.init, parallel: calls.parallel, post: calls.post };
+    return {
+      handles,
+      init: this.referencedCalls(calls.init, scenario.init, handles),
+      parallel: calls.parallel.map((part, i) => this.referencedCalls(part, scenario.parallel[i]!, handles)),
+      post: this.referencedCalls(calls.post, scenario.post, handles),
+    };
   }
 
   private async runNow(scenario: Scenario, calls: ResolvedCalls, deadlineMs: number): Promise<History> {

@@ -224,7 +224,8 @@ export function resolveCalls(scenario: Scenario, specs: readonly LoadedSpec[]): 
     return { callable: profile.callable, argv: positional(decl.primitive, args).map(constructed), ...keywords(decl.primitive, args) };
   });
   // `{"$object": "o1"}` anywhere in constructor arguments (a callable's parameter) -> `{"$object": k}`,
-  // the index of that object in `calls.objects`, which must be declared (and so built) before.
+  // the index of that object in `calls.objects`, which must be declared (and so built) before; in a
+  // call's arguments, any object of the scenario.
   function referring(owner: string, v: JsonValue): JsonValue {
     if (Array.isArray(v)) return v.map((x) => referring(owner, x));
     if (v === null || typeof v !== "object") return v;
@@ -259,7 +260,6 @@ export function resolveCalls(scenario: Scenario, specs: readonly LoadedSpec[]): 
   const call = (c: Call): ResolvedCall => {
     const k = index.get(c.object);
     if (k === undefined) throw new RunMessageError(`call ${c.op} on undeclared object ${c.object}`);
-    if (JSON.stringify(c.args).includes(`"${OBJECT_KEY}"`)) throw new RunMessageError(`${c.object}.${c.op}(): $object values are for constructor arguments only`);
     if (Object.values(c.args).some(isNewValue)) throw new RunMessageError(`${c.object}.${c.op}(): $new values are for constructor arguments only`);
     const spec = byName.get(primitives[k]!)!;
     const op = spec.operations.get(c.op);
@@ -269,7 +269,9 @@ export function resolveCalls(scenario: Scenario, specs: readonly LoadedSpec[]): 
       throw new RunMessageError(`${c.object}.${c.op}(): pause must be a number of seconds >= 0, got ${JSON.stringify(c.pause)}`);
     }
     const pause = c.pause ? { pause: c.pause } : {};
-    return { object: k, ...executableCall(op.shape, op.argNames, c.args, { what: `${primitives[k]}.${c.op}()`, defaults: op.defaults, fail }), ...pause };
+    // `{"$object": "o1"}` in a call's arguments (a Lock sent through a Pipe): every object is built by now.
+    const args = JSON.stringify(c.args).includes(`"${OBJECT_KEY}"`) ? (referring(`${c.object}.${c.op}()`, c.args) as Record<string, JsonValue>) : c.args;
+    return { object: k, ...executableCall(op.shape, op.argNames, args, { what: `${primitives[k]}.${c.op}()`, defaults: op.defaults, fail }), ...pause };
   };
   // Objects that only threads of their creating process may call make every actor a thread.
   const threadsOnly = scenario.objects.some((o) => byName.get(o.primitive)?.doc.callers === "threads");

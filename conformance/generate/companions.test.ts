@@ -42,6 +42,20 @@ describe("generate.companions", () => {
     expect(() => partitions([{ id: "o0", primitive: "Process", args: { target: { $callable: "set_event", event: { $object: "o7" } } } }])).toThrow(/o7.*does not declare/);
   });
 
+  test("a placeholder in a call's argument (a Lock given to Pipe.send) brings the companion too", () => {
+    const pipe = loadSpecFile(join(PRIMITIVES_DIR, "Pipe.yaml"));
+    const pipes = fc.sample(scenarioArbitrary(pipe, "multiprocessing", undefined, companionSpecs(pipe)), { numRuns: 200, seed: 22 });
+    const withLock = pipes.filter((sc) => sc.objects.length > 1);
+    expect(withLock.length).toBeGreaterThan(5);
+    for (const sc of withLock) {
+      expect(sc.objects.map((o) => [o.id, o.primitive])).toEqual([["o1", "Lock"], ["o0", "Pipe"]]);
+      const sends = [...sc.init, ...sc.parallel.flat(), ...sc.post].filter((c) => c.op === "send" && JSON.stringify(c.args.obj).includes("$object"));
+      expect(sends.length).toBeGreaterThan(0);
+      for (const c of sends) expect(c.args.obj).toEqual({ $object: "o1" });
+    }
+    expect(JSON.stringify(pipes)).not.toMatch(/"\$object":"Lock"/);
+  });
+
   test("companions are declared with a share between 0 and 1, and their documents found", () => {
     const doc = (share: string) => `primitive: T
 format: 1
@@ -57,7 +71,7 @@ operations:
     expect(companionSpecs(ok).map((s) => s.primitive)).toEqual(["Event"]);
     const missing = loadSpecText(doc("0.2").replace("Event:", "Nonesuch:"), "T.yaml");
     expect(() => companionSpecs(missing)).toThrow(/generate\.companions\.Nonesuch: no spec document Nonesuch\.yaml/);
-    // without the companion's document the generator says what to pass
-    expect(() => scenarioArbitrary(processSpec, "multiprocessing")).toThrow(/companionSpecs/);
+    // given other documents than its companions', the generator says what to pass
+    expect(() => scenarioArbitrary(processSpec, "multiprocessing", undefined, [])).toThrow(/companionSpecs/);
   });
 });

@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import type { Domain, JsonValue, Param } from "../../spec/format.js";
 import type { Call, ObjectDecl, Scenario } from "../scenario/types.js";
-import type { CompiledDomainIf, LoadedSpec } from "../spec/load.js";
+import { companionSpecs, type CompiledDomainIf, type LoadedSpec } from "../spec/load.js";
 import { evalBool } from "../spec/cel.js";
 import { fromJson, type ModelValue } from "../spec/values.js";
 
@@ -260,10 +260,10 @@ function replacePlaceholders(v: JsonValue, ids: Map<string, string>): JsonValue 
 
 /**
  * Scenarios for `spec` in `profile`. With `generate.companions`, `companions` holds those
- * primitives' documents (conformance/spec/load.ts companionSpecs): a drawn constructor argument
+ * primitives' documents (default: conformance/spec/load.ts companionSpecs, beside it): a drawn constructor argument
  * that names one (`{"$object": "Event"}`) adds that object, and the actors' programs calls on it.
  */
-export function scenarioArbitrary(spec: LoadedSpec, profile: string, given: ScenarioShape = DEFAULT_SHAPE, companions: readonly LoadedSpec[] = []): fc.Arbitrary<Scenario> {
+export function scenarioArbitrary(spec: LoadedSpec, profile: string, given: ScenarioShape = DEFAULT_SHAPE, companions: readonly LoadedSpec[] = companionSpecs(spec)): fc.Arbitrary<Scenario> {
   if (!(profile in spec.doc.profiles)) throw new Error(`${spec.primitive} does not exist in profile '${profile}'`);
   const pauses = spec.doc.generate?.pauses;
   const shape = { ...given, ...(pauses ? { pauses } : {}), ...spec.doc.generate?.shape };
@@ -313,27 +313,36 @@ export function scenarioArbitrary(spec: LoadedSpec, profile: string, given: Scen
   const drawn = companionOf.length ? fc.record({ ...plain, companionArgs: fc.tuple(...companionOf.map((c) => c.args)) }) : fc.record(plain);
   return drawn.map((d) => {
     const { init, parallel: { wanted, actors }, post } = d;
-    // Companions the drawn arguments name, numbered o1, o2, ... in order of appearance; the calls
-    // drawn on a companion the scenario does not have are left out (a map: shrinking stays simple).
+    const ctor = ctorValues(spec, d.object.args);
+    const n = spec.minActors ? Math.min(shape.maxActors, Math.max(wanted, minActorsFor(spec, ctor, profile))) : wanted;
+    // This object's calls first (picks resolved, exclusive groups applied); calls drawn on a
+    // companion stay as drawn until the companions are known.
+    const own = (cs: Call[]) => cs.map((c) => (c.object.startsWith(COMPANION) ? c : resolvePicks(spec, c, ctor, profile)));
+    const drawnParallel = exclusive(spec, actors.slice(0, n).map(own));
+    const drawnInit = own(init);
+    const drawnPost = own(post);
+    // Companions the constructor's arguments name, then those the kept calls' arguments name (a
+    // Lock sent through a Pipe), numbered o1, o2, ... in that order; the calls drawn on a companion
+    // the scenario does not have are left out (a map: shrinking stays simple).
     const named = placeholders(d.object.args);
+    for (const c of [...drawnInit, ...drawnParallel.flat(), ...drawnPost]) if (!c.object.startsWith(COMPANION)) placeholders(c.args, named);
+    if (named.length === 0 && companionOf.length === 0) return numberTokens({ profile, objects: [d.object], init: drawnInit, parallel: drawnParallel, post: drawnPost });
     const ids = new Map(named.map((p, k) => [p, `o${k + 1}`]));
-    const object = named.length ? { ...d.object, args: replacePlaceholders(d.object.args, ids) as Record<string, JsonValue> } : d.object;
+    const object = { ...d.object, args: replacePlaceholders(d.object.args, ids) as Record<string, JsonValue> };
     const companionArgs = "companionArgs" in d ? (d.companionArgs as Record<string, JsonValue>[]) : [];
     const declared = named.map((p): { decl: ObjectDecl; spec: LoadedSpec } => {
       const k = companionOf.findIndex((c) => c.spec.primitive === p);
-      if (k < 0) throw new Error(`${spec.file}: a constructor argument names {"$object": "${p}"}, which generate.companions does not declare`);
+      if (k < 0) throw new Error(`${spec.file}: a drawn argument names {"$object": "${p}"}, which generate.companions does not declare`);
       return { decl: { id: ids.get(p)!, primitive: p, args: companionArgs[k]! }, spec: companionOf[k]!.spec };
     });
-    const ctor = ctorValues(spec, object.args);
-    const n = spec.minActors ? Math.min(shape.maxActors, Math.max(wanted, minActorsFor(spec, ctor, profile))) : wanted;
     const resolve = (c: Call): Call | null => {
-      if (!c.object.startsWith(COMPANION)) return resolvePicks(spec, c, ctor, profile);
+      if (!c.object.startsWith(COMPANION)) return { ...c, args: replacePlaceholders(c.args, ids) as Record<string, JsonValue> };
       const comp = declared.find((x) => `${COMPANION}${x.decl.primitive}` === c.object);
       return comp ? resolvePicks(comp.spec, { ...c, object: comp.decl.id }, ctorValues(comp.spec, comp.decl.args), profile) : null;
     };
     const program = (cs: Call[]) => cs.map(resolve).filter((c): c is Call => c !== null);
     // An actor left with no call (all drawn on a missing companion) is left out.
-    const parallel = actors.slice(0, n).map(program).filter((a) => a.length > 0);
-    return numberTokens({ profile, objects: [...declared.map((x) => x.decl), object], init: program(init), parallel: exclusive(spec, parallel), post: program(post) });
+    const parallel = drawnParallel.map(program).filter((a) => a.length > 0);
+    return numberTokens({ profile, objects: [...declared.map((x) => x.decl), object], init: program(drawnInit), parallel, post: program(drawnPost) });
   });
 }

@@ -45,6 +45,25 @@ describe("Pipe", () => {
     expect(p[1].recv()).toBe("y");
   });
 
+  it('send of another object of the scenario ({"$object": <handle>}, also nested) raises RuntimeError named as CPython does; nothing is sent', () => {
+    const p = new Pipe();
+    const h = (primitive: string) => ({ $object: { primitive, profile: "multiprocessing" } });
+    const names: [string, string][] = [
+      ["Lock", "Lock"], ["RLock", "RLock"], ["Semaphore", "Semaphore"], ["BoundedSemaphore", "BoundedSemaphore"], ["Queue", "Queue"],
+      ["Event", "Condition"], ["Condition", "Condition"], ["Barrier", "Condition"], ["Value", "Synchronized"], ["SimpleQueue", "SimpleQueue"],
+    ];
+    for (const [primitive, name] of names) {
+      for (const obj of [h(primitive), [1, h(primitive)], { k: [h(primitive)] }]) {
+        expectPyError(() => p[0].send(obj), "RuntimeError", `${name} objects should only be shared between processes through inheritance`);
+      }
+    }
+    expect(p[1].poll(0)).toBe(false);
+    p[0].send("x");
+    expect(p[1].recv()).toBe("x");
+    // An unresolved index is the executor's mistake, not Python's.
+    expect(() => p[0].send({ $object: 0 })).toThrow(/a sent \{"\$object": \.\.\.\} holds the object's handle/);
+  });
+
   it("duplex=False: conn1 only receives, conn2 only sends", async () => {
     const p = new Pipe(false);
     expectPyError(() => p[0].send(1), "OSError", "connection is read-only");

@@ -6,7 +6,7 @@ import traceback
 from .engine import ThreadEngine
 from .processes import ProcessEngine
 from .resolve import Resolver
-from .values import VALUE_CONVENTIONS, ScenarioError, decode_value, raised_outcome
+from .values import VALUE_CONVENTIONS, CallObjects, ScenarioError, decode_value, raised_outcome
 
 
 class Adapter(Resolver):
@@ -76,10 +76,12 @@ class Adapter(Resolver):
                     constructions.append(self._as_multiprocessing({"object": decl["id"], "outcome": raised_outcome(e)}))
                     return {"id": rid, "history": {"events": [], "constructions": constructions}}, objects
                 constructions.append({"object": decl["id"], "outcome": {"kind": "returned", "value": None}})
+            n = len(calls["objects"])
             prog = {
-                "init": [self._call(c) for c in calls["init"]],
-                "parallel": [[self._call(c) for c in a] for a in calls["parallel"]],
-                "post": [self._call(c) for c in calls["post"]],
+                "init": [self._call(c, n, "calls.init[%d]" % i) for i, c in enumerate(calls["init"])],
+                "parallel": [[self._call(c, n, "calls.parallel[%d][%d]" % (j, i)) for i, c in enumerate(a)]
+                             for j, a in enumerate(calls["parallel"])],
+                "post": [self._call(c, n, "calls.post[%d]" % i) for i, c in enumerate(calls["post"])],
             }
             events = [self._as_multiprocessing(e) for e in self.engine.run(objects, prog, scenario, deadline)]
         except ScenarioError as e:
@@ -89,8 +91,14 @@ class Adapter(Resolver):
         return {"id": rid, "history": {"events": events}}, objects
 
     @staticmethod
-    def _call(c):
-        return (c["object"], c.get("method"), decode_value(c["argv"]), c.get("form", "call"), c.get("target"),
+    def _call(c, n_objects, where):
+        """A run message's call as make_call takes it; n_objects: len(calls.objects), what a
+        {"$object": K} of its argv may name; where: the call, for an error answer."""
+        try:
+            argv = decode_value(c["argv"], CallObjects(n_objects))
+        except ScenarioError as e:
+            raise ScenarioError("%s (object %s, %s): %s" % (where, c.get("object"), c.get("method"), e))
+        return (c["object"], c.get("method"), argv, c.get("form", "call"), c.get("target"),
                 c.get("with_lock"), (decode_value(c["key"]),) if "key" in c else None, c.get("via"), c.get("out_args"),
                 c.get("pause"))
 

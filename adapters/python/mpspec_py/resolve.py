@@ -7,7 +7,7 @@ import importlib
 import json
 import platform
 
-from .values import ScenarioError, decode_value, qualified_name
+from .values import CallObjects, ScenarioError, decode_value, qualified_name
 
 PROTOCOL_VERSION = 1
 ADAPTER_VERSION = "0.2.0"
@@ -78,7 +78,8 @@ class Resolver(object):
         if not isinstance(v.get("$new"), str) or not set(v) <= {"$new", "argv"} or not isinstance(v.get("argv", []), list):
             raise ScenarioError('%s is not a $new value: expected {"$new": "<module.callable>", "argv": [...]}' % json.dumps(v))
         f = self.resolve(v["$new"])
-        argv = decode_value(v.get("argv", []), objects)
+        # In a call's argv (the runner refuses $new there), $object is refused as in other non-constructor places.
+        argv = decode_value(v.get("argv", []), None if isinstance(objects, CallObjects) else objects)
         try:
             return f(*argv)
         except BaseException as e:  # noqa: B902

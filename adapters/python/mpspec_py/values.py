@@ -175,7 +175,9 @@ def make_call(objects, call):
     # Mutable arguments (a bytearray) are made afresh for every call: the job's argv is shared.
     # Items that stand for objects that cannot be pickled (or unpickled) become those objects
     # only now, in the calling actor: the adapter's own plumbing pickles the job's argv.
-    argv = [bytearray(a) if isinstance(a, bytearray) else _arm(a) for a in argv]
+    # {"$object": K} (an ObjectRef) becomes objects[K] here, the calling actor's own copy of the
+    # scenario's object (inherited, or unpickled with the scenario's objects).
+    argv = [bytearray(a) if isinstance(a, bytearray) else _arm(a, objects) for a in argv]
     t0 = time.monotonic_ns()
     try:
         if via is not None:
@@ -244,16 +246,44 @@ def _resolve_objects(v, objects):
     return v
 
 
+class CallObjects(object):
+    """The objects argument of decode_value for a call's argv: the scenario has n objects, and a
+    {"$object": K} there decodes to ObjectRef(K), which make_call turns into the actor's objects[K]."""
+
+    def __init__(self, n):
+        self.n = n
+
+
+class ObjectRef(object):
+    """A decoded {"$object": K} of a call's arguments until its call: it pickles (the job's calls
+    travel to actor processes) and make_call turns it into objects[K] (_arm)."""
+
+    def __init__(self, k):
+        self.k = k
+
+    def json(self):
+        return {"$object": self.k}
+
+    def __repr__(self):
+        return "<mpspec $object %d>" % self.k
+
+
 def _decode_object(v, objects=None):
-    """{"$object": K}: the object built for calls.objects[K], an earlier object of this scenario.
-    objects: those built so far (while decoding a constructor's arguments), None elsewhere."""
+    """{"$object": K}: the object built for calls.objects[K]. objects: while decoding a constructor's
+    arguments, those built so far (K an earlier object); a CallObjects for a call's argv (any
+    object of the scenario, an ObjectRef until the call); None elsewhere (refused)."""
     k = v.get("$object")
     if len(v) != 1 or not isinstance(k, int) or isinstance(k, bool):
         raise ScenarioError('%s is not a $object value: expected {"$object": K}, K the index in calls.objects '
                             'of an earlier object of the scenario' % json.dumps(v))
     if objects is None:
-        raise ScenarioError('%s: $object values are for constructor arguments only (calls.objects[k].argv and kwargs), '
-                            'not a call\'s' % json.dumps(v))
+        raise ScenarioError('%s: $object values are for constructor arguments (calls.objects[k].argv and kwargs) '
+                            'and a call\'s argv only' % json.dumps(v))
+    if isinstance(objects, CallObjects):
+        if not 0 <= k < objects.n:
+            raise ScenarioError('%s: no such object: $object in a call\'s argv names an object of the scenario, '
+                                '{"$object": K} with 0 <= K < %d (the index in calls.objects)' % (json.dumps(v), objects.n))
+        return ObjectRef(k)
     if not 0 <= k < len(objects):
         raise ScenarioError('%s: no such earlier object: $object names an object built before this one, '
                             '{"$object": K} with 0 <= K < %d (this object is calls.objects[%d]; the runner writes K '
@@ -360,13 +390,19 @@ class ItemPlaceholder(object):
         return Unpicklable(self.token) if self.kind == "$unpicklable" else UnpicklingFails(self.token)
 
 
-def _arm(v):
+def _arm(v, objects=None):
     if isinstance(v, ItemPlaceholder):
         return v.arm()
+    if isinstance(v, ObjectRef):
+        return objects[v.k]
     if isinstance(v, list):
-        return [_arm(x) for x in v]
+        return [_arm(x, objects) for x in v]
     if isinstance(v, dict):
-        return {k: _arm(x) for k, x in v.items()}
+        return {k: _arm(x, objects) for k, x in v.items()}
+    from .callables import WorkerCallable
+    if isinstance(v, WorkerCallable) and any(isinstance(x, ObjectRef) for x in v.params.values()):
+        # A callable of a call's argv whose object parameter is {"$object": K} (set_event).
+        return WorkerCallable(v.name, dict((k, _arm(x, objects)) for k, x in v.params.items()))
     return v
 
 
@@ -407,7 +443,8 @@ VALUE_CONVENTIONS = {"$callable": _decode_callable, "$bytes": _decode_text_bytes
 def decode_value(v, objects=None):
     """A JSON value from the runner as the Python value to pass: conventions decoded, recursively.
     objects: while decoding constructor arguments, the scenario's objects built so far (what
-    {"$object": K} refers to); None for a call's arguments, where $object is refused."""
+    {"$object": K} refers to); CallObjects(n) for a call's argv ({"$object": K} an ObjectRef that
+    make_call resolves in the calling actor); None elsewhere (an item key), where $object is refused."""
     if isinstance(v, list):
         return [decode_value(x, objects) for x in v]
     if isinstance(v, dict):
