@@ -15,4 +15,5 @@ export const { primitives, profiles, create, attach, end } = m;
 /** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */
 // The failure needs a pid read after the child's end; a re-run of a smaller candidate often reads
 // it before (no failure), so shrinking may stop a few calls short of the minimal 3 (seen: 5, 11).
-export const caught: BrokenExpectation[] = [{ maxCalls: 14, primitive: "Process", profile: "multiprocessing", breaks: /^Process\.pid\.(started|before-start)$/ }];
+// A deadline that outlasts a child's start on a loaded machine (as lost-call-process's).
+export const caught: BrokenExpectation[] = [{ maxCalls: 14, primitive: "Process", profile: "multiprocessing", breaks: /^Process\.pid\.(started|before-start)$/, deadlineMs: 4000 }];

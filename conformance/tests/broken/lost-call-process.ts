@@ -21,5 +21,7 @@ export const { primitives, profiles, create, attach, end } = m;
 
 /** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */
 export const caught: BrokenExpectation[] = [
-  { primitive: "Process", profile: "multiprocessing", breaks: /^(Event\.(is_set\.flag|wait\.[\w-]+)|Process\.(join\.\w+|exitcode\.read|is_alive\.state))$/ },
+  // A deadline that outlasts a child's start on a loaded machine: a scenario cut before its join
+  // returns observes nothing (seen in CI, where no scenario of 100 got that far).
+  { primitive: "Process", profile: "multiprocessing", breaks: /^(Event\.(is_set\.flag|wait\.[\w-]+)|Process\.(join\.\w+|exitcode\.read|is_alive\.state))$/, deadlineMs: 4000 },
 ];
