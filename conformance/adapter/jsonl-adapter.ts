@@ -62,6 +62,14 @@ export class CommandLineError extends Error {
 const graceMs = (deadlineMs: number): number => Math.min(1_000, Math.max(25, Math.round(deadlineMs * 0.2)));
 
 /**
+ * How long past its deadline the runner still waits for an answer before killing the adapter:
+ * on a loaded machine (CI with every core busy) an adapter that gave up on time may not be
+ * scheduled to kill its actors and write its reply for a few hundred ms. Lateness is not a
+ * hang; half the deadline, between 50 ms and 1.5 s, tells the two apart.
+ */
+const lateAllowanceMs = (deadlineMs: number): number => Math.min(1_500, Math.max(50, Math.round(deadlineMs * 0.5)));
+
+/**
  * How much before `deadline_ms` (after its origin) an adapter may give up on calls and report
  * them pending (spec/protocol/README.md): 10% of the deadline, at most 100 ms.
  */
@@ -532,7 +540,7 @@ export class JsonlAdapter implements Adapter {
     let elapsedMs = 0;
     try {
       const sentAt = performance.now();
-      reply = await child.request(line, Math.max(1, deadlineMs - killMargin), `scenario ${id} (deadline ${deadlineMs} ms)`);
+      reply = await child.request(line, Math.max(1, deadlineMs - killMargin + lateAllowanceMs(deadlineMs)), `scenario ${id} (deadline ${deadlineMs} ms)`);
       elapsedMs = performance.now() - sentAt;
     } catch (e) {
       await this.fail(child, e, killMargin);
