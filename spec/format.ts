@@ -311,6 +311,37 @@ export interface InternalStep {
    * `result` bound to its result. Only a system of objects takes such a step (docs/design/processes.md).
    */
   delegate?: { call: string; phase: string };
+  /**
+   * CEL: this step ends the process of the object's child (Process.finish): `'exit'` when its exit
+   * functions run (a return, an exception, sys.exit: Python's finalizers join a Queue's feeder
+   * thread) or `'kill'` when they do not (a signal, os._exit); null when the step ends nothing.
+   * The other objects of a system then take their `processEnd` rules for the actor
+   * `<this object's id>.child` (docs/design/processes.md).
+   */
+  endsChild?: string;
+}
+
+/**
+ * What an object does when a process that called it ends (a Process's child, actor
+ * `<id>.child`), as that process's exit functions and the OS leave it (a Queue's feeder thread
+ * joined at exit, its buffer lost to a kill). CEL sees `s`, `ctor`, `profile` and `actor` (the
+ * process that ends).
+ */
+export interface ProcessEndRule {
+  id: string;
+  level: RuleLevel;
+  source: Source;
+  description?: string;
+  profiles?: string[];
+  reachable?: Reachability;
+  /**
+   * `exit`: the process's exit functions run (they may wait: if the object has exit rules and none
+   * is enabled, the process cannot end yet). `kill`: they do not run (a signal, os._exit); one
+   * enabled rule's effect applies, none leaves the object as it is.
+   */
+  how: "exit" | "kill";
+  when?: string;
+  effect?: { [name: string]: string };
 }
 
 /** Per-profile facts: which Python callable constructs the object. */
@@ -358,6 +389,8 @@ export interface SpecDocument {
   state: { [name: string]: StateVar };
   operations: { [name: string]: Operation };
   internal?: InternalStep[];
+  /** What the object does when a process that called it ends (ProcessEndRule). */
+  processEnd?: ProcessEndRule[];
   /** Invariants that hold in every reachable state (CEL over ctor, s); checked while searching, for spec debugging. */
   invariants?: { [name: string]: string };
   /** Hints for the scenario generator. */
@@ -418,8 +451,11 @@ export interface SpecDocument {
      * document, and the placeholder its id (`{"$object": "o1"}`). `share`: the fraction of the
      * actors' program elements (calls, sequences) drawn on the companion, from its document's
      * operations, when the scenario has one (0 to 1; its calls are left out when it has none).
+     * `ops`: only these of its operations (and its sequences made of them) are drawn, where
+     * others would reach what the model of actors as threads of one process cannot tell (a Queue
+     * closed by the parent before start() is closed in a forked child, unpicklable for a spawned one).
      */
-    companions?: { [primitive: string]: { share: number } };
+    companions?: { [primitive: string]: { share: number; ops?: string[] } };
   };
   /** Timing tolerances. */
   timing?: {

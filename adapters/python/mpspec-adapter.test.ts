@@ -114,9 +114,10 @@ describe.skipIf(!hasPython)(`the Python adapter (${PY})`, () => {
     // Only the creating process may join a Process: actors in processes would get
     // AssertionError "can only join a child process" from join(), and the campaign would fail.
     const proc = loadSpecFile(join(PRIMITIVES_DIR, "Process.yaml"));
-    // Event: the companion a set_event target sets ({"$object": ...}, Process.yaml generate.companions).
+    // Event and Queue: the companions a set_event or put_to target acts on ({"$object": ...}, Process.yaml generate.companions).
     const event = loadSpecFile(join(PRIMITIVES_DIR, "Event.yaml"));
-    const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing", "--start-method", "fork"], specs: [lock, proc, event] });
+    const queue = loadSpecFile(join(PRIMITIVES_DIR, "Queue.yaml"));
+    const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing", "--start-method", "fork"], specs: [lock, proc, event, queue] });
     const pgid = a.pid!;
     try {
       expect(a.ready.implementation.configuration).toMatchObject({ actors: "processes" });

@@ -9,6 +9,7 @@ import type { JsonValue } from "../../spec/format.js";
 import { INTERNAL_ERROR_TYPE, ThreadsExecutor } from "./executor.js";
 import { resolveCalls } from "../../conformance/adapter/protocol.js";
 import { isGone } from "../../conformance/adapter/fixtures/processes.js";
+import { checkHistory } from "../../conformance/checker/linearize.js";
 
 const COUNTER = new URL("./fixtures/counter-module.ts", import.meta.url);
 const REFERENCE = new URL("../../reference/threads/module.ts", import.meta.url);
@@ -407,6 +408,45 @@ describe.skipIf(!existsSync(fileURLToPath(REFERENCE)))("ThreadsExecutor on the r
       for (const bad of [1, 7, "o1", -1]) {
         await expect(ex.runCalls(sc, withRef(bad), 5_000)).rejects.toThrow(/o0: \{"\$object":.*\} is not a \$object value of the run message: expected \{"\$object": <index of an earlier object in calls\.objects: 0\.\.0>\}/);
       }
+    } finally {
+      await within(ex.close(), 10_000);
+    }
+  }, 60_000);
+
+  it("runs a Process whose target puts on a Queue of the scenario: an item past the pipe's buffer keeps the child alive until the parent reads it (its exit joins the feeder)", async () => {
+    const ex = await within(
+      ThreadsExecutor.start({
+        implementation: REFERENCE,
+        info: { name: "mpspec-reference", version: "0", language: "TypeScript" },
+        specs: SPECS,
+      }),
+      30_000,
+    );
+    try {
+      const big = { $repeat: ["ab", 40000] };
+      const q = (op: string, args: Record<string, JsonValue> = {}): Call => ({ object: "o1", op, args });
+      const p = (op: string, args: Record<string, JsonValue> = {}): Call => ({ object: "o0", op, args });
+      const sc: Scenario = {
+        profile: "multiprocessing",
+        objects: [
+          { id: "o1", primitive: "Queue", args: { maxsize: 0 } },
+          { id: "o0", primitive: "Process", args: { target: { $callable: "put_to", queue: { $object: "o1" }, item: big }, args: [] } },
+        ],
+        init: [p("start"), p("join", { timeout: 1.5 }), p("is_alive")],
+        parallel: [[q("get", { block: true, timeout: 10 }), p("join", { timeout: 10 }), p("exitcode")]],
+        post: [],
+      };
+      const h = await within(ex.run(sc, 20_000), 25_000);
+      expect(h.events.map((ev) => [ev.actor, ev.object, ev.op, ev.outcome])).toEqual([
+        ["main", "o0", "start", { kind: "returned", value: null }],
+        ["main", "o0", "join", { kind: "returned", value: null }],
+        // Still alive after 1.5 s: its exit waits for a reader of its item.
+        ["main", "o0", "is_alive", { kind: "returned", value: true }],
+        ["a0", "o1", "get", { kind: "returned", value: big }],
+        ["a0", "o0", "join", { kind: "returned", value: null }],
+        ["a0", "o0", "exitcode", { kind: "returned", value: 0 }],
+      ]);
+      expect(checkHistory((p) => SPECS.find((x) => x.primitive === p)!, sc.objects, h, { profile: "multiprocessing", level: "cpython" }).verdict).toBe("ok");
     } finally {
       await within(ex.close(), 10_000);
     }

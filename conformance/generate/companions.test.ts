@@ -13,25 +13,36 @@ const processSpec = loadSpecFile(join(PRIMITIVES_DIR, "Process.yaml"));
 
 describe("generate.companions", () => {
   const scs = fc.sample(scenarioArbitrary(processSpec, "multiprocessing", undefined, companionSpecs(processSpec)), { numRuns: 300, seed: 21 });
-  const withEvent = scs.filter((sc) => sc.objects.length > 1);
+  const withEvent = scs.filter((sc) => sc.objects.some((o) => o.primitive === "Event"));
+  const withQueue = scs.filter((sc) => sc.objects.some((o) => o.primitive === "Queue"));
   const calls = (sc: (typeof scs)[number]) => [...sc.init, ...sc.parallel.flat(), ...sc.post];
 
-  test("a target that names an Event brings one, declared before the Process, and the placeholder becomes its id", () => {
+  test("a target that names an Event or a Queue brings one, declared before the Process, and the placeholder becomes its id", () => {
     expect(withEvent.length).toBeGreaterThan(20);
-    expect(withEvent.length).toBeLessThan(scs.length);
+    expect(withQueue.length).toBeGreaterThan(20);
+    expect(withEvent.length + withQueue.length).toBeLessThan(scs.length);
     for (const sc of withEvent) {
       expect(sc.objects.map((o) => [o.id, o.primitive])).toEqual([["o1", "Event"], ["o0", "Process"]]);
       expect(sc.objects[1]!.args.target).toMatchObject({ $callable: expect.stringMatching(/^(set|wait)_event$/), event: { $object: "o1" } });
     }
+    for (const sc of withQueue) {
+      expect(sc.objects.map((o) => [o.id, o.primitive])).toEqual([["o1", "Queue"], ["o0", "Process"]]);
+      expect(sc.objects[1]!.args.target).toMatchObject({ $callable: "put_to", queue: { $object: "o1" } });
+    }
   });
 
-  test("the actors call the Event too, with its own operations and domains; without an Event, no call names one", () => {
+  test("the actors call the companion too, with its own operations and domains, only those `ops` allows; without one, no call names one", () => {
     const onEvent = withEvent.flatMap(calls).filter((c) => c.object === "o1");
     expect(new Set(onEvent.map((c) => c.op))).toEqual(new Set(["is_set", "set", "clear", "wait"]));
     expect(onEvent.filter((c) => c.op === "wait").every((c) => "timeout" in c.args)).toBe(true);
+    // Process.yaml: Queue { ops: [put, put_nowait, get_nowait, qsize, empty, full] }, and a get
+    // only in its sequences, with their timeout (1 s): no close(), no get(None).
+    const onQueue = withQueue.flatMap(calls).filter((c) => c.object === "o1");
+    expect(new Set(onQueue.map((c) => c.op))).toEqual(new Set(["put", "put_nowait", "get", "get_nowait", "qsize", "empty", "full"]));
+    expect(onQueue.filter((c) => c.op === "get").every((c) => c.args.timeout === 1)).toBe(true);
     expect(scs.filter((sc) => sc.objects.length === 1).flatMap(calls).every((c) => c.object === "o0")).toBe(true);
     // and none of the companion's placeholders is left
-    expect(JSON.stringify(scs)).not.toMatch(/companion:|"\$object":"Event"/);
+    expect(JSON.stringify(scs)).not.toMatch(/companion:|"\$object":"(Event|Queue)"/);
   });
 
   test("the Event and its Process are one partition for the checker; unrelated objects are apart", () => {
@@ -71,6 +82,9 @@ operations:
     expect(companionSpecs(ok).map((s) => s.primitive)).toEqual(["Event"]);
     const missing = loadSpecText(doc("0.2").replace("Event:", "Nonesuch:"), "T.yaml");
     expect(() => companionSpecs(missing)).toThrow(/generate\.companions\.Nonesuch: no spec document Nonesuch\.yaml/);
+    // `ops` names operations of the companion's document
+    const ops = loadSpecText(doc("0.2").replace("{ share: 0.2 }", "{ share: 0.2, ops: [frob] }"), join(PRIMITIVES_DIR, "T.yaml"));
+    expect(() => scenarioArbitrary(ops, "p", undefined, companionSpecs(ops))).toThrow(/companions\.Event\.ops names frob, not an operation of .*Event\.yaml/);
     // given other documents than its companions', the generator says what to pass
     expect(() => scenarioArbitrary(processSpec, "multiprocessing", undefined, [])).toThrow(/companionSpecs/);
   });

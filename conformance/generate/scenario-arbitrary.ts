@@ -108,10 +108,10 @@ export function operationsIn(spec: LoadedSpec, profile: string): string[] {
 type Part = "init" | "parallel" | "post";
 
 /** Calls of the operations that exist in the profile and may appear in `part`; null if none may. */
-function callArb(spec: LoadedSpec, profile: string, object: string, part: Part): fc.Arbitrary<Call> | null {
+function callArb(spec: LoadedSpec, profile: string, object: string, part: Part, only?: readonly string[]): fc.Arbitrary<Call> | null {
   const all = operationsIn(spec, profile);
   if (all.length === 0) throw new Error(`${spec.file}: no operation exists in profile '${profile}'`);
-  const ops = all.filter((name) => spec.operations.get(name)!.op.parts?.includes(part) ?? true);
+  const ops = all.filter((name) => (spec.operations.get(name)!.op.parts?.includes(part) ?? true) && (!only || only.includes(name)));
   if (ops.length === 0) return null;
   return fc.oneof(
     ...ops.map((name) => {
@@ -127,7 +127,7 @@ function callArb(spec: LoadedSpec, profile: string, object: string, part: Part):
  * appear in `part`. Single calls weigh their operations' weights together; a sequence may
  * shrink into a single call (cross-shrinking towards the first arbitrary).
  */
-function chunkArb(spec: LoadedSpec, profile: string, object: string, part: Part, companions: readonly LoadedSpec[] = []): fc.Arbitrary<Call[]> | null {
+function chunkArb(spec: LoadedSpec, profile: string, object: string, part: Part, companions: readonly LoadedSpec[] = [], only?: readonly string[]): fc.Arbitrary<Call[]> | null {
   // `Event.is_set` in a sequence: an operation of a companion, called on its placeholder.
   const where = (name: string): { spec: LoadedSpec; op: string; object: string } => {
     const [p, op] = name.split(".");
@@ -141,8 +141,8 @@ function chunkArb(spec: LoadedSpec, profile: string, object: string, part: Part,
     const o = w.spec.operations.get(w.op)!;
     return (!o.op.profiles || o.op.profiles.includes(profile)) && (o.op.parts?.includes(part) ?? true);
   };
-  const single = callArb(spec, profile, object, part);
-  const singleWeight = operationsIn(spec, profile).filter(allowed).reduce((w, n) => w + (spec.operations.get(n)!.op.weight ?? 1), 0);
+  const single = callArb(spec, profile, object, part, only);
+  const singleWeight = operationsIn(spec, profile).filter((n) => allowed(n) && (!only || only.includes(n))).reduce((w, n) => w + (spec.operations.get(n)!.op.weight ?? 1), 0);
   // A call of a sequence: the sequence's `args` replace those arguments' domains (and domainIf).
   const opCall = (qualified: string, narrowed?: { [arg: string]: Domain }): fc.Arbitrary<Call> => {
     const { spec: s, op: name, object: on } = where(qualified);
@@ -150,6 +150,8 @@ function chunkArb(spec: LoadedSpec, profile: string, object: string, part: Part,
     let params = op.op.args;
     let domainIf = op.domainIf;
     if (narrowed && Object.keys(narrowed).length > 0) {
+      const unknown = Object.keys(narrowed).filter((a) => !op.argNames.includes(a));
+      if (unknown.length) throw new Error(`${spec.file}: generate.sequences narrows ${qualified}'s ${unknown.join(", ")}, not an argument of it (${op.argNames.join(", ") || "none"})`);
       params = Object.fromEntries(Object.entries(params ?? {}).map(([k, p]) => [k, narrowed[k] ? { ...p, domain: narrowed[k]!, domainIf: undefined } : p]));
       domainIf = new Map([...domainIf].filter(([k]) => !narrowed[k]));
     }
@@ -158,7 +160,7 @@ function chunkArb(spec: LoadedSpec, profile: string, object: string, part: Part,
   const choices: fc.WeightedArbitrary<Call[]>[] = [];
   if (single && singleWeight > 0) choices.push({ arbitrary: single.map((c) => [c]), weight: singleWeight });
   for (const seq of spec.doc.generate?.sequences ?? []) {
-    if ((seq.weight ?? 1) === 0 || !seq.ops.every(allowed)) continue;
+    if ((seq.weight ?? 1) === 0 || !seq.ops.every(allowed) || (only && !seq.ops.every((o) => only.includes(o)))) continue;
     let calls: fc.Arbitrary<Call[]> = fc.tuple(...seq.ops.map((o) => opCall(o, seq.args?.[o])));
     // A sequence's own pause, in the parallel part (paused() keeps a pause already drawn).
     if (seq.pause && part === "parallel") {
@@ -234,9 +236,9 @@ function minActorsFor(spec: LoadedSpec, ctor: Map<string, ModelValue>, profile: 
 const COMPANION = "\u0000companion:";
 
 /** One element of a program in `part` for `object`: a call, or a sequence with `generate.sequences`; null if none may be called there. */
-function elementArb(spec: LoadedSpec, profile: string, object: string, part: Part): fc.Arbitrary<Call[]> | null {
-  if (spec.doc.generate?.sequences) return chunkArb(spec, profile, object, part);
-  const c = callArb(spec, profile, object, part);
+function elementArb(spec: LoadedSpec, profile: string, object: string, part: Part, only?: readonly string[]): fc.Arbitrary<Call[]> | null {
+  if (spec.doc.generate?.sequences) return chunkArb(spec, profile, object, part, [], only);
+  const c = callArb(spec, profile, object, part, only);
   return c ? c.map((x) => [x]) : null;
 }
 
@@ -274,12 +276,15 @@ export function scenarioArbitrary(spec: LoadedSpec, profile: string, given: Scen
   const companionOf = Object.entries(spec.doc.generate?.companions ?? {}).map(([primitive, c]) => {
     const cs = companions.find((x) => x.primitive === primitive);
     if (!cs) throw new Error(`${spec.file}: generate.companions names ${primitive}; pass its spec document to scenarioArbitrary (companionSpecs)`);
-    return { spec: cs, share: c.share, args: argsArb(cs.doc.params, cs.paramDomainIf, profile) };
+    for (const op of c.ops ?? []) {
+      if (!cs.operations.has(op)) throw new Error(`${spec.file}: generate.companions.${primitive}.ops names ${op}, not an operation of ${cs.file}`);
+    }
+    return { spec: cs, share: c.share, ops: c.ops, args: argsArb(cs.doc.params, cs.paramDomainIf, profile) };
   });
   const withCompanions = (own: fc.Arbitrary<Call[]>, part: Part): fc.Arbitrary<Call[]> => {
     if (companionOf.length === 0) return own;
     const others = companionOf.flatMap((c) => {
-      const e = elementArb(c.spec, profile, `${COMPANION}${c.spec.primitive}`, part);
+      const e = elementArb(c.spec, profile, `${COMPANION}${c.spec.primitive}`, part, c.ops);
       return e ? [{ arbitrary: e, weight: Math.round(c.share * 1000) }] : [];
     });
     const ownWeight = 1000 - others.reduce((w, o) => w + o.weight, 0);

@@ -251,6 +251,50 @@ export class SpecModel implements Model {
     return ruleActive(c.step.level, this.level, this.deviations) && (!c.step.profiles || c.step.profiles.includes(this.profile));
   }
 
+  /**
+   * The enabled internal steps that end this object's child process (`endsChild`): each with how
+   * (`exit`: its exit functions run; `kill`: they do not), the state after it, and its id.
+   * `internalSteps` gives them too; a system of objects takes them from here instead, to apply
+   * the other objects' `processEnd` rules.
+   */
+  childEnds(s: State): { state: State; id: string; how: "exit" | "kill" }[] {
+    const out: { state: State; id: string; how: "exit" | "kill" }[] = [];
+    for (const c of this.spec.internal) {
+      if (!c.endsChild || c.delegate || !this.internalActive(c)) continue;
+      const base: Bindings = { ctor: this.ctor, s, profile: this.profile };
+      for (const b of combinations(c.choose, base)) {
+        if (c.when && !evalBool(c.when, b)) continue;
+        const how = c.endsChild.eval(b);
+        if (how === null) continue;
+        if (how !== "exit" && how !== "kill") throw new Error(`${c.endsChild.where}: ${c.endsChild.source}: must give 'exit', 'kill' or null, got ${pyRepr(how)}`);
+        out.push({ state: this.apply(s, c.effect, b, `internal step ${c.step.id}`), id: c.step.id, how });
+      }
+    }
+    return out;
+  }
+
+  /** Whether an internal step ends the child's process (may, at some state): see childEnds. */
+  endsChild(stepId: string): boolean {
+    return this.spec.internal.some((c) => c.step.id === stepId && c.endsChild !== undefined);
+  }
+
+  /**
+   * This object's states once the process `actor` ended (`processEnd` rules of that kind): null
+   * when the object has no active rule of that kind (nothing happens to it); for `exit`, the state
+   * after each enabled rule (none: the process cannot end yet, its exit functions wait); for
+   * `kill`, each enabled rule's, or the state as it is when none is enabled.
+   */
+  processEnd(s: State, actor: string, how: "exit" | "kill"): { state: State; id: string }[] | null {
+    const rules = this.spec.processEnd.filter(
+      (r) => r.rule.how === how && ruleActive(r.rule.level, this.level, this.deviations) && (!r.rule.profiles || r.rule.profiles.includes(this.profile)),
+    );
+    if (rules.length === 0) return null;
+    const b: Bindings = { ctor: this.ctor, s, profile: this.profile, actor };
+    const out = rules.filter((r) => !r.when || evalBool(r.when, b)).map((r) => ({ state: this.apply(s, r.effect, b, `process-end rule ${r.rule.id}`), id: r.rule.id }));
+    if (out.length === 0 && how === "kill") return [{ state: s, id: "" }];
+    return out;
+  }
+
   /** The calls on other objects this object's process may make next at `s` (enabled `delegate` steps). */
   delegations(s: State): Delegation[] {
     const out: Delegation[] = [];

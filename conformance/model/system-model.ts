@@ -82,10 +82,33 @@ export class SystemModel implements Model {
     const out: { state: State; id: string }[] = [];
     for (const { id, model } of this.members) {
       const c = this.component(s, id);
-      for (const st of model.internalSteps(c)) out.push({ state: this.with(s, id, st.state), id: st.id });
+      for (const st of model.internalSteps(c)) if (!model.endsChild(st.id)) out.push({ state: this.with(s, id, st.state), id: st.id });
+      for (const end of model.childEnds(c)) out.push(...this.childEnded(this.with(s, id, end.state), id, end.how, end.id));
       for (const d of model.delegations(c)) out.push(...this.delegated(s, id, model, d));
     }
     return out;
+  }
+
+  /**
+   * `caller`'s child process has ended (`how`), in `s`: every other object takes its `processEnd`
+   * rules for the actor `<caller>.child`, together (one state per combination). An object whose
+   * exit rules are all disabled holds the end back (a Queue whose feeder the exit must join while
+   * it still has items to flush): then the step is not enabled.
+   */
+  private childEnded(s: State, caller: string, how: "exit" | "kill", stepId: string): { state: State; id: string }[] {
+    let states = [s];
+    for (const { id, model } of this.members) {
+      if (id === caller) continue;
+      const next: State[] = [];
+      for (const st of states) {
+        const ends = model.processEnd(this.component(st, id), `${caller}.child`, how);
+        if (ends === null) next.push(st);
+        else for (const e of ends) next.push(this.with(st, id, e.state));
+      }
+      states = next;
+      if (states.length === 0) return [];
+    }
+    return states.map((state) => ({ state, id: stepId }));
   }
 
   /**

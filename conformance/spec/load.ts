@@ -12,7 +12,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { parseDocument } from "yaml";
-import type { ConstructionRule, Domain, InternalStep, JsonValue, Operation, OperationForm, Param, Raises, Rule, SpecDocument } from "../../spec/format.js";
+import type { ConstructionRule, Domain, InternalStep, JsonValue, Operation, OperationForm, Param, ProcessEndRule, Raises, Rule, SpecDocument } from "../../spec/format.js";
 import { CelExprError, compileCel, type CelNames, type CompiledExpr, type KnownKeys } from "./cel.js";
 
 
@@ -90,6 +90,15 @@ export interface CompiledInternal {
   effect: CompiledEffect[];
   /** A call on another scenario object (InternalStep.delegate): the call, and the state variable of its phase. */
   delegate?: { call: CompiledExpr; phase: string };
+  /** How the step ends the object's child process (InternalStep.endsChild), when it may. */
+  endsChild?: CompiledExpr;
+}
+
+/** A `processEnd` rule: what the object does when a process that called it ends. */
+export interface CompiledProcessEnd {
+  rule: ProcessEndRule;
+  when?: CompiledExpr;
+  effect: CompiledEffect[];
 }
 
 export interface LoadedSpec {
@@ -102,6 +111,8 @@ export interface LoadedSpec {
   stateInit: { name: string; init: CompiledExpr }[];
   operations: Map<string, CompiledOperation>;
   internal: CompiledInternal[];
+  /** What the object does when a process that called it ends (`processEnd`), in document order. */
+  processEnd: CompiledProcessEnd[];
   /** The constructor's refusals (`construction.rules`), in document order. */
   construction: CompiledConstruction[];
   timeoutSlackSeconds: number;
@@ -458,6 +469,11 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     if (seq.ops.every(companionOp)) throw new SpecError(file, `${place}.ops`, "a sequence calls this object at least once");
     if (seq.weight !== undefined && (!Number.isInteger(seq.weight) || seq.weight < 0)) throw new SpecError(file, `${place}.weight`, "must be a whole number");
     for (const [o, args] of Object.entries(seq.args ?? {})) {
+      if (companionOp(o) && seq.ops.includes(o)) {
+        // A companion's operation: its argument names are that document's (the generator checks them).
+        for (const [a, d] of Object.entries(args)) checkOneDomain(file, `${place}.args.${o}.${a}`, d);
+        continue;
+      }
       const op = operations.get(o);
       if (!op || !seq.ops.includes(o)) throw new SpecError(file, `${place}.args.${o}`, `'${o}' is not an operation of the sequence (${seq.ops.join(", ")})`);
       for (const [a, d] of Object.entries(args)) {
@@ -516,6 +532,21 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
       when: step.when !== undefined ? cel(step.when, `${place}.when`, names(vars)) : undefined,
       effect: effects(step.effect, place, names(step.delegate ? { ...vars, result: true } : vars)),
       ...(step.delegate ? { delegate: compileDelegate(step.delegate, place, names(vars)) } : {}),
+      ...(step.endsChild !== undefined ? { endsChild: cel(step.endsChild, `${place}.endsChild`, names(vars)) } : {}),
+    };
+  });
+
+  const processEnd = (doc.processEnd ?? []).map((rule, i): CompiledProcessEnd => {
+    const place = `processEnd[${i}]`;
+    checkDeviation(rule, place);
+    checkReachable(rule, place);
+    checkId(rule.id, place, `${doc.primitive}.`);
+    checkProfiles(rule.profiles, place);
+    const scope = names({ ctor: CTOR, s: S, profile: true, actor: true });
+    return {
+      rule,
+      when: rule.when !== undefined ? cel(rule.when, `${place}.when`, scope) : undefined,
+      effect: effects(rule.effect ?? {}, place, scope),
     };
   });
 
@@ -540,6 +571,7 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     stateInit: Object.entries(doc.state).map(([name, sv]) => ({ name, init: cel(sv.init, `state.${name}.init`, names({ ctor: CTOR, profile: true })) })),
     operations,
     internal,
+    processEnd,
     construction,
     timeoutSlackSeconds: timeoutSlack(file, doc),
     minActors: doc.generate?.minActors !== undefined ? cel(doc.generate.minActors, "generate.minActors", names({ ctor: CTOR, profile: true })) : undefined,

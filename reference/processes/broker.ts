@@ -36,6 +36,9 @@ export type BrokerReply = { id: number; value: unknown } | { id: number; error: 
  */
 const OPERATIONS: Record<string, Record<string, readonly string[]>> = {
   Event: { set: [], clear: [], is_set: [], wait: ["timeout"] },
+  // `$exit`: not a Python method; what the child's exit functions do with a queue it put on
+  // (close it, join its feeder thread: multiprocessing/queues.py's finalizers), see ./child/broker-client.ts.
+  Queue: { put: ["item", "block", "timeout"], $exit: [] },
 };
 
 /** Seconds a blocking call waits at a time, so that the owner gives it up once its child is gone. */
@@ -48,6 +51,30 @@ const SLICE = 0.5;
  * the child sees one wait.
  */
 const BLOCKING: Record<string, Record<string, (o: SharedPrimitive, args: Record<string, JsonValue>, alive: () => boolean) => Promise<unknown>>> = {
+  Queue: {
+    put: async (o, args, alive) => {
+      const q = o as unknown as { putAsync(item: unknown, block: boolean, timeout: number | null): Promise<void> };
+      const block = args.block ?? true;
+      const t = args.timeout ?? null;
+      if (block === false) return q.putAsync(args.item, false, null);
+      const end = typeof t === "number" ? performance.now() + Math.max(0, t) * 1000 : Infinity;
+      for (;;) {
+        const left = (end - performance.now()) / 1000;
+        try {
+          return await q.putAsync(args.item, true, Math.max(0, Math.min(SLICE, left)));
+        } catch (e) {
+          // A slice that ends with the queue still full is no outcome unless the call's own timeout has passed.
+          if (!(e instanceof PythonError && e.pyType === "queue.Full") || left <= SLICE || !alive()) throw e;
+        }
+      }
+    },
+    $exit: async (o, _args, alive) => {
+      const q = o as unknown as { close(): void; joinThreadAsync(timeout: number | null): Promise<boolean> };
+      q.close();
+      while (!(await q.joinThreadAsync(SLICE)) && alive());
+      return null;
+    },
+  },
   Event: {
     wait: async (o, args, alive) => {
       const ev = o as unknown as { waitAsync(t: number | null): Promise<boolean> };

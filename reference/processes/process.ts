@@ -81,6 +81,12 @@ export interface ProcessOptions extends PrimitiveOptions {
   target?: JsonValue;
   /** Its positional arguments. */
   args?: JsonValue[];
+  /**
+   * Whether the child runs Python's exit functions after its target (a queue it put on has its
+   * feeder joined, so the child ends only once its items are in the pipe). Default true; false
+   * only for a broken variant (conformance/tests/broken/unflushed-exit-process.ts).
+   */
+  exitFunctions?: boolean;
 }
 
 export class Process implements SharedPrimitive {
@@ -89,6 +95,7 @@ export class Process implements SharedPrimitive {
   readonly #target: JsonValue;
   readonly #args: JsonValue[];
   readonly #owner: number;
+  readonly #exitFunctions: boolean;
 
   /** @param shared internal: an existing process's words and owner (see `Process.attach`). */
   constructor(options: ProcessOptions = {}, shared?: { words: Int32Array; owner: number }) {
@@ -100,6 +107,7 @@ export class Process implements SharedPrimitive {
     if (!Array.isArray(this.#args)) throw new PythonError("TypeError", "args must be a list");
     this.#words = shared?.words ?? sharedWords(WORDS);
     this.#owner = shared?.owner ?? threadId;
+    this.#exitFunctions = options.exitFunctions ?? true;
     if (!shared) void this.#serve();
   }
 
@@ -173,7 +181,7 @@ export class Process implements SharedPrimitive {
         Atomics.notify(w, REQ_SEQ); // the owner stops serving
       });
       child.once("error", () => undefined); // an exit follows
-      child.send({ target: wire, args: this.#args });
+      child.send({ target: wire, args: this.#args, exitFunctions: this.#exitFunctions });
       Atomics.store(w, PID, child.pid ?? 0);
       Atomics.store(w, STATE, STARTED);
     } else if (Atomics.load(w, STATE) === STARTED) {

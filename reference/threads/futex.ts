@@ -21,6 +21,12 @@ const atomics = Atomics as typeof Atomics & {
   waitAsync(typedArray: Int32Array, index: number, value: number, timeout?: number): WaitAsyncResult;
 };
 
+/** Sleep on the event loop until `words[index]` no longer equals `expected`, a notify, or `ms` pass. */
+export async function sleepAsync(words: Int32Array, index: number, expected: number, ms: number): Promise<void> {
+  const w = atomics.waitAsync(words, index, expected, ms);
+  if (w.async) await w.value;
+}
+
 /** Monotonic milliseconds; all deadlines are on this clock. */
 export const now: () => number = () => performance.now();
 

@@ -23,6 +23,7 @@ import {
   deadlineOf,
   done,
   lockMutex,
+  sleepAsync,
   sleepOn,
   sharedWords,
   unlockMutex,
@@ -445,6 +446,26 @@ abstract class QueueBase implements SharedPrimitive {
       const taken = Atomics.load(this.#ctrl, BIG_TAKEN);
       if (taken >= this.#bigAhead) return;
       Atomics.wait(this.#ctrl, BIG_TAKEN, taken, 50);
+    }
+  }
+
+  /**
+   * As join_thread() (after close()), without blocking the thread: waits with Atomics.waitAsync
+   * for at most `timeout` seconds (null: for ever); true once joined. A Process's child makes it
+   * through the broker as it exits (reference/processes/broker.ts), as CPython's exit functions
+   * join a Queue's feeder thread.
+   */
+  async joinThreadAsync(timeout: number | null = null): Promise<boolean> {
+    if (this.profile === "threading") throw noAttribute("Queue", "join_thread");
+    if (!this.#closed) throw new PythonError("AssertionError", `Queue ${this.toString()} not closed`);
+    if (this.#joinCancelled) return true;
+    const end = timeout === null ? Infinity : performance.now() + Math.max(0, timeout) * 1000;
+    for (;;) {
+      const taken = Atomics.load(this.#ctrl, BIG_TAKEN);
+      if (taken >= this.#bigAhead) return true;
+      const left = end - performance.now();
+      if (left <= 0) return false;
+      await sleepAsync(this.#ctrl, BIG_TAKEN, taken, Math.min(left, 50));
     }
   }
 

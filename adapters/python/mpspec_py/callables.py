@@ -40,6 +40,16 @@ def _wait_event(p):
     p["event"].wait(p["timeout"])  # returns None, not the wait's result (spec/callables.yaml)
 
 
+def _put_to(p):
+    from .values import decode_value  # values imports this module
+    # The item as a Python value ({"$repeat": ...} a long string, {"$unpicklable": ...} an object
+    # the feeder thread cannot pickle): spec/protocol/README.md, values that stand for Python objects.
+    from .values import _arm
+    # decode_value leaves {"$unpicklable": ...} a placeholder (it travels to actor processes); _arm
+    # makes it the object here, where it is put.
+    p["queue"].put(_arm(decode_value(p["item"])))
+
+
 def _kill_self(p):
     os.kill(os.getpid(), p["signal"])
     time.sleep(5)  # the signal ends the process before this returns
@@ -61,11 +71,11 @@ IMPLEMENTATIONS = {
     "return_unpicklable": (("token",), lambda p, *a: _unpicklable(p["token"])),
     "set_event": (("event",), lambda p, *a: p["event"].set()),
     "wait_event": (("event", "timeout"), lambda p, *a: _wait_event(p)),
-    "wait_event": (("event", "timeout"), lambda p, *a: _wait_event(p)),
+    "put_to": (("queue", "item"), lambda p, *a: _put_to(p)),
 }
 
 # name -> its parameters that take another object of the scenario (spec/callables.yaml `primitive`).
-OBJECT_PARAMS = {"set_event": ("event",), "wait_event": ("event",)}
+OBJECT_PARAMS = {"set_event": ("event",), "wait_event": ("event",), "put_to": ("queue",)}
 
 
 def _plain(v, depth=0):

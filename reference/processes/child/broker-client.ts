@@ -34,9 +34,29 @@ function listen(): void {
   });
 }
 
+/** Objects this process put on (Queues): its exit functions join their feeder threads. */
+const putOn = new Set<number>();
+
+/**
+ * What Python's exit functions do for the objects this process used, before a normal exit (a
+ * return, an exception, sys.exit; not os._exit or a signal): close each queue it put on and join
+ * its feeder thread (multiprocessing/queues.py's finalizers), so the process cannot end before
+ * its items are in the pipe (an item past the pipe's buffer: until a reader takes it).
+ */
+export async function runExitFunctions(): Promise<void> {
+  for (const ref of putOn) {
+    try {
+      await brokerCall(ref, "$exit", {});
+    } catch {
+      // A parent that is gone has no queue to flush to.
+    }
+  }
+}
+
 /** Ask the parent to make `op(args)` on its object number `ref`; resolves with the result. */
 export const brokerCall: ObjectCaller = (ref: unknown, op: string, args: Record<string, JsonValue>) => {
   listen();
+  if (op === "put" && typeof ref === "number") putOn.add(ref);
   if (typeof ref !== "number" || !process.send || !process.connected) {
     return Promise.reject(new PythonError("EOFError", `no broker to reach object ${JSON.stringify(ref)}: the parent process is gone`));
   }
