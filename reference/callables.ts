@@ -71,7 +71,17 @@ const IMPLEMENTATIONS: Record<string, [readonly string[], Impl, Readonly<Record<
   set_event: [["event"], (p, _, objects) => objects(refOf(p.event), "set", {}).then(() => null), { event: "Event" }],
   // Returns None, not the wait's result (spec/callables.yaml).
   wait_event: [["event", "timeout"], (p, _, objects) => objects(refOf(p.event), "wait", { timeout: p.timeout ?? null }).then(() => null), { event: "Event" }],
-  put_to: [["queue", "item"], (p, _, objects) => objects(refOf(p.queue), "put", { item: p.item ?? null }).then(() => null), { queue: "Queue" }],
+  put_to: [["queue", "item", "block"], (p, _, objects) => objects(refOf(p.queue), "put", { item: p.item ?? null, block: p.block ?? true }).then(() => null), { queue: "Queue" }],
+  with_lock: [
+    ["lock", "seconds"],
+    async (p, _, objects) => {
+      await objects(refOf(p.lock), "acquire", { block: true, timeout: null });
+      await new Promise((r) => setTimeout(r, (p.seconds as number) * 1000));
+      await objects(refOf(p.lock), "release", {});
+      return null;
+    },
+    { lock: "Lock" },
+  ],
 };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);

@@ -308,7 +308,8 @@ export interface InternalStep {
    * <operation>, 'args': {...}}`, taken through that object's own rules (every phase, blocking
    * included) as the actor `<this object's id>.child`; `phase` names the int state variable holding
    * the phase that call is in (0: not begun). `effect` applies when the call completes, with
-   * `result` bound to its result. Only a system of objects takes such a step (docs/design/processes.md).
+   * `result` bound to its result and `raised` to the exception it raised (`{'type': ...,
+   * 'message': ...}`, the message '' where the rule gives a pattern) or null. Only a system of objects takes such a step (docs/design/processes.md).
    */
   delegate?: { call: string; phase: string };
   /**

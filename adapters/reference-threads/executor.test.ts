@@ -430,7 +430,7 @@ describe.skipIf(!existsSync(fileURLToPath(REFERENCE)))("ThreadsExecutor on the r
         profile: "multiprocessing",
         objects: [
           { id: "o1", primitive: "Queue", args: { maxsize: 0 } },
-          { id: "o0", primitive: "Process", args: { target: { $callable: "put_to", queue: { $object: "o1" }, item: big }, args: [] } },
+          { id: "o0", primitive: "Process", args: { target: { $callable: "put_to", queue: { $object: "o1" }, item: big, block: true }, args: [] } },
         ],
         init: [p("start"), p("join", { timeout: 1.5 }), p("is_alive")],
         parallel: [[q("get", { block: true, timeout: 10 }), p("join", { timeout: 10 }), p("exitcode")]],

@@ -319,12 +319,16 @@ export class SpecModel implements Model {
     return out;
   }
 
-  /** This object's state after a step of its call on another object: continuing in `next`, or completed with `result` (its effect, the phase back to 0). */
-  afterDelegation(s: State, d: Delegation, next: number | undefined, result: ModelValue): State {
+  /**
+   * This object's state after a step of its call on another object: continuing in `next`, or
+   * completed (its effect, the phase back to 0) with `result`, or having raised `raised` (the
+   * Python exception's type and, when the rule gives one, message: `{'type': ..., 'message': ...}`).
+   */
+  afterDelegation(s: State, d: Delegation, next: number | undefined, result: ModelValue, raised: ModelValue = null): State {
     const phaseVar = d.internal.delegate!.phase;
     if (next !== undefined) return new Map(s).set(phaseVar, BigInt(next));
     const done = new Map(s).set(phaseVar, 0n);
-    return this.apply(done, d.internal.effect, { ctor: this.ctor, s, profile: this.profile, result }, `internal step ${d.internal.step.id}`);
+    return this.apply(done, d.internal.effect, { ctor: this.ctor, s, profile: this.profile, result, raised }, `internal step ${d.internal.step.id}`);
   }
 
   /** What every active rule would do for `call` at `s`, for a failure explanation. */

@@ -10,6 +10,7 @@
  * checker builds a SystemModel only for a partition of several objects.
  */
 import type { JsonValue } from "../../spec/format.js";
+import type { ModelValue } from "../spec/values.js";
 import type { Outcome } from "../history/types.js";
 import type { Delegation, Model, PreparedCall, Prediction, SpecModel, State, Successor } from "./spec-model.js";
 
@@ -127,7 +128,10 @@ export class SystemModel implements Model {
     const out: { state: State; id: string }[] = [];
     for (const succ of target.step(this.component(s, d.object), call, PENDING, call.timeout !== null, d.phase)) {
       const after = this.with(s, d.object, succ.state);
-      const callerState = model.afterDelegation(this.component(after, caller), d, succ.next, succ.result ?? null);
+      const raises = succ.next === undefined ? succ.rule.rule.raises : undefined;
+      // The exception the call raised in the child: its type, and its message when the rule fixes one.
+      const raised: ModelValue = raises ? new Map<string, ModelValue>([["type", raises.type], ["message", raises.message ?? ""]]) : null;
+      const callerState = model.afterDelegation(this.component(after, caller), d, succ.next, succ.result ?? null, raised);
       out.push({ state: this.with(after, caller, callerState), id: d.internal.step.id });
     }
     return out;

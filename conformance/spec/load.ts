@@ -530,7 +530,7 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
       step,
       choose,
       when: step.when !== undefined ? cel(step.when, `${place}.when`, names(vars)) : undefined,
-      effect: effects(step.effect, place, names(step.delegate ? { ...vars, result: true } : vars)),
+      effect: effects(step.effect, place, names(step.delegate ? { ...vars, result: true, raised: true } : vars)),
       ...(step.delegate ? { delegate: compileDelegate(step.delegate, place, names(vars)) } : {}),
       ...(step.endsChild !== undefined ? { endsChild: cel(step.endsChild, `${place}.endsChild`, names(vars)) } : {}),
     };

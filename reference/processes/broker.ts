@@ -29,7 +29,7 @@ export type BrokerReply = { id: number; value: unknown } | { id: number; error: 
 
 /**
  * The operations served, by primitive: their parameters in Python's order (the call's args are by
- * name). A blocking one (Event.wait; Queue.put on a full queue next) must not block the owner's
+ * name). A blocking one (Event.wait, Queue.put on a full queue, a queue's `$exit`) must not block the owner's
  * thread, whose event loop serves every child and records their ends: it is also in BLOCKING,
  * with its async variant (Event.waitAsync, futex.ts blockAsync), awaited in `answer` while other
  * requests are served, and given up when the child exits mid-call.
@@ -39,6 +39,7 @@ const OPERATIONS: Record<string, Record<string, readonly string[]>> = {
   // `$exit`: not a Python method; what the child's exit functions do with a queue it put on
   // (close it, join its feeder thread: multiprocessing/queues.py's finalizers), see ./child/broker-client.ts.
   Queue: { put: ["item", "block", "timeout"], $exit: [] },
+  Lock: { acquire: ["block", "timeout"], release: [] },
 };
 
 /** Seconds a blocking call waits at a time, so that the owner gives it up once its child is gone. */
@@ -73,6 +74,24 @@ const BLOCKING: Record<string, Record<string, (o: SharedPrimitive, args: Record<
       q.close();
       while (!(await q.joinThreadAsync(SLICE)) && alive());
       return null;
+    },
+  },
+  Lock: {
+    acquire: async (o, args, alive) => {
+      const lock = o as unknown as { acquireAsync(block: boolean, timeout: number | null): Promise<boolean>; release(): void };
+      const block = args.block ?? true;
+      const t = args.timeout ?? null;
+      if (block === false) return lock.acquireAsync(false, null);
+      const end = typeof t === "number" ? performance.now() + Math.max(0, t) * 1000 : Infinity;
+      for (;;) {
+        const left = (end - performance.now()) / 1000;
+        if (await lock.acquireAsync(true, Math.max(0, Math.min(SLICE, left)))) {
+          // Taken for a child that died meanwhile: CPython's child, killed while it waited, never took it.
+          if (!alive()) lock.release();
+          return true;
+        }
+        if (left <= SLICE || !alive()) return false;
+      }
     },
   },
   Event: {

@@ -47,7 +47,12 @@ def _put_to(p):
     from .values import _arm
     # decode_value leaves {"$unpicklable": ...} a placeholder (it travels to actor processes); _arm
     # makes it the object here, where it is put.
-    p["queue"].put(_arm(decode_value(p["item"])))
+    p["queue"].put(_arm(decode_value(p["item"])), p["block"])
+
+
+def _with_lock(p):
+    with p["lock"]:
+        time.sleep(p["seconds"])
 
 
 def _kill_self(p):
@@ -71,11 +76,12 @@ IMPLEMENTATIONS = {
     "return_unpicklable": (("token",), lambda p, *a: _unpicklable(p["token"])),
     "set_event": (("event",), lambda p, *a: p["event"].set()),
     "wait_event": (("event", "timeout"), lambda p, *a: _wait_event(p)),
-    "put_to": (("queue", "item"), lambda p, *a: _put_to(p)),
+    "put_to": (("queue", "item", "block"), lambda p, *a: _put_to(p)),
+    "with_lock": (("lock", "seconds"), lambda p, *a: _with_lock(p)),
 }
 
 # name -> its parameters that take another object of the scenario (spec/callables.yaml `primitive`).
-OBJECT_PARAMS = {"set_event": ("event",), "wait_event": ("event",), "put_to": ("queue",)}
+OBJECT_PARAMS = {"set_event": ("event",), "wait_event": ("event",), "put_to": ("queue",), "with_lock": ("lock",)}
 
 
 def _plain(v, depth=0):
