@@ -37,6 +37,8 @@ const { values } = parseArgs({
 interface Mutant {
   primitive: string;
   breaks: string;
+  /** The actors it runs with, when not the adapter's default processes (mutantmp.py ACTORS). */
+  actors?: "threads";
 }
 
 const table = JSON.parse(execFileSync(values.python, [join(FIXTURES, "mutantmp.py")], { encoding: "utf8", timeout: 30_000 })) as Record<string, Mutant>;
@@ -56,8 +58,8 @@ interface Run {
 }
 
 /** One `mpspec run --json` of one primitive with MPSPEC_MUTANT=mutant; bounded by --timeout-s. */
-function run(mutant: string, primitive: string, seed: number): Promise<Run> {
-  const adapter = `${values.python} adapters/python/mpspec_adapter.py --module mutantmp`;
+function run(mutant: string, primitive: string, seed: number, actors?: "threads"): Promise<Run> {
+  const adapter = `${values.python} adapters/python/mpspec_adapter.py --module mutantmp${actors ? ` --actors ${actors}` : ""}`;
   const args = [join(root, "bin/mpspec.js"), "run", "--adapter", adapter, "--primitives", primitive, "--runs", values.runs, "--seed", String(seed), "--json"];
   const env = { ...process.env, MPSPEC_MUTANT: mutant, PYTHONPATH: FIXTURES };
   const t0 = performance.now();
@@ -98,20 +100,22 @@ function run(mutant: string, primitive: string, seed: number): Promise<Run> {
 }
 
 async function main() {
-  const primitives = [...new Set(chosen.map((m) => table[m]!.primitive))];
+  // The control runs in every configuration a mutant runs in: its primitive, with its actors.
+  const configOf = (m: Mutant) => (m.actors ? `${m.primitive} (actors ${m.actors})` : m.primitive);
+  const configs = new Map(chosen.map((n) => [configOf(table[n]!), table[n]!] as const));
   const control = new Map<string, Run[]>();
-  for (const p of primitives) {
+  for (const [p, m] of configs) {
     const runs: Run[] = [];
-    for (const seed of seeds) runs.push(await run("none", p, seed));
+    for (const seed of seeds) runs.push(await run("none", m.primitive, seed, m.actors));
     control.set(p, runs);
     console.log(`control ${p.padEnd(17)} ${runs.map((r) => (r.verdict === "missed" ? "pass" : r.verdict === "caught" ? "FAIL" : "ERROR")).join(" ")}  ${runs.map((r) => r.seconds.toFixed(1)).join(" ")} s`);
   }
   const rows: { mutant: string; m: Mutant; runs: Run[]; controlOk: boolean }[] = [];
   for (const name of chosen) {
     const m = table[name]!;
-    const controlOk = control.get(m.primitive)!.every((r) => r.verdict === "missed");
+    const controlOk = control.get(configOf(m))!.every((r) => r.verdict === "missed");
     const runs: Run[] = [];
-    for (const seed of seeds) runs.push(await run(name, m.primitive, seed));
+    for (const seed of seeds) runs.push(await run(name, m.primitive, seed, m.actors));
     rows.push({ mutant: name, m, runs, controlOk });
     const caught = runs.filter((r) => r.verdict === "caught").length;
     console.log(`${name.padEnd(36)} ${m.primitive.padEnd(17)} caught ${caught}/${runs.length}${controlOk ? "" : " (control failed)"}  ${runs.map((r) => `${r.verdict}${r.calls ? `(${r.calls} calls)` : ""} ${r.seconds.toFixed(1)}s`).join(", ")}${runs.some((r) => r.verdict === "error") ? `  ${runs.find((r) => r.verdict === "error")!.detail}` : ""}`);

@@ -52,6 +52,11 @@ export interface HistoryCase {
    * no rule able to complete it. Without it, a pending call may also have taken effect, or none.
    */
   cut?: number;
+  /**
+   * What the actors were: threads of the objects' process, or processes (CEL `actorKind`; a
+   * Pipe end a thread closed is closed for all). Default: unknown, both allowed.
+   */
+  actorKind?: "threads" | "processes";
   /** Expected verdict per level; a level left out is not checked. */
   expect: { cpython?: ExpectedVerdict; documented?: ExpectedVerdict };
 }

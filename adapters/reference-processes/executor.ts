@@ -385,6 +385,7 @@ const INTERRUPT_GRACE_MS = 150;
 export class ProcessesExecutor implements Adapter {
   readonly info: ImplementationInfo;
   readonly capabilities: AdapterCapabilities;
+  readonly actorKind = "processes" as const;
   private readonly implementationUrl: URL;
   private readonly specs: readonly LoadedSpec[];
   private readonly bootTimeoutMs: number;

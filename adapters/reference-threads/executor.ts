@@ -293,6 +293,7 @@ const withTimeout = <T>(p: Promise<T>, ms: number, what: () => string): Promise<
 export class ThreadsExecutor implements Adapter {
   readonly info: ImplementationInfo;
   readonly capabilities: AdapterCapabilities;
+  readonly actorKind = "threads" as const;
   private readonly implementationUrl: URL;
   private readonly specs?: readonly LoadedSpec[];
   private readonly bootTimeoutMs: number;

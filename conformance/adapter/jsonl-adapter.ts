@@ -368,6 +368,13 @@ export class JsonlAdapter implements Adapter {
   readonly deadlineFloorMs = 300;
   /** The ready message of the current (last) adapter process. */
   ready!: ReadyMessage;
+
+  /** Its actors' kind: `configuration.actors` of the ready message, or its only `actor_kinds`. */
+  get actorKind(): "threads" | "processes" | undefined {
+    const said = this.ready?.implementation.configuration?.actors;
+    if (said === "threads" || said === "processes") return said;
+    return this.capabilities?.actorKinds.length === 1 ? this.capabilities.actorKinds[0] : undefined;
+  }
   readonly argv: readonly string[];
   /** Restarts so far. */
   restarts = 0;

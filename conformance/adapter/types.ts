@@ -30,6 +30,11 @@ export interface Adapter {
   /** The smallest base an adaptive deadline may come down to (conformance/run/deadline.ts). */
   readonly deadlineFloorMs?: number;
   /**
+   * What its actors are when the run message does not ask for threads (a spec's `callers`):
+   * undefined when it does not say, and the checker then allows what either kind may do.
+   */
+  readonly actorKind?: "threads" | "processes";
+  /**
    * The `deadlineMs` to give `run` so that calls are watched for at least `watchMs` (the adapter
    * keeps part of a deadline for transport and for stopping actors). Default: `watchMs` itself.
    */

@@ -42,6 +42,12 @@ export interface CheckOptions {
    * taken effect and be blocked (Lincheck's rule for suspended operations). Default 500.
    */
   promptMs?: number;
+  /**
+   * What the scenario's actors were: threads of the process that built the objects, or
+   * processes (CEL `actorKind` in rules: a Pipe end closed by a thread is closed for all, one
+   * closed by a process may be held by others). Default "unknown": both allowed.
+   */
+  actorKind?: "threads" | "processes";
 }
 
 /** One step of a (partial) linearization. */
@@ -109,7 +115,7 @@ export function checkHistory(
   options: CheckOptions,
 ): CheckResult {
   const verdicts: ObjectVerdict[] = [];
-  const models = new Map(objects.map((o) => [o.id, new SpecModel(specFor(o.primitive), options.profile, options.level, o.args, options.deviations ?? false)]));
+  const models = new Map(objects.map((o) => [o.id, new SpecModel(specFor(o.primitive), options.profile, options.level, o.args, options.deviations ?? false, options.actorKind ?? "unknown")]));
   const model = (o: ObjectDecl) => models.get(o.id)!;
   // Constructors first, in declaration order: one that raised ends the scenario (no call was made).
   const refused = judgeConstructions(objects, history, model);

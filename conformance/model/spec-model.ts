@@ -95,6 +95,8 @@ export class SpecModel implements Model {
     ctorArgs: Record<string, JsonValue>,
     /** At the documented level, also admit the spec's known CPython deviations. */
     readonly deviations = false,
+    /** What the scenario's actors were (CEL `actorKind` in operation rules). */
+    readonly actorKind: "threads" | "processes" | "unknown" = "unknown",
   ) {
     this.hasInternal = spec.internal.length > 0;
     this.timeoutSlackSeconds = spec.timeoutSlackSeconds;
@@ -201,7 +203,7 @@ export class SpecModel implements Model {
   }
 
   private bindings(s: State, call: PreparedCall): Bindings {
-    return { ctor: this.ctor, s, args: call.args, profile: this.profile, actor: call.actor };
+    return { ctor: this.ctor, s, args: call.args, profile: this.profile, actor: call.actor, actorKind: this.actorKind };
   }
 
   /**

@@ -255,7 +255,10 @@ class ScenarioRunner {
       if (!c) throw new Error(`scenario names primitive '${p}', campaign is for '${this.spec.primitive}' (companions: ${this.companions.map((x) => x.primitive).join(", ") || "none"})`);
       return c;
     };
-    const base = { profile: this.opts.profile, maxStates: this.opts.maxStates, cutAt: history.cutAt, promptMs: this.opts.promptMs ?? DEFAULT_PROMPT_MS };
+    // Threads when a spec of the scenario asks for them (the run message's calls.actors), else the adapter's kind.
+    const threadsOnly = scenario.objects.some((o) => specFor(o.primitive).doc.callers === "threads");
+    const actorKind = threadsOnly ? ("threads" as const) : this.adapter.actorKind;
+    const base = { profile: this.opts.profile, maxStates: this.opts.maxStates, cutAt: history.cutAt, promptMs: this.opts.promptMs ?? DEFAULT_PROMPT_MS, ...(actorKind ? { actorKind } : {}) };
     const cpython = checkHistory(specFor, scenario.objects, history, { ...base, level: "cpython" });
     let documented = checkHistory(specFor, scenario.objects, history, { ...base, level: "documented" });
     let deviations: string[] = [];

@@ -376,7 +376,8 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
       }
     }
     const timeout = op.timeout !== undefined ? cel(op.timeout, `${place}.timeout`, names({ ctor: CTOR, args: ARGS, profile: true })) : undefined;
-    const ruleVars = { ctor: CTOR, s: S, args: ARGS, profile: true, actor: true } as const;
+    // actorKind: 'threads', 'processes' or 'unknown', what the scenario's actors were (CheckOptions.actorKind).
+    const ruleVars = { ctor: CTOR, s: S, args: ARGS, profile: true, actor: true, actorKind: true } as const;
     const ruleScope = names(ruleVars);
     const resultScope = names({ ...ruleVars, result: true });
     if (op.rules.length === 0) throw new SpecError(file, `${place}.rules`, "an operation needs at least one rule");
