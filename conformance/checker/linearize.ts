@@ -97,6 +97,13 @@ export interface ObjectVerdict {
   used?: string[];
   /** On ok, aligned with `used`: the event each step is of (index into `events`; -1 for an internal step). */
   usedEvents?: number[];
+  /**
+   * On ok with a cut: pending calls that had not waited long enough to be held to the liveness
+   * rule, yet could complete at the accepted end (taken effect, or a rule enabled): a run watched
+   * longer could show them never returning, or returning wrong (the campaign re-runs such
+   * scenarios to the horizon first).
+   */
+  undecided?: number;
   model?: Model;
 }
 
@@ -426,6 +433,17 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
     }
     return late;
   };
+  /** Pending calls not yet overdue that could complete at the end `f` (see ObjectVerdict.undecided). */
+  const undecidedAt = (f: Frame): number => {
+    if (!live) return 0;
+    let n = 0;
+    for (let i = 0; i < ops.length; i++) {
+      const o = ops[i]!;
+      if (!o.pending || o.overdue) continue;
+      if (f.prog[i] === DONE || internalClosure(f.state, Infinity).some((st) => model.step(st, o.call, PENDING, false, f.prog[i]!).length > 0)) n++;
+    }
+    return n;
+  };
   const slowSteps = model.slowSteps;
   const internalClosure = (s0: State, waitedNs: number): State[] => {
     if (!model.hasInternal) return [s0];
@@ -454,7 +472,8 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
       const late = overdueAt(f);
       if (late.length === 0) {
         const path = stack.slice(1).map((x) => x.via!);
-        return { ...base, verdict: "ok", states, used: path.map((c) => c.ruleId), usedEvents: path.map((c) => c.op) };
+        const undecided = undecidedAt(f);
+        return { ...base, verdict: "ok", states, used: path.map((c) => c.ruleId), usedEvents: path.map((c) => c.op), ...(undecided ? { undecided } : {}) };
       }
       // Not an end: a call that should have returned by now. Search on (pending calls may
       // take effect, internal steps may happen); remember the first such end to explain (the

@@ -37,9 +37,14 @@ describe("liveness of calls that never returned", () => {
     expect(violationText(o)).toMatch(/never returned; waited at least 2998 ms/);
   });
 
-  test("... but not when it was invoked just before the cut", () => {
+  test("... but not when it was invoked just before the cut: then it is undecided (a longer watch could tell)", () => {
     const r = check("Lock", [ev("a0", "acquire", { block: true, timeout: null }, [2, null], pending)], { cutAt: 100 * MS });
     expect(r.verdict).toBe("ok");
+    expect(r.objects[0]!.undecided).toBe(1);
+    // One that is rightly blocked (the lock held) is not undecided.
+    const blocked = check("Lock", [held, ev("a0", "acquire", { block: true, timeout: null }, [2, null], pending)], { cutAt: 100 * MS });
+    expect(blocked.verdict).toBe("ok");
+    expect(blocked.objects[0]!.undecided).toBeUndefined();
   });
 
   test("without a known cut, pending calls are unconstrained (as before)", () => {

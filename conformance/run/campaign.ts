@@ -67,6 +67,11 @@ export interface CampaignOptions {
 export const DEFAULT_PROMPT_MS = 500;
 export const DEFAULT_HORIZON_MS = 3000;
 export const DEFAULT_LONG_RUNS = 2;
+/**
+ * Further long re-runs, only for cut scenarios whose pending calls could still complete
+ * (ObjectVerdict.undecided): where a longer watch can tell a liveness failure from a slow return.
+ */
+export const NEEDED_LONG_RUNS = 4;
 /** Long re-runs allowed while shrinking a failure that only a long run showed. */
 const SHRINK_LONG_RUNS = 12;
 
@@ -178,6 +183,8 @@ class ScenarioRunner {
   errorScenario?: Scenario;
   /** Long re-runs left: for the campaign, and for shrinking a failure a long run found. */
   longLeft = 0;
+  /** Long re-runs for cut scenarios with undecided pending calls, once longLeft is spent. */
+  neededLeft = 0;
   shrinkLongLeft = 0;
   readonly deviations: Record<string, number> = {};
   readonly coverage: CoverageCounter;
@@ -203,6 +210,7 @@ class ScenarioRunner {
     this.shrinkLongLeft = SHRINK_LONG_RUNS;
     // A replay runs one scenario: it gets a long run if it is cut, whatever the campaign's count.
     this.longLeft = this.opts.path ? Math.max(1, this.opts.longRuns ?? DEFAULT_LONG_RUNS) : (this.opts.longRuns ?? DEFAULT_LONG_RUNS);
+    this.neededLeft = this.opts.longRuns === 0 ? 0 : NEEDED_LONG_RUNS;
   }
 
   /** Run a scenario once (and again to the horizon if it was cut and long runs are left). */
@@ -228,11 +236,19 @@ class ScenarioRunner {
     const history = await this.execute(scenario, shortMs);
     this.acc.runs++;
     this.deadline.record(history, performance.now() - t, timeoutsMs);
-    if (isCut(history) && longMs > shortMs && !shrinkingLong && this.longLeft > 0) {
+    if (!isCut(history) || longMs <= shortMs || shrinkingLong) return this.judge(scenario, history, false);
+    // Cut: the first few go to the horizon; after them, those whose pending calls could still
+    // complete (a call the run left too soon to hold to the liveness rule) have a budget of their own.
+    if (this.longLeft > 0) {
       this.longLeft--;
       return runLong();
     }
-    return this.judge(scenario, history, false);
+    const short = this.judge(scenario, history, false);
+    if (this.neededLeft > 0 && short.checks.cpython.objects.some((o) => (o.undecided ?? 0) > 0)) {
+      this.neededLeft--;
+      return runLong();
+    }
+    return short;
   }
 
   private async execute(scenario: Scenario, deadlineMs: number): Promise<History> {
