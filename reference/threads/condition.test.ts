@@ -79,9 +79,11 @@ describe("Condition", () => {
       expect(c.acquire()).toBe(true);
       const other = runTask<CallResult[]>("script", {
         handle: c.handle(),
-        steps: [{ method: "acquire", args: [true, 5] }, { method: "notify" }, { method: "release" }],
+        // Generous bounds (the success path returns at the notify): a worker thread may take
+        // seconds to start on a loaded CI machine.
+        steps: [{ method: "acquire", args: [true, 30] }, { method: "notify" }, { method: "release" }],
       });
-      expect(await c.waitAsync(5)).toBe(true);
+      expect(await c.waitAsync(30)).toBe(true);
       expect((await other).map((s) => s.error)).toEqual([undefined, undefined, undefined]);
       c.release();
       c.release();
