@@ -17,6 +17,9 @@ const REFERENCE = new URL("../../reference/threads/module.ts", import.meta.url);
 // The fixture primitive's spec (its arguments' order), and the reference's.
 const COUNTER_SPECS = [loadSpecFile(fileURLToPath(new URL("./fixtures/Counter.yaml", import.meta.url)))];
 const SPECS = loadSpecDir();
+/** The reference's executor, started within 30 s (each test closes it). */
+const startReference = () =>
+  within(ThreadsExecutor.start({ implementation: REFERENCE, info: { name: "mpspec-reference", version: "0", language: "TypeScript" }, specs: SPECS }), 30_000);
 
 const start = (): Promise<ThreadsExecutor> =>
   ThreadsExecutor.start({
@@ -317,14 +320,7 @@ describe("ThreadsExecutor start-up", () => {
 
 describe.skipIf(!existsSync(fileURLToPath(REFERENCE)))("ThreadsExecutor on the reference implementation", () => {
   it("runs a Lock scenario", async () => {
-    const ex = await within(
-      ThreadsExecutor.start({
-        implementation: REFERENCE,
-        info: { name: "mpspec-reference", version: "0", language: "TypeScript" },
-        specs: SPECS,
-      }),
-      30_000,
-    );
+    const ex = await startReference();
     try {
       expect(ex.capabilities.primitives).toContain("Lock");
       const expectedRelease = {
@@ -367,14 +363,7 @@ describe.skipIf(!existsSync(fileURLToPath(REFERENCE)))("ThreadsExecutor on the r
   }, 60_000);
 
   it('runs a Process whose target sets another object of the scenario ({"$object": k}): the child\'s set() reaches the Event through the broker', async () => {
-    const ex = await within(
-      ThreadsExecutor.start({
-        implementation: REFERENCE,
-        info: { name: "mpspec-reference", version: "0", language: "TypeScript" },
-        specs: SPECS,
-      }),
-      30_000,
-    );
+    const ex = await startReference();
     try {
       const e = (op: string): Call => ({ object: "o1", op, args: {} });
       const p = (op: string, args: Record<string, JsonValue> = {}): Call => ({ object: "o0", op, args });
@@ -414,14 +403,7 @@ describe.skipIf(!existsSync(fileURLToPath(REFERENCE)))("ThreadsExecutor on the r
   }, 60_000);
 
   it("runs a Process whose target puts on a Queue of the scenario: an item past the pipe's buffer keeps the child alive until the parent reads it (its exit joins the feeder)", async () => {
-    const ex = await within(
-      ThreadsExecutor.start({
-        implementation: REFERENCE,
-        info: { name: "mpspec-reference", version: "0", language: "TypeScript" },
-        specs: SPECS,
-      }),
-      30_000,
-    );
+    const ex = await startReference();
     try {
       const big = { $repeat: ["ab", 40000] };
       const q = (op: string, args: Record<string, JsonValue> = {}): Call => ({ object: "o1", op, args });
@@ -453,14 +435,7 @@ describe.skipIf(!existsSync(fileURLToPath(REFERENCE)))("ThreadsExecutor on the r
   }, 60_000);
 
   it('passes another object of the scenario in a call\'s arguments ({"$object": k}): a Lock sent through a Pipe raises RuntimeError, the Pipe goes on', async () => {
-    const ex = await within(
-      ThreadsExecutor.start({
-        implementation: REFERENCE,
-        info: { name: "mpspec-reference", version: "0", language: "TypeScript" },
-        specs: SPECS,
-      }),
-      30_000,
-    );
+    const ex = await startReference();
     try {
       const sc: Scenario = {
         profile: "multiprocessing",
@@ -496,14 +471,7 @@ describe.skipIf(!existsSync(fileURLToPath(REFERENCE)))("ThreadsExecutor on the r
   }, 60_000);
 
   it("interrupts calls blocked at the deadline and keeps their workers (no new thread)", async () => {
-    const ex = await within(
-      ThreadsExecutor.start({
-        implementation: REFERENCE,
-        info: { name: "mpspec-reference", version: "0", language: "TypeScript" },
-        specs: SPECS,
-      }),
-      30_000,
-    );
+    const ex = await startReference();
     try {
       const acquire: Call = { object: "L", op: "acquire", args: { block: true, timeout: null } };
       const sc: Scenario = { profile: "threading", objects: [{ id: "L", primitive: "Lock", args: {} }], init: [acquire], parallel: [[acquire, acquire], [acquire]], post: [] };
