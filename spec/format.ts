@@ -328,13 +328,7 @@ export interface InternalStep {
  * joined at exit, its buffer lost to a kill). CEL sees `s`, `ctor`, `profile` and `actor` (the
  * process that ends).
  */
-export interface ProcessEndRule {
-  id: string;
-  level: RuleLevel;
-  source: Source;
-  description?: string;
-  profiles?: string[];
-  reachable?: Reachability;
+export interface ProcessEndRule extends Pick<Rule, "id" | "level" | "source" | "description" | "profiles" | "reachable"> {
   /**
    * `exit`: the process's exit functions run (they may wait: if the object has exit rules and none
    * is enabled, the process cannot end yet). `kill`: they do not run (a signal, os._exit); one
