@@ -182,6 +182,29 @@ export interface ConstructionRule extends Pick<Rule, "level" | "source" | "descr
   raises: Raises;
 }
 
+/** One call of a `generate.patterns` scenario. */
+export interface PatternCall {
+  op: string;
+  /** Argument name -> the domain this call draws it from (the others: their own domains). */
+  args?: { [arg: string]: Domain };
+  /** Seconds the actor sleeps before this call (parallel part only). */
+  pause?: number;
+}
+
+/** A hand-shaped scenario (see `generate.patterns`). */
+export interface Pattern {
+  name: string;
+  description: string;
+  share: number;
+  /** Profiles it is drawn in (default: every profile whose operations it names exist in). */
+  profiles?: string[];
+  ctor?: { [param: string]: Domain };
+  init?: PatternCall[];
+  /** One program per parallel actor. */
+  parallel: PatternCall[][];
+  post?: PatternCall[];
+}
+
 /** A later step of a call that continued with `next`. */
 export interface Phase {
   description?: string;
@@ -451,6 +474,17 @@ export interface SpecDocument {
      * closed by the parent before start() is closed in a forked child, unpicklable for a spawned one).
      */
     companions?: { [primitive: string]: { share: number; ops?: string[] } };
+    /**
+     * Hand-shaped scenarios (Lincheck's custom scenarios), drawn besides the random ones, for an
+     * interleaving that random programs reach too seldom or too dearly: e.g. a party that waits
+     * long and a read made well after it arrived, with no other call to break the barrier.
+     * `share`: the fraction of scenarios drawn from the pattern (0 to 1). `ctor` narrows
+     * constructor arguments' domains (the others are drawn as usual); each call names an
+     * operation of this document, narrows some of its arguments' domains (the others drawn from
+     * their own) and may bring a `pause` (parallel part only). Shrinking keeps the calls and
+     * shrinks the drawn arguments.
+     */
+    patterns?: Pattern[];
   };
   /** Timing tolerances. */
   timing?: {

@@ -40,6 +40,12 @@ export interface CheckOptions {
    * How long (ms) a call may take to return once it can (its guard holds, or its timeout has
    * elapsed). A pending call that waited longer must, at the end of the linearization, not have
    * taken effect and be blocked (Lincheck's rule for suspended operations). Default 500.
+   * Within the history the same bound orders steps: a call whose step was enabled since some
+   * time T (T at or after its invocation, and an upper bound on when the object entered that
+   * state: the response of the returned call whose step produced it) takes that step before
+   * any call invoked later than T + promptMs (an n_waiting read 600 ms after a party arrived
+   * sees it). That rule applies when promptMs is given or the history has a cut; the liveness
+   * rule needs `cutAt`.
    */
   promptMs?: number;
   /**
@@ -70,6 +76,12 @@ export interface StuckCall {
    * complete it (the enabled `predictions`; `timeoutElapsed` when its timeout had passed too).
    */
   neverReturned?: { waitedMs: number; tookEffect: boolean; timeoutElapsed: boolean };
+  /**
+   * The promptness rule kept this call from taking effect here: another call (`event`) could
+   * have taken effect (`ruleIds`) for at least `enabledMs` before this call was even invoked
+   * (see CheckOptions.promptMs).
+   */
+  overtook?: { event: number; enabledMs: number; ruleIds: string[] };
 }
 
 export interface ObjectVerdict {
@@ -211,14 +223,19 @@ function judgeConstructions(objects: readonly ObjectDecl[], history: History, mo
   return undefined;
 }
 
-/** What the liveness rule needs: when the scenario was cut, and how prompt a call must be (ns). */
+/**
+ * How prompt a call must be (ns), and, for the liveness rule, when the scenario was cut (without
+ * it, pending calls are unconstrained at the end).
+ */
 export interface Liveness {
-  cutAt: number;
+  cutAt?: number;
   promptNs: number;
 }
 
+/** The timing rules apply when the history has a cut or the caller gave the bound (a campaign always does). */
 function liveness(o: CheckOptions): Liveness | undefined {
-  return o.cutAt === undefined ? undefined : { cutAt: o.cutAt, promptNs: (o.promptMs ?? 500) * 1e6 };
+  if (o.cutAt === undefined && o.promptMs === undefined) return undefined;
+  return { ...(o.cutAt !== undefined ? { cutAt: o.cutAt } : {}), promptNs: (o.promptMs ?? 500) * 1e6 };
 }
 
 interface Op {
@@ -270,6 +287,10 @@ interface Frame {
   via: Child | null;
   /** The liveness rule was evaluated at this frame (it is a candidate end of the linearization). */
   liveChecked?: boolean;
+  /** Upper bound (ns) on when the object entered this state: the response of the returned call whose step produced it, else Infinity. */
+  stable: number;
+  /** A candidate the promptness rule held back here (the first one), for the explanation. */
+  overtaken?: { op: number; by: number; enabledNs: number; ruleIds: string[] };
 }
 
 function mulberry32(seed: number): () => number {
@@ -289,8 +310,8 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
   const ops: Op[] = events.map((ev) => {
     const call = model.prepareCall(ev.object, ev.actor, ev.op, ev.args);
     const pending = ev.outcome.kind === "pending" || ev.response === null;
-    const waited = pending && live ? live.cutAt - ev.invoke : 0;
-    const overdue = pending && !!live && waited >= live.promptNs;
+    const waited = pending && live?.cutAt !== undefined ? live.cutAt - ev.invoke : 0;
+    const overdue = pending && live?.cutAt !== undefined && waited >= live.promptNs;
     return {
       call,
       ev,
@@ -362,6 +383,43 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
     }
   };
 
+  /** The steps candidate `k` of frame `f` can take there. Steps are pure: memoized per (call, phase, timeout elapsed, state). */
+  const successors = (f: Frame, k: number): Successor[] => {
+    const i = f.cands[k]!;
+    const o = ops[i]!;
+    const phase = f.prog[i]!;
+    const cache = (stepCache[2 * slot(i, phase) + (f.elapsed[k] ? 1 : 0)] ??= new Map());
+    const sk = model.key(f.state);
+    let succ = cache.get(sk);
+    if (!succ) {
+      succ = model.step(f.state, o.call, o.ev.outcome, f.elapsed[k]!, phase);
+      cache.set(sk, succ);
+    }
+    return succ;
+  };
+  /**
+   * The promptness rule: candidate `k` may not take a step here if another candidate had a step
+   * enabled here since more than promptNs before `k`'s call was invoked (every step of a call
+   * comes at or after its invocation, so the other's step would have been overdue).
+   */
+  const heldBack = (f: Frame, k: number): Frame["overtaken"] => {
+    if (!live) return undefined;
+    const r = f.cands[k]!;
+    const latest = ops[r]!.inv - live.promptNs;
+    if (f.stable >= latest) return undefined;
+    for (let m = 0; m < f.cands.length; m++) {
+      const j = f.cands[m]!;
+      const o = ops[j]!;
+      if (m === k || o.inv >= latest) continue;
+      // A timeout outcome is enabled only from the call's timeout on.
+      const since = Math.max(o.inv, f.stable, f.elapsed[m] ? o.inv + o.call.timeout! * NS_PER_S : -Infinity);
+      if (since >= latest) continue;
+      const succ = successors(f, m);
+      if (succ.length > 0) return { op: r, by: j, enabledNs: latest + live.promptNs - since, ruleIds: [...new Set(succ.map((x) => x.rule.rule.id))] };
+    }
+    return undefined;
+  };
+
   /** The next successor of a frame, expanding one candidate at a time. */
   const nextChild = (f: Frame): Child | undefined => {
     for (;;) {
@@ -369,16 +427,13 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
       if (c) return c;
       if (f.ci < f.cands.length) {
         const i = f.cands[f.ci]!;
-        const o = ops[i]!;
-        // Steps are pure: memoize them per (call, timeout elapsed, state).
-        const phase = f.prog[i]!;
-        const cache = (stepCache[2 * slot(i, phase) + (f.elapsed[f.ci] ? 1 : 0)] ??= new Map());
-        const sk = model.key(f.state);
-        let succ = cache.get(sk);
-        if (!succ) {
-          succ = model.step(f.state, o.call, o.ev.outcome, f.elapsed[f.ci]!, phase);
-          cache.set(sk, succ);
+        const held = heldBack(f, f.ci);
+        if (held) {
+          f.overtaken ??= held;
+          f.ci++;
+          continue;
         }
+        const succ = successors(f, f.ci);
         f.ci++;
         for (let k = succ.length - 1; k >= 0; k--) {
           f.queue.push({ op: i, state: succ[k]!.state, ruleId: succ[k]!.rule.rule.id, next: succ[k]!.next });
@@ -395,9 +450,22 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
     }
   };
 
-  const push = (parent: Frame | null, state: State, prog: Uint8Array, h1: number, h2: number, done: number, depth: number, via: Child | null): void => {
+  // The promptness rule depends on a frame's `stable` only through the first call (in
+  // invocation order) invoked more than promptNs after it: that position joins the memo key.
+  const stableRank = (stable: number): number => {
+    if (!live || stable === Infinity) return n;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ops[byInv[mid]!]!.inv > stable + live.promptNs) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  };
+  const push = (parent: Frame | null, state: State, prog: Uint8Array, h1: number, h2: number, done: number, depth: number, via: Child | null, stable: number): void => {
     if (memo) {
-      const key = `${h1}:${h2}:${model.key(state)}`;
+      const key = `${h1}:${h2}:${live ? `${stableRank(stable)}:` : ""}${model.key(state)}`;
       if (seen.has(key)) return;
       seen.add(key);
     }
@@ -406,7 +474,7 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
       state, prog, h1, h2, done, depth,
       respPtr: parent?.respPtr ?? 0,
       invPtr: parent?.invPtr ?? 0,
-      cands: [], elapsed: [], ci: 0, queue: [], internalDone: false, via,
+      cands: [], elapsed: [], ci: 0, queue: [], internalDone: false, via, stable,
     };
     candidates(f);
     stack.push(f);
@@ -435,7 +503,7 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
   };
   /** Pending calls not yet overdue that could complete at the end `f` (see ObjectVerdict.undecided). */
   const undecidedAt = (f: Frame): number => {
-    if (!live) return 0;
+    if (live?.cutAt === undefined) return 0;
     let n = 0;
     for (let i = 0; i < ops.length; i++) {
       const o = ops[i]!;
@@ -464,7 +532,7 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
   let livenessEnd: { frame: Frame; path: Child[]; late: number[] } | null = null;
 
   const initial = model.initial();
-  push(null, initial, new Uint8Array(n), 0, 0, 0, 0, null);
+  push(null, initial, new Uint8Array(n), 0, 0, 0, 0, null, -Infinity);
   while (stack.length > 0) {
     const f = stack[stack.length - 1]!;
     if (f.done === required && !f.liveChecked) {
@@ -487,14 +555,15 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
       continue;
     }
     if (c.op < 0) {
-      push(f, c.state, f.prog, f.h1, f.h2, f.done, f.depth, c);
+      push(f, c.state, f.prog, f.h1, f.h2, f.done, f.depth, c, Infinity);
     } else {
       const prog = f.prog.slice();
       const was = slot(c.op, prog[c.op]!);
       prog[c.op] = c.next ?? DONE;
       const now = slot(c.op, prog[c.op]!);
       const finished = prog[c.op] === DONE && !ops[c.op]!.pending ? 1 : 0;
-      push(f, c.state, prog, (f.h1 ^ z1[was]! ^ z1[now]!) >>> 0, (f.h2 ^ z2[was]! ^ z2[now]!) >>> 0, f.done + finished, f.depth + 1, c);
+      const stable = ops[c.op]!.pending ? Infinity : ops[c.op]!.resp;
+      push(f, c.state, prog, (f.h1 ^ z1[was]! ^ z1[now]!) >>> 0, (f.h2 ^ z2[was]! ^ z2[now]!) >>> 0, f.done + finished, f.depth + 1, c, stable);
     }
   }
 
@@ -545,10 +614,12 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
     if (o.inv > min1) break;
     if (isLin(frontier.prog, i) || o.pending) continue;
     const timeoutElapsed = o.call.timeout !== null && o.deadline <= o.resp;
+    const held = frontier.overtaken?.op === i ? frontier.overtaken : undefined;
     stuck.push({
       event: i,
       predictions: model.predict(frontier.state, o.call, o.ev.outcome, timeoutElapsed, frontier.prog[i]!),
       returnedBeforeTimeout: o.call.timeout !== null && !timeoutElapsed,
+      ...(held ? { overtook: { event: held.by, enabledMs: held.enabledNs / 1e6, ruleIds: held.ruleIds } } : {}),
     });
   }
   // The rules a stuck call contradicts: those enabled whose outcome differs, or, when none
@@ -609,6 +680,8 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
     ...new Set(
       stuck.flatMap((s) => {
         const enabled = s.predictions.filter((p) => p.enabled);
+        // Held back by the promptness rule where its own rules fit: the late call's rules are what failed.
+        if (s.overtook && enabled.length > 0 && enabled.every((p) => p.matches)) return s.overtook.ruleIds;
         const here = (enabled.length > 0 ? enabled.filter((p) => !p.matches) : s.predictions).map((p) => p.ruleId);
         if (here.length > 0) return [...here, ...(frontier.prog[s.event] === 0 ? earlier(s) : [])];
         const later = laterContradictions(s);

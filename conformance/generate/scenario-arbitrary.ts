@@ -5,7 +5,7 @@
  * so a counterexample reads i1, i2, ... in program order.
  */
 import fc from "fast-check";
-import type { Domain, JsonValue, Param } from "../../spec/format.js";
+import type { Domain, JsonValue, Param, Pattern, PatternCall } from "../../spec/format.js";
 import type { Call, ObjectDecl, Scenario } from "../scenario/types.js";
 import { companionSpecs, type CompiledDomainIf, type LoadedSpec } from "../spec/load.js";
 import { evalBool } from "../spec/cel.js";
@@ -147,14 +147,9 @@ function chunkArb(spec: LoadedSpec, profile: string, object: string, part: Part,
   const opCall = (qualified: string, narrowed?: { [arg: string]: Domain }): fc.Arbitrary<Call> => {
     const { spec: s, op: name, object: on } = where(qualified);
     const op = s.operations.get(name)!;
-    let params = op.op.args;
-    let domainIf = op.domainIf;
-    if (narrowed && Object.keys(narrowed).length > 0) {
-      const unknown = Object.keys(narrowed).filter((a) => !op.argNames.includes(a));
-      if (unknown.length) throw new Error(`${spec.file}: generate.sequences narrows ${qualified}'s ${unknown.join(", ")}, not an argument of it (${op.argNames.join(", ") || "none"})`);
-      params = Object.fromEntries(Object.entries(params ?? {}).map(([k, p]) => [k, narrowed[k] ? { ...p, domain: narrowed[k]!, domainIf: undefined } : p]));
-      domainIf = new Map([...domainIf].filter(([k]) => !narrowed[k]));
-    }
+    const unknown = Object.keys(narrowed ?? {}).filter((a) => !op.argNames.includes(a));
+    if (unknown.length) throw new Error(`${spec.file}: generate.sequences narrows ${qualified}'s ${unknown.join(", ")}, not an argument of it (${op.argNames.join(", ") || "none"})`);
+    const { params, domainIf } = narrow(op.op.args, op.domainIf, narrowed);
     return argsArb(params, domainIf, profile, true).map((args): Call => ({ object: on, op: name, args }));
   };
   const choices: fc.WeightedArbitrary<Call[]>[] = [];
@@ -265,7 +260,51 @@ function replacePlaceholders(v: JsonValue, ids: Map<string, string>): JsonValue 
  * primitives' documents (default: conformance/spec/load.ts companionSpecs, beside it): a drawn constructor argument
  * that names one (`{"$object": "Event"}`) adds that object, and the actors' programs calls on it.
  */
+/** Parameters with some domains replaced (a sequence's or pattern's narrowing); their domainIf dropped. */
+function narrow(params: { [name: string]: Param } | undefined, domainIf: Map<string, CompiledDomainIf>, narrowed: { [arg: string]: Domain } | undefined) {
+  if (!narrowed || Object.keys(narrowed).length === 0) return { params, domainIf };
+  return {
+    params: Object.fromEntries(Object.entries(params ?? {}).map(([k, p]) => [k, narrowed[k] ? { ...p, domain: narrowed[k]!, domainIf: undefined } : p])),
+    domainIf: new Map([...domainIf].filter(([k]) => !narrowed[k])),
+  };
+}
+
+/** A `generate.patterns` scenario: its calls as written, the arguments drawn from their (narrowed) domains. */
+function patternArb(spec: LoadedSpec, profile: string, pat: Pattern): fc.Arbitrary<Scenario> {
+  const ctor = narrow(spec.doc.params, spec.paramDomainIf, pat.ctor);
+  const object = argsArb(ctor.params, ctor.domainIf, profile).map((args): ObjectDecl => ({ id: "o0", primitive: spec.primitive, args }));
+  const call = (c: PatternCall): fc.Arbitrary<Call> => {
+    const op = spec.operations.get(c.op)!;
+    const n = narrow(op.op.args, op.domainIf, c.args);
+    return argsArb(n.params, n.domainIf, profile, true).map((args): Call => ({ object: "o0", op: c.op, args, ...(c.pause !== undefined ? { pause: c.pause } : {}) }));
+  };
+  const calls = (cs: readonly PatternCall[] | undefined): fc.Arbitrary<Call[]> => (cs && cs.length ? fc.tuple(...cs.map(call)) : fc.constant([]));
+  return fc.record({ object, init: calls(pat.init), parallel: fc.tuple(...pat.parallel.map(calls)), post: calls(pat.post) }).map((d) => {
+    const ctorArgs = ctorValues(spec, d.object.args);
+    const resolve = (cs: Call[]) => cs.map((c) => resolvePicks(spec, c, ctorArgs, profile));
+    return numberTokens({ profile, objects: [d.object], init: resolve(d.init), parallel: d.parallel.map(resolve), post: resolve(d.post) });
+  });
+}
+
+/** The document's patterns that may be drawn in `profile` (every operation they name exists there). */
+export function patternsIn(spec: LoadedSpec, profile: string): Pattern[] {
+  const ops = new Set(operationsIn(spec, profile));
+  return (spec.doc.generate?.patterns ?? []).filter((p) => (!p.profiles || p.profiles.includes(profile)) && [...(p.init ?? []), ...p.parallel.flat(), ...(p.post ?? [])].every((c) => ops.has(c.op)));
+}
+
 export function scenarioArbitrary(spec: LoadedSpec, profile: string, given: ScenarioShape = DEFAULT_SHAPE, companions: readonly LoadedSpec[] = companionSpecs(spec)): fc.Arbitrary<Scenario> {
+  const random = randomScenarioArbitrary(spec, profile, given, companions);
+  const patterns = patternsIn(spec, profile);
+  // Without patterns, the random arbitrary itself (seeds replay as before).
+  if (patterns.length === 0) return random;
+  const weights = patterns.map((p) => Math.round(p.share * 1000));
+  return fc.oneof(
+    { arbitrary: random, weight: Math.max(1000 - weights.reduce((a, b) => a + b, 0), 0) },
+    ...patterns.map((p, k) => ({ arbitrary: patternArb(spec, profile, p), weight: weights[k]! })),
+  );
+}
+
+function randomScenarioArbitrary(spec: LoadedSpec, profile: string, given: ScenarioShape, companions: readonly LoadedSpec[]): fc.Arbitrary<Scenario> {
   if (!(profile in spec.doc.profiles)) throw new Error(`${spec.primitive} does not exist in profile '${profile}'`);
   const pauses = spec.doc.generate?.pauses;
   const shape = { ...given, ...(pauses ? { pauses } : {}), ...spec.doc.generate?.shape };

@@ -144,6 +144,10 @@ export function violationText(v: ObjectVerdict, callText: CallRenderer = plainCa
     if (enabled.length === 0) lines.push("      no rule is enabled here: the call should still be blocked");
     for (const p of enabled) lines.push(`      ${p.ruleId} ${p.afterTimeout ? "(after the timeout) " : ""}${p.outcome}`);
     if (s.returnedBeforeTimeout) lines.push(`      it returned ${((e.response! - e.invoke) / 1e6).toFixed(3)} ms after invocation, before its timeout`);
+    if (s.overtook) {
+      const o = ev(s.overtook.event);
+      lines.push(`      it cannot come first: ${o.actor}'s ${callText(o)} could take effect here (${s.overtook.ruleIds.join(", ")}) for at least ${s.overtook.enabledMs.toFixed(0)} ms before this call was invoked, past the promptness bound (--prompt)`);
+    }
   }
   if (v.contradicts?.length) lines.push(`  contradicts: ${v.contradicts.join(", ")}`);
   return lines.join("\n");

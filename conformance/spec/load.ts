@@ -488,6 +488,37 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     if (seq.pause !== undefined && seq.pause.length === 0) throw new SpecError(file, `${place}.pause`, "is empty; list at least one pause, or leave it out");
   });
 
+  // Hand-shaped scenarios: operations and arguments of this document, domains, pauses, shares.
+  (doc.generate?.patterns ?? []).forEach((pat, i) => {
+    const place = `generate.patterns[${i}]`;
+    if (!(pat.share > 0 && pat.share < 1)) throw new SpecError(file, `${place}.share`, "must be a fraction between 0 and 1 (of the scenarios drawn from the pattern)");
+    if (pat.parallel.length === 0 || pat.parallel.length > 6) throw new SpecError(file, `${place}.parallel`, "must list 1 to 6 actors' programs");
+    checkProfiles(pat.profiles, place);
+    for (const [a, d] of Object.entries(pat.ctor ?? {})) {
+      if (!(a in (doc.params ?? {}))) throw new SpecError(file, `${place}.ctor.${a}`, `'${a}' is not a constructor parameter (${Object.keys(doc.params ?? {}).join(", ") || "none"})`);
+      checkOneDomain(file, `${place}.ctor.${a}`, d);
+    }
+    const parts: [string, { op: string; args?: Record<string, Domain>; pause?: number }[]][] = [
+      ["init", pat.init ?? []],
+      ...pat.parallel.map((cs, k): [string, typeof cs] => [`parallel[${k}]`, cs]),
+      ["post", pat.post ?? []],
+    ];
+    for (const [part, calls] of parts) {
+      if (part.startsWith("parallel") && calls.length === 0) throw new SpecError(file, `${place}.${part}`, "is empty; an actor makes at least one call");
+      calls.forEach((c, j) => {
+        const at = `${place}.${part}[${j}]`;
+        const op = operations.get(c.op);
+        if (!op) throw new SpecError(file, `${at}.op`, `'${c.op}' is not an operation (${[...operations.keys()].join(", ")})`);
+        for (const [a, d] of Object.entries(c.args ?? {})) {
+          if (!op.argNames.includes(a)) throw new SpecError(file, `${at}.args.${a}`, `'${a}' is not an argument of ${c.op} (${op.argNames.join(", ") || "none"})`);
+          checkOneDomain(file, `${at}.args.${a}`, d);
+        }
+        if (c.pause !== undefined && !part.startsWith("parallel")) throw new SpecError(file, `${at}.pause`, "only a parallel actor pauses");
+        if (c.pause !== undefined && !(Number.isFinite(c.pause) && c.pause > 0 && c.pause <= 1)) throw new SpecError(file, `${at}.pause`, "must be seconds, more than 0 and at most 1");
+      });
+    }
+  });
+
   // Bounds that keep a scenario runnable by every adapter (actors are processes) and checkable.
   for (const [k, [lo, hi]] of Object.entries({ maxActors: [1, 6], maxCallsPerActor: [1, 8], maxInit: [0, 8], maxPost: [0, 8] })) {
     const v = (doc.generate?.shape as Record<string, unknown> | undefined)?.[k];
