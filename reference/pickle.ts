@@ -12,7 +12,8 @@
  * where CPython pickles and `checkUnpicklable` where it unpickles. In the threading profile
  * nothing is pickled: such items pass through.
  */
-import { PythonError } from "./implementation.js";
+import { isPyBytes } from "./bytes.js";
+import { PythonError, type ObjectHandle } from "./implementation.js";
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
@@ -58,3 +59,48 @@ export function checkUnpicklable(v: unknown): void {
   //   Queue.get / SimpleQueue.get / Connection.recv raises it, the item taken and the next one delivered
   if (token !== undefined) throw new PythonError("ValueError", `unpickling ${token} fails`);
 }
+
+/**
+ * Another object of the scenario in a value to be pickled (sent on a Pipe, put on a Queue), as an executor passes a call's `{"$object": k}`
+ * (spec/protocol/README.md): `{"$object": <that object's handle>}`, anywhere in the sent value
+ * (also inside lists and plain objects). The handle is only read for its primitive's name; the
+ * object is not attached. Pickling it raises (inheritanceOnlyError).
+ */
+export function sharedObjectIn(v: unknown, seen = new Set<object>()): ObjectHandle | undefined {
+  if (typeof v !== "object" || v === null || seen.has(v) || isPyBytes(v)) return undefined;
+  seen.add(v);
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const h = sharedObjectIn(x, seen);
+      if (h !== undefined) return h;
+    }
+    return undefined;
+  }
+  if (!isObject(v)) return undefined;
+  if ("$object" in v) {
+    const h = v.$object;
+    if (typeof h !== "object" || h === null || typeof (h as ObjectHandle).primitive !== "string") {
+      // An executor resolves the run message's index first (adapters/reference-threads/executor.ts).
+      throw new TypeError(`${JSON.stringify(v)}: a pickled {"$object": ...} holds the object's handle`);
+    }
+    return h as ObjectHandle;
+  }
+  for (const x of Object.values(v)) {
+    const h = sharedObjectIn(x, seen);
+    if (h !== undefined) return h;
+  }
+  return undefined;
+}
+
+// observed (CPython): a, b = multiprocessing.Pipe(); a.send(multiprocessing.Lock()) -> RuntimeError: Lock objects should
+//   only be shared between processes through inheritance (context.assert_spawning, named after type(obj).__name__); nothing
+//   sent, the connection goes on. RLock, Semaphore, BoundedSemaphore, Queue under their own names; Event, Condition and
+//   Barrier say Condition (the first of their parts pickled); Value (lock=True) says Synchronized.
+const INHERITANCE_ONLY_NAME: Readonly<Record<string, string>> = {
+  Event: "Condition",
+  Condition: "Condition",
+  Barrier: "Condition",
+  Value: "Synchronized",
+};
+export const inheritanceOnlyError = (h: ObjectHandle) =>
+  new PythonError("RuntimeError", `${INHERITANCE_ONLY_NAME[h.primitive] ?? h.primitive} objects should only be shared between processes through inheritance`);

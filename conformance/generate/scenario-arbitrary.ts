@@ -369,7 +369,13 @@ function randomScenarioArbitrary(spec: LoadedSpec, profile: string, given: Scena
     // Lock sent through a Pipe), numbered o1, o2, ... in that order; the calls drawn on a companion
     // the scenario does not have are left out (a map: shrinking stays simple).
     const named = placeholders(d.object.args);
-    for (const c of [...drawnInit, ...drawnParallel.flat(), ...drawnPost]) if (!c.object.startsWith(COMPANION)) placeholders(c.args, named);
+    const drawnCalls = [...drawnInit, ...drawnParallel.flat(), ...drawnPost];
+    for (const c of drawnCalls) if (!c.object.startsWith(COMPANION)) placeholders(c.args, named);
+    // A kept companion call may name another companion (a Lock put on a Process's Queue): until none is added.
+    for (let before = -1; before !== named.length; ) {
+      before = named.length;
+      for (const c of drawnCalls) if (c.object.startsWith(COMPANION) && named.includes(c.object.slice(COMPANION.length))) placeholders(c.args, named);
+    }
     if (named.length === 0 && companionOf.length === 0) return numberTokens({ profile, objects: [d.object], init: drawnInit, parallel: drawnParallel, post: drawnPost });
     const ids = new Map(named.map((p, k) => [p, `o${k + 1}`]));
     const object = { ...d.object, args: replacePlaceholders(d.object.args, ids) as Record<string, JsonValue> };
@@ -382,7 +388,7 @@ function randomScenarioArbitrary(spec: LoadedSpec, profile: string, given: Scena
     const resolve = (c: Call): Call | null => {
       if (!c.object.startsWith(COMPANION)) return { ...c, args: replacePlaceholders(c.args, ids) as Record<string, JsonValue> };
       const comp = declared.find((x) => `${COMPANION}${x.decl.primitive}` === c.object);
-      return comp ? resolvePicks(comp.spec, { ...c, object: comp.decl.id }, ctorValues(comp.spec, comp.decl.args), profile) : null;
+      return comp ? resolvePicks(comp.spec, { ...c, object: comp.decl.id, args: replacePlaceholders(c.args, ids) as Record<string, JsonValue> }, ctorValues(comp.spec, comp.decl.args), profile) : null;
     };
     const program = (cs: Call[]) => cs.map(resolve).filter((c): c is Call => c !== null);
     // An actor left with no call (all drawn on a missing companion) is left out.

@@ -61,7 +61,7 @@ describe("Pipe", () => {
     p[0].send("x");
     expect(p[1].recv()).toBe("x");
     // An unresolved index is the executor's mistake, not Python's.
-    expect(() => p[0].send({ $object: 0 })).toThrow(/a sent \{"\$object": \.\.\.\} holds the object's handle/);
+    expect(() => p[0].send({ $object: 0 })).toThrow(/a pickled \{"\$object": \.\.\.\} holds the object's handle/);
   });
 
   it("duplex=False: conn1 only receives, conn2 only sends", async () => {

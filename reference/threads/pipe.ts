@@ -26,7 +26,7 @@
  */
 import * as v8 from "node:v8";
 import { bytesRepr, isPyBytes, PyBytes } from "../bytes.js";
-import { checkPicklable, checkUnpicklable } from "../pickle.js";
+import { checkPicklable, checkUnpicklable, inheritanceOnlyError, sharedObjectIn } from "../pickle.js";
 import { PythonError, type ObjectHandle, type SharedPrimitive } from "../implementation.js";
 import { checkHandle, checkProfile, checkTimeout, sharedBuffer, type PrimitiveOptions, type Profile } from "./profile.js";
 import { Queue } from "./queue.js";
@@ -210,51 +210,6 @@ function unpickled(m: Message): unknown {
   throw unpicklingError(`the reference Pipe does not unpickle bytes sent with send_bytes (${bytesRepr(data.subarray(0, 16))}${data.length > 16 ? "..." : ""} starts with a pickle opcode)`);
 }
 
-/**
- * Another object of the scenario given to send(), as an executor passes a call's `{"$object": k}`
- * (spec/protocol/README.md): `{"$object": <that object's handle>}`, anywhere in the sent value
- * (also inside lists and plain objects). The handle is only read for its primitive's name; the
- * object is not attached.
- */
-function sentObject(v: unknown, seen = new Set<object>()): ObjectHandle | undefined {
-  if (typeof v !== "object" || v === null || seen.has(v) || isPyBytes(v)) return undefined;
-  seen.add(v);
-  if (Array.isArray(v)) {
-    for (const x of v) {
-      const h = sentObject(x, seen);
-      if (h !== undefined) return h;
-    }
-    return undefined;
-  }
-  if (!isPlainObject(v)) return undefined;
-  if ("$object" in v) {
-    const h = v.$object;
-    if (typeof h !== "object" || h === null || typeof (h as ObjectHandle).primitive !== "string") {
-      // An executor resolves the run message's index first (adapters/reference-threads/executor.ts).
-      throw new TypeError(`${JSON.stringify(v)}: a sent {"$object": ...} holds the object's handle`);
-    }
-    return h as ObjectHandle;
-  }
-  for (const x of Object.values(v)) {
-    const h = sentObject(x, seen);
-    if (h !== undefined) return h;
-  }
-  return undefined;
-}
-
-// observed (CPython): a, b = multiprocessing.Pipe(); a.send(multiprocessing.Lock()) -> RuntimeError: Lock objects should
-//   only be shared between processes through inheritance (context.assert_spawning, named after type(obj).__name__); nothing
-//   sent, the connection goes on. RLock, Semaphore, BoundedSemaphore, Queue under their own names; Event, Condition and
-//   Barrier say Condition (the first of their parts pickled); Value (lock=True) says Synchronized.
-const INHERITANCE_ONLY_NAME: Readonly<Record<string, string>> = {
-  Event: "Condition",
-  Condition: "Condition",
-  Barrier: "Condition",
-  Value: "Synchronized",
-};
-const inheritanceOnly = (h: ObjectHandle) =>
-  new PythonError("RuntimeError", `${INHERITANCE_ONLY_NAME[h.primitive] ?? h.primitive} objects should only be shared between processes through inheritance`);
-
 /** One end of a Pipe. */
 export class Connection {
   constructor(
@@ -313,9 +268,9 @@ export class Connection {
     // observed: a.send(obj_holding_a_lock) -> TypeError: cannot pickle '_thread.lock' object, before the peer's
     //   BrokenPipeError (Connection.send pickles first); nothing sent, the connection goes on
     checkPicklable(obj);
-    // Another object of the scenario ({"$object": <handle>}, see sentObject): pickling it refuses.
-    const other = sentObject(obj);
-    if (other !== undefined) throw inheritanceOnly(other);
+    // Another object of the scenario ({"$object": <handle>}, see sharedObjectIn): pickling it refuses.
+    const other = sharedObjectIn(obj);
+    if (other !== undefined) throw inheritanceOnlyError(other);
     this.#put(objectMessage(obj));
   }
 

@@ -214,6 +214,11 @@ describe("JoinableQueue", () => {
       q.put(item, false);
       expect(q.get(false)).toEqual(item);
     }
+    // Another object of the scenario ({"$object": <handle>}, as an executor passes it): dropped the same way.
+    q.put({ $object: { primitive: "Lock", profile: "multiprocessing" } }, false);
+    expect([q.qsize(), q.full()]).toEqual([0, false]);
+    q.put("x", false);
+    expect(q.get(false)).toBe("x");
     const jq = new JoinableQueue();
     jq.put({ $unpicklable: "u3" });
     expect(jq.qsize()).toBe(0);

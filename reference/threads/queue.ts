@@ -15,7 +15,7 @@
  */
 import * as v8 from "node:v8";
 import { reviveBytes } from "../bytes.js";
-import { checkUnpicklable, isUnpicklable } from "../pickle.js";
+import { checkUnpicklable, isUnpicklable, sharedObjectIn } from "../pickle.js";
 import { PythonError, type ObjectHandle, type SharedPrimitive } from "../implementation.js";
 import {
   blockAsync,
@@ -229,8 +229,12 @@ abstract class QueueBase implements SharedPrimitive {
   // observed (CPython 3.11): q = multiprocessing.Queue(2); q.put(obj_holding_a_lock)  # None; the feeder prints
   //   "TypeError: cannot pickle '_thread.lock' object" on stderr; 0.1 s later q.qsize(), q.empty()  # 0, True;
   //   JoinableQueue: jq._unfinished_tasks.get_value()  # 1 (join() would wait for ever)
+  // Another object of the scenario (a Lock: {"$object": <handle>}) is one too: the feeder's pickling
+  // raises RuntimeError "Lock objects should only be shared between processes through inheritance".
+  // observed (CPython 3.11): q = multiprocessing.Queue(1); q.put(multiprocessing.Lock())  # None, that traceback on
+  //   stderr; 0.2 s later q.qsize(), q.empty(), q.full()  # 0, True, False; q.put('x', timeout=0.5); q.get(timeout=1)  # 'x'
   #putOp(item: unknown): Blocking<void> {
-    const drop = this.#pickles && isUnpicklable(item);
+    const drop = this.#pickles && (isUnpicklable(item) || sharedObjectIn(item) !== undefined);
     // An item whose pickle is past a pipe's buffer: CPython's feeder thread stays blocked writing it,
     // holding the writer lock, until a get reads it, and join_thread() waits for that feeder. Here the
     // item is in the ring at once; its frame names this instance, so that join_thread() can wait
