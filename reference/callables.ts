@@ -72,6 +72,11 @@ const IMPLEMENTATIONS: Record<string, [readonly string[], Impl, Readonly<Record<
   // Returns None, not the wait's result (spec/callables.yaml).
   wait_event: [["event", "timeout"], (p, _, objects) => objects(refOf(p.event), "wait", { timeout: p.timeout ?? null }).then(() => null), { event: "Event" }],
   put_to: [["queue", "item", "block"], (p, _, objects) => objects(refOf(p.queue), "put", { item: p.item ?? null, block: p.block ?? true }).then(() => null), { queue: "Queue" }],
+  add_to: [
+    ["value", "n", "locked"],
+    (p, _, objects) => objects(refOf(p.value), p.locked ? "locked_increment" : "increment", { delta: p.n ?? 1 }).then(() => null),
+    { value: "Value" },
+  ],
   with_lock: [
     ["lock", "seconds"],
     async (p, _, objects) => {
@@ -118,7 +123,8 @@ function objectRefProblem(v: unknown, primitive: string): string | null {
   if (!isObject(v) || Object.keys(v).join() !== "$object") return `expected {"$object": <id, index or handle>}, got ${JSON.stringify(v)}`;
   const x = v.$object;
   if (typeof x === "string" || (typeof x === "number" && Number.isInteger(x) && x >= 0)) return null;
-  if (isObject(x) && typeof x.primitive === "string") return x.primitive === primitive ? null : `got the handle of a ${x.primitive}`;
+  // Value(lock=False) is the bare ctypes object: the reference builds a RawValue for it.
+  if (isObject(x) && typeof x.primitive === "string") return x.primitive === primitive || (primitive === "Value" && x.primitive === "RawValue") ? null : `got the handle of a ${x.primitive}`;
   return `{"$object": ...} holds an id, an index or a handle, got ${JSON.stringify(x)}`;
 }
 

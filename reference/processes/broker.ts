@@ -16,6 +16,7 @@ import type { ChildProcess } from "node:child_process";
 import type { JsonValue } from "../../spec/format.js";
 import { mapObjectParams, type CallableValue } from "../callables.js";
 import { PythonError, type ObjectHandle, type SharedPrimitive } from "../implementation.js";
+import { CTYPES_NAME } from "../threads/value.js";
 
 export interface BrokerCall {
   id: number;
@@ -40,70 +41,144 @@ const OPERATIONS: Record<string, Record<string, readonly string[]>> = {
   // (close it, join its feeder thread: multiprocessing/queues.py's finalizers), see ./child/broker-client.ts.
   Queue: { put: ["item", "block", "timeout"], $exit: [] },
   Lock: { acquire: ["block", "timeout"], release: [] },
+  // The spec's operations `increment` (`v.value += delta`) and `locked_increment` (the same under
+  // get_lock()); Value(lock=False) is a RawValue here.
+  Value: { increment: ["delta"], locked_increment: ["delta"] },
+  RawValue: { increment: ["delta"], locked_increment: ["delta"] },
 };
 
 /** Seconds a blocking call waits at a time, so that the owner gives it up once its child is gone. */
 const SLICE = 0.5;
 
 /**
+ * Wait in slices of SLICE seconds, until `timeout` (seconds; null: for ever) while the child
+ * lives: `attempt(seconds)` resolves to the outcome, or to undefined when its slice ended without
+ * one (no outcome: the next slice goes on waiting, so the child sees one wait). Undefined once
+ * the call's own timeout has passed, or the child is gone.
+ */
+async function sliced<T>(timeout: number | null, alive: () => boolean, attempt: (seconds: number) => Promise<T | undefined>): Promise<T | undefined> {
+  const end = timeout === null ? Infinity : performance.now() + Math.max(0, timeout) * 1000;
+  for (;;) {
+    const left = (end - performance.now()) / 1000;
+    const r = await attempt(Math.max(0, Math.min(SLICE, left)));
+    if (r !== undefined) return r;
+    if (left <= SLICE || !alive()) return undefined;
+  }
+}
+
+type AsyncLock = { acquireAsync(block: boolean, timeout: number | null): Promise<boolean>; release(): void; handle(): ObjectHandle };
+const acquired = (lock: AsyncLock, alive: () => boolean) => sliced(null, alive, async (t) => ((await lock.acquireAsync(true, t)) ? true : undefined));
+const timeoutOf = (v: JsonValue | undefined): number | null => (typeof v === "number" ? v : null);
+
+/**
+ * Python's `x + delta` for a Value's item, as the actors' iadd makes it: a 'c' or 'u' item is an
+ * object whose conversion to a number raises CPython's TypeError (reference/threads/value.ts
+ * pythonItem); a 64-bit one converts exactly.
+ */
+const added = (x: unknown, delta: number): unknown => (x as number) + delta;
+
+type ValueLike = { value: unknown; get_lock(): AsyncLock; get_obj(): { value: unknown }; typecode: string };
+
+/**
  * The blocking operations, as the owner makes them: on its event loop (the async variant), in
- * slices of SLICE seconds until the call's own timeout, while its child lives. A slice that ends
- * without a wake-up is no outcome (the flag is still clear): the next slice goes on waiting, so
- * the child sees one wait.
+ * slices (`sliced`) while its child lives. A Value's are here because they take its lock, which
+ * an actor thread may hold (or hold for ever: a locked increment with a Lock deadlocks).
  */
 const BLOCKING: Record<string, Record<string, (o: SharedPrimitive, args: Record<string, JsonValue>, alive: () => boolean) => Promise<unknown>>> = {
   Queue: {
     put: async (o, args, alive) => {
       const q = o as unknown as { putAsync(item: unknown, block: boolean, timeout: number | null): Promise<void> };
-      const block = args.block ?? true;
-      const t = args.timeout ?? null;
-      if (block === false) return q.putAsync(args.item, false, null);
-      const end = typeof t === "number" ? performance.now() + Math.max(0, t) * 1000 : Infinity;
-      for (;;) {
-        const left = (end - performance.now()) / 1000;
+      if (args.block === false) return q.putAsync(args.item, false, null);
+      let full: unknown;
+      const done = await sliced(timeoutOf(args.timeout), alive, async (t) => {
         try {
-          return await q.putAsync(args.item, true, Math.max(0, Math.min(SLICE, left)));
+          await q.putAsync(args.item, true, t);
+          return true;
         } catch (e) {
           // A slice that ends with the queue still full is no outcome unless the call's own timeout has passed.
-          if (!(e instanceof PythonError && e.pyType === "queue.Full") || left <= SLICE || !alive()) throw e;
+          if (!(e instanceof PythonError && e.pyType === "queue.Full")) throw e;
+          full = e;
+          return undefined;
         }
-      }
+      });
+      if (!done) throw full;
+      return null;
     },
     $exit: async (o, _args, alive) => {
       const q = o as unknown as { close(): void; joinThreadAsync(timeout: number | null): Promise<boolean> };
       q.close();
-      while (!(await q.joinThreadAsync(SLICE)) && alive());
+      await sliced(null, alive, async (t) => ((await q.joinThreadAsync(t)) ? true : undefined));
       return null;
     },
   },
   Lock: {
     acquire: async (o, args, alive) => {
-      const lock = o as unknown as { acquireAsync(block: boolean, timeout: number | null): Promise<boolean>; release(): void };
-      const block = args.block ?? true;
-      const t = args.timeout ?? null;
-      if (block === false) return lock.acquireAsync(false, null);
-      const end = typeof t === "number" ? performance.now() + Math.max(0, t) * 1000 : Infinity;
-      for (;;) {
-        const left = (end - performance.now()) / 1000;
-        if (await lock.acquireAsync(true, Math.max(0, Math.min(SLICE, left)))) {
-          // Taken for a child that died meanwhile: CPython's child, killed while it waited, never took it.
-          if (!alive()) lock.release();
-          return true;
-        }
-        if (left <= SLICE || !alive()) return false;
-      }
+      const lock = o as unknown as AsyncLock;
+      if (args.block === false) return lock.acquireAsync(false, null);
+      const got = (await sliced(timeoutOf(args.timeout), alive, async (t) => ((await lock.acquireAsync(true, t)) ? true : undefined))) ?? false;
+      // Taken for a child that died meanwhile: CPython's child, killed while it waited, never took it.
+      if (got && !alive()) lock.release();
+      return got;
     },
   },
   Event: {
     wait: async (o, args, alive) => {
       const ev = o as unknown as { waitAsync(t: number | null): Promise<boolean> };
-      const t = args.timeout;
-      const end = typeof t === "number" ? performance.now() + Math.max(0, t) * 1000 : Infinity;
-      for (;;) {
-        const left = (end - performance.now()) / 1000;
-        if (await ev.waitAsync(Math.max(0, Math.min(SLICE, left)))) return true;
-        if (left <= SLICE || !alive()) return false;
+      return (await sliced(timeoutOf(args.timeout), alive, async (t) => ((await ev.waitAsync(t)) ? true : undefined))) ?? false;
+    },
+  },
+  Value: {
+    // `v.value += delta`: the getter and the setter each take the lock, not together (Value.yaml's phases read, write).
+    increment: async (o, args, alive) => {
+      const v = o as unknown as ValueLike;
+      const lock = v.get_lock();
+      const raw = v.get_obj();
+      if (!(await acquired(lock, alive))) return null; // the child is gone
+      let x: unknown;
+      try {
+        x = raw.value;
+      } finally {
+        lock.release();
       }
+      const y = added(x, args.delta as number);
+      if (!(await acquired(lock, alive))) return null;
+      try {
+        raw.value = y;
+      } finally {
+        lock.release();
+      }
+      return null;
+    },
+    // `with v.get_lock(): v.value += delta`: one step under the lock.
+    locked_increment: async (o, args, alive) => {
+      const v = o as unknown as ValueLike;
+      const lock = v.get_lock();
+      const raw = v.get_obj();
+      if (!(await acquired(lock, alive))) return null;
+      if (lock.handle().primitive !== "RLock") {
+        // A Lock: the getter waits for the lock its caller holds. The child never returns, and the
+        // lock stays held after it is gone (nothing releases a multiprocessing Lock for a dead process).
+        await sliced(null, alive, () => new Promise<undefined>((r) => setTimeout(() => r(undefined), SLICE * 1000)));
+        return null;
+      }
+      try {
+        raw.value = added(raw.value, args.delta as number);
+      } finally {
+        lock.release();
+      }
+      return null;
+    },
+  },
+  RawValue: {
+    increment: async (o, args) => {
+      const raw = o as unknown as { value: unknown };
+      raw.value = added(raw.value, args.delta as number);
+      return null;
+    },
+    locked_increment: async (o) => {
+      // observed (CPython 3.11): mp.Value('i', 0, lock=False).get_lock() -> AttributeError: 'c_int' object has no attribute 'get_lock'
+      const typecode = (o as unknown as { typecode: keyof typeof CTYPES_NAME }).typecode;
+      throw new PythonError("AttributeError", `'${CTYPES_NAME[typecode]}' object has no attribute 'get_lock'`);
     },
   },
 };

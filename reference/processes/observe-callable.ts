@@ -7,6 +7,7 @@
  * that primitive: it is built here, in the parent, whose broker serves the child's calls on it as
  * a Process's owner does (./broker.ts).
  */
+import type { JsonValue } from "../../spec/format.js";
 import { forkModule, pythonExitcode } from "./fork.js";
 import { siblingUrl } from "../spawn-worker.js";
 import { checkCallable, mapObjectParams, type CallableValue } from "../callables.js";
@@ -34,11 +35,14 @@ async function prepare(value: unknown): Promise<{ sent: unknown; objects: Object
   const { create } = await import("../threads/module.js");
   const fresh = mapObjectParams(checked, (ref, primitive) => {
     if (ref !== primitive) throw new TypeError(`${JSON.stringify(value)}: an example's {"$object": ...} names the parameter's primitive, {"$object": "${primitive}"}`);
-    return create(primitive, "multiprocessing", []).handle();
+    return create(primitive, "multiprocessing", FRESH_ARGS[primitive] ?? []).handle();
   });
   const { wire, objects } = brokered(fresh);
   return { sent: wire, objects };
 }
+
+/** Constructor arguments of an example's fresh object, where it needs some (as mpspec_py/callables.py's FRESH_ARGS). */
+const FRESH_ARGS: Readonly<Record<string, JsonValue[]>> = { Value: ["i", 0] };
 
 export async function observeCallable(value: unknown, args: unknown[], timeoutMs = 20_000): Promise<ObservedOutcome> {
   const { sent, objects } = await prepare(value);

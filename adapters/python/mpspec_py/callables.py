@@ -55,6 +55,15 @@ def _with_lock(p):
         time.sleep(p["seconds"])
 
 
+def _add_to(p):
+    v = p["value"]
+    if p["locked"]:
+        with v.get_lock():
+            v.value += p["n"]
+    else:
+        v.value += p["n"]
+
+
 def _kill_self(p):
     os.kill(os.getpid(), p["signal"])
     time.sleep(5)  # the signal ends the process before this returns
@@ -78,10 +87,11 @@ IMPLEMENTATIONS = {
     "wait_event": (("event", "timeout"), lambda p, *a: _wait_event(p)),
     "put_to": (("queue", "item", "block"), lambda p, *a: _put_to(p)),
     "with_lock": (("lock", "seconds"), lambda p, *a: _with_lock(p)),
+    "add_to": (("value", "n", "locked"), lambda p, *a: _add_to(p)),
 }
 
 # name -> its parameters that take another object of the scenario (spec/callables.yaml `primitive`).
-OBJECT_PARAMS = {"set_event": ("event",), "wait_event": ("event",), "put_to": ("queue",), "with_lock": ("lock",)}
+OBJECT_PARAMS = {"set_event": ("event",), "wait_event": ("event",), "put_to": ("queue",), "with_lock": ("lock",), "add_to": ("value",)}
 
 
 def _plain(v, depth=0):
@@ -139,6 +149,10 @@ def make(value):
     return WorkerCallable(name, params)
 
 
+# Constructor arguments of an example's fresh object, where it needs some (as the reference's observe-callable.ts).
+FRESH_ARGS = {"Value": ("i", 0)}
+
+
 def _fresh_objects(value):
     """The vocabulary's examples: a parameter {"$object": "<Primitive>"} is a new multiprocessing.<Primitive>()."""
     if not isinstance(value, dict):
@@ -147,7 +161,7 @@ def _fresh_objects(value):
     out = {}
     for k, v in value.items():
         if isinstance(v, dict) and list(v) == ["$object"] and isinstance(v["$object"], str):
-            v = getattr(multiprocessing, v["$object"])()
+            v = getattr(multiprocessing, v["$object"])(*FRESH_ARGS.get(v["$object"], ()))
         out[k] = v
     return out
 
