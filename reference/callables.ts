@@ -13,7 +13,7 @@
  * reference/processes/broker.ts) with the `ObjectCaller` given to resolveCallable.
  */
 import type { JsonValue } from "../spec/format.js";
-import { PythonError } from "./implementation.js";
+import { PythonError, type ObjectHandle, type SharedPrimitive } from "./implementation.js";
 
 export type CallableValue = { $callable: string } & { [param: string]: JsonValue };
 
@@ -138,6 +138,46 @@ export function mapObjectParams(v: CallableValue, f: (ref: unknown, primitive: s
 
 const noObjects: ObjectCaller = (ref, op) => {
   throw new TypeError(`a call ${op}() on another object (${JSON.stringify(ref)}) needs a broker: such a callable runs as a Process's target (reference/processes/broker.ts)`);
+};
+
+/**
+ * Calls on other objects made from the calling thread itself (a Barrier's action runs in the last
+ * party's actor thread, which can attach any object of the scenario): at once and synchronously,
+ * so a Python exception is thrown before the callable returns, and a wait blocks the thread as
+ * Python's would (interruptible by the executor). The operations are the spec's, as the broker
+ * serves them to a Process's child (reference/processes/broker.ts).
+ */
+type Attach = (h: ObjectHandle) => SharedPrimitive;
+let attachInThread: Attach | undefined;
+/** Set by the threads backend's module (module.ts) once its factories are loaded. */
+export function setInThreadAttach(f: Attach): void {
+  attachInThread = f;
+}
+type ValueObject = { value: unknown; get_lock(): { acquire(): unknown; release(): unknown } };
+// `x + delta` as Python's: a 'c' or 'u' item converts to a number by raising CPython's TypeError (value.ts pythonItem).
+const IN_THREAD: Record<string, (o: never, args: Record<string, JsonValue>) => unknown> = {
+  increment: (o: ValueObject, a) => {
+    o.value = (o.value as number) + (a.delta as number);
+  },
+  locked_increment: (o: ValueObject, a) => {
+    const lock = o.get_lock(); // a RawValue (lock=False) raises AttributeError here, as CPython's
+    lock.acquire();
+    try {
+      o.value = (o.value as number) + (a.delta as number);
+    } finally {
+      lock.release();
+    }
+  },
+  set: (o: { set(): unknown }) => o.set(),
+};
+export const inThreadObjects: ObjectCaller = (ref, op, args) => {
+  const h = ref as ObjectHandle | null;
+  if (!attachInThread || typeof h !== "object" || h === null || typeof h.primitive !== "string") {
+    throw new TypeError(`a call ${op}() on another object (${JSON.stringify(ref)}) in this thread needs its handle and the threads backend's module (reference/threads/module.ts)`);
+  }
+  const f = IN_THREAD[op];
+  if (!f) throw new TypeError(`a call ${op}() on a ${h.primitive} is not made in an actor's thread (it makes ${Object.keys(IN_THREAD).join(", ")})`);
+  return Promise.resolve(f(attachInThread(h) as never, args));
 };
 
 /**

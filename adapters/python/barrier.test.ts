@@ -14,12 +14,13 @@ import { checkHistory } from "../../conformance/checker/linearize.js";
 import { scenarioArbitrary } from "../../conformance/generate/scenario-arbitrary.js";
 import { runCampaign } from "../../conformance/run/campaign.js";
 import type { Call, Scenario } from "../../conformance/scenario/types.js";
-import { loadSpecFile, PRIMITIVES_DIR } from "../../conformance/spec/load.js";
+import { loadSpecDir, loadSpecFile, PRIMITIVES_DIR } from "../../conformance/spec/load.js";
 
 
 
 const barrier = loadSpecFile(join(PRIMITIVES_DIR, "Barrier.yaml"));
-const specs = [barrier];
+// Every document: an add_to action's Value companion, and the Lock or RLock it may be built with.
+const specs = loadSpecDir();
 const RAISE = { $callable: "raise", type: "ValueError", message: "action failed" };
 const op = (name: string, args: Record<string, null | number> = {}): Call => ({ object: "o0", op: name, args });
 const READS = ["n_waiting", "broken", "parties"];
@@ -39,12 +40,17 @@ describe("Barrier in the run message", () => {
       for (const sc of fc.sample(scenarioArbitrary(barrier, profile), { numRuns: 40, seed: 2 })) {
         const msg = runMessage(3, sc, 900, specs);
         expect(schemaProblems("run", JSON.parse(JSON.stringify(msg)))).toEqual([]);
-        expect(msg.calls.objects[0]!.callable).toBe(`${profile}.Barrier`);
-        // Trailing arguments equal to their default (action, timeout: None) are left out.
-        const argv = [sc.objects[0]!.args.parties, sc.objects[0]!.args.action, sc.objects[0]!.args.timeout];
+        // The Barrier is declared last (after a companion its action names).
+        const k = sc.objects.length - 1;
+        expect(msg.calls.objects[k]!.callable).toBe(`${profile}.Barrier`);
+        // Trailing arguments equal to their default (action, timeout: None) are left out; a
+        // companion the action names crosses as its index.
+        const action = JSON.parse(JSON.stringify(sc.objects[k]!.args.action ?? null).replace(/\{"\$object":"o(\d+)"\}/g, (_, i) => `{"$object":${sc.objects.findIndex((o) => o.id === `o${i}`)}}`));
+        const argv = [sc.objects[k]!.args.parties, action, sc.objects[k]!.args.timeout];
         while (argv.length > 1 && argv[argv.length - 1] === null) argv.pop();
-        expect(msg.calls.objects[0]!.argv).toEqual(argv);
+        expect(msg.calls.objects[k]!.argv).toEqual(argv);
         for (const c of [...msg.calls.init, ...msg.calls.parallel.flat(), ...msg.calls.post]) {
+          if (c.object !== k) continue; // a call on the companion Value
           expect(c.form).toBe(READS.includes(c.method!) ? "get" : undefined);
           if (c.form === "get") expect(c.argv).toEqual([]);
         }

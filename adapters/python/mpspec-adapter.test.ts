@@ -15,7 +15,7 @@ import { schemaProblems } from "../../conformance/adapter/protocol.js";
 import { eventually, groupMembers } from "../../conformance/adapter/fixtures/processes.js";
 import { runCampaign } from "../../conformance/run/campaign.js";
 import type { Call, Scenario } from "../../conformance/scenario/types.js";
-import { loadSpecFile, PRIMITIVES_DIR } from "../../conformance/spec/load.js";
+import { companionSpecs, loadSpecFile, PRIMITIVES_DIR } from "../../conformance/spec/load.js";
 
 const FIXTURES = join(dirname(PYTHON_ADAPTER), "fixtures");
 
@@ -114,10 +114,8 @@ describe.skipIf(!hasPython)(`the Python adapter (${PY})`, () => {
     // Only the creating process may join a Process: actors in processes would get
     // AssertionError "can only join a child process" from join(), and the campaign would fail.
     const proc = loadSpecFile(join(PRIMITIVES_DIR, "Process.yaml"));
-    // Event and Queue: the companions a set_event or put_to target acts on ({"$object": ...}, Process.yaml generate.companions).
-    const event = loadSpecFile(join(PRIMITIVES_DIR, "Event.yaml"));
-    const queue = loadSpecFile(join(PRIMITIVES_DIR, "Queue.yaml"));
-    const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing", "--start-method", "fork"], specs: [lock, proc, event, queue] });
+    // The companions its targets act on ({"$object": ...}, Process.yaml generate.companions: Event, Queue, Lock, Value).
+    const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing", "--start-method", "fork"], specs: [proc, ...companionSpecs(proc)] });
     const pgid = a.pid!;
     try {
       expect(a.ready.implementation.configuration).toMatchObject({ actors: "processes" });

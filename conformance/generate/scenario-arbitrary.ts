@@ -280,6 +280,10 @@ function patternArb(spec: LoadedSpec, profile: string, pat: Pattern): fc.Arbitra
   };
   const calls = (cs: readonly PatternCall[] | undefined): fc.Arbitrary<Call[]> => (cs && cs.length ? fc.tuple(...cs.map(call)) : fc.constant([]));
   return fc.record({ object, init: calls(pat.init), parallel: fc.tuple(...pat.parallel.map(calls)), post: calls(pat.post) }).map((d) => {
+    // A pattern has no companions: a domain that may name one must be narrowed in the pattern.
+    const named = placeholders(d.object.args);
+    for (const c of [...d.init, ...d.parallel.flat(), ...d.post]) placeholders(c.args, named);
+    if (named.length) throw new Error(`${spec.file}: generate.patterns '${pat.name}' drew {"$object": "${named[0]}"}, a companion, which a pattern does not declare: narrow that argument's domain in the pattern`);
     const ctorArgs = ctorValues(spec, d.object.args);
     const resolve = (cs: Call[]) => cs.map((c) => resolvePicks(spec, c, ctorArgs, profile));
     return numberTokens({ profile, objects: [d.object], init: resolve(d.init), parallel: d.parallel.map(resolve), post: resolve(d.post) });

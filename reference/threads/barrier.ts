@@ -16,9 +16,9 @@
  * as in CPython) until the last party of the old generation has left.
  */
 import type { JsonValue } from "../../spec/format.js";
-import { checkCallable, resolveCallable, type CallableValue } from "../callables.js";
+import { checkCallable, inThreadObjects, resolveCallable, type CallableValue } from "../callables.js";
 import { PythonError, type ObjectHandle, type SharedPrimitive } from "../implementation.js";
-import { lockMutex, now, remaining, sharedWords, unlockMutex, waitWord } from "./futex.js";
+import { isInterrupted, lockMutex, now, remaining, sharedWords, unlockMutex, waitWord } from "./futex.js";
 import { checkHandle, checkProfile, checkTimeout, sharedBuffer, type PrimitiveOptions, type Profile } from "./profile.js";
 import { type Factory } from "./factory.js";
 
@@ -40,6 +40,10 @@ const FILLING = 0;
 const DRAINING = 1;
 const RESETTING = -1;
 const BROKEN = -2;
+// The action was given up on mid-call (the executor's interrupt at a scenario's deadline: a locked
+// increment that deadlocked). CPython's would still be running, holding the barrier's lock: every
+// other party stays blocked until its own interrupt.
+const STUCK = -3;
 
 /** observed: multiprocessing.Barrier and threading.Barrier raise threading.BrokenBarrierError, str() '' */
 export function brokenBarrierError(): PythonError {
@@ -70,7 +74,8 @@ export class Barrier implements SharedPrimitive {
     if (typeof parties !== "number" || Number.isNaN(parties)) throw new TypeError(`parties must be a number, not ${String(parties)}`);
     this.#parties = parties;
     this.#actionValue = action === null || action === undefined ? null : checkCallable(action);
-    this.#action = this.#actionValue ? resolveCallable(this.#actionValue) : null;
+    // Its calls on other objects (add_to's Value) are made in the calling thread.
+    this.#action = this.#actionValue ? resolveCallable(this.#actionValue, inThreadObjects) : null;
     this.#timeout = checkTimeout(timeout);
     this.#words = shared ?? sharedWords(WORDS);
   }
@@ -223,7 +228,7 @@ export class Barrier implements SharedPrimitive {
       this.#locked((): Poll => {
         if (!arrived) {
           const st = Atomics.load(words, STATE);
-          if (st === DRAINING || st === RESETTING) return this.#sleep(); // wait for the old generation to leave
+          if (st === DRAINING || st === RESETTING || st === STUCK) return this.#sleep(); // wait for the old generation to leave
           if (st === BROKEN) throw brokenBarrierError();
           index = Atomics.add(words, COUNT, 1);
           if (index + 1 === this.#parties) {
@@ -233,6 +238,12 @@ export class Barrier implements SharedPrimitive {
               Atomics.store(words, STATE, DRAINING);
               this.#notifyAll();
             } catch (e) {
+              // Given up on mid-action (the executor's interrupt: a locked increment that deadlocked):
+              // CPython's action would still be running, the generation unreleased.
+              if (isInterrupted(e)) {
+                Atomics.store(words, STATE, STUCK);
+                throw e;
+              }
               Atomics.store(words, STATE, BROKEN);
               this.#notifyAll();
               throw e;
@@ -245,6 +256,7 @@ export class Barrier implements SharedPrimitive {
           deadline = t === null ? Infinity : now() + Math.max(0, t) * 1000;
         }
         const st = Atomics.load(words, STATE);
+        if (st === STUCK) return this.#sleep();
         if (st === FILLING) {
           if (now() < deadline) return this.#sleep();
           // Timed out: break the barrier.

@@ -7,6 +7,7 @@ import type { JsonValue } from "../../spec/format.js";
 import type { ObjectHandle, SharedPrimitive } from "../implementation.js";
 import { checkProfile, PROFILES } from "./profile.js";
 import type { Factory } from "./factory.js";
+import { setInThreadAttach } from "../callables.js";
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -26,6 +27,8 @@ for (const folder of FOLDERS) {
 }
 
 export const primitives: readonly string[] = Object.keys(FACTORIES);
+// A callable run in an actor's thread (a Barrier's action) reaches other objects through attach.
+setInThreadAttach((h) => attach(h));
 export const profiles: readonly string[] = PROFILES;
 
 function factory(primitive: string): Factory {
