@@ -112,7 +112,9 @@ export class Barrier implements SharedPrimitive {
    * unsynchronized reads (state, then count): exact when nothing changes in between.
    */
   get n_waiting(): number {
-    return Atomics.load(this.#words, STATE) === FILLING ? Atomics.load(this.#words, COUNT) : 0;
+    // A stuck action's generation is still filling for CPython (its state word unchanged).
+    const st = Atomics.load(this.#words, STATE);
+    return st === FILLING || st === STUCK ? Atomics.load(this.#words, COUNT) : 0;
   }
 
   /** Whether the barrier is broken (by abort, a timed-out wait, or an action that raised). */
@@ -158,10 +160,36 @@ export class Barrier implements SharedPrimitive {
 
   /** Put the barrier in the broken state: current and later waits raise BrokenBarrierError. */
   abort(): void {
-    this.#locked(() => {
+    this.#unlessStuck(() => {
       Atomics.store(this.#words, STATE, BROKEN);
       this.#notifyAll();
     });
+  }
+
+  /**
+   * `f` under the mutex, unless an action was given up on mid-call (STUCK): CPython's call
+   * would wait for the barrier's lock, which that action holds, so this one sleeps until the
+   * executor's interrupt ends it too.
+   */
+  #unlessStuck(f: () => void): void {
+    const words = this.#words;
+    for (;;) {
+      const seq = Atomics.load(words, SEQ);
+      const stuck = this.#locked(() => {
+        if (Atomics.load(words, STATE) !== STUCK) {
+          f();
+          return false;
+        }
+        Atomics.add(words, SLEEPERS, 1);
+        return true;
+      });
+      if (!stuck) return;
+      try {
+        waitWord(words, SEQ, seq, Infinity);
+      } finally {
+        Atomics.sub(words, SLEEPERS, 1);
+      }
+    }
   }
 
   /**
@@ -170,7 +198,7 @@ export class Barrier implements SharedPrimitive {
    */
   reset(): void {
     const words = this.#words;
-    this.#locked(() => {
+    this.#unlessStuck(() => {
       if (Atomics.load(words, COUNT) > 0) {
         const st = Atomics.load(words, STATE);
         if (st === FILLING || st === BROKEN) Atomics.store(words, STATE, RESETTING);
