@@ -229,10 +229,8 @@ function minActorsFor(spec: LoadedSpec, ctor: Map<string, ModelValue>, profile: 
 
 /** Where a companion's calls are drawn before the scenario knows its id (`{"$object": P}` -> o1). */
 const COMPANION = "\u0000companion:";
-/** An element drawn on a companion, with the own element it falls back to (see withCompanions). */
-const ALT = "\u0000alt";
-type Alt = Call & { alt: [Call[], Call[]] };
-const isAlt = (c: Call): c is Alt => c.object === ALT;
+/** Actors drawn beyond the shape's with `generate.minActors` (see the final map). */
+const SPARE_ACTORS = 2;
 
 /** One element of a program in `part` for `object`: a call, or a sequence with `generate.sequences`; null if none may be called there. */
 function elementArb(spec: LoadedSpec, profile: string, object: string, part: Part, only?: readonly string[]): fc.Arbitrary<Call[]> | null {
@@ -334,13 +332,8 @@ function randomScenarioArbitrary(spec: LoadedSpec, profile: string, given: Scena
       const e = elementArb(c.spec, profile, `${COMPANION}${c.spec.primitive}`, part, c.ops);
       return e ? [{ arbitrary: e, weight: Math.round(c.share * 1000) }] : [];
     });
-    if (others.length === 0) return own;
-    const ownWeight = Math.max(1000 - others.reduce((w, o) => w + o.weight, 0), 0);
-    // Which element, then one of each: a companion's element falls back to the own one in a
-    // scenario without that companion (resolved once the companions are known), so that no
-    // program shrinks for lack of a companion.
-    const pick = fc.oneof({ arbitrary: fc.constant(-1), weight: ownWeight }, ...others.map((o, k) => ({ arbitrary: fc.constant(k), weight: o.weight })));
-    return fc.tuple(pick, own, ...others.map((o) => o.arbitrary)).map(([k, mine, ...theirs]): Call[] => (k < 0 ? mine : [{ object: ALT, op: "", args: {}, alt: [theirs[k]!, mine] } as Alt]));
+    const ownWeight = 1000 - others.reduce((w, o) => w + o.weight, 0);
+    return fc.oneof({ arbitrary: own, weight: Math.max(ownWeight, 0) }, ...others);
   };
   // Without any `parts`, the three parts share one arbitrary (seeds replay as before).
   const sequential = (part: Part, maxLength: number): fc.Arbitrary<Call[]> => {
@@ -363,7 +356,8 @@ function randomScenarioArbitrary(spec: LoadedSpec, profile: string, given: Scena
   const parallel: fc.Arbitrary<{ wanted: number; actors: Call[][] }> = spec.minActors
     ? fc.record({
         wanted: fc.integer({ min: 1, max: shape.maxActors }),
-        actors: fc.array(actor, { minLength: shape.maxActors, maxLength: shape.maxActors }),
+        // Two spares: they stand in for actors whose every call is on a companion the scenario lacks.
+        actors: fc.array(actor, { minLength: shape.maxActors + SPARE_ACTORS, maxLength: shape.maxActors + SPARE_ACTORS }),
       })
     : fc.array(actor, { minLength: 1, maxLength: shape.maxActors }).map((actors) => ({ wanted: actors.length, actors }));
   const plain = { object, init: sequential("init", shape.maxInit), parallel, post: sequential("post", shape.maxPost) };
@@ -372,35 +366,22 @@ function randomScenarioArbitrary(spec: LoadedSpec, profile: string, given: Scena
     const { init, parallel: { wanted, actors }, post } = d;
     const ctor = ctorValues(spec, d.object.args);
     const n = spec.minActors ? Math.min(shape.maxActors, Math.max(wanted, minActorsFor(spec, ctor, profile))) : wanted;
-    // Companions: those the constructor's arguments name, then those the chosen calls' arguments
-    // name (a Lock sent through a Pipe, or put on a Process's Queue), numbered o1, o2, ... in that
-    // order. An element drawn on a companion (Alt) is its calls when the scenario has that
-    // companion, else the own element drawn with it; chosen until no companion is added.
-    const named = placeholders(d.object.args);
-    const present = (cs: Call[]) => cs.length > 0 && named.includes(cs[0]!.object.slice(COMPANION.length));
-    const choose = (cs: Call[]): Call[] =>
-      cs.flatMap((c) => {
-        if (!isAlt(c)) return [c];
-        const [theirs, mine] = c.alt;
-        const picked = choose(present(theirs) ? theirs : mine);
-        // The element's pause goes to its first call.
-        return c.pause !== undefined && picked.length > 0 && picked[0]!.pause === undefined ? [{ ...picked[0]!, pause: c.pause }, ...picked.slice(1)] : picked;
-      });
-    // This object's calls: picks resolved, exclusive groups applied (before naming, so that a
-    // call left out names nothing); calls on a companion stay as drawn until the companions are
-    // declared (those of a sequence naming a companion the scenario lacks are left out).
+    // This object's calls first (picks resolved, exclusive groups applied); calls drawn on a
+    // companion stay as drawn until the companions are known.
     const own = (cs: Call[]) => cs.map((c) => (c.object.startsWith(COMPANION) ? c : resolvePicks(spec, c, ctor, profile)));
-    let drawnInit: Call[] = [];
-    let drawnParallel: Call[][] = [];
-    let drawnPost: Call[] = [];
+    const drawnParallel = exclusive(spec, actors.slice(0, n).map(own));
+    const drawnInit = own(init);
+    const drawnPost = own(post);
+    // Companions the constructor's arguments name, then those the kept calls' arguments name (a
+    // Lock sent through a Pipe), numbered o1, o2, ... in that order; the calls drawn on a companion
+    // the scenario does not have are left out (a map: shrinking stays simple).
+    const named = placeholders(d.object.args);
+    const drawnCalls = [...drawnInit, ...drawnParallel.flat(), ...drawnPost];
+    for (const c of drawnCalls) if (!c.object.startsWith(COMPANION)) placeholders(c.args, named);
+    // A kept companion call may name another companion (a Lock put on a Process's Queue): until none is added.
     for (let before = -1; before !== named.length; ) {
       before = named.length;
-      drawnInit = own(choose(init));
-      drawnParallel = exclusive(spec, actors.slice(0, n).map((a) => own(choose(a))));
-      drawnPost = own(choose(post));
-      for (const c of [...drawnInit, ...drawnParallel.flat(), ...drawnPost]) {
-        if (!c.object.startsWith(COMPANION) || named.includes(c.object.slice(COMPANION.length))) placeholders(c.args, named);
-      }
+      for (const c of drawnCalls) if (c.object.startsWith(COMPANION) && named.includes(c.object.slice(COMPANION.length))) placeholders(c.args, named);
     }
     if (named.length === 0 && companionOf.length === 0) return numberTokens({ profile, objects: [d.object], init: drawnInit, parallel: drawnParallel, post: drawnPost });
     const ids = new Map(named.map((p, k) => [p, `o${k + 1}`]));
@@ -417,8 +398,19 @@ function randomScenarioArbitrary(spec: LoadedSpec, profile: string, given: Scena
       return comp ? resolvePicks(comp.spec, { ...c, object: comp.decl.id, args: replacePlaceholders(c.args, ids) as Record<string, JsonValue> }, ctorValues(comp.spec, comp.decl.args), profile) : null;
     };
     const program = (cs: Call[]) => cs.map(resolve).filter((c): c is Call => c !== null);
-    // An actor left with no call (all drawn on a missing companion) is left out.
+    // An actor left with no call (all drawn on a missing companion) is left out; with
+    // `minActors`, the next drawn actor takes its place (one whose own calls name no companion:
+    // none was declared for it), so that the scenario keeps its parties.
     const parallel = drawnParallel.map(program).filter((a) => a.length > 0);
+    if (spec.minActors && !spec.doc.generate?.exclusive) {
+      const need = Math.min(shape.maxActors, minActorsFor(spec, ctor, profile));
+      for (let k = shape.maxActors; parallel.length < need && k < actors.length; k++) {
+        const extra = own(actors[k]!);
+        if (extra.some((c) => !c.object.startsWith(COMPANION) && placeholders(c.args).length > 0)) continue;
+        const calls = program(extra);
+        if (calls.length > 0) parallel.push(calls);
+      }
+    }
     return numberTokens({ profile, objects: [...declared.map((x) => x.decl), object], init: program(drawnInit), parallel, post: program(drawnPost) });
   });
 }

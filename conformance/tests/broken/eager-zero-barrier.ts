@@ -17,8 +17,9 @@ function wrap(inner: SharedPrimitive, parties: number): SharedPrimitive {
 const m: ImplementationModule = {
   primitives: reference.primitives,
   profiles: reference.profiles,
-  create(primitive, profile, argv) {
-    if (primitive !== "Barrier" || typeof argv[0] !== "number" || argv[0] >= 1) return reference.create(primitive, profile, argv);
+  // Keyword arguments pass through (a companion Value's lock=).
+  create(primitive, profile, argv, kwargs) {
+    if (primitive !== "Barrier" || typeof argv[0] !== "number" || argv[0] >= 1) return reference.create(primitive, profile, argv, kwargs);
     return wrap(reference.create(primitive, profile, [1, ...argv.slice(1)]), argv[0]);
   },
   attach(handle: ObjectHandle) {
