@@ -468,8 +468,7 @@ export interface SpecDocument {
      * primitive, declared before this one with its constructor arguments drawn from its own
      * document, and the placeholder its id (`{"$object": "o1"}`). `share`: the fraction of the
      * actors' program elements (calls, sequences) drawn on the companion, from its document's
-     * operations, when the scenario has one (0 to 1; without one, each such element is an
-     * element of this object's, drawn with it).
+     * operations, when the scenario has one (0 to 1; its calls are left out when it has none).
      * `ops`: only these of its operations (and its sequences made of them) are drawn, where
      * others would reach what the model of actors as threads of one process cannot tell (a Queue
      * closed by the parent before start() is closed in a forked child, unpicklable for a spawned one).
