@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadSpecDir } from "../spec/load.js";
-import { writeFileSync, mkdtempSync } from "node:fs";
+import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import type { CampaignResult } from "../run/campaign.js";
 import { loadMatrixConfig, matrixBadges, MatrixConfigError, matrixJson, matrixMarkdown, mergeMatrix, MatrixMergeError, mergeSeeds, runMatrix, type MatrixReport, type MatrixRow } from "./matrix.js";
@@ -38,11 +38,15 @@ describe("the conformance matrix", () => {
       writeFileSync(join(dir, "m.json"), JSON.stringify(o));
       return join(dir, "m.json");
     };
-    const impl = { id: "x", name: "x", adapter: "reference-threads", profile: "multiprocessing" };
-    expect(() => loadMatrixConfig(write({ runs: 5, seeds: [], implementations: [impl] }))).toThrow(/'seeds' must be a non-empty list of whole numbers/);
-    expect(() => loadMatrixConfig(write({ runs: 5, seeds: [1, "2"], implementations: [impl] }))).toThrow(/'seeds' must be/);
-    // One seed may be given alone.
-    expect(loadMatrixConfig(write({ runs: 5, seed: 4, implementations: [impl] })).seeds).toEqual([4]);
+    try {
+      const impl = { id: "x", name: "x", adapter: "reference-threads", profile: "multiprocessing" };
+      expect(() => loadMatrixConfig(write({ runs: 5, seeds: [], implementations: [impl] }))).toThrow(/'seeds' must be a non-empty list of whole numbers/);
+      expect(() => loadMatrixConfig(write({ runs: 5, seeds: [1, "2"], implementations: [impl] }))).toThrow(/'seeds' must be/);
+      // One seed may be given alone.
+      expect(loadMatrixConfig(write({ runs: 5, seed: 4, implementations: [impl] })).seeds).toEqual([4]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("with --jobs, implementations are measured at once and the rows keep the config's order", async () => {

@@ -1,7 +1,7 @@
 // The runner owns shape and time: adapters that fake their histories get an adapter error, never
 // a pass; a violation found before the adapter fails is kept.
 import { afterAll, afterEach, describe, expect, test } from "vitest";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,8 +40,10 @@ describe("faked histories are adapter errors, not verdicts", () => {
 
 test("a violation found before the adapter fails while shrinking is kept: FAIL, plus the error", async () => {
   // Its made-up history (every call returns None) breaks the Lock spec at once; then it crashes.
-  const state = join(mkdtempSync(join(tmpdir(), "mpspec-")), "count");
-  const r = await runCampaign(lock, await fake("crash-after-first", state), { profile: "multiprocessing", runs: 20, seed: 1 });
+  const dir = mkdtempSync(join(tmpdir(), "mpspec-"));
+  const r = await runCampaign(lock, await fake("crash-after-first", join(dir, "count")), { profile: "multiprocessing", runs: 20, seed: 1 }).finally(() =>
+    rmSync(dir, { recursive: true, force: true }),
+  );
   expect(r.verdict).toBe("fail");
   expect(r.error).toMatch(/crash|exited|failed/);
   const cx = r.levels.cpython?.counterexample ?? r.levels.documented?.counterexample;

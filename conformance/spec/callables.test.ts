@@ -4,7 +4,7 @@
 // value is refused, naming the place and the fix.
 import { describe, expect, test } from "vitest";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { hasPython, PY } from "../../adapters/python/test-support.js";
@@ -77,12 +77,16 @@ describe("the worker callables", () => {
       writeFileSync(f, edit(original));
       return () => loadVocabulary(f);
     };
-    // A CEL name the callable does not have.
-    expect(broken((s) => s.replace("outcome: ok(params.value)", "outcome: ok(params.valu)"))).toThrow(/callables\.return\.outcome.*unknown parameter 'params\.valu' \(parameters of return: value\)/s);
-    // An example whose params do not fit.
-    expect(broken((s) => s.replace("examples: [{ params: { value: 7 } }", "examples: [{ params: { valeu: 7 } }"))).toThrow(/callables\.return\.examples\[0\]\.params: unknown parameter valeu/);
-    // A field the format does not have.
-    expect(broken((s) => s.replace("    arity: 1\n    outcome: ok(args[0])", "    arity: 1\n    outcomes: ok(args[0])"))).toThrow(SpecError);
-    expect(broken((s) => s.replace("    arity: 1\n    outcome: ok(args[0])", "    arity: 1\n    outcomes: ok(args[0])"))).toThrow(/unknown field 'outcomes' \(see spec\/callables\.ts/);
+    try {
+      // A CEL name the callable does not have.
+      expect(broken((s) => s.replace("outcome: ok(params.value)", "outcome: ok(params.valu)"))).toThrow(/callables\.return\.outcome.*unknown parameter 'params\.valu' \(parameters of return: value\)/s);
+      // An example whose params do not fit.
+      expect(broken((s) => s.replace("examples: [{ params: { value: 7 } }", "examples: [{ params: { valeu: 7 } }"))).toThrow(/callables\.return\.examples\[0\]\.params: unknown parameter valeu/);
+      // A field the format does not have.
+      expect(broken((s) => s.replace("    arity: 1\n    outcome: ok(args[0])", "    arity: 1\n    outcomes: ok(args[0])"))).toThrow(SpecError);
+      expect(broken((s) => s.replace("    arity: 1\n    outcome: ok(args[0])", "    arity: 1\n    outcomes: ok(args[0])"))).toThrow(/unknown field 'outcomes' \(see spec\/callables\.ts/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
