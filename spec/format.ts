@@ -13,6 +13,9 @@
  *  - `profile` the profile being checked ("multiprocessing", "threading")
  *  - `actor`  string id of the calling actor ("main" for init/post parts, "a0", "a1", ... in the parallel part)
  *  - `result` the observed return value (only in `accepts` and `effect` of a rule)
+ *  - `handle` in the rules of an operation that `produces` a handle, the id of the handle it
+ *    produces; in the rules of a handle's operation (`handles`), the id of the handle called
+ *    ("o0@a1.2": the producing call's object, actor and index in that actor's program)
  *  - names bound by an internal step's `choose`
  * Integers are CEL ints. Beyond the base library, these functions of cel-go's extensions are available:
  * the strings extension (`substring`, `indexOf`, `charAt`, `split`, ...), the list method
@@ -98,8 +101,14 @@ export interface StateVar {
 
 /** How one error is raised. */
 export interface Raises {
-  /** Python exception type, qualified unless builtin: "ValueError", "queue.Empty". */
-  type: string;
+  /** Python exception type, qualified unless builtin: "ValueError", "queue.Empty". Absent with `from`. */
+  type?: string;
+  /**
+   * Instead of `type` and `message`: CEL over the rule's variables giving the error raised,
+   * `{'type': <name>, 'message': <str(exc)>}`, e.g. the exception a Pool task raised, which
+   * `get()` raises again (`s.tasks[handle].outcome`, as `call()` computed it).
+   */
+  from?: string;
   /** Exact message (str(exc)). */
   message?: string;
   /** RE2 pattern the whole message must match, when it holds run-dependent text (addresses, ids). */
@@ -294,6 +303,14 @@ export interface Operation {
    * rules see it in `args` like any other (`args.end`).
    */
   target?: string;
+  /**
+   * The call returns a new handle of this kind (one of the document's `handles`), such as
+   * Pool.apply_async's AsyncResult. Its result is `{"$handle": <id>}` (the id of the producing
+   * call's place, bound as `handle` in its rules, which keep what the handle needs in the
+   * state, e.g. an entry of `s.tasks`); a rule that raises produces none. Later calls of the
+   * same actor (a sequence naming `<Kind>.<op>`) are made on it.
+   */
+  produces?: string;
   /** Ways the call may complete (or continue); none enabled = the call blocks. */
   rules: Rule[];
   /** Later phases of the call, by name, reached through a rule's `next`. */
@@ -362,6 +379,15 @@ export interface ProcessEndRule extends Pick<Rule, "id" | "level" | "source" | "
   effect?: { [name: string]: string };
 }
 
+/** A kind of handle (SpecDocument.handles): what it is and its operations. */
+export interface Handle {
+  description?: string;
+  /** Its Python class, as the docs name it ("multiprocessing.pool.AsyncResult"). */
+  pythonClass?: string;
+  source?: Source;
+  operations: { [name: string]: Operation };
+}
+
 /** Per-profile facts: which Python callable constructs the object. */
 export interface ProfileInfo {
   /** The Python callable that constructs the object, e.g. "multiprocessing.Lock", "threading.Lock", "queue.Queue". */
@@ -396,6 +422,12 @@ export interface SpecDocument {
    * threads (the run message's `calls.actors`). Default: any actor, thread or process.
    */
   callers?: "threads";
+  /**
+   * A method adapters call on the object once its scenario is over (Pool: `terminate`), so that
+   * nothing it started (worker processes, threads) outlives the scenario. Not a call of the
+   * history. The run message's `calls.objects[k].teardown`.
+   */
+  teardown?: string;
   /** Constructor parameters in positional order. */
   params?: { [name: string]: Param };
   /**
@@ -406,6 +438,14 @@ export interface SpecDocument {
   construction?: { description?: string; rules: ConstructionRule[] };
   state: { [name: string]: StateVar };
   operations: { [name: string]: Operation };
+  /**
+   * Kinds of handle the object's operations produce (`produces`): objects that a call returns
+   * and later calls use, such as a Pool's AsyncResult. A handle's state is part of its
+   * producer's (`s`), so its operations are rules of this document: ids
+   * `<Primitive>.<Kind>.<op>.<name>`, and `handle` in CEL is the handle called. In scenarios,
+   * histories and sequences its operations are `<Kind>.<op>`, on the object `<handle id>`.
+   */
+  handles?: { [kind: string]: Handle };
   internal?: InternalStep[];
   /** What the object does when a process that called it ends (ProcessEndRule). */
   processEnd?: ProcessEndRule[];

@@ -25,6 +25,7 @@ import { AdapterError, type Adapter, type AdapterCapabilities, type Implementati
 import {
   PROTOCOL_VERSION,
   RunMessageError,
+  producesIn,
   protocolProblems,
   runMessage,
   startMessage,
@@ -580,7 +581,7 @@ export class JsonlAdapter implements Adapter {
     // adapter answered no sooner than the deadline.
     const earliestCut = sentMs - pendingToleranceMs(sentMs);
     if (elapsedMs >= earliestCut) history.cutAt = earliestCut * 1e6;
-    const wrong = protocolProblems(scenario, history);
+    const wrong = protocolProblems(scenario, history, producesIn(scenario, (p) => this.opts.specs.find((x) => x.primitive === p)));
     const pendingCalls = history.events.filter((e) => e.outcome.kind === "pending" || e.response === null).length;
     if (pendingCalls > 0 && elapsedMs < earliestCut) {
       wrong.push(`${pendingCalls} call(s) reported pending after ${elapsedMs.toFixed(0)} ms, before the scenario's deadline of ${sentMs} ms (a call is pending only if it is still running at the deadline)`);

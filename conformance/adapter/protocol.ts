@@ -63,12 +63,18 @@ export interface ResolvedObject {
   argv: JsonValue[];
   /** Keyword-only arguments not at their default (the spec's `keyword` params), by name. */
   kwargs?: Record<string, JsonValue>;
+  /** A method to call on the object once the scenario is over (the spec's `teardown`). */
+  teardown?: string;
 }
 
 /** One call of `calls` (spec/protocol/common.schema.json `resolvedCall`). */
 export interface ResolvedCall extends ExecutableCall {
-  /** Index into calls.objects / scenario.objects. */
+  /** Index into calls.objects / scenario.objects (for a call on a handle: its producer's). */
   object: number;
+  /** The call returns a handle: the adapter keeps it under this id (the call's place) and reports `{"$handle": id}`. */
+  produces?: string;
+  /** The call is on this handle (produced earlier by the same actor), not on the object. */
+  handle?: string;
 }
 
 /** The scenario made executable, index for index with it. */
@@ -221,7 +227,8 @@ export function resolveCalls(scenario: Scenario, specs: readonly LoadedSpec[]): 
     const args = referring(decl.id, decl.args) as Record<string, JsonValue>;
     index.set(decl.id, k);
     primitives.push(decl.primitive);
-    return { callable: profile.callable, argv: positional(decl.primitive, args).map(constructed), ...keywords(decl.primitive, args) };
+    const teardown = spec.doc.teardown !== undefined ? { teardown: spec.doc.teardown } : {};
+    return { callable: profile.callable, argv: positional(decl.primitive, args).map(constructed), ...keywords(decl.primitive, args), ...teardown };
   });
   // `{"$object": "o1"}` anywhere in constructor arguments (a callable's parameter) -> `{"$object": k}`,
   // the index of that object in `calls.objects`, which must be declared (and so built) before; in a
@@ -257,13 +264,31 @@ export function resolveCalls(scenario: Scenario, specs: readonly LoadedSpec[]): 
     if (!profile) throw new RunMessageError(`${JSON.stringify(v)}: ${nested.primitive} does not exist in profile '${scenario.profile}'`);
     return { $new: profile.callable, argv: positional(nested.primitive, nested.args).map(constructed) };
   }
-  const call = (c: Call): ResolvedCall => {
-    const k = index.get(c.object);
+  // Handles produced so far, per actor ("main": init then post), and by any actor (the post part).
+  const produced = new Set<string>();
+  const call = (c: Call, actor: string, place: number): ResolvedCall => {
+    const owner = c.object.includes("@") ? c.object.slice(0, c.object.indexOf("@")) : c.object;
+    const k = index.get(owner);
     if (k === undefined) throw new RunMessageError(`call ${c.op} on undeclared object ${c.object}`);
     if (Object.values(c.args).some(isNewValue)) throw new RunMessageError(`${c.object}.${c.op}(): $new values are for constructor arguments only`);
     const spec = byName.get(primitives[k]!)!;
     const op = spec.operations.get(c.op);
     if (!op) throw new RunMessageError(`${c.object}.${c.op}(): ${primitives[k]} has no operation '${c.op}'`);
+    // A handle's operation is on a handle its actor produced before ("o0@a1.2"); any other on the object itself.
+    const onHandle = owner !== c.object;
+    if (onHandle !== (op.handle !== undefined)) {
+      throw new RunMessageError(`${c.object}.${c.op}(): ${op.handle !== undefined ? `${c.op} is an operation of a ${op.handle}: name the handle, "<object>@<actor>.<index>" of the call that produced it` : `${c.op} is an operation of ${primitives[k]}, not of a handle: name the object ${owner}`}`);
+    }
+    if (onHandle && !produced.has(`${actor}\u0000${c.object}`)) {
+      throw new RunMessageError(`${c.object}.${c.op}(): no earlier call of actor ${actor} produces the handle ${c.object} (a handle is named by the place of the call that produced it)`);
+    }
+    const handle = onHandle ? { handle: c.object } : {};
+    let produces = {};
+    if (op.op.produces !== undefined) {
+      const id = `${c.object}@${actor}.${place}`;
+      produced.add(`${actor}\u0000${id}`);
+      produces = { produces: id };
+    }
     const fail = (m: string) => new RunMessageError(m);
     if (c.pause !== undefined && !(typeof c.pause === "number" && Number.isFinite(c.pause) && c.pause >= 0)) {
       throw new RunMessageError(`${c.object}.${c.op}(): pause must be a number of seconds >= 0, got ${JSON.stringify(c.pause)}`);
@@ -271,16 +296,25 @@ export function resolveCalls(scenario: Scenario, specs: readonly LoadedSpec[]): 
     const pause = c.pause ? { pause: c.pause } : {};
     // `{"$object": "o1"}` in a call's arguments (a Lock sent through a Pipe): every object is built by now.
     const args = JSON.stringify(c.args).includes(`"${OBJECT_KEY}"`) ? (referring(`${c.object}.${c.op}()`, c.args) as Record<string, JsonValue>) : c.args;
-    return { object: k, ...executableCall(op.shape, op.argNames, args, { what: `${primitives[k]}.${c.op}()`, defaults: op.defaults, fail }), ...pause };
+    return { object: k, ...executableCall(op.shape, op.argNames, args, { what: `${primitives[k]}.${c.op}()`, defaults: op.defaults, fail }), ...pause, ...produces, ...handle };
   };
   // Objects that only threads of their creating process may call make every actor a thread.
   const threadsOnly = scenario.objects.some((o) => byName.get(o.primitive)?.doc.callers === "threads");
   return {
     objects,
-    init: scenario.init.map(call),
-    parallel: scenario.parallel.map((a) => a.map(call)),
-    post: scenario.post.map(call),
+    init: scenario.init.map((c, j) => call(c, MAIN_ACTOR, j)),
+    parallel: scenario.parallel.map((a, i) => a.map((c, j) => call(c, actorId(i), j))),
+    post: scenario.post.map((c, j) => call(c, MAIN_ACTOR, scenario.init.length + j)),
     ...(threadsOnly ? { actors: "threads" as const } : {}),
+  };
+}
+
+/** Whether a scenario call produces a handle (its operation's `produces`), by the spec documents. */
+export function producesIn(scenario: Scenario, specFor: (primitive: string) => LoadedSpec | undefined): (c: Call) => boolean {
+  const primitive = new Map(scenario.objects.map((o) => [o.id, o.primitive]));
+  return (c) => {
+    const p = primitive.get(c.object);
+    return p !== undefined && specFor(p)?.operations.get(c.op)?.op.produces !== undefined;
   };
 }
 
@@ -300,7 +334,10 @@ export function programs(scenario: Scenario): Map<string, Call[]> {
  * a declared object and an actor of the scenario.
  */
 export function basicProblems(scenario: Scenario, history: History): string[] {
+  // A call on a handle names it "<object>@<place>": the object is its producer.
   const ids = new Set(scenario.objects.map((o) => o.id));
+  const handles = new Set([...scenario.init, ...scenario.parallel.flat(), ...scenario.post].map((c) => c.object).filter((o) => o.includes("@")));
+  for (const h of handles) ids.add(h);
   const actors = programs(scenario);
   const out: string[] = [];
   history.events.forEach((e, k) => {
@@ -365,12 +402,34 @@ const isPending = (o: Outcome, response: number | null) => o.kind === "pending" 
  * its deadline (some event is pending, or the runner saw the run cut: `cutAt`),
  * when calls never started are left out.
  */
-export function protocolProblems(scenario: Scenario, history: History): string[] {
+export function protocolProblems(scenario: Scenario, history: History, produces?: (c: Call) => boolean): string[] {
   const out = basicProblems(scenario, history);
   if (out.length || constructorRaised(history)) return out;
-  const progs = programs(scenario);
-  const byActor = new Map<string, HistoryEvent[]>([...progs.keys()].map((a) => [a, []]));
+  const byActor = new Map<string, HistoryEvent[]>([...programs(scenario).keys()].map((a) => [a, []]));
   for (const e of history.events) byActor.get(e.actor)!.push(e);
+  // Each actor's program as it must have run: a call on a handle its producer did not return is left out.
+  const progs = new Map<string, Call[]>();
+  let initCount = scenario.init.length;
+  for (const [actor, prog] of programs(scenario)) {
+    const events = byActor.get(actor)!;
+    const named = new Set(prog.filter((c) => c.object.includes("@")).map((c) => c.object));
+    const returned = new Set<string>();
+    const kept: Call[] = [];
+    let initKept = 0;
+    prog.forEach((c, p) => {
+      if (c.object.includes("@") && !returned.has(c.object)) return;
+      const e = events[kept.length];
+      kept.push(c);
+      if (actor === MAIN_ACTOR && p < scenario.init.length) initKept++;
+      const id = `${c.object}@${actor}.${p}`;
+      if (!(produces ? produces(c) : named.has(id)) || e?.outcome.kind !== "returned") return;
+      // A producing call reports its handle by its place, the id later calls name.
+      if (deepEqual(e.outcome.value, { $handle: id })) returned.add(id);
+      else out.push(`actor ${actor}, event ${kept.length - 1}: ${describeEvent(e)} produces a handle: it must return {"$handle": "${id}"} (its place), got ${JSON.stringify(e.outcome.value)}`);
+    });
+    if (actor === MAIN_ACTOR) initCount = initKept;
+    progs.set(actor, kept);
+  }
   const anyPending = history.events.some((e) => isPending(e.outcome, e.response)) || history.cutAt !== undefined;
   // [event, earliest start (ns), pause (s), where]: checked once the parts' ends are known.
   const pauseAfter: [HistoryEvent, number, number, string][] = [];
@@ -395,7 +454,7 @@ export function protocolProblems(scenario: Scenario, history: History): string[]
       // first call, after the part before it) at least that long must have passed.
       if (c?.pause) {
         const where = `actor ${actor}, event ${k}`;
-        const firstOfPost = actor === MAIN_ACTOR && k === scenario.init.length;
+        const firstOfPost = actor === MAIN_ACTOR && k === initCount;
         if (firstOfPost) postPaused.push([e, c.pause, where]);
         else if (k === 0) (actor === MAIN_ACTOR ? pauseAfter.push([e, 0, c.pause, where]) : firstPaused.push([e, c.pause, where]));
         else if (prev && prev.response !== null) pauseAfter.push([e, prev.response, c.pause, where]);
@@ -407,8 +466,8 @@ export function protocolProblems(scenario: Scenario, history: History): string[]
   }
   // Phases: init before parallel before post.
   const main = byActor.get(MAIN_ACTOR)!;
-  const initEvents = main.slice(0, scenario.init.length);
-  const postEvents = main.slice(scenario.init.length);
+  const initEvents = main.slice(0, initCount);
+  const postEvents = main.slice(initCount);
   const parallel = [...byActor].filter(([a]) => a !== MAIN_ACTOR).flatMap(([, ev]) => ev);
   const lastResponse = (evs: HistoryEvent[]) => Math.max(-Infinity, ...evs.map((e) => e.response ?? Infinity));
   const initEnd = lastResponse(initEvents);

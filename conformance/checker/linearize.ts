@@ -14,7 +14,7 @@ import type { ConstructionRule, Level } from "../../spec/format.js";
 import type { History, HistoryEvent, Outcome } from "../history/types.js";
 import type { ObjectDecl } from "../scenario/types.js";
 import type { LoadedSpec } from "../spec/load.js";
-import { SpecModel, type Model, type PreparedCall, type Prediction, type State, type Successor } from "../model/spec-model.js";
+import { handleOwner, SpecModel, type Model, type PreparedCall, type Prediction, type State, type Successor } from "../model/spec-model.js";
 import { SystemModel } from "../model/system-model.js";
 
 export interface CheckOptions {
@@ -139,7 +139,7 @@ export function checkHistory(
   // Constructors first, in declaration order: one that raised ends the scenario (no call was made).
   const refused = judgeConstructions(objects, history, model);
   if (refused) return refused;
-  const unknown = history.events.find((e) => !objects.some((o) => o.id === e.object));
+  const unknown = history.events.find((e) => !objects.some((o) => o.id === objectOf(e)));
   if (unknown) throw new Error(`history names object '${unknown.object}', which the scenario does not declare`);
   // Objects no reference connects are independent, so a violation in any one partition decides
   // the history: check the small partitions first. Objects that refer to each other are one search.
@@ -148,7 +148,7 @@ export function checkHistory(
       const ids = new Set(members.map((o) => o.id));
       const decl = members.length === 1 ? members[0]! : { id: members.map((o) => o.id).join("+"), primitive: members.map((o) => o.primitive).join("+"), args: {} };
       const m: Model = members.length === 1 ? model(members[0]!) : new SystemModel(members.map((o) => ({ id: o.id, model: model(o) })));
-      return { decl, m, events: history.events.filter((e) => ids.has(e.object)) };
+      return { decl, m, events: history.events.filter((e) => ids.has(objectOf(e))) };
     })
     .sort((a, b) => a.events.length - b.events.length);
   for (const { decl, m, events } of parts) {
@@ -165,6 +165,22 @@ export function checkHistory(
 }
 
 const BUILT: Outcome = { kind: "returned", value: null };
+
+/** The scenario object an event is on: its own, or the producer of the handle it is on (a handle belongs to its producer's partition). */
+const objectOf = (e: HistoryEvent): string => handleOwner(e.object) ?? e.object;
+
+/**
+ * The handle an event produces or is made on (CEL `handle`): the handle it is on; for a
+ * producing call, the id it returned (the runner checked it is its place's), or, when it never
+ * returned, an id no other call names.
+ */
+function handleOf(model: Model, ev: HistoryEvent, k: number): string | undefined {
+  if (handleOwner(ev.object) !== undefined) return ev.object;
+  if (!model.produces(ev.object, ev.op)) return undefined;
+  const v = ev.outcome.kind === "returned" ? ev.outcome.value : null;
+  const id = v !== null && typeof v === "object" && !Array.isArray(v) ? v.$handle : undefined;
+  return typeof id === "string" ? id : `${ev.object}@${ev.actor}.pending${k}`;
+}
 
 /** The ids a constructor argument names with `{"$object": id}`, at any depth. */
 function referencedIds(v: unknown, out: string[] = []): string[] {
@@ -210,7 +226,7 @@ function judgeConstructions(objects: readonly ObjectDecl[], history: History, mo
     const outcome = entry?.outcome ?? BUILT;
     const m = model(o);
     const j = m.judgeConstruction(outcome);
-    const events = history.events.filter((e) => e.object === o.id);
+    const events = history.events.filter((e) => objectOf(e) === o.id);
     const base = { object: o.id, primitive: o.primitive, states: 0, events, model: m };
     if (!j.ok) {
       const construction = { outcome, expected: j.expected.map((c) => c.rule) };
@@ -307,8 +323,8 @@ function mulberry32(seed: number): () => number {
 export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primitive">, events: HistoryEvent[], maxStates: number, memo = true, live?: Liveness): ObjectVerdict {
   if (!memo && model.hasInternal) throw new Error("search without memo cannot take internal steps (it could loop)");
   const slack = model.timeoutSlackSeconds * NS_PER_S;
-  const ops: Op[] = events.map((ev) => {
-    const call = model.prepareCall(ev.object, ev.actor, ev.op, ev.args);
+  const ops: Op[] = events.map((ev, k) => {
+    const call = model.prepareCall(objectOf(ev), ev.actor, ev.op, ev.args, handleOf(model, ev, k));
     const pending = ev.outcome.kind === "pending" || ev.response === null;
     const waited = pending && live?.cutAt !== undefined ? live.cutAt - ev.invoke : 0;
     const overdue = pending && live?.cutAt !== undefined && waited >= live.promptNs;

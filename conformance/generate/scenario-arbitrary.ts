@@ -102,7 +102,8 @@ function resolvePicks(spec: LoadedSpec, call: Call, ctor: Map<string, ModelValue
 
 /** Operations of the spec that exist in the profile. */
 export function operationsIn(spec: LoadedSpec, profile: string): string[] {
-  return [...spec.operations.values()].filter((o) => !o.op.profiles || o.op.profiles.includes(profile)).map((o) => o.name);
+  // A handle's operations are drawn only in a sequence, after the call that produces the handle.
+  return [...spec.operations.values()].filter((o) => o.handle === undefined && (!o.op.profiles || o.op.profiles.includes(profile))).map((o) => o.name);
 }
 
 type Part = "init" | "parallel" | "post";
@@ -130,6 +131,8 @@ function callArb(spec: LoadedSpec, profile: string, object: string, part: Part, 
 function chunkArb(spec: LoadedSpec, profile: string, object: string, part: Part, companions: readonly LoadedSpec[] = [], only?: readonly string[]): fc.Arbitrary<Call[]> | null {
   // `Event.is_set` in a sequence: an operation of a companion, called on its placeholder.
   const where = (name: string): { spec: LoadedSpec; op: string; object: string } => {
+    // `AsyncResult.get`: an operation of a handle, made on the one produced before it (placeHandles).
+    if (spec.operations.get(name)?.handle !== undefined) return { spec, op: name, object: HANDLE };
     const [p, op] = name.split(".");
     if (op === undefined) return { spec, op: name, object };
     const cs = companions.find((c) => c.primitive === p);
@@ -194,6 +197,38 @@ function exclusive(spec: LoadedSpec, parallel: Call[][]): Call[][] {
   );
   return kept.filter((calls) => calls.length > 0);
 }
+
+/** Where a handle's operation is drawn before its handle is known (`AsyncResult.get` in a sequence). */
+const HANDLE = "\u0000handle";
+
+/**
+ * Each call drawn on a handle is made on the last handle of its kind that its actor produced
+ * before it: the id of the producing call's place, `<object>@<actor>.<index in the actor's
+ * program>` ("main" runs init then post). One with no such producer is left out.
+ */
+function placeHandles(spec: LoadedSpec, sc: Scenario): Scenario {
+  if (!spec.doc.handles) return sc;
+  const place = (actor: string, calls: Call[], last = new Map<string, string>(), out: Call[] = []): Call[] => {
+    for (const c of calls) {
+      const op = spec.operations.get(c.op);
+      if (c.object === HANDLE) {
+        const h = op?.handle !== undefined ? last.get(op.handle) : undefined;
+        if (h !== undefined) out.push({ ...c, object: h });
+        continue;
+      }
+      if (op?.op.produces !== undefined && c.object === "o0") last.set(op.op.produces, `${c.object}@${actor}.${out.length}`);
+      out.push(c);
+    }
+    return out;
+  };
+  const mainLast = new Map<string, string>();
+  const init = place("main", sc.init, mainLast);
+  const post = place("main", sc.post, mainLast, [...init]).slice(init.length);
+  return { ...sc, init, parallel: sc.parallel.map((cs, i) => place(`a${i}`, cs)), post };
+}
+
+/** The drawn scenario as run: handles placed, tokens numbered. */
+const finish = (spec: LoadedSpec, sc: Scenario): Scenario => numberTokens(placeHandles(spec, sc));
 
 /** Replace token placeholders by fresh values, numbered in scenario order per prefix. */
 function numberTokens(sc: Scenario): Scenario {
@@ -278,7 +313,8 @@ function patternArb(spec: LoadedSpec, profile: string, pat: Pattern): fc.Arbitra
   const call = (c: PatternCall): fc.Arbitrary<Call> => {
     const op = spec.operations.get(c.op)!;
     const n = narrow(op.op.args, op.domainIf, c.args);
-    return argsArb(n.params, n.domainIf, profile, true).map((args): Call => ({ object: "o0", op: c.op, args, ...(c.pause !== undefined ? { pause: c.pause } : {}) }));
+    const on = op.handle !== undefined ? HANDLE : "o0";
+    return argsArb(n.params, n.domainIf, profile, true).map((args): Call => ({ object: on, op: c.op, args, ...(c.pause !== undefined ? { pause: c.pause } : {}) }));
   };
   const calls = (cs: readonly PatternCall[] | undefined): fc.Arbitrary<Call[]> => (cs && cs.length ? fc.tuple(...cs.map(call)) : fc.constant([]));
   return fc.record({ object, init: calls(pat.init), parallel: fc.tuple(...pat.parallel.map(calls)), post: calls(pat.post) }).map((d) => {
@@ -288,13 +324,13 @@ function patternArb(spec: LoadedSpec, profile: string, pat: Pattern): fc.Arbitra
     if (named.length) throw new Error(`${spec.file}: generate.patterns '${pat.name}' drew {"$object": "${named[0]}"}, a companion, which a pattern does not declare: narrow that argument's domain in the pattern`);
     const ctorArgs = ctorValues(spec, d.object.args);
     const resolve = (cs: Call[]) => cs.map((c) => resolvePicks(spec, c, ctorArgs, profile));
-    return numberTokens({ profile, objects: [d.object], init: resolve(d.init), parallel: d.parallel.map(resolve), post: resolve(d.post) });
+    return finish(spec, { profile, objects: [d.object], init: resolve(d.init), parallel: d.parallel.map(resolve), post: resolve(d.post) });
   });
 }
 
 /** The document's patterns that may be drawn in `profile` (every operation they name exists there). */
 export function patternsIn(spec: LoadedSpec, profile: string): Pattern[] {
-  const ops = new Set(operationsIn(spec, profile));
+  const ops = new Set([...spec.operations.values()].filter((o) => !o.op.profiles || o.op.profiles.includes(profile)).map((o) => o.name));
   return (spec.doc.generate?.patterns ?? []).filter((p) => (!p.profiles || p.profiles.includes(profile)) && [...(p.init ?? []), ...p.parallel.flat(), ...(p.post ?? [])].every((c) => ops.has(c.op)));
 }
 
@@ -383,7 +419,7 @@ function randomScenarioArbitrary(spec: LoadedSpec, profile: string, given: Scena
       before = named.length;
       for (const c of drawnCalls) if (c.object.startsWith(COMPANION) && named.includes(c.object.slice(COMPANION.length))) placeholders(c.args, named);
     }
-    if (named.length === 0 && companionOf.length === 0) return numberTokens({ profile, objects: [d.object], init: drawnInit, parallel: drawnParallel, post: drawnPost });
+    if (named.length === 0 && companionOf.length === 0) return finish(spec, { profile, objects: [d.object], init: drawnInit, parallel: drawnParallel, post: drawnPost });
     const ids = new Map(named.map((p, k) => [p, `o${k + 1}`]));
     const object = { ...d.object, args: replacePlaceholders(d.object.args, ids) as Record<string, JsonValue> };
     const companionArgs = "companionArgs" in d ? (d.companionArgs as Record<string, JsonValue>[]) : [];
@@ -411,6 +447,6 @@ function randomScenarioArbitrary(spec: LoadedSpec, profile: string, given: Scena
         if (calls.length > 0) parallel.push(calls);
       }
     }
-    return numberTokens({ profile, objects: [...declared.map((x) => x.decl), object], init: program(drawnInit), parallel, post: program(drawnPost) });
+    return finish(spec, { profile, objects: [...declared.map((x) => x.decl), object], init: program(drawnInit), parallel, post: program(drawnPost) });
   });
 }

@@ -24,7 +24,10 @@ export interface Model {
   readonly slowSteps: ReadonlyMap<string, number>;
   initial(): State;
   key(s: State): string;
-  prepareCall(object: string, actor: string, op: string, args: Record<string, JsonValue>): PreparedCall;
+  /** Whether the operation `op` of `object` produces a handle (its `produces`). */
+  produces(object: string, op: string): boolean;
+  /** `handle`: the handle the call produces or is made on (PreparedCall.handle). */
+  prepareCall(object: string, actor: string, op: string, args: Record<string, JsonValue>, handle?: string): PreparedCall;
   step(s: State, call: PreparedCall, outcome: Outcome, timeoutElapsed: boolean, phase?: number): Successor[];
   internalSteps(s: State): { state: State; id: string }[];
   predict(s: State, call: PreparedCall, outcome: Outcome, timeoutElapsed: boolean, phase?: number): Prediction[];
@@ -51,6 +54,8 @@ export interface PreparedCall {
   phases: CompiledRule[][];
   /** Seconds, when the call has a finite timeout. */
   timeout: number | null;
+  /** The handle the call produces (its operation's `produces`) or is made on (a handle's operation): CEL `handle`. */
+  handle?: string;
 }
 
 export interface Successor {
@@ -129,9 +134,24 @@ export class SpecModel implements Model {
     return by ? { ok: true, explainedBy: by.rule.id, expected } : { ok: false, expected };
   }
 
+  /** The error a raising rule raises for `call` at `s`: `{'type': ..., 'message': ...}` (the message when the rule fixes one, else ''). */
+  raisedError(s: State, call: PreparedCall, r: CompiledRule): ModelValue {
+    if (r.raisesFrom) return r.raisesFrom.eval(this.bindings(s, call));
+    const raises = r.rule.raises!;
+    return new Map<string, ModelValue>([["type", raises.type ?? ""], ["message", raises.message ?? ""]]);
+  }
+
+  /** Whether a raised outcome is the error a rule's `raises.from` computes (its type exactly; the message at its level). */
+  private raisesComputed(r: CompiledRule, b: Bindings, outcome: Outcome & { kind: "raised" }): boolean {
+    const e = r.raisesFrom!.eval(b);
+    if (!(e instanceof Map) || typeof e.get("type") !== "string") throw new Error(`${r.raisesFrom!.where}: ${r.raisesFrom!.source}: must give {'type': <name>, 'message': <text>}, got ${pyRepr(e)}`);
+    if (outcome.type !== e.get("type")) return false;
+    return !levelActive(r.rule.raises!.messageLevel ?? "cpython", this.level) || outcome.message === String(e.get("message") ?? "");
+  }
+
   /** Whether a raised outcome is the error `ex` (its type or a subclass; the message at its level). */
   private raisesAs(ex: Raises, pattern: RegExp | undefined, outcome: Outcome & { kind: "raised" }): boolean {
-    if (outcome.type !== ex.type && !(outcome.mro ?? []).includes(ex.type)) return false;
+    if (ex.type === undefined || (outcome.type !== ex.type && !(outcome.mro ?? []).includes(ex.type))) return false;
     if (levelActive(ex.messageLevel ?? "cpython", this.level)) {
       if (ex.message !== undefined && outcome.message !== ex.message) return false;
       if (pattern && !pattern.test(outcome.message)) return false;
@@ -176,7 +196,7 @@ export class SpecModel implements Model {
   }
 
   /** Resolve a recorded call against the spec; an unknown operation or argument is reported by name. */
-  prepare(actor: string, opName: string, args: Record<string, JsonValue>): PreparedCall {
+  prepare(actor: string, opName: string, args: Record<string, JsonValue>, handle?: string): PreparedCall {
     const op = this.spec.operations.get(opName);
     if (!op) throw new Error(`${this.spec.primitive} has no operation '${opName}' in ${this.spec.file}`);
     const m = new Map<string, ModelValue>();
@@ -195,15 +215,24 @@ export class SpecModel implements Model {
           (!r.rule.profiles || r.rule.profiles.includes(this.profile)),
       ),
     );
-    return { actor, op, args: m, phases, timeout: effectiveTimeout(op, this.ctor, m, this.profile) };
+    if ((op.op.produces !== undefined || op.handle !== undefined) && handle === undefined) {
+      throw new Error(`${this.spec.primitive}.${opName}: ${op.handle ? "a handle's operation needs the handle it is on" : "a producing call needs the id of the handle it produces"}`);
+    }
+    return { actor, op, args: m, phases, timeout: effectiveTimeout(op, this.ctor, m, this.profile), ...(handle !== undefined ? { handle } : {}) };
   }
 
-  prepareCall(_object: string, actor: string, op: string, args: Record<string, JsonValue>): PreparedCall {
-    return this.prepare(actor, op, args);
+  produces(_object: string, op: string): boolean {
+    return this.spec.operations.get(op)?.op.produces !== undefined;
+  }
+
+  prepareCall(_object: string, actor: string, op: string, args: Record<string, JsonValue>, handle?: string): PreparedCall {
+    return this.prepare(actor, op, args, handle);
   }
 
   private bindings(s: State, call: PreparedCall): Bindings {
-    return { ctor: this.ctor, s, args: call.args, profile: this.profile, actor: call.actor, actorKind: this.actorKind };
+    const b: Bindings = { ctor: this.ctor, s, args: call.args, profile: this.profile, actor: call.actor, actorKind: this.actorKind };
+    if (call.handle !== undefined) b.handle = call.handle;
+    return b;
   }
 
   /**
@@ -343,7 +372,9 @@ export class SpecModel implements Model {
       const deadlock = r.next !== undefined && call.phases[r.next]!.length === 0;
       if (deadlock) text = `never returns (continues in phase ${r.rule.next}, which no rule completes)`;
       else if (r.next !== undefined) text = `continues in phase ${r.rule.next}`;
+      else if (r.raisesFrom) text = enabled ? `raises ${raisedText(r.raisesFrom.eval(b))}` : `raises the error ${r.raisesFrom.source} gives`;
       else if (r.rule.raises) text = `raises ${r.rule.raises.type}${r.rule.raises.message !== undefined ? `: ${r.rule.raises.message}` : ""}`;
+      else if (r.produces) text = `returns a new ${r.produces} handle`;
       else if (r.returns) text = `returns ${enabled ? pyRepr(r.returns.eval(b)) : r.returns.source}`;
       else if (r.accepts) text = `returns a value with ${r.accepts.source}`;
       else text = "returns None";
@@ -358,11 +389,15 @@ export class SpecModel implements Model {
     const rule = r.rule;
     if (outcome.kind === "pending") return r.returns ? r.returns.eval(b) : null;
     if (outcome.kind === "raised") {
-      if (!rule.raises || !this.raisesAs(rule.raises, r.messagePattern, outcome)) return NO_MATCH;
+      if (!rule.raises) return NO_MATCH;
+      if (r.raisesFrom) return this.raisesComputed(r, b, outcome) ? null : NO_MATCH;
+      if (!this.raisesAs(rule.raises, r.messagePattern, outcome)) return NO_MATCH;
       return null;
     }
     if (rule.raises) return NO_MATCH;
     const result = fromJson(outcome.value);
+    // A producing call returns its handle, `{"$handle": <its id>}`, whatever else the rule says.
+    if (b.handle !== undefined && r.produces) return valuesEqual(result, handleValue(b.handle as string)) ? result : NO_MATCH;
     if (r.returns && levelActive(rule.returnsLevel ?? (rule.level === "deviation" ? "documented" : rule.level), this.level)) {
       if (!valuesEqual(r.returns.eval(b), result)) return NO_MATCH;
     } else if (!r.returns && !r.accepts && result !== null) {
@@ -402,6 +437,15 @@ export class SpecModel implements Model {
 }
 
 const NO_MATCH = Symbol("no match");
+
+/** A computed error ({'type': ..., 'message': ...}) as text: "ValueError: boom". */
+const raisedText = (e: ModelValue): string => (e instanceof Map ? `${String(e.get("type"))}${e.get("message") ? `: ${String(e.get("message"))}` : ""}` : pyRepr(e));
+
+/** A produced handle as a value: `{"$handle": id}` (spec/protocol/README.md). */
+export const handleValue = (id: string): ModelValue => new Map<string, ModelValue>([["$handle", id]]);
+
+/** The scenario object that produced the handle an event is on ("o0" for "o0@a1.2"); undefined when the event is on a scenario object. */
+export const handleOwner = (object: string): string | undefined => (object.includes("@") ? object.slice(0, object.indexOf("@")) : undefined);
 
 /**
  * A call's timeout in seconds (null: none): the operation's `timeout` expression over ctor and

@@ -64,8 +64,12 @@ export class SystemModel implements Model {
     return k;
   }
 
-  prepareCall(object: string, actor: string, op: string, args: Record<string, JsonValue>): PreparedCall {
-    return { ...this.member(object).prepare(actor, op, args), object };
+  produces(object: string, op: string): boolean {
+    return this.member(object).produces(object, op);
+  }
+
+  prepareCall(object: string, actor: string, op: string, args: Record<string, JsonValue>, handle?: string): PreparedCall {
+    return { ...this.member(object).prepare(actor, op, args, handle), object };
   }
 
   step(s: State, call: PreparedCall, outcome: Outcome, timeoutElapsed: boolean, phase = 0): Successor[] {
@@ -130,7 +134,7 @@ export class SystemModel implements Model {
       const after = this.with(s, d.object, succ.state);
       const raises = succ.next === undefined ? succ.rule.rule.raises : undefined;
       // The exception the call raised in the child: its type, and its message when the rule fixes one.
-      const raised: ModelValue = raises ? new Map<string, ModelValue>([["type", raises.type], ["message", raises.message ?? ""]]) : null;
+      const raised: ModelValue = raises ? target.raisedError(this.component(s, d.object), call, succ.rule) : null;
       const callerState = model.afterDelegation(this.component(after, caller), d, succ.next, succ.result ?? null, raised);
       out.push({ state: this.with(after, caller, callerState), id: d.internal.step.id });
     }

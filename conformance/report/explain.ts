@@ -103,7 +103,7 @@ function constructionText(v: ObjectVerdict): string {
   if (c.expected.length === 0) lines.push("  the spec expects these arguments to build the object (no construction rule refuses them)");
   for (const r of c.expected) {
     const msg = r.raises.message !== undefined ? `(${JSON.stringify(r.raises.message)})` : r.raises.messagePattern !== undefined ? ` matching /${r.raises.messagePattern}/` : "";
-    lines.push(`  ${r.id} expects: raise ${r.raises.type}${msg}`);
+    lines.push(`  ${r.id} expects: raise ${r.raises.type ?? `the error ${r.raises.from} gives`}${msg}`);
   }
   if (v.contradicts?.length) lines.push(`  contradicts: ${v.contradicts.join(", ")}`);
   return lines.join("\n");

@@ -17,7 +17,8 @@ const count = (text: string, needle: string) => text.split(needle).length - 1;
 /** Ids of all rules (operations and phases) and internal steps of a document. */
 function ids(doc: (typeof specs)[number]["doc"]): string[] {
   const out: string[] = [];
-  for (const op of Object.values(doc.operations)) {
+  // A handle's operations (Pool's AsyncResult.get) are the document's too.
+  for (const op of [...Object.values(doc.operations), ...Object.values(doc.handles ?? {}).flatMap((h) => Object.values(h.operations))]) {
     out.push(...op.rules.map((r) => r.id));
     for (const ph of Object.values(op.phases ?? {})) out.push(...ph.rules.map((r) => r.id));
   }
@@ -70,7 +71,7 @@ describe("spec docs", () => {
       expect(row, `index row of ${s.primitive}`).toBeDefined();
       for (const [p, info] of Object.entries(s.doc.profiles)) expect(row).toContain(`${p}: \`${info.callable}\``);
       const c = cells(row!);
-      expect(Number(c[2])).toBe(Object.keys(s.doc.operations).length);
+      expect(Number(c[2])).toBe(Object.keys(s.doc.operations).length + Object.values(s.doc.handles ?? {}).reduce((k, h) => k + Object.keys(h.operations).length, 0));
       expect(Number(c[3])).toBe(ids(s.doc).length - (s.doc.internal?.length ?? 0));
     }
     expect(index).toMatch(/## Levels/);

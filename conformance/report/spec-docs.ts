@@ -154,6 +154,11 @@ function paramDomain(p: Param): string {
 // Python forms
 
 /** The tuple element names of a callable returning a tuple (Pipe: conn1, conn2), if any. */
+/** The document's operations, then its handles' (`AsyncResult.get`), in document order. */
+function allOperations(doc: SpecDocument): [string, Operation][] {
+  return [...Object.entries(doc.operations), ...Object.entries(doc.handles ?? {}).flatMap(([k, h]) => Object.entries(h.operations).map(([n, op]): [string, Operation] => [`${k}.${n}`, op]))];
+}
+
 function tupleNames(doc: SpecDocument): string[] | undefined {
   return Object.values(doc.profiles).find((p) => p.returns)?.returns;
 }
@@ -168,8 +173,12 @@ function objectName(doc: SpecDocument, op: Operation): string {
 }
 
 /** The Python statement or expression an operation performs, e.g. `with a.get_lock(): a[index] += delta`. */
-function pythonFormOf(doc: SpecDocument, name: string, op: Operation): string {
-  const obj = objectName(doc, op);
+function pythonFormOf(doc: SpecDocument, qualified: string, op: Operation): string {
+  // A handle's operation (`AsyncResult.get`) is on the handle: `asyncResult.get(...)`.
+  const dot = qualified.indexOf(".");
+  const kind = dot > 0 && doc.handles?.[qualified.slice(0, dot)] ? qualified.slice(0, dot) : undefined;
+  const name = kind ? qualified.slice(dot + 1) : qualified;
+  const obj = kind ? kind.charAt(0).toLowerCase() + kind.slice(1) : objectName(doc, op);
   const passed = Object.entries(op.args ?? {}).filter(([a]) => a !== op.target && a !== op.item);
   const base = op.via !== undefined ? `${obj}.${op.via}()` : obj;
   const place = op.item !== undefined ? `${base}[${op.item}]` : `${base}.${op.attribute ?? name}`;
@@ -193,7 +202,7 @@ function pythonFormOf(doc: SpecDocument, name: string, op: Operation): string {
 
 /** The Python form of an operation of a loaded document (as its page's heading shows it). */
 export function pythonForm(spec: LoadedSpec, operation: string): string {
-  const op = spec.doc.operations[operation];
+  const op = allOperations(spec.doc).find(([n]) => n === operation)?.[1];
   if (!op) throw new Error(`${spec.primitive} has no operation '${operation}'`);
   return pythonFormOf(spec.doc, operation, op);
 }
@@ -264,7 +273,7 @@ function outcomeCell(rule: Rule, opName: string, c: Ctx): string {
     parts.push(`continues in phase [${code(rule.next)}](#${phaseAnchor(opName, rule.next)})`);
   } else if (rule.raises) {
     const r = rule.raises;
-    let s = `raises ${code(r.type)}`;
+    let s = r.type !== undefined ? `raises ${code(r.type)}` : `raises the error ${code(r.from!)} gives`;
     const msgTag = exactTag(r.messageLevel ?? "cpython");
     if (r.message !== undefined) s += r.message === "" ? `, empty message${msgTag}` : `, message ${code(r.message)}${msgTag}`;
     else if (r.messagePattern !== undefined) s += `, message matching ${code(r.messagePattern)}${msgTag}`;
@@ -318,11 +327,12 @@ function paragraphs(s: string | undefined, c: Ctx): string[] {
 
 function countRules(doc: SpecDocument): { all: { level: string; documentedOnly?: boolean }[]; ops: number } {
   const all: { level: string; documentedOnly?: boolean }[] = [...(doc.construction?.rules ?? [])];
-  for (const op of Object.values(doc.operations)) {
+  const ops = allOperations(doc);
+  for (const [, op] of ops) {
     all.push(...op.rules);
     for (const ph of Object.values(op.phases ?? {})) all.push(...ph.rules);
   }
-  return { all, ops: Object.keys(doc.operations).length };
+  return { all, ops: ops.length };
 }
 
 function specSourceLink(spec: LoadedSpec): string {
@@ -354,6 +364,7 @@ function operationSection(name: string, op: Operation, c: Ctx): string[] {
   const gen = [`weight ${op.weight ?? 1}`];
   if (op.parts) gen.push(`parts ${op.parts.join(", ")} only`);
   facts.push(`Generated with ${gen.join(", ")}.`);
+  if (op.produces !== undefined) facts.push(`Returns a new [${op.produces}](#handle-${slug(op.produces)}) handle (\`{"$handle": id}\`, the call's place); later calls of the same actor use it.`);
   lines.push(...facts.map((f) => `- ${f}`), "");
 
   const args = Object.entries(op.args ?? {});
@@ -512,6 +523,13 @@ function primitivePage(spec: LoadedSpec, ids: IdPages): string {
     "",
   );
   for (const [n, op] of Object.entries(doc.operations)) lines.push(...operationSection(n, op, c));
+  for (const [kind, h] of Object.entries(doc.handles ?? {})) {
+    lines.push(`## <a id="handle-${slug(kind)}"></a>Handle ${kind}${h.pythonClass ? `: ${code(h.pythonClass)}` : ""}`, "");
+    lines.push(...paragraphs(h.description, c));
+    lines.push("Its state is part of the producer's (`s`); in its rules `handle` is the handle called. Scenarios name its operations `" + kind + ".<op>`, on the object `<handle id>`.", "");
+    if (h.source) lines.push(`- Source: ${sourceCell(h.source)}`, "");
+    for (const [n, op] of Object.entries(h.operations)) lines.push(...operationSection(`${kind}.${n}`, op, c));
+  }
 
   if (doc.internal?.length) lines.push(...internalSection(doc.internal, c));
 
@@ -529,7 +547,7 @@ function primitivePage(spec: LoadedSpec, ids: IdPages): string {
       lines.push(`- Companion [${p}](${p}.md): a constructor argument that names one (\`{"$object": "${p}"}\`) adds it to the scenario; ${Math.round(c.share * 100)}% of the actors' calls are then on it.`);
     }
     // `Event.is_set`: an operation of a companion, linked into its page.
-    const opLink = (o: string) => (o.includes(".") ? `[${o}](${o.split(".")[0]}.md#${opAnchor(o.split(".")[1]!)})` : `[${o}](#${opAnchor(o)})`);
+    const opLink = (o: string) => (o.includes(".") && !doc.handles?.[o.split(".")[0]!] ? `[${o}](${o.split(".")[0]}.md#${opAnchor(o.split(".")[1]!)})` : `[${o}](#${opAnchor(o)})`);
     for (const s of g.sequences ?? []) {
       lines.push(`- Sequence ${s.ops.map(opLink).join(" → ")}, weight ${s.weight ?? 1}: generated as one unit of an actor's program.`);
     }
@@ -653,7 +671,7 @@ export function specDocs(specs: LoadedSpec[]): Map<string, string> {
   const ids: IdPages = new Map();
   for (const s of sorted) {
     const page = `${s.primitive}.md`;
-    for (const op of Object.values(s.doc.operations)) {
+    for (const [, op] of allOperations(s.doc)) {
       for (const r of op.rules) ids.set(r.id, page);
       for (const ph of Object.values(op.phases ?? {})) for (const r of ph.rules) ids.set(r.id, page);
     }

@@ -14,7 +14,7 @@
 import fc from "fast-check";
 import type { Level } from "../../spec/format.js";
 import { AdapterError, type Adapter } from "../adapter/types.js";
-import { protocolProblems } from "../adapter/protocol.js";
+import { producesIn, protocolProblems } from "../adapter/protocol.js";
 import { checkHistory, type CheckResult } from "../checker/linearize.js";
 import { callTimeoutSeconds } from "../model/spec-model.js";
 import { DEFAULT_SHAPE, scenarioArbitrary, type ScenarioShape } from "../generate/scenario-arbitrary.js";
@@ -254,7 +254,7 @@ class ScenarioRunner {
   private async execute(scenario: Scenario, deadlineMs: number): Promise<History> {
     const history = await this.adapter.run(scenario, deadlineMs);
     // The runner owns shape and time: a history that does not fit its scenario is the adapter's fault.
-    const problems = protocolProblems(scenario, history);
+    const problems = protocolProblems(scenario, history, producesIn(scenario, (p) => [this.spec, ...this.companions].find((x) => x.primitive === p)));
     if (hasPending(history) && !isCut(history)) problems.push("calls are reported pending but the run has no cut time (Adapter.run must set History.cutAt)");
     if (problems.length) {
       throw new AdapterError(

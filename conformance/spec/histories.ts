@@ -61,7 +61,8 @@ export function judgeCase(
   check: (objects: ObjectDecl[], events: HistoryEvent[], options: { profile: string; level: "cpython" | "documented"; cutAt?: number; actorKind?: "threads" | "processes" }) => CheckResult,
 ): CaseJudgment[] {
   const companions = (c.companions ?? []).map((o) => ({ id: o.id, primitive: o.primitive, args: o.args ?? {} }));
-  const ids = [...new Set(c.events.map((e) => e.object ?? "o0"))].filter((id) => !companions.some((o) => o.id === id));
+  // An event on a handle ("o0@a0.0") is on its producer's object.
+  const ids = [...new Set(c.events.map((e) => (e.object ?? "o0").split("@")[0]!))].filter((id) => !companions.some((o) => o.id === id));
   const objects = [...companions, ...(ids.length ? ids : ["o0"]).map((id) => ({ id, primitive: doc.primitive, args: { ...doc.ctor, ...c.ctor } }))];
   const events = c.events.map(historyEvent);
   const out: CaseJudgment[] = [];

@@ -49,6 +49,10 @@ export interface CompiledRule {
   returns?: CompiledExpr;
   accepts?: CompiledExpr;
   messagePattern?: RegExp;
+  /** The kind of handle a completing, non-raising rule of a producing operation returns. */
+  produces?: string;
+  /** `raises.from`: the error raised, computed ({'type': ..., 'message': ...}). */
+  raisesFrom?: CompiledExpr;
 }
 
 /** An argument's conditional domains (`domainIf`), with their conditions compiled. */
@@ -74,6 +78,8 @@ export interface CompiledOperation {
   shape: CallShape;
   /** The operation's `timeout` expression (effective timeout in seconds, or null), when it has one. */
   timeout?: CompiledExpr;
+  /** For an operation of a handle (SpecDocument.handles): its kind. Its name is `<Kind>.<op>`. */
+  handle?: string;
 }
 
 /** A constructor's refusal (`construction.rules`), its guard compiled. */
@@ -281,6 +287,8 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
   };
   // How an error is raised: message or pattern (compiled), and the level of the text.
   const compileRaises = (raises: Raises, rp: string): RegExp | undefined => {
+    if ((raises.type === undefined) === (raises.from === undefined)) throw new SpecError(file, `${rp}.raises`, "give type (the exception's type) or from (CEL giving {'type': ..., 'message': ...}), one of them");
+    if (raises.from !== undefined && (raises.message !== undefined || raises.messagePattern !== undefined)) throw new SpecError(file, `${rp}.raises`, "with from, the message is from's too: drop message and messagePattern");
     if (raises.messageLevel !== undefined && raises.message === undefined && raises.messagePattern === undefined) {
       throw new SpecError(file, `${rp}.raises.messageLevel`, "is the level of message or messagePattern, and the rule gives neither");
     }
@@ -329,8 +337,19 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
   }
 
   const operations = new Map<string, CompiledOperation>();
-  for (const [name, op] of Object.entries(doc.operations)) {
-    const place = `operations.${name}`;
+  // A handle kind's operations are this document's too, named `<Kind>.<op>` (spec/format.ts Handle).
+  const handleKinds = Object.keys(doc.handles ?? {});
+  const allOps: [string, Operation, string | undefined, string][] = [
+    ...Object.entries(doc.operations).map(([n, op]): [string, Operation, string | undefined, string] => [n, op, undefined, `operations.${n}`]),
+    ...Object.entries(doc.handles ?? {}).flatMap(([kind, h]) =>
+      Object.entries(h.operations).map(([n, op]): [string, Operation, string | undefined, string] => [`${kind}.${n}`, op, kind, `handles.${kind}.operations.${n}`]),
+    ),
+  ];
+  for (const [name, op, handleKind, place] of allOps) {
+    if (op.produces !== undefined && !handleKinds.includes(op.produces)) {
+      throw new SpecError(file, `${place}.produces`, `'${op.produces}' is not a kind of handle of this document (handles: ${handleKinds.join(", ") || "none"})`);
+    }
+    if (op.produces !== undefined && op.form !== undefined && op.form !== "call") throw new SpecError(file, `${place}.produces`, "only a method call (form call) produces a handle");
     checkProfiles(op.profiles, place);
     const defaults: Record<string, JsonValue> = {};
     const domainIf = new Map<string, CompiledDomainIf>();
@@ -377,7 +396,8 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     }
     const timeout = op.timeout !== undefined ? cel(op.timeout, `${place}.timeout`, names({ ctor: CTOR, args: ARGS, profile: true })) : undefined;
     // actorKind: 'threads', 'processes' or 'unknown', what the scenario's actors were (CheckOptions.actorKind).
-    const ruleVars = { ctor: CTOR, s: S, args: ARGS, profile: true, actor: true, actorKind: true } as const;
+    // handle: the handle it produces (`produces`), or the one called (a handle's operation).
+    const ruleVars: CelNames["vars"] = { ctor: CTOR, s: S, args: ARGS, profile: true, actor: true, actorKind: true, ...(op.produces !== undefined || handleKind !== undefined ? { handle: true as const } : {}) };
     const ruleScope = names(ruleVars);
     const resultScope = names({ ...ruleVars, result: true });
     if (op.rules.length === 0) throw new SpecError(file, `${place}.rules`, "an operation needs at least one rule");
@@ -387,6 +407,7 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
       checkProfiles(rule.profiles, rp);
       if (rule.afterTimeout && !op.timeoutArg && !op.timeout) throw new SpecError(file, `${rp}.afterTimeout`, "the operation has no timeoutArg or timeout");
       if (rule.raises && (rule.returns || rule.accepts)) throw new SpecError(file, rp, "a rule either raises or returns, not both");
+      if (op.produces !== undefined && (rule.returns || rule.accepts)) throw new SpecError(file, rp, `the operation produces a ${op.produces}: a rule that completes it returns that handle (drop returns and accepts)`);
       if (rule.documentedOnly && rule.level !== "documented") throw new SpecError(file, `${rp}.documentedOnly`, "only a documented-level rule can be active at the documented level only");
       if (rule.profiles && op.profiles) {
         const outside = rule.profiles.filter((p) => !op.profiles!.includes(p));
@@ -421,6 +442,8 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
         returns: rule.returns !== undefined ? cel(rule.returns, `${rp}.returns`, ruleScope) : undefined,
         accepts: rule.accepts !== undefined ? cel(rule.accepts, `${rp}.accepts`, resultScope) : undefined,
         messagePattern,
+        ...(rule.raises?.from !== undefined ? { raisesFrom: cel(rule.raises.from, `${rp}.raises.from`, ruleScope) } : {}),
+        ...(op.produces !== undefined && next === undefined && !rule.raises ? { produces: op.produces } : {}),
       };
     };
     if (op.weight !== undefined && (!Number.isInteger(op.weight) || op.weight < 0)) throw new SpecError(file, `${place}.weight`, "must be a whole number");
@@ -446,7 +469,20 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     phaseNames.forEach((ph, i) => {
       if (i > 0 && !reached.has(i)) throw new SpecError(file, `${place}.phases.${ph}`, `no rule continues in it (next: ${ph}); it can never be reached`);
     });
-    operations.set(name, { name, op, domainIf, argNames, defaults, phases, phaseNames, form: op.form ?? "call", shape: shapeOfOperation(name, op), timeout, ...(op.target !== undefined ? { target: op.target } : {}) });
+    operations.set(name, {
+      name,
+      op,
+      domainIf,
+      argNames,
+      defaults,
+      phases,
+      phaseNames,
+      form: op.form ?? "call",
+      shape: shapeOfOperation(handleKind ? name.slice(handleKind.length + 1) : name, op),
+      timeout,
+      ...(op.target !== undefined ? { target: op.target } : {}),
+      ...(handleKind !== undefined ? { handle: handleKind } : {}),
+    });
   }
 
   // A generator hint's list of operation names (generate.sequences, generate.exclusive).
@@ -468,6 +504,13 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     const place = `generate.sequences[${i}]`;
     hintOps(place, seq.ops.filter((o) => !companionOp(o)));
     if (seq.ops.every(companionOp)) throw new SpecError(file, `${place}.ops`, "a sequence calls this object at least once");
+    // A handle's operation is made on the handle that an earlier call of the sequence produced.
+    seq.ops.forEach((o, j) => {
+      const kind = operations.get(o)?.handle;
+      if (kind !== undefined && !seq.ops.slice(0, j).some((p) => operations.get(p)?.op.produces === kind)) {
+        throw new SpecError(file, `${place}.ops[${j}]`, `'${o}' is on a ${kind}: an earlier operation of the sequence must produce one (produces: ${kind})`);
+      }
+    });
     if (seq.weight !== undefined && (!Number.isInteger(seq.weight) || seq.weight < 0)) throw new SpecError(file, `${place}.weight`, "must be a whole number");
     for (const [o, args] of Object.entries(seq.args ?? {})) {
       if (companionOp(o) && seq.ops.includes(o)) {
@@ -509,6 +552,11 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
         const at = `${place}.${part}[${j}]`;
         const op = operations.get(c.op);
         if (!op) throw new SpecError(file, `${at}.op`, `'${c.op}' is not an operation (${[...operations.keys()].join(", ")})`);
+        // A handle's operation is made on the last handle of its kind that the actor produced.
+        const before = [...(part === "post" ? (pat.init ?? []) : []), ...calls.slice(0, j)];
+        if (op.handle !== undefined && !before.some((b) => operations.get(b.op)?.op.produces === op.handle)) {
+          throw new SpecError(file, `${at}.op`, `'${c.op}' is on a ${op.handle}: an earlier call of the same actor must produce one`);
+        }
         for (const [a, d] of Object.entries(c.args ?? {})) {
           if (!op.argNames.includes(a)) throw new SpecError(file, `${at}.args.${a}`, `'${a}' is not an argument of ${c.op} (${op.argNames.join(", ") || "none"})`);
           checkOneDomain(file, `${at}.args.${a}`, d);

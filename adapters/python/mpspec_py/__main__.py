@@ -29,6 +29,13 @@ def parse(argv):
     return p.parse_args(argv)
 
 
+def _default_sigterm():
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    except (ValueError, OSError):
+        pass  # not the main thread of this child: on_term's own check still applies
+
+
 def main(argv=None):
     opts = parse(argv)
     protocol.setup_stdio()
@@ -45,6 +52,10 @@ def main(argv=None):
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, on_term)
+    # A process forked from the adapter (a Process, a Pool's workers) gets the default SIGTERM at
+    # once: a Python-level handler runs only between bytecodes, so a child stuck in C (a lock
+    # inherited held at fork) would never end, and Pool.terminate() would wait for it for ever.
+    os.register_at_fork(after_in_child=_default_sigterm)
     adapter = Adapter(opts)
     stdin = sys.stdin.buffer
     try:

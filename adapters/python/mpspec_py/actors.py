@@ -18,7 +18,7 @@ import traceback
 
 from . import protocol
 from .protocol import ABORT, GO, Channel
-from .values import make_call, outcome_text
+from .values import SKIPPED, make_call, outcome_text
 
 
 def actor_main(link, preset_objects, first_job):
@@ -80,7 +80,11 @@ def _serve(chan, gate, objects, msg):
             if len(call) > 9 and call[9]:
                 time.sleep(call[9])  # the call's pause (a process is killed at the deadline)
             send(("start", job_id, i, time.monotonic_ns()))
-            t0, t1, outcome = make_call(objects, call)
+            made = make_call(objects, call)
+            if made is SKIPPED:
+                send(("skip", job_id, i))
+                continue
+            t0, t1, outcome = made
             send(("ev", job_id, i, t0, t1, outcome_text(outcome)))
         send(("done", job_id, False))
 
@@ -249,7 +253,11 @@ class ThreadActor(object):
                 if len(call) > 9 and call[9] and cancelled.wait(call[9]):
                     break  # given up on during the call's pause
                 post((self, ("start", job_id, i, time.monotonic_ns())))
-                t0, t1, outcome = make_call(objects, call)
+                made = make_call(objects, call)
+                if made is SKIPPED:
+                    post((self, ("skip", job_id, i)))
+                    continue
+                t0, t1, outcome = made
                 post((self, ("ev", job_id, i, t0, t1, outcome)))
             post((self, ("done", job_id, False)))
 

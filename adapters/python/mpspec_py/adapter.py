@@ -1,12 +1,13 @@
 """The adapter: one run message -> one scenario on the engine -> one history (or error) answer."""
 
+import threading
 import time
 import traceback
 
 from .engine import ThreadEngine
 from .processes import ProcessEngine
 from .resolve import Resolver
-from .values import VALUE_CONVENTIONS, CallObjects, ScenarioError, decode_value, raised_outcome
+from .values import VALUE_CONVENTIONS, CallObjects, ScenarioError, ScenarioObjects, decode_value, raised_outcome
 
 
 class Adapter(Resolver):
@@ -16,6 +17,7 @@ class Adapter(Resolver):
         # {"$new": callable, "argv": [...]}: an object constructed here (constructor arguments only).
         VALUE_CONVENTIONS["$new"] = self.decode_new
         self.origin = 0
+        self.teardowns = []  # (object, method) of the scenario's objects, called once it is over
         # The engine of the --actors kind; a run whose calls say "actors": "threads" (objects that only
         # threads of their creating process may call: Process) gets a thread engine of its own.
         self.engines = {}
@@ -58,7 +60,8 @@ class Adapter(Resolver):
             return {"id": rid, "error": "profile %r is not supported by this adapter (%s)" % (
                 profile, ", ".join(self.profiles))}, None
         self.origin = time.monotonic_ns()
-        objects = []
+        objects = ScenarioObjects()
+        self.teardowns = []
         constructions = []
         try:
             for k, o in enumerate(calls["objects"]):
@@ -69,6 +72,8 @@ class Adapter(Resolver):
                     # is objects[K], built before this one (objects holds exactly those).
                     kwargs = {n: decode_value(v, objects) for n, v in (o.get("kwargs") or {}).items()}
                     objects.append(f(*decode_value(o["argv"], objects), **kwargs))
+                    if o.get("teardown"):
+                        self.teardowns.append((objects[-1], o["teardown"]))
                 except ScenarioError as e:
                     raise ScenarioError("object %s (calls.objects[%d]): %s" % (decl.get("id"), k, e))
                 except BaseException as e:  # noqa: B902
@@ -100,11 +105,21 @@ class Adapter(Resolver):
             raise ScenarioError("%s (object %s, %s): %s" % (where, c.get("object"), c.get("method"), e))
         return (c["object"], c.get("method"), argv, c.get("form", "call"), c.get("target"),
                 c.get("with_lock"), (decode_value(c["key"]),) if "key" in c else None, c.get("via"), c.get("out_args"),
-                c.get("pause"))
+                c.get("pause"), c.get("produces"), c.get("handle"))
 
     def after_reply(self, failed):
         self.engine.finish(self.engine.current, failed)
+        self.teardown()
         self.end_children()
+
+    def teardown(self):
+        """The run message's teardowns (a Pool's terminate()), each in a thread given 5 s: nothing an
+        object started outlives its scenario, and an implementation that hangs there cannot hang us."""
+        pending, self.teardowns = self.teardowns, []
+        for obj, method in pending:
+            t = threading.Thread(target=_quietly, args=(getattr(obj, method, None),), daemon=True)
+            t.start()
+            t.join(5)
 
     def end_children(self):
         """Processes a scenario's objects started (a Process) end with it: none outlives its scenario."""
@@ -123,3 +138,11 @@ class Adapter(Resolver):
         for engine in self.engines.values():
             engine.close()
         self.end_children()
+
+
+def _quietly(f):
+    try:
+        if f is not None:
+            f()
+    except BaseException:  # noqa: B902 - a teardown's failure is not the scenario's
+        pass

@@ -141,6 +141,8 @@ class Engine(object):
         elif kind == "ev":
             outcome = msg[5]
             job.events[msg[2]] = (msg[3], msg[4], json.loads(outcome) if isinstance(outcome, str) else outcome)
+        elif kind == "skip":
+            job.events[msg[2]] = None  # on a handle never produced: not made, left out of the history
         elif kind == "done":
             job.done = True
             job.aborted = msg[2]
@@ -224,6 +226,9 @@ class Engine(object):
             out = per[j.actor]
             k = 0
             while k in j.events:
+                if j.events[k] is None:
+                    k += 1
+                    continue
                 inv, resp, outcome = j.events[k]
                 c = j.echo[k]
                 out.append({"actor": j.actor, "object": c["object"], "op": c["op"], "args": c["args"],

@@ -153,6 +153,19 @@ def perform_call(obj, method, argv, form, key_box=None, out_args=None):
     return r
 
 
+class ScenarioObjects(list):
+    """The scenario's objects (index k: calls.objects[k]) and the handles its calls produced, by
+    id ("o0@a1.2": the producing call's place). Each actor process has its own copy, and so its
+    own handles: a handle is used by the actor that produced it."""
+
+    def __init__(self, *args):
+        list.__init__(self, *args)
+        self.handles = {}
+
+
+SKIPPED = object()  # make_call's answer for a call on a handle that was never produced
+
+
 def make_call(objects, call):
     """call = (object index, method, argv[, form[, target[, with_lock[, key_box[, via[, out_args[, pause]]]]]]]]),
     from a run message's call (spec/protocol/README.md). form (perform_call): "call", or
@@ -160,10 +173,19 @@ def make_call(objects, call):
     with_lock (not None): hold the lock getattr(obj, with_lock)() around the call; target (not
     None): the call is on element target of the tuple objects[oi]; via (not None): on
     getattr(obj, via)(); out_args: argv indexes reported with the result; pause: seconds the actor
-    sleeps before the call (its loop does it, before reporting the call started). Returns (invoke,
-    response, outcome)."""
+    sleeps before the call (its loop does it, before reporting the call started); produces: the
+    id to keep the returned handle under (reported {"$handle": id}); handle: the id of the handle
+    the call is on. Returns (invoke, response, outcome), or SKIPPED for a call on a handle its
+    producer did not return (it raised): such a call is not made."""
     oi, method, argv = call[:3]
-    obj = objects[oi]
+    produces = call[10] if len(call) > 10 else None
+    handle = call[11] if len(call) > 11 else None
+    if handle is not None:
+        obj = getattr(objects, "handles", {}).get(handle, SKIPPED)
+        if obj is SKIPPED:
+            return SKIPPED
+    else:
+        obj = objects[oi]
     if len(call) > 4 and call[4] is not None:
         # The object is a tuple (Pipe's two connections): the call is on element call[4].
         obj = obj[call[4]]
@@ -193,6 +215,9 @@ def make_call(objects, call):
         t1 = time.monotonic_ns()
         return t0, t1, _safely(raised_outcome, e)
     t1 = time.monotonic_ns()
+    if produces is not None:
+        objects.handles[produces] = r
+        return t0, t1, {"kind": "returned", "value": {"$handle": produces}}
     return t0, t1, _safely(returned_outcome, r)
 
 
