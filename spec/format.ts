@@ -476,7 +476,9 @@ export interface SpecDocument {
      * waiting. Both shrink away with the sequence (reduced to a single call, it is drawn as
      * one). With `companions`, an operation of a companion may be named `<Primitive>.<op>`
      * (`[start, join, Event.is_set]`): that call is on the companion, and left out of scenarios
-     * without one.
+     * without one. An operation of a handle, `<Kind>.<op>` (`[apply_async, AsyncResult.get]`),
+     * is made on the handle that the sequence's latest earlier call producing one returned; a
+     * handle's operations are drawn only so.
      */
     sequences?: { ops: string[]; weight?: number; args?: { [op: string]: { [arg: string]: Domain } }; pause?: number[] }[];
     /**
