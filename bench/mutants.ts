@@ -14,7 +14,7 @@
  */
 import { spawn } from "node:child_process";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -60,7 +60,9 @@ interface Run {
 /** One `mpspec run --json` of one primitive with MPSPEC_MUTANT=mutant; bounded by --timeout-s. */
 function run(mutant: string, primitive: string, seed: number, actors?: "threads"): Promise<Run> {
   const adapter = `${values.python} adapters/python/mpspec_adapter.py --module mutantmp${actors ? ` --actors ${actors}` : ""}`;
-  const args = [join(root, "bin/mpspec.js"), "run", "--adapter", adapter, "--primitives", primitive, "--runs", values.runs, "--seed", String(seed), "--json"];
+  // A primitive still in spec/drafts (Pool) is run from there.
+  const drafts = existsSync(join(root, "spec/drafts", `${primitive}.yaml`)) ? ["--spec-dir", join(root, "spec/drafts")] : [];
+  const args = [join(root, "bin/mpspec.js"), "run", "--adapter", adapter, "--primitives", primitive, "--runs", values.runs, "--seed", String(seed), "--json", ...drafts];
   const env = { ...process.env, MPSPEC_MUTANT: mutant, PYTHONPATH: FIXTURES };
   const t0 = performance.now();
   return new Promise((done) => {
