@@ -138,6 +138,8 @@ export class SpecModel implements Model {
   raisedError(s: State, call: PreparedCall, r: CompiledRule): ModelValue {
     if (r.raisesFrom) return r.raisesFrom.eval(this.bindings(s, call));
     const raises = r.rule.raises!;
+    // A message the rule gives as a pattern travels as the pattern (checked by raisesComputed).
+    if (raises.message === undefined && raises.messagePattern !== undefined) return new Map<string, ModelValue>([["type", raises.type ?? ""], ["messagePattern", raises.messagePattern]]);
     return new Map<string, ModelValue>([["type", raises.type ?? ""], ["message", raises.message ?? ""]]);
   }
 
@@ -146,7 +148,10 @@ export class SpecModel implements Model {
     const e = r.raisesFrom!.eval(b);
     if (!(e instanceof Map) || typeof e.get("type") !== "string") throw new Error(`${r.raisesFrom!.where}: ${r.raisesFrom!.source}: must give {'type': <name>, 'message': <text>}, got ${pyRepr(e)}`);
     if (outcome.type !== e.get("type")) return false;
-    return !levelActive(r.rule.raises!.messageLevel ?? "cpython", this.level) || outcome.message === String(e.get("message") ?? "");
+    if (!levelActive(r.rule.raises!.messageLevel ?? "cpython", this.level)) return true;
+    const pattern = e.get("messagePattern");
+    if (typeof pattern === "string") return wholeMessage(pattern).test(outcome.message);
+    return outcome.message === String(e.get("message") ?? "");
   }
 
   /** Whether a raised outcome is the error `ex` (its type or a subclass; the message at its level). */
@@ -438,8 +443,17 @@ export class SpecModel implements Model {
 
 const NO_MATCH = Symbol("no match");
 
+const patterns = new Map<string, RegExp>();
+/** A message pattern (RE2-like, as `raises.messagePattern`) that must match the whole message. */
+const wholeMessage = (p: string): RegExp => {
+  let re = patterns.get(p);
+  if (!re) patterns.set(p, (re = new RegExp(`^(?:${p})$`, "s")));
+  return re;
+};
+
 /** A computed error ({'type': ..., 'message': ...}) as text: "ValueError: boom". */
-const raisedText = (e: ModelValue): string => (e instanceof Map ? `${String(e.get("type"))}${e.get("message") ? `: ${String(e.get("message"))}` : ""}` : pyRepr(e));
+const raisedText = (e: ModelValue): string =>
+  e instanceof Map ? `${String(e.get("type"))}${e.get("message") ? `: ${String(e.get("message"))}` : e.get("messagePattern") ? ` matching /${String(e.get("messagePattern"))}/` : ""}` : pyRepr(e);
 
 /** A produced handle as a value: `{"$handle": id}` (spec/protocol/README.md). */
 export const handleValue = (id: string): ModelValue => new Map<string, ModelValue>([["$handle", id]]);
