@@ -57,6 +57,23 @@ const children = new Set<ChildProcess>();
 const serving = new Set<() => void>();
 let exitHook = false;
 
+/** A child this thread started for a primitive (a Process, a Pool's worker): endProcesses() ends it, and so does this process's exit. */
+export function ownChild(child: ChildProcess): void {
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  if (!exitHook) {
+    exitHook = true;
+    // No orphan if the owner's process ends without endProcesses().
+    process.once("exit", () => children.forEach((c) => c.kill("SIGKILL")));
+  }
+}
+
+/** Register how to stop serving an object's requests (endProcesses() calls it); returns the unregistering function. */
+export function servingUntilEnd(stop: () => void): () => void {
+  serving.add(stop);
+  return () => serving.delete(stop);
+}
+
 /**
  * End what this thread's Process objects started: stop serving their requests, kill every child
  * still running and wait until they are gone. An executor calls it after each scenario.

@@ -1,0 +1,143 @@
+// Pool on child processes: CPython 3.11's outcomes (spec/drafts/Pool.yaml), with the calls made
+// from another thread than the owner, as an executor's actors make them; no worker outlives
+// endProcesses().
+import { afterEach, describe, expect, it } from "vitest";
+import { fileURLToPath } from "node:url";
+import { Pool } from "./pool.js";
+import { endProcesses } from "./process.js";
+import { evalWorker, terminateEvalWorkers } from "../threads/tests/eval-worker.js";
+import { isGone } from "../../conformance/adapter/fixtures/processes.js";
+
+afterEach(async () => {
+  await terminateEvalWorkers();
+  await endProcesses();
+});
+
+const POOL = fileURLToPath(new URL("./pool.ts", import.meta.url));
+
+/**
+ * Run `body` in a worker thread with `pool` (the attached Pool) and `out` (what to report) in
+ * scope; each step of `out` is [what, value or "Type: message"].
+ */
+function inThread(pool: Pool, body: string): Promise<{ out: [string, unknown][]; error?: unknown }> {
+  const code = `const { Pool } = await import(${JSON.stringify(POOL)});
+  const pool = Pool.attach(workerData.handle);
+  const out = [];
+  const step = (what, f) => { try { out.push([what, f()]); } catch (e) { out.push([what, (e.pyType ?? e.name) + ": " + e.message]); } };
+  ${body}
+  parentPort.postMessage({ out });`;
+  return evalWorker(code, { handle: pool.handle() }, 30_000);
+}
+
+describe("Pool (child_process)", () => {
+  it("apply_async's AsyncResult: the task's value, its exception raised again, ready/successful/wait, and a get that times out", async () => {
+    const pool = new Pool({ processes: 2 });
+    const r = await inThread(
+      pool,
+      `const a = pool.apply_async({ $callable: "square" }, [-3]);
+      step("get", () => a.get(10));
+      step("successful", () => a.successful());
+      const b = pool.apply_async({ $callable: "raise", type: "ValueError", message: "boom" }, []);
+      step("get raised", () => b.get(10));
+      step("successful raised", () => b.successful());
+      const c = pool.apply_async({ $callable: "sleep", seconds: 1 }, []);
+      step("ready early", () => c.ready());
+      step("successful early", () => c.successful());
+      const t0 = performance.now();
+      step("get timeout", () => c.get(0.05));
+      step("waited", () => performance.now() - t0 >= 45);
+      step("wait", () => c.wait(10));
+      step("ready", () => c.ready());
+      step("apply", () => pool.apply({ $callable: "return", value: "done" }, []));
+      step("map", () => pool.map({ $callable: "square" }, [1, 2, 3]));
+      step("map empty", () => pool.map({ $callable: "square" }, []));
+      step("map raised", () => pool.map({ $callable: "raise_if", when: 2, type: "ValueError", message: "two" }, [1, 2, 3]));`,
+    );
+    expect(r.error).toBeUndefined();
+    const out = Object.fromEntries(r.out);
+    expect(out).toMatchObject({
+      get: 9,
+      successful: true,
+      "get raised": "ValueError: boom",
+      "successful raised": false,
+      "ready early": false,
+      "get timeout": "multiprocessing.TimeoutError: ",
+      waited: true,
+      wait: null,
+      ready: true,
+      apply: "done",
+      map: [1, 4, 9],
+      "map empty": [],
+      "map raised": "ValueError: two",
+    });
+    expect(out["successful early"]).toMatch(/^ValueError: <multiprocessing\.pool\.ApplyResult object at 0x[0-9a-f]+> not ready$/);
+  }, 60_000);
+
+  it("close() refuses new tasks and join() waits for the submitted ones; terminate() drops what is not done", async () => {
+    const pool = new Pool({ processes: 1 });
+    const r = await inThread(
+      pool,
+      `step("join running", () => pool.join());
+      const a = pool.apply_async({ $callable: "sleep", seconds: 0.2 }, []);
+      step("close", () => pool.close());
+      step("close again", () => pool.close());
+      step("after close", () => pool.apply_async({ $callable: "square" }, [2]));
+      step("map after close", () => pool.map({ $callable: "square" }, [2]));
+      step("join", () => pool.join());
+      step("done after join", () => a.ready());`,
+    );
+    expect(Object.fromEntries(r.out)).toEqual({
+      "join running": "ValueError: Pool is still running",
+      close: null,
+      "close again": null,
+      "after close": "ValueError: Pool not running",
+      "map after close": "ValueError: Pool not running",
+      join: null,
+      "done after join": true,
+    });
+    const other = new Pool({ processes: 1 });
+    const t = await inThread(
+      other,
+      `const a = pool.apply_async({ $callable: "sleep", seconds: 5 }, []);
+      step("terminate", () => pool.terminate());
+      step("get", () => a.get(0.1));
+      step("ready", () => a.ready());
+      step("apply_async", () => pool.apply_async({ $callable: "square" }, [2]));
+      step("join", () => pool.join());
+      step("close", () => pool.close());`,
+    );
+    expect(Object.fromEntries(t.out)).toEqual({
+      terminate: null,
+      get: "multiprocessing.TimeoutError: ",
+      ready: false,
+      apply_async: "ValueError: Pool not running",
+      join: null,
+      close: null,
+    });
+  }, 60_000);
+
+  it("refuses fewer than one worker, as CPython", () => {
+    expect(() => new Pool({ processes: 0 })).toThrow(/Number of processes must be at least 1/);
+    expect(() => new Pool({ processes: -1 })).toThrow(/Number of processes must be at least 1/);
+  });
+
+  it("a worker that dies loses its task for good and is replaced: the pool goes on", async () => {
+    const pool = new Pool({ processes: 1 });
+    const r = await inThread(
+      pool,
+      `const lost = pool.apply_async({ $callable: "os_exit", code: 3 }, []);
+      step("lost", () => lost.get(0.5));
+      step("after", () => pool.apply_async({ $callable: "square" }, [5]).get(10));`,
+    );
+    expect(Object.fromEntries(r.out)).toEqual({ lost: "multiprocessing.TimeoutError: ", after: 25 });
+  }, 60_000);
+
+  it("endProcesses() ends every worker", async () => {
+    const pool = new Pool({ processes: 2 });
+    const r = await inThread(pool, `step("pid", () => pool.apply_async({ $callable: "getpid" }, []).get(10));`);
+    const pid = r.out[0]![1] as number;
+    expect(pid).toBeGreaterThan(0);
+    await endProcesses();
+    expect(isGone(pid)).toBe(true);
+  }, 60_000);
+});
