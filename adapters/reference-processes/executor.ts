@@ -693,6 +693,7 @@ export class ProcessesExecutor implements Adapter {
         a.inCall = null;
         const ev = job.events[0];
         if (end.interrupted || ev === undefined) return fail(`call ${i} was interrupted outside a deadline`);
+        if (ev[3] === null) return fail(`call ${i}: a call on a handle is made in the actor's own process, not relayed`);
         a.events.push([i, ev[1], ev[2], ev[3]]);
         try {
           a.child.send({ t: "reply", scenario: run.id, i, outcome: ev[3] });
@@ -848,7 +849,8 @@ export class ProcessesExecutor implements Adapter {
       out.push({ actor, object: call.object, op: call.op, args: call.args, invoke, response, outcome });
     let done = 0;
     for (const p of run.main) {
-      for (const [i, invoke, response, outcome] of p.job.events) push(MAIN_ACTOR, p.calls[i]!, invoke, response, outcome);
+      // An event with no outcome is a call not made (on a handle never produced).
+      for (const [i, invoke, response, outcome] of p.job.events) if (outcome !== null) push(MAIN_ACTOR, p.calls[i]!, invoke, response, outcome);
       done += p.job.events.length;
     }
     const mainCalls = [...scenario.init, ...scenario.post];
@@ -856,7 +858,7 @@ export class ProcessesExecutor implements Adapter {
     // Main's calls so far are init's, then post's: the pending one is the next in that order.
     if (mainAt !== undefined) push(MAIN_ACTOR, mainCalls[done]!, mainAt, null, { kind: "pending" });
     for (const a of run.actors) {
-      for (const [i, invoke, response, outcome] of a.events) push(a.actor, a.calls[i]!, invoke, response, outcome);
+      for (const [i, invoke, response, outcome] of a.events) if (outcome !== null) push(a.actor, a.calls[i]!, invoke, response, outcome);
       const at = pending?.get(a.actor);
       if (at !== undefined) push(a.actor, a.calls[a.events.length]!, at, null, { kind: "pending" });
     }

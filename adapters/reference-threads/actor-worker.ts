@@ -53,6 +53,8 @@ try {
 
 let attachedFor = -1;
 let objects: SharedPrimitive[] = [];
+/** The handles this actor's calls produced in the current scenario (an AsyncResult), by id. */
+let produced = new Map<string, unknown>();
 
 type Method = (...argv: unknown[]) => unknown;
 
@@ -72,6 +74,7 @@ function encodeResult(v: unknown): unknown {
 function runJob(job: JobMessage): void {
   if (job.scenario !== attachedFor) {
     objects = [];
+    produced = new Map();
     attachedFor = -1;
     try {
       objects = job.handles.map((h) => impl.attach(h));
@@ -107,6 +110,11 @@ function runJob(job: JobMessage): void {
     }
     const o = call.object;
     const primitive = job.handles[o].primitive;
+    // A call on a handle whose producing call raised is not made (left out of the history).
+    if (call.handle !== undefined && !produced.has(call.handle)) {
+      events.postMessage([i, 0, 0, null] satisfies WireEvent);
+      continue;
+    }
     const invoke = Number(process.hrtime.bigint() - origin);
     slotInvoke[SLOT_INVOKE] = invoke;
     Atomics.store(slotIndex, SLOT_INDEX, i);
@@ -115,7 +123,7 @@ function runJob(job: JobMessage): void {
     try {
       const argv = call.argv.map(decodeArg);
       let value: unknown;
-      const holder = objects[o] as unknown as Record<string | number, unknown>;
+      const holder = (call.handle !== undefined ? produced.get(call.handle) : objects[o]) as Record<string | number, unknown>;
       // target: the call is on that element of a tuple object (the spec operation's `target`, e.g. pipe[1]).
       const self = (call.target === undefined ? holder : holder[call.target]) as Record<string, Method>;
       const method = (on: Record<string, Method>, name: string): Method => {
@@ -161,6 +169,11 @@ function runJob(job: JobMessage): void {
         value = perform();
       }
       response = Number(process.hrtime.bigint() - origin);
+      if (call.produces !== undefined) {
+        // A produced handle stays in this actor; the history shows its id.
+        produced.set(call.produces, value);
+        value = { $handle: call.produces };
+      }
       event = [i, invoke, response, returnedOutcome(encodeResult(value))];
     } catch (e) {
       if (isInterrupted(e)) {

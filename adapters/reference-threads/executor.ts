@@ -683,6 +683,7 @@ export class ThreadsExecutor implements Adapter {
     for (const job of jobs) {
       const out = byActor.get(job.actor)!;
       for (const [i, invoke, response, outcome] of job.events) {
+        if (outcome === null) continue; // not made: on a handle never produced
         const call = job.calls[i];
         out.push({ actor: job.actor, object: call.object, op: call.op, args: call.args, invoke, response, outcome });
       }

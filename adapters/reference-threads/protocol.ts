@@ -48,6 +48,10 @@ export interface WorkerInit {
  */
 export interface WireCall extends ExecutableCall {
   object: number;
+  /** The call returns a handle, kept under this id (the run message's `produces`). */
+  produces?: string;
+  /** The call is on the handle with this id (the run message's `handle`). */
+  handle?: string;
 }
 
 export interface JobMessage {
@@ -73,7 +77,8 @@ export type FromWorker =
   | { t: "failed"; id: number; error: string };
 
 /** A completed call as the worker posts it on its events port. */
-export type WireEvent = [index: number, invoke: number, response: number, outcome: Outcome];
+/** outcome null: the call was not made (on a handle its producer did not return), left out of the history. */
+export type WireEvent = [index: number, invoke: number, response: number, outcome: Outcome | null];
 
 /** Accept a module namespace that is an ImplementationModule, or default-exports / exports one. */
 export function resolveImplementation(ns: Record<string, unknown>, href: string): ImplementationModule {
