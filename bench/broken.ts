@@ -13,7 +13,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { ThreadsExecutor } from "../adapters/reference-threads/executor.js";
 import { runCampaign } from "../conformance/run/campaign.js";
-import { loadSpecDir, loadSpecFile, PRIMITIVES_DIR } from "../conformance/spec/load.js";
+import { DRAFTS_DIR, loadSpecDir } from "../conformance/spec/load.js";
 import { discoverBroken } from "../conformance/tests/broken/expectation.js";
 
 
@@ -40,10 +40,11 @@ interface Row {
   detail?: string;
 }
 
-const specs = loadSpecDir();
+// Drafts too (spec/drafts): a primitive's broken variants come with its reference, before its campaigns.
+const specs = [...loadSpecDir(), ...loadSpecDir(DRAFTS_DIR)];
 const rows: { c: (typeof CASES)[number]; runs: Row[] }[] = [];
 for (const c of chosen) {
-  const spec = loadSpecFile(join(PRIMITIVES_DIR, `${c.primitive}.yaml`));
+  const spec = specs.find((s) => s.primitive === c.primitive)!;
   const runs: Row[] = [];
   for (const seed of seeds) {
     const ex = await ThreadsExecutor.start({
