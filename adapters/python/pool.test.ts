@@ -12,10 +12,10 @@ import { eventually, groupMembers } from "../../conformance/adapter/fixtures/pro
 import { checkHistory } from "../../conformance/checker/linearize.js";
 import { runCampaign } from "../../conformance/run/campaign.js";
 import type { Scenario } from "../../conformance/scenario/types.js";
-import { DRAFTS_DIR, loadSpecFile } from "../../conformance/spec/load.js";
+import { loadSpecFile, PRIMITIVES_DIR } from "../../conformance/spec/load.js";
 import { hasPython, PY } from "./test-support.js";
 
-const pool = loadSpecFile(join(DRAFTS_DIR, "Pool.yaml"));
+const pool = loadSpecFile(join(PRIMITIVES_DIR, "Pool.yaml"));
 const open = (...flags: string[]) => JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing", ...flags], specs: [pool] });
 
 describe.skipIf(!hasPython)(`Pool on the Python adapter (${PY})`, () => {

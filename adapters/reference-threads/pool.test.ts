@@ -1,17 +1,17 @@
 // The reference's Pool through its executor: produced handles (apply_async's AsyncResult kept by
 // the actor that made it, `{"$handle": id}` in the history), a call on a handle never produced
 // left out, every worker gone after the scenario, and a campaign that passes and reaches the
-// handles' rules (spec/drafts/Pool.yaml).
+// handles' rules (spec/primitives/Pool.yaml).
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { ThreadsExecutor } from "./executor.js";
 import { checkHistory } from "../../conformance/checker/linearize.js";
 import { runCampaign } from "../../conformance/run/campaign.js";
 import type { Scenario } from "../../conformance/scenario/types.js";
-import { DRAFTS_DIR, loadSpecFile } from "../../conformance/spec/load.js";
+import { loadSpecFile, PRIMITIVES_DIR } from "../../conformance/spec/load.js";
 
 const REFERENCE = new URL("../../reference/threads/module.ts", import.meta.url);
-const pool = loadSpecFile(join(DRAFTS_DIR, "Pool.yaml"));
+const pool = loadSpecFile(join(PRIMITIVES_DIR, "Pool.yaml"));
 const start = () => ThreadsExecutor.start({ implementation: REFERENCE, info: { name: "mpspec-reference", version: "0", language: "TypeScript" }, specs: [pool] });
 
 describe("Pool on the reference executor", () => {

@@ -5,14 +5,14 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
-import { DRAFTS_DIR, loadSpecDir, loadSpecFile, loadSpecText } from "../spec/load.js";
+import { loadSpecDir, loadSpecFile, loadSpecText, PRIMITIVES_DIR } from "../spec/load.js";
 import { producesIn, protocolProblems, resolveCalls, RunMessageError } from "../adapter/protocol.js";
 import { MAIN_ACTOR, actorId, type Call, type Scenario } from "../scenario/types.js";
 import type { History, HistoryEvent } from "../history/types.js";
 import { scenarioArbitrary } from "./scenario-arbitrary.js";
 
-const pool = loadSpecFile(join(DRAFTS_DIR, "Pool.yaml"));
-const specs = [...loadSpecDir(), ...loadSpecDir(DRAFTS_DIR)];
+const pool = loadSpecFile(join(PRIMITIVES_DIR, "Pool.yaml"));
+const specs = loadSpecDir();
 const programs = (sc: Scenario): [string, Call[]][] => [[MAIN_ACTOR, [...sc.init, ...sc.post]], ...sc.parallel.map((a, i): [string, Call[]] => [actorId(i), a])];
 
 describe("produced handles", () => {

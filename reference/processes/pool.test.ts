@@ -1,4 +1,4 @@
-// Pool on child processes: CPython 3.11's outcomes (spec/drafts/Pool.yaml), with the calls made
+// Pool on child processes: CPython 3.11's outcomes (spec/primitives/Pool.yaml), with the calls made
 // from another thread than the owner, as an executor's actors make them; no worker outlives
 // endProcesses().
 import { afterEach, describe, expect, it } from "vitest";
