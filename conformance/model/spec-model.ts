@@ -138,9 +138,11 @@ export class SpecModel implements Model {
   raisedError(s: State, call: PreparedCall, r: CompiledRule): ModelValue {
     if (r.raisesFrom) return r.raisesFrom.eval(this.bindings(s, call));
     const raises = r.rule.raises!;
-    // A message the rule gives as a pattern travels as the pattern (checked by raisesComputed).
-    if (raises.message === undefined && raises.messagePattern !== undefined) return new Map<string, ModelValue>([["type", raises.type ?? ""], ["messagePattern", raises.messagePattern]]);
-    return new Map<string, ModelValue>([["type", raises.type ?? ""], ["message", raises.message ?? ""]]);
+    // A message the rule gives as a pattern travels as the pattern too (checked by raisesComputed);
+    // `message` is always there ('' when the rule fixes none), for CEL that reads it.
+    const e = new Map<string, ModelValue>([["type", raises.type ?? ""], ["message", raises.message ?? ""]]);
+    if (raises.message === undefined && raises.messagePattern !== undefined) e.set("messagePattern", raises.messagePattern);
+    return e;
   }
 
   /** Whether a raised outcome is the error a rule's `raises.from` computes (its type exactly; the message at its level). */
@@ -453,7 +455,7 @@ const wholeMessage = (p: string): RegExp => {
 
 /** A computed error ({'type': ..., 'message': ...}) as text: "ValueError: boom". */
 const raisedText = (e: ModelValue): string =>
-  e instanceof Map ? `${String(e.get("type"))}${e.get("message") ? `: ${String(e.get("message"))}` : e.get("messagePattern") ? ` matching /${String(e.get("messagePattern"))}/` : ""}` : pyRepr(e);
+  e instanceof Map ? `${String(e.get("type"))}${e.get("messagePattern") ? ` matching /${String(e.get("messagePattern"))}/` : e.get("message") ? `: ${String(e.get("message"))}` : ""}` : pyRepr(e);
 
 /** A produced handle as a value: `{"$handle": id}` (spec/protocol/README.md). */
 export const handleValue = (id: string): ModelValue => new Map<string, ModelValue>([["$handle", id]]);

@@ -1,0 +1,80 @@
+// ProcessPoolExecutor on child processes: CPython 3.11's outcomes (spec/drafts/ProcessPoolExecutor.yaml),
+// the calls made from another thread than the owner, as an executor's actors make them.
+import { afterEach, describe, expect, it } from "vitest";
+import { fileURLToPath } from "node:url";
+import { ProcessPoolExecutor } from "./process-pool-executor.js";
+import { endProcesses } from "./process.js";
+import { evalWorker, terminateEvalWorkers } from "../threads/tests/eval-worker.js";
+
+afterEach(async () => {
+  await terminateEvalWorkers();
+  await endProcesses();
+});
+
+const MODULE = fileURLToPath(new URL("./process-pool-executor.ts", import.meta.url));
+
+/** Run `body` in a worker thread with `ex` (the attached executor) and `step(what, f)` in scope. */
+function inThread(ex: ProcessPoolExecutor, body: string): Promise<{ out: [string, unknown][] }> {
+  const code = `const { ProcessPoolExecutor } = await import(${JSON.stringify(MODULE)});
+  const ex = ProcessPoolExecutor.attach(workerData.handle);
+  const out = [];
+  const step = (what, f) => { try { out.push([what, f()]); } catch (e) { out.push([what, (e.pyType ?? e.name) + ": " + e.message]); } };
+  ${body}
+  parentPort.postMessage({ out });`;
+  return evalWorker(code, { handle: ex.handle() }, 30_000);
+}
+
+describe("ProcessPoolExecutor (child_process)", () => {
+  it("submit's Future: the value, the exception raised again (SystemExit too), a timeout, cancel while pending only", async () => {
+    const ex = new ProcessPoolExecutor({ max_workers: 1 });
+    const r = await inThread(
+      ex,
+      `const a = ex.submit({ $callable: "square" }, 3);
+      step("result", () => a.result(10));
+      step("done", () => a.done());
+      step("raised", () => ex.submit({ $callable: "raise", type: "ValueError", message: "boom" }, 1).result(10));
+      step("sys_exit", () => ex.submit({ $callable: "sys_exit", arg: 3 }, 1).result(10));
+      const slow = ex.submit({ $callable: "sleep", seconds: 0.5 }, 1);
+      const queued = ex.submit({ $callable: "square" }, 2);
+      step("timeout", () => slow.result(0.05));
+      step("cancel running", () => slow.cancel());
+      step("cancel queued", () => queued.cancel());
+      step("cancelled", () => queued.cancelled());
+      step("queued result", () => queued.result(1));
+      step("slow result", () => slow.result(10));
+      step("shutdown", () => ex.shutdown(true));
+      step("after shutdown", () => ex.submit({ $callable: "square" }, 2));`,
+    );
+    expect(Object.fromEntries(r.out)).toEqual({
+      result: 9,
+      done: true,
+      raised: "ValueError: boom",
+      sys_exit: "SystemExit: 3",
+      timeout: "TimeoutError: ",
+      "cancel running": false,
+      "cancel queued": true,
+      cancelled: true,
+      "queued result": "concurrent.futures._base.CancelledError: ",
+      "slow result": null,
+      shutdown: null,
+      "after shutdown": "RuntimeError: cannot schedule new futures after shutdown",
+    });
+  }, 60_000);
+
+  it("a worker that dies breaks the executor: BrokenProcessPool for its future and later submits", async () => {
+    const ex = new ProcessPoolExecutor({ max_workers: 2 });
+    const r = await inThread(
+      ex,
+      `step("dies", () => ex.submit({ $callable: "os_exit", code: 3 }, 1).result(10));
+      step("submit", () => ex.submit({ $callable: "square" }, 2));`,
+    );
+    expect(Object.fromEntries(r.out)).toEqual({
+      dies: "concurrent.futures.process.BrokenProcessPool: A process in the process pool was terminated abruptly while the future was running or pending.",
+      submit: "concurrent.futures.process.BrokenProcessPool: A child process terminated abruptly, the process pool is not usable anymore",
+    });
+  }, 60_000);
+
+  it("refuses max_workers of 0 or less, as CPython", () => {
+    expect(() => new ProcessPoolExecutor({ max_workers: 0 })).toThrow(/max_workers must be greater than 0/);
+  });
+});
