@@ -16,7 +16,8 @@ import { loadSpecFile, PRIMITIVES_DIR } from "../../conformance/spec/load.js";
 import { hasPython, PY } from "./test-support.js";
 
 const pool = loadSpecFile(join(PRIMITIVES_DIR, "Pool.yaml"));
-const open = (...flags: string[]) => JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing", ...flags], specs: [pool] });
+const executor = loadSpecFile(join(PRIMITIVES_DIR, "ProcessPoolExecutor.yaml"));
+const open = (...flags: string[]) => JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing", ...flags], specs: [pool, executor] });
 
 describe.skipIf(!hasPython)(`Pool on the Python adapter (${PY})`, () => {
   test("handles: get, ready and successful on apply_async's AsyncResult; one whose apply_async raised is not called", async () => {
@@ -77,6 +78,22 @@ describe.skipIf(!hasPython)(`Pool on the Python adapter (${PY})`, () => {
       expect(r.error).toBeUndefined();
       expect(r.verdict).toBe("pass");
       for (const id of ["Pool.AsyncResult.get.value", "Pool.AsyncResult.get.raised", "Pool.AsyncResult.successful.read", "Pool.task-run"]) {
+        expect(r.coverage?.rules[id] ?? 0, id).toBeGreaterThan(0);
+      }
+    } finally {
+      await a.close();
+    }
+    expect(await eventually(() => groupMembers(pgid).length === 0)).toBe(true);
+  }, 180_000);
+
+  test("a ProcessPoolExecutor campaign on CPython passes, a worker's death breaking the executor included", async () => {
+    const a = await open();
+    const pgid = a.pid!;
+    try {
+      const r = await runCampaign(executor, a, { profile: "multiprocessing", runs: 40, seed: 3 });
+      expect(r.error).toBeUndefined();
+      expect(r.verdict).toBe("pass");
+      for (const id of ["ProcessPoolExecutor.Future.result.value", "ProcessPoolExecutor.Future.result.broken", "ProcessPoolExecutor.submit.broken", "ProcessPoolExecutor.finish"]) {
         expect(r.coverage?.rules[id] ?? 0, id).toBeGreaterThan(0);
       }
     } finally {

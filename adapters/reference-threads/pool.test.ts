@@ -12,7 +12,8 @@ import { loadSpecFile, PRIMITIVES_DIR } from "../../conformance/spec/load.js";
 
 const REFERENCE = new URL("../../reference/threads/module.ts", import.meta.url);
 const pool = loadSpecFile(join(PRIMITIVES_DIR, "Pool.yaml"));
-const start = () => ThreadsExecutor.start({ implementation: REFERENCE, info: { name: "mpspec-reference", version: "0", language: "TypeScript" }, specs: [pool] });
+const executor = loadSpecFile(join(PRIMITIVES_DIR, "ProcessPoolExecutor.yaml"));
+const start = () => ThreadsExecutor.start({ implementation: REFERENCE, info: { name: "mpspec-reference", version: "0", language: "TypeScript" }, specs: [pool, executor] });
 
 describe("Pool on the reference executor", () => {
   it("keeps each actor's AsyncResult under its place and leaves out a call on one never produced", async () => {
@@ -65,6 +66,20 @@ describe("Pool on the reference executor", () => {
       expect(r.error).toBeUndefined();
       expect(r.verdict).toBe("pass");
       for (const id of ["Pool.AsyncResult.get.value", "Pool.AsyncResult.get.raised", "Pool.task-run", "Pool.apply_async.submit"]) {
+        expect(r.coverage?.rules[id] ?? 0, id).toBeGreaterThan(0);
+      }
+    } finally {
+      await ex.close();
+    }
+  }, 180_000);
+
+  it("a ProcessPoolExecutor campaign passes, a worker's death breaking the executor included", async () => {
+    const ex = await start();
+    try {
+      const r = await runCampaign(executor, ex, { profile: "multiprocessing", runs: 30, seed: 3 });
+      expect(r.error).toBeUndefined();
+      expect(r.verdict).toBe("pass");
+      for (const id of ["ProcessPoolExecutor.Future.result.value", "ProcessPoolExecutor.Future.result.broken", "ProcessPoolExecutor.finish"]) {
         expect(r.coverage?.rules[id] ?? 0, id).toBeGreaterThan(0);
       }
     } finally {

@@ -1,4 +1,4 @@
-// ProcessPoolExecutor on child processes: CPython 3.11's outcomes (spec/drafts/ProcessPoolExecutor.yaml),
+// ProcessPoolExecutor on child processes: CPython 3.11's outcomes (spec/primitives/ProcessPoolExecutor.yaml),
 // the calls made from another thread than the owner, as an executor's actors make them.
 import { afterEach, describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
