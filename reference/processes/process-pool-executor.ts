@@ -10,40 +10,36 @@
  * owner's own. A worker that dies breaks the executor, as CPython's: every future not finished
  * gets BrokenProcessPool, and so does every later submit().
  *
- * Limits, as Pool's: at most FUTURES futures per executor and HEAP bytes of JSON outcomes.
+ * Limits, as Pool's: at most TASKS futures per executor and HEAP bytes of JSON outcomes.
  */
 import type { ChildProcess } from "node:child_process";
 import { cpus } from "node:os";
-import { threadId } from "node:worker_threads";
-import type { JsonValue } from "../../spec/format.js";
 import { checkCallable } from "../callables.js";
 import { PythonError, type ObjectHandle, type SharedPrimitive } from "../implementation.js";
-import { siblingUrl } from "../spawn-worker.js";
-import { blockSync, deadlineOf, done, lockMutex, sharedWords, sleepOn, unlockMutex, waitWord, wake, type Blocking, type Step } from "../threads/futex.js";
+import { blockSync, deadlineOf, done, sleepOn, wake, type Blocking, type Step } from "../threads/futex.js";
 import type { Factory } from "../threads/factory.js";
-import { checkHandle, checkProfile, checkTimeout, sharedBuffer, type PrimitiveOptions, type Profile } from "../threads/profile.js";
-import { forkModule } from "./fork.js";
-import { ownChild, servingUntilEnd } from "./process.js";
-
-const STATE = 0; // RUN, SHUTDOWN, BROKEN
-const LOCK = 1;
-const REQ_SEQ = 2;
-const ACK_SEQ = 3;
-const REQ = 4; // SUBMIT, SHUTDOWN_REQ
-const REQ_LEN = 5;
-const REPLY = 6;
-const UNDONE = 7; // futures neither finished nor cancelled
-const SLEEPERS = 8;
-const HEAP_TOP = 9;
-const NEXT = 10;
-const HEADER = 16;
-const FUTURES = 4096;
-const STATUS = HEADER;
-const OFFSET = HEADER + FUTURES;
-const LENGTH = HEADER + 2 * FUTURES;
-const WORDS = HEADER + 3 * FUTURES;
-const HEAP = 4 << 20;
-const REQ_BYTES = 256 << 10;
+import { checkHandle, checkProfile, checkTimeout, type PrimitiveOptions, type Profile } from "../threads/profile.js";
+import { servingUntilEnd } from "./process.js";
+import {
+  NEXT,
+  SLEEPERS,
+  STATE,
+  STATUS,
+  TASKS,
+  UNDONE,
+  attachTaskMemory,
+  memoryFields,
+  newTaskMemory,
+  outcomeValue,
+  request,
+  requestPayload,
+  serveRequests,
+  startTaskWorker,
+  storeOutcome,
+  wakeOwner,
+  type Outcome,
+  type TaskMemory,
+} from "./task-memory.js";
 
 const RUN = 0;
 const SHUTDOWN = 1;
@@ -61,23 +57,6 @@ const RAISED = 3;
 const CANCELLED = 4;
 const BROKEN_FUTURE = 5;
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-interface Outcome {
-  kind: "ok" | "raise";
-  value?: unknown;
-  type?: string;
-  args?: JsonValue[];
-}
-
-interface Shared {
-  words: Int32Array;
-  heap: Uint8Array;
-  req: Uint8Array;
-  owner: number;
-}
-
 export interface ProcessPoolExecutorOptions extends PrimitiveOptions {
   /** Worker processes; null (the default): one per CPU. */
   max_workers?: number | null;
@@ -85,10 +64,10 @@ export interface ProcessPoolExecutorOptions extends PrimitiveOptions {
 
 export class ProcessPoolExecutor implements SharedPrimitive {
   readonly profile: Profile;
-  readonly #s: Shared;
+  readonly #s: TaskMemory;
 
   /** @param shared internal: an existing executor's memory and owner (see `attach`). */
-  constructor(options: ProcessPoolExecutorOptions = {}, shared?: Shared) {
+  constructor(options: ProcessPoolExecutorOptions = {}, shared?: TaskMemory) {
     this.profile = checkProfile(options.profile);
     if (this.profile !== "multiprocessing") throw new TypeError("ProcessPoolExecutor exists in the multiprocessing profile only");
     if (shared) {
@@ -99,39 +78,20 @@ export class ProcessPoolExecutor implements SharedPrimitive {
     if (typeof workers !== "number" || !Number.isInteger(workers)) throw new PythonError("TypeError", `'${typeof workers}' object cannot be interpreted as an integer`);
     // observed (CPython 3.11): ProcessPoolExecutor(0) -> ValueError: max_workers must be greater than 0
     if (workers <= 0) throw new PythonError("ValueError", "max_workers must be greater than 0");
-    this.#s = { words: sharedWords(WORDS), heap: new Uint8Array(new SharedArrayBuffer(HEAP)), req: new Uint8Array(new SharedArrayBuffer(REQ_BYTES)), owner: threadId };
+    this.#s = newTaskMemory();
     new Owner(this.#s, workers);
   }
 
   static attach(handle: ObjectHandle): ProcessPoolExecutor {
-    const profile = checkHandle(handle, "ProcessPoolExecutor");
-    return new ProcessPoolExecutor(
-      { profile },
-      { words: new Int32Array(sharedBuffer(handle, "words")), heap: new Uint8Array(sharedBuffer(handle, "heap")), req: new Uint8Array(sharedBuffer(handle, "req")), owner: handle.owner as number },
-    );
+    return new ProcessPoolExecutor({ profile: checkHandle(handle, "ProcessPoolExecutor") }, attachTaskMemory(handle));
   }
 
   handle(): ObjectHandle {
-    return { primitive: "ProcessPoolExecutor", profile: this.profile, words: this.#s.words.buffer, heap: this.#s.heap.buffer, req: this.#s.req.buffer, owner: this.#s.owner };
+    return { primitive: "ProcessPoolExecutor", profile: this.profile, ...memoryFields(this.#s) };
   }
 
   #request(kind: number, payload?: unknown): number {
-    const { words: w, req } = this.#s;
-    if (threadId === this.#s.owner) throw new TypeError("a ProcessPoolExecutor's methods block its owner thread's event loop, which runs its workers: call them from another thread");
-    const bytes = payload === undefined ? new Uint8Array(0) : encoder.encode(JSON.stringify(payload));
-    if (bytes.length > req.length) throw new PythonError("RuntimeError", `call too large for the reference ProcessPoolExecutor (${bytes.length} bytes of JSON)`);
-    lockMutex(w, LOCK);
-    try {
-      req.set(bytes);
-      Atomics.store(w, REQ_LEN, bytes.length);
-      Atomics.store(w, REQ, kind);
-      const seq = Atomics.add(w, REQ_SEQ, 1) + 1;
-      Atomics.notify(w, REQ_SEQ);
-      while (Atomics.load(w, ACK_SEQ) < seq) waitWord(w, ACK_SEQ, Atomics.load(w, ACK_SEQ), 1000);
-      return Atomics.load(w, REPLY);
-    } finally {
-      unlockMutex(w, LOCK);
-    }
+    return request(this.#s, "ProcessPoolExecutor", kind, payload);
   }
 
   /** fn(...args) in a worker; its Future. */
@@ -141,7 +101,7 @@ export class ProcessPoolExecutor implements SharedPrimitive {
     if (id === REFUSED_SHUTDOWN) throw new PythonError("RuntimeError", "cannot schedule new futures after shutdown");
     // observed: after a worker died -> BrokenProcessPool: A child process terminated abruptly, the process pool is not usable anymore
     if (id === REFUSED_BROKEN) throw new PythonError("concurrent.futures.process.BrokenProcessPool", "A child process terminated abruptly, the process pool is not usable anymore");
-    if (id === FULL) throw new PythonError("RuntimeError", `the reference ProcessPoolExecutor takes at most ${FUTURES} calls`);
+    if (id === FULL) throw new PythonError("RuntimeError", `the reference ProcessPoolExecutor takes at most ${TASKS} calls`);
     return new Future(this.#s, id);
   }
 
@@ -158,10 +118,10 @@ export class ProcessPoolExecutor implements SharedPrimitive {
 
 /** The result of submit(). Used by the thread that made it. */
 export class Future {
-  readonly #s: Shared;
+  readonly #s: TaskMemory;
   readonly #id: number;
 
-  constructor(shared: Shared, id: number) {
+  constructor(shared: TaskMemory, id: number) {
     this.#s = shared;
     this.#id = id;
   }
@@ -204,10 +164,7 @@ export class Future {
     const status = Atomics.load(w, at);
     if (status === CANCELLED) throw new PythonError("concurrent.futures._base.CancelledError", "");
     if (status === BROKEN_FUTURE) throw new PythonError("concurrent.futures.process.BrokenProcessPool", "A process in the process pool was terminated abruptly while the future was running or pending.");
-    const o = JSON.parse(decoder.decode(this.#s.heap.slice(Atomics.load(w, OFFSET + this.#id), Atomics.load(w, OFFSET + this.#id) + Atomics.load(w, LENGTH + this.#id)))) as Outcome;
-    if (o.kind === "ok") return o.value;
-    const args = o.args ?? [];
-    throw new PythonError(o.type ?? "Exception", args.length === 1 ? String(args[0]) : args.length === 0 ? "" : JSON.stringify(args), args);
+    return outcomeValue(this.#s, this.#id);
   }
 }
 
@@ -219,37 +176,36 @@ interface Worker {
 
 /** The owner thread's side: the workers, the queue of pending futures, the requests. */
 class Owner {
-  readonly #s: Shared;
+  readonly #s: TaskMemory;
   readonly #workers = new Set<Worker>();
   readonly #queue: { id: number; func: unknown; args: unknown[] }[] = [];
   #stopped = false;
 
-  constructor(shared: Shared, workers: number) {
+  constructor(shared: TaskMemory, workers: number) {
     this.#s = shared;
     servingUntilEnd(() => {
       this.#stopped = true;
-      Atomics.notify(this.#s.words, REQ_SEQ);
+      wakeOwner(this.#s);
     });
     for (let i = 0; i < workers; i++) this.#startWorker();
     void this.#serve();
   }
 
   #startWorker(): void {
-    const child = forkModule(siblingUrl(import.meta.url, "./child/pool-worker"), [], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
-    ownChild(child);
-    const worker: Worker = { child, task: null, stopping: false };
+    const worker: Worker = { child: undefined as unknown as ChildProcess, task: null, stopping: false };
+    worker.child = startTaskWorker(
+      (id, outcome) => {
+        worker.task = null;
+        this.#finish(id, outcome);
+        this.#dispatch();
+      },
+      () => {
+        this.#workers.delete(worker);
+        // A worker that ends unasked breaks the executor (CPython: "terminated abruptly").
+        if (!worker.stopping && !this.#stopped) this.#break();
+      },
+    );
     this.#workers.add(worker);
-    child.on("message", (m: { id: number; outcome: Outcome }) => {
-      worker.task = null;
-      this.#finish(m.id, m.outcome);
-      this.#dispatch();
-    });
-    child.once("error", () => undefined);
-    child.once("exit", () => {
-      this.#workers.delete(worker);
-      // A worker that ends unasked breaks the executor (CPython: "terminated abruptly").
-      if (!worker.stopping && !this.#stopped) this.#break();
-    });
   }
 
   #break(): void {
@@ -275,23 +231,8 @@ class Owner {
   }
 
   #finish(id: number, outcome: Outcome): void {
-    const w = this.#s.words;
-    if (Atomics.load(w, STATUS + id) !== RUNNING) return; // broken meanwhile
-    let bytes = encoder.encode(JSON.stringify(outcome));
-    const top = Atomics.load(w, HEAP_TOP);
-    if (top + bytes.length > this.#s.heap.length) {
-      bytes = encoder.encode(JSON.stringify({ kind: "raise", type: "RuntimeError", args: [`the reference ProcessPoolExecutor keeps at most ${this.#s.heap.length} bytes of results`] }));
-      outcome = { kind: "raise" };
-    }
-    const at = Math.min(top, this.#s.heap.length - bytes.length);
-    this.#s.heap.set(bytes, at);
-    Atomics.store(w, HEAP_TOP, at + bytes.length);
-    Atomics.store(w, OFFSET + id, at);
-    Atomics.store(w, LENGTH + id, bytes.length);
-    Atomics.store(w, STATUS + id, outcome.kind === "ok" ? OK : RAISED);
-    Atomics.sub(w, UNDONE, 1);
-    wake(w, SLEEPERS, STATUS + id, Infinity);
-    wake(w, SLEEPERS, UNDONE, Infinity);
+    if (Atomics.load(this.#s.words, STATUS + id) !== RUNNING) return; // broken meanwhile
+    storeOutcome(this.#s, id, outcome, (o) => (o.kind === "ok" ? OK : RAISED), "ProcessPoolExecutor");
     this.#maybeStop();
   }
 
@@ -328,8 +269,8 @@ class Owner {
       if (state === SHUTDOWN) return REFUSED_SHUTDOWN;
       if (state === BROKEN) return REFUSED_BROKEN;
       const id = Atomics.load(w, NEXT);
-      if (id >= FUTURES) return FULL;
-      const { func, args } = JSON.parse(decoder.decode(this.#s.req.slice(0, Atomics.load(w, REQ_LEN)))) as { func: unknown; args: unknown[] };
+      if (id >= TASKS) return FULL;
+      const { func, args } = requestPayload<{ func: unknown; args: unknown[] }>(this.#s);
       Atomics.store(w, NEXT, id + 1);
       Atomics.add(w, UNDONE, 1);
       this.#queue.push({ id, func, args });
@@ -341,21 +282,8 @@ class Owner {
     return 0;
   }
 
-  async #serve(): Promise<void> {
-    const w = this.#s.words;
-    let acked = 0;
-    while (!this.#stopped) {
-      const seq = Atomics.load(w, REQ_SEQ);
-      if (seq !== acked) {
-        Atomics.store(w, REPLY, this.#perform(Atomics.load(w, REQ)));
-        acked = seq;
-        Atomics.store(w, ACK_SEQ, seq);
-        Atomics.notify(w, ACK_SEQ);
-        continue;
-      }
-      const r = (Atomics as typeof Atomics & { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<string> | string } }).waitAsync(w, REQ_SEQ, acked);
-      if (r.async) await r.value;
-    }
+  #serve(): Promise<void> {
+    return serveRequests(this.#s, (kind) => this.#perform(kind), () => this.#stopped);
   }
 }
 

@@ -1,0 +1,165 @@
+/**
+ * What Pool and ProcessPoolExecutor share (./pool.ts, ./process-pool-executor.ts): the memory
+ * through which any thread talks to the thread that owns the worker processes (requests in,
+ * each task's outcome out), and the owner's worker processes themselves (child/pool-worker.ts).
+ *
+ * Layout: header words (the indices below), then per task its STATUS, OFFSET and LENGTH words;
+ * a heap of JSON outcomes, appended by the owner; a request buffer of JSON. Status values are
+ * each primitive's own, but 0 is always "not done yet".
+ */
+import type { ChildProcess } from "node:child_process";
+import { threadId } from "node:worker_threads";
+import type { JsonValue } from "../../spec/format.js";
+import { PythonError, type ObjectHandle } from "../implementation.js";
+import { siblingUrl } from "../spawn-worker.js";
+import { lockMutex, sharedWords, unlockMutex, waitWord, wake } from "../threads/futex.js";
+import { sharedBuffer } from "../threads/profile.js";
+import { forkModule } from "./fork.js";
+import { ownChild } from "./process.js";
+
+export const STATE = 0;
+const LOCK = 1; // one request at a time
+const REQ_SEQ = 2;
+const ACK_SEQ = 3;
+const REQ = 4; // the request's kind (each primitive's)
+const REQ_LEN = 5; // bytes of its JSON
+const REPLY = 6;
+export const UNDONE = 7; // tasks not done yet
+export const SLEEPERS = 8;
+const HEAP_TOP = 9;
+export const NEXT = 10; // tasks allocated so far
+export const ENDED = 11;
+const HEADER = 16;
+export const TASKS = 4096;
+export const STATUS = HEADER;
+const OFFSET = HEADER + TASKS;
+const LENGTH = HEADER + 2 * TASKS;
+const WORDS = HEADER + 3 * TASKS;
+const HEAP = 4 << 20;
+const REQ_BYTES = 256 << 10;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A task's outcome as a worker reports it (spec/callables.ts: ok(value) | raise(type, args)). */
+export interface Outcome {
+  kind: "ok" | "raise";
+  value?: unknown;
+  type?: string;
+  args?: JsonValue[];
+}
+
+export interface TaskMemory {
+  words: Int32Array;
+  heap: Uint8Array;
+  req: Uint8Array;
+  /** The thread whose event loop serves requests and owns the workers. */
+  owner: number;
+}
+
+export function newTaskMemory(): TaskMemory {
+  return { words: sharedWords(WORDS), heap: new Uint8Array(new SharedArrayBuffer(HEAP)), req: new Uint8Array(new SharedArrayBuffer(REQ_BYTES)), owner: threadId };
+}
+
+/** The structured-clonable part of a handle. */
+export const memoryFields = (m: TaskMemory) => ({ words: m.words.buffer, heap: m.heap.buffer, req: m.req.buffer, owner: m.owner });
+
+export function attachTaskMemory(handle: ObjectHandle): TaskMemory {
+  return { words: new Int32Array(sharedBuffer(handle, "words")), heap: new Uint8Array(sharedBuffer(handle, "heap")), req: new Uint8Array(sharedBuffer(handle, "req")), owner: handle.owner as number };
+}
+
+/** From any thread but the owner: post a request and wait until the owner has done it; its reply. */
+export function request(m: TaskMemory, what: string, kind: number, payload?: unknown): number {
+  const { words: w, req } = m;
+  if (threadId === m.owner) throw new TypeError(`a ${what}'s methods block its owner thread's event loop, which runs its workers: call them from another thread`);
+  const bytes = payload === undefined ? new Uint8Array(0) : encoder.encode(JSON.stringify(payload));
+  if (bytes.length > req.length) throw new PythonError("RuntimeError", `call too large for the reference ${what} (${bytes.length} bytes of JSON; at most ${req.length})`);
+  lockMutex(w, LOCK);
+  try {
+    req.set(bytes);
+    Atomics.store(w, REQ_LEN, bytes.length);
+    Atomics.store(w, REQ, kind);
+    const seq = Atomics.add(w, REQ_SEQ, 1) + 1;
+    Atomics.notify(w, REQ_SEQ);
+    while (Atomics.load(w, ACK_SEQ) < seq) waitWord(w, ACK_SEQ, Atomics.load(w, ACK_SEQ), 1000);
+    return Atomics.load(w, REPLY);
+  } finally {
+    unlockMutex(w, LOCK);
+  }
+}
+
+/** The request being served: its kind and its JSON payload. */
+export const requestPayload = <T>(m: TaskMemory): T => JSON.parse(decoder.decode(m.req.slice(0, Atomics.load(m.words, REQ_LEN)))) as T;
+
+/**
+ * The owner's loop: perform each request (its reply stored for the requester; `after` awaited
+ * before the requester is released: terminate() returns once the workers are gone), until stopped.
+ */
+export async function serveRequests(m: TaskMemory, perform: (kind: number) => number, stopped: () => boolean, after?: (kind: number) => Promise<void>): Promise<void> {
+  const w = m.words;
+  let acked = 0;
+  while (!stopped()) {
+    const seq = Atomics.load(w, REQ_SEQ);
+    if (seq !== acked) {
+      const kind = Atomics.load(w, REQ);
+      Atomics.store(w, REPLY, perform(kind));
+      if (after) await after(kind);
+      acked = seq;
+      Atomics.store(w, ACK_SEQ, seq);
+      Atomics.notify(w, ACK_SEQ);
+      continue;
+    }
+    const r = (Atomics as typeof Atomics & { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<string> | string } }).waitAsync(w, REQ_SEQ, acked);
+    if (r.async) await r.value;
+  }
+}
+
+/** Wake the owner's loop (to see that it was stopped). */
+export const wakeOwner = (m: TaskMemory): void => void Atomics.notify(m.words, REQ_SEQ);
+
+/**
+ * Store a task's outcome where every thread reads it, with its new status, and wake its waiters
+ * and those of UNDONE. An outcome past the heap is stored as a RuntimeError naming the limit.
+ */
+export function storeOutcome(m: TaskMemory, id: number, outcome: Outcome, status: (o: Outcome) => number, what: string): void {
+  const w = m.words;
+  let bytes = encoder.encode(JSON.stringify(outcome));
+  const top = Atomics.load(w, HEAP_TOP);
+  if (top + bytes.length > m.heap.length) {
+    outcome = { kind: "raise", type: "RuntimeError", args: [`the reference ${what} keeps at most ${m.heap.length} bytes of results`] };
+    bytes = encoder.encode(JSON.stringify(outcome));
+  }
+  const at = Math.min(top, m.heap.length - bytes.length);
+  m.heap.set(bytes, at);
+  Atomics.store(w, HEAP_TOP, at + bytes.length);
+  Atomics.store(w, OFFSET + id, at);
+  Atomics.store(w, LENGTH + id, bytes.length);
+  Atomics.store(w, STATUS + id, status(outcome));
+  Atomics.sub(w, UNDONE, 1);
+  wake(w, SLEEPERS, STATUS + id, Infinity);
+  wake(w, SLEEPERS, UNDONE, Infinity);
+}
+
+/** A stored outcome, as the call that reads it gives it: the value, or the task's exception raised again. */
+export function outcomeValue(m: TaskMemory, id: number): unknown {
+  const w = m.words;
+  const at = Atomics.load(w, OFFSET + id);
+  const o = JSON.parse(decoder.decode(m.heap.slice(at, at + Atomics.load(w, LENGTH + id)))) as Outcome;
+  if (o.kind === "ok") return o.value;
+  const args = o.args ?? [];
+  // str() of an exception: its one argument, '' for none.
+  throw new PythonError(o.type ?? "Exception", args.length === 1 ? String(args[0]) : args.length === 0 ? "" : JSON.stringify(args), args);
+}
+
+/** A worker process (child/pool-worker.ts) owned by this thread: endProcesses() and the process's exit end it. */
+export function startTaskWorker(onOutcome: (id: number, outcome: Outcome) => void, onExit: () => void): ChildProcess {
+  const child = forkModule(siblingUrl(import.meta.url, "./child/pool-worker"), [], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
+  ownChild(child);
+  child.on("message", (msg: { id: number; outcome: Outcome }) => onOutcome(msg.id, msg.outcome));
+  child.once("error", () => undefined); // an exit follows
+  child.once("exit", onExit);
+  return child;
+}
+
+/** Resolves once the child has exited. */
+export const exited = (c: ChildProcess): Promise<void> => new Promise((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once("exit", () => resolve())));
