@@ -14,6 +14,7 @@ import { runCampaign } from "../../conformance/run/campaign.js";
 import type { Scenario } from "../../conformance/scenario/types.js";
 import { loadSpecFile, PRIMITIVES_DIR } from "../../conformance/spec/load.js";
 import { hasPython, PY } from "./test-support.js";
+import { FIXTURES } from "./broken-module-support.js";
 
 const pool = loadSpecFile(join(PRIMITIVES_DIR, "Pool.yaml"));
 const executor = loadSpecFile(join(PRIMITIVES_DIR, "ProcessPoolExecutor.yaml"));
@@ -68,6 +69,22 @@ describe.skipIf(!hasPython)(`Pool on the Python adapter (${PY})`, () => {
       await a.close();
     }
     expect(await eventually(() => groupMembers(pgid).length === 0)).toBe(true);
+  }, 60_000);
+
+  test("--module other than the stdlib's: its Pool is offered, not concurrent.futures' executor (built on the stdlib's multiprocessing, not on the module)", async () => {
+    const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "nonepipemp"], specs: [pool, executor], env: { ...process.env, PYTHONPATH: FIXTURES } });
+    try {
+      expect(a.ready.capabilities.primitives).toContain("Pool");
+      expect(a.ready.capabilities.primitives).not.toContain("ProcessPoolExecutor");
+    } finally {
+      await a.close();
+    }
+    const std = await open("--start-method", "spawn");
+    try {
+      expect(std.ready.capabilities.primitives).toEqual(expect.arrayContaining(["Pool", "ProcessPoolExecutor"]));
+    } finally {
+      await std.close();
+    }
   }, 60_000);
 
   test("a Pool campaign on CPython (fork) passes, and reaches the handles' rules", async () => {

@@ -3,6 +3,7 @@ method), the spec's callables ("multiprocessing.Lock", "threading.Lock", "queue.
 callables, the capabilities offered to the runner (the start message's primitives whose callable
 resolves here: the one source), and exception names reported under multiprocessing's."""
 
+import functools
 import importlib
 import json
 import platform
@@ -53,6 +54,17 @@ class Resolver(object):
         mod, _, attr = name.rpartition(".")
         if not mod:
             raise ScenarioError("callable %r is not qualified (module.name)" % name)
+        if mod == "concurrent.futures":
+            # The executor runs on the standard library's multiprocessing: it is not the module
+            # under test's (billiard's, ...), so only the stdlib offers it, and it gets the start
+            # method's context (ProcessPoolExecutor's own default is the platform's).
+            if self.module.__name__ != "multiprocessing":
+                raise ScenarioError("%s is built on the standard library's multiprocessing, not on %s" % (name, self.module.__name__))
+            f = getattr(importlib.import_module(mod), attr)
+            if attr == "ProcessPoolExecutor" and self.start_method:
+                f = functools.partial(f, mp_context=self.ctx)
+            self.callables[name] = f
+            return f
         if mod == "multiprocessing":
             holder = self.ctx
         elif mod.startswith("multiprocessing."):
