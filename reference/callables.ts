@@ -42,6 +42,7 @@ const IMPLEMENTATIONS: Record<string, [readonly string[], Impl, Readonly<Record<
   raise: [["type", "message"], (p) => raise(p)],
   identity: [[], (_, a) => a[0]],
   square: [[], (_, a) => (typeof a[0] === "bigint" ? a[0] * a[0] : (a[0] as number) * (a[0] as number))],
+  add: [[], (_, a) => (typeof a[0] === "bigint" || typeof a[1] === "bigint" ? BigInt(a[0] as number) + BigInt(a[1] as number) : (a[0] as number) + (a[1] as number))],
   raise_if: [["when", "type", "message"], (p, a) => (pyEquals(a[0], p.when) ? raise(p) : a[0])],
   sleep: [
     ["seconds"],

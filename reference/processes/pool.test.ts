@@ -73,6 +73,49 @@ describe("Pool (child_process)", () => {
     expect(out["successful early"]).toMatch(/^ValueError: <multiprocessing\.pool\.ApplyResult object at 0x[0-9a-f]+> not ready$/);
   }, 60_000);
 
+  it("map_async's MapResult (values in input order, any chunksize; a failing item's exception once all ran) and starmap", async () => {
+    const pool = new Pool({ processes: 2 });
+    const r = await inThread(
+      pool,
+      `const m = pool.map_async({ $callable: "square" }, [1, 2, 3], 2);
+      step("map_async", () => m.get(10));
+      step("map_async successful", () => m.successful());
+      const slow = pool.map_async({ $callable: "sleep", seconds: 1 }, [1, 2]);
+      step("not ready", () => slow.successful());
+      step("ready early", () => slow.ready());
+      step("get timeout", () => slow.get(0.05));
+      const bad = pool.map_async({ $callable: "raise_if", when: 2, type: "ValueError", message: "two" }, [1, 2, 3], 1);
+      step("map_async raised", () => bad.get(10));
+      step("map_async raised successful", () => bad.successful());
+      step("map_async empty", () => pool.map_async({ $callable: "square" }, []).get(10));
+      step("starmap", () => pool.starmap({ $callable: "add" }, [[1, 2], [3, 4]]));
+      step("starmap empty", () => pool.starmap({ $callable: "add" }, [], 2));
+      step("starmap raised", () => pool.starmap({ $callable: "raise", type: "ValueError", message: "boom" }, [[1, 2]]));
+      step("map chunksize", () => pool.map({ $callable: "square" }, [1, 2, 3], 5));
+      pool.close();
+      step("map_async closed", () => pool.map_async({ $callable: "square" }, [1]));
+      step("starmap closed", () => pool.starmap({ $callable: "add" }, [[1, 2]]));`,
+    );
+    expect(r.error).toBeUndefined();
+    const out = Object.fromEntries(r.out);
+    expect(out).toMatchObject({
+      map_async: [1, 4, 9],
+      "map_async successful": true,
+      "ready early": false,
+      "get timeout": "multiprocessing.TimeoutError: ",
+      "map_async raised": "ValueError: two",
+      "map_async raised successful": false,
+      "map_async empty": [],
+      starmap: [3, 7],
+      "starmap empty": [],
+      "starmap raised": "ValueError: boom",
+      "map chunksize": [1, 4, 9],
+      "map_async closed": "ValueError: Pool not running",
+      "starmap closed": "ValueError: Pool not running",
+    });
+    expect(out["not ready"]).toMatch(/^ValueError: <multiprocessing\.pool\.MapResult object at 0x[0-9a-f]+> not ready$/);
+  }, 60_000);
+
   it("close() refuses new tasks and join() waits for the submitted ones; terminate() drops what is not done", async () => {
     const pool = new Pool({ processes: 1 });
     const r = await inThread(

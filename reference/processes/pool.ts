@@ -108,7 +108,7 @@ export class Pool implements SharedPrimitive {
   }
 
   apply_async(func: unknown, args: unknown = []): AsyncResult {
-    return new AsyncResult(this.#s, this.#submit(func, args));
+    return new AsyncResult(this.#s, [this.#submit(func, args)], "ApplyResult");
   }
 
   apply(func: unknown, args: unknown = []): unknown {
@@ -116,13 +116,26 @@ export class Pool implements SharedPrimitive {
   }
 
   /** func applied to each item, in input order; the first failing item's exception raised again. */
-  map(func: unknown, iterable: unknown, _chunksize: number | null = null): unknown[] {
+  map(func: unknown, iterable: unknown, chunksize: number | null = null): unknown[] {
+    return this.map_async(func, iterable, chunksize).get(null) as unknown[];
+  }
+
+  /** map() without waiting: a MapResult, ready once every item has run. Each item is its own task. */
+  map_async(func: unknown, iterable: unknown, chunksize: number | null = null): AsyncResult {
+    return this.#mapTasks(func, iterable, chunksize, (x) => [x]);
+  }
+
+  /** Like map(), each item a list of arguments. */
+  starmap(func: unknown, iterable: unknown, chunksize: number | null = null): unknown[] {
+    return this.#mapTasks(func, iterable, chunksize, (x) => x).get(null) as unknown[];
+  }
+
+  #mapTasks(func: unknown, iterable: unknown, chunksize: number | null, argsOf: (item: unknown) => unknown): AsyncResult {
     if (!Array.isArray(iterable)) throw new PythonError("TypeError", "iterable must be a list");
+    if (chunksize !== null && (typeof chunksize !== "number" || !Number.isInteger(chunksize))) throw new PythonError("TypeError", "chunksize must be an int or None");
     // observed: after close(), map raises before submitting anything
     if (Atomics.load(this.#s.words, STATE) !== RUN) throw notRunning();
-    const results = iterable.map((x) => new AsyncResult(this.#s, this.#submit(func, [x])));
-    for (const r of results) r.wait(null);
-    return results.map((r) => r.get(null));
+    return new AsyncResult(this.#s, iterable.map((x) => this.#submit(func, argsOf(x))), "MapResult");
   }
 
   close(): null {
@@ -158,46 +171,60 @@ export class Pool implements SharedPrimitive {
   }
 }
 
-/** The result of apply_async: ready once a worker has run its task. Used by the thread that made it. */
+/**
+ * The result of apply_async (an ApplyResult: one task, its value) or of map_async (a MapResult: a
+ * task per item, the list of values, ready once all ran). Used by the thread that made it.
+ */
 export class AsyncResult {
   readonly #s: TaskMemory;
-  readonly #id: number;
+  readonly #ids: readonly number[];
+  readonly #cls: "ApplyResult" | "MapResult";
   readonly #address = fakeAddress();
 
-  constructor(shared: TaskMemory, id: number) {
+  constructor(shared: TaskMemory, ids: readonly number[], cls: "ApplyResult" | "MapResult") {
     this.#s = shared;
-    this.#id = id;
+    this.#ids = ids;
+    this.#cls = cls;
   }
 
-  #status(): number {
-    return Atomics.load(this.#s.words, STATUS + this.#id);
+  #status(id: number): number {
+    return Atomics.load(this.#s.words, STATUS + id);
   }
 
-  #readyOp(): Blocking<boolean> {
+  #readyOp(id: number): Blocking<boolean> {
     const w = this.#s.words;
-    const at = STATUS + this.#id;
+    const at = STATUS + id;
     return { words: w, waiters: SLEEPERS, attempt: (): Step<boolean> => (Atomics.load(w, at) !== PENDING ? done(true) : sleepOn(at, PENDING)), timedOut: () => false };
   }
 
+  /** Waits for every task until the one deadline; whether all are done. */
+  #await(timeout: number | null): boolean {
+    const deadline = deadlineOf(true, checkTimeout(timeout));
+    return this.#ids.every((id) => blockSync(this.#readyOp(id), deadline));
+  }
+
   ready(): boolean {
-    return this.#status() !== PENDING;
+    return this.#ids.every((id) => this.#status(id) !== PENDING);
   }
 
   successful(): boolean {
-    // observed: successful() before ready -> ValueError: <multiprocessing.pool.ApplyResult object at 0x7f...> not ready
-    if (!this.ready()) throw new PythonError("ValueError", `<multiprocessing.pool.ApplyResult object at ${this.#address}> not ready`);
-    return this.#status() === OK;
+    // observed: successful() before ready -> ValueError: <multiprocessing.pool.ApplyResult object at 0x7f...> not ready (MapResult for map_async's)
+    if (!this.ready()) throw new PythonError("ValueError", `<multiprocessing.pool.${this.#cls} object at ${this.#address}> not ready`);
+    return this.#ids.every((id) => this.#status(id) === OK);
   }
 
   wait(timeout: number | null = null): null {
-    blockSync(this.#readyOp(), deadlineOf(true, checkTimeout(timeout)));
+    this.#await(timeout);
     return null;
   }
 
   get(timeout: number | null = null): unknown {
     // observed: a timeout passed -> multiprocessing.TimeoutError, str() ''
-    if (!blockSync(this.#readyOp(), deadlineOf(true, checkTimeout(timeout)))) throw new PythonError("multiprocessing.TimeoutError", "");
-    return outcomeValue(this.#s, this.#id);
+    if (!this.#await(timeout)) throw new PythonError("multiprocessing.TimeoutError", "");
+    if (this.#cls === "ApplyResult") return outcomeValue(this.#s, this.#ids[0]!);
+    // Every item has run: a failing one's exception (the first in input order), else the values.
+    for (const id of this.#ids) if (this.#status(id) !== OK) outcomeValue(this.#s, id);
+    return this.#ids.map((id) => outcomeValue(this.#s, id));
   }
 }
 

@@ -76,6 +76,7 @@ IMPLEMENTATIONS = {
     "raise": (("type", "message"), lambda p, *a: _raise(p)),
     "identity": ((), lambda p, x: x),
     "square": ((), lambda p, x: x * x),
+    "add": ((), lambda p, x, y: x + y),
     "raise_if": (("when", "type", "message"), _raise_if),
     "sleep": (("seconds",), lambda p, *a: time.sleep(p["seconds"])),
     "sys_exit": (("arg",), lambda p, *a: sys.exit(p["arg"])),
