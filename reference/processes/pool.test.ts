@@ -116,6 +116,34 @@ describe("Pool (child_process)", () => {
     expect(out["not ready"]).toMatch(/^ValueError: <multiprocessing\.pool\.MapResult object at 0x[0-9a-f]+> not ready$/);
   }, 60_000);
 
+  it("maxtasksperchild replaces a worker after its tasks (a fresh pid), initializer runs first; bad arguments are refused as CPython refuses them", async () => {
+    const refused = (options: ConstructorParameters<typeof Pool>[0]) => {
+      try {
+        new Pool(options).terminate();
+        return "ok";
+      } catch (e) {
+        return `${(e as { pyType?: string }).pyType}: ${(e as Error).message}`;
+      }
+    };
+    expect(refused({ processes: 1, maxtasksperchild: 0 })).toBe("ValueError: maxtasksperchild must be a positive int or None");
+    expect(refused({ processes: 1, maxtasksperchild: 0.5 })).toBe("ValueError: maxtasksperchild must be a positive int or None");
+    expect(refused({ processes: 1, initializer: "x" })).toBe("TypeError: initializer must be a callable");
+    expect(refused({ processes: 0, maxtasksperchild: 0 })).toBe("ValueError: Number of processes must be at least 1");
+    expect(refused({ processes: 1, maxtasksperchild: 0, initializer: "x" })).toBe("ValueError: maxtasksperchild must be a positive int or None");
+    const pool = new Pool({ processes: 1, maxtasksperchild: 1, initializer: { $callable: "noop" }, initargs: [1] });
+    const r = await inThread(
+      pool,
+      `step("pid 1", () => pool.apply({ $callable: "getpid" }, []));
+      step("pid 2", () => pool.apply({ $callable: "getpid" }, []));
+      step("value", () => pool.apply({ $callable: "square" }, [4]));`,
+    );
+    expect(r.error).toBeUndefined();
+    const out = Object.fromEntries(r.out);
+    expect(out.value).toBe(16);
+    expect(typeof out["pid 1"]).toBe("number");
+    expect(out["pid 2"]).not.toBe(out["pid 1"]);
+  }, 60_000);
+
   it("close() refuses new tasks and join() waits for the submitted ones; terminate() drops what is not done", async () => {
     const pool = new Pool({ processes: 1 });
     const r = await inThread(

@@ -64,6 +64,11 @@ const notRunning = () => new PythonError("ValueError", "Pool not running");
 export interface PoolOptions extends PrimitiveOptions {
   /** Worker processes; null (the default): one per CPU, as os.cpu_count(). */
   processes?: number | null;
+  /** A worker callable each worker calls with initargs when it starts; null for none. */
+  initializer?: unknown;
+  initargs?: unknown;
+  /** Tasks a worker completes before it exits and a fresh one replaces it; null: no limit. */
+  maxtasksperchild?: number | null;
 }
 
 export class Pool implements SharedPrimitive {
@@ -82,8 +87,15 @@ export class Pool implements SharedPrimitive {
     if (typeof processes !== "number" || !Number.isInteger(processes)) throw new PythonError("TypeError", `'${typeof processes}' object cannot be interpreted as an integer`);
     // observed (CPython 3.11): Pool(0) -> ValueError: Number of processes must be at least 1
     if (processes < 1) throw new PythonError("ValueError", "Number of processes must be at least 1");
+    // observed: maxtasksperchild 0, 0.5 or -1 -> ValueError (checked after processes, before initializer)
+    const maxtasks = options.maxtasksperchild ?? null;
+    if (maxtasks !== null && (typeof maxtasks !== "number" || !Number.isInteger(maxtasks) || maxtasks <= 0)) throw new PythonError("ValueError", "maxtasksperchild must be a positive int or None");
+    const initializer = options.initializer ?? null;
+    if (initializer !== null && !isCallable(initializer)) throw new PythonError("TypeError", "initializer must be a callable");
+    const initargs = options.initargs ?? [];
+    if (!Array.isArray(initargs)) throw new PythonError("TypeError", "initargs must be a list");
     this.#s = newTaskMemory();
-    new Owner(this.#s, processes);
+    new Owner(this.#s, processes, initializer === null ? null : { func: initializer, args: initargs }, maxtasks);
   }
 
   static attach(handle: ObjectHandle): Pool {
@@ -232,20 +244,36 @@ interface Worker {
   child: ChildProcess;
   /** The task it runs, or null when idle. */
   task: number | null;
+  /** Tasks it completed; at maxtasksperchild it is told to exit (and takes no more). */
+  completed: number;
+}
+
+/** Whether a value is a worker callable ({$callable: name} of spec/callables.yaml). */
+function isCallable(v: unknown): boolean {
+  try {
+    checkCallable(v);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The owner thread's side: the workers, the task queue, and the requests of other threads. */
 class Owner {
   readonly #s: TaskMemory;
   readonly #processes: number;
+  readonly #initializer: { func: unknown; args: unknown[] } | null;
+  readonly #maxtasks: number | null;
   readonly #workers = new Set<Worker>();
   readonly #queue: { id: number; func: unknown; args: unknown[] }[] = [];
   #stopped = false;
   readonly #unregister: () => void;
 
-  constructor(shared: TaskMemory, processes: number) {
+  constructor(shared: TaskMemory, processes: number, initializer: { func: unknown; args: unknown[] } | null, maxtasks: number | null) {
     this.#s = shared;
     this.#processes = processes;
+    this.#initializer = initializer;
+    this.#maxtasks = maxtasks;
     this.#unregister = servingUntilEnd(() => this.#stop());
     for (let i = 0; i < processes; i++) this.#startWorker();
     void this.#serve();
@@ -257,10 +285,13 @@ class Owner {
   }
 
   #startWorker(): void {
-    const worker: Worker = { child: undefined as unknown as ChildProcess, task: null };
+    const worker: Worker = { child: undefined as unknown as ChildProcess, task: null, completed: 0 };
     worker.child = startTaskWorker(
       (id, outcome) => {
         worker.task = null;
+        worker.completed++;
+        // At its limit the worker exits; its exit starts the fresh one (as CPython's pool does).
+        if (this.#retired(worker) && worker.child.connected) worker.child.send({ stop: true });
         this.#finish(id, outcome);
         this.#dispatch();
       },
@@ -273,7 +304,12 @@ class Owner {
         this.#maybeEnd();
       },
     );
+    if (this.#initializer) worker.child.send({ init: true, ...this.#initializer });
     this.#workers.add(worker);
+  }
+
+  #retired(worker: Worker): boolean {
+    return this.#maxtasks !== null && worker.completed >= this.#maxtasks;
   }
 
   /** Store a task's outcome where every thread reads it (not once terminated: outstanding work is never done). */
@@ -287,7 +323,7 @@ class Owner {
     if (Atomics.load(this.#s.words, STATE) === TERMINATE) return;
     for (const worker of this.#workers) {
       if (this.#queue.length === 0) return;
-      if (worker.task !== null) continue;
+      if (worker.task !== null || this.#retired(worker)) continue;
       const t = this.#queue.shift()!;
       worker.task = t.id;
       worker.child.send(t);
@@ -343,8 +379,15 @@ class Owner {
 export const factories: Factory[] = [
   {
     primitive: "Pool",
-    arity: 1,
-    make: (argv, options) => new Pool({ ...options, processes: (argv[0] as number | null | undefined) ?? null }),
+    arity: 4,
+    make: (argv, options) =>
+      new Pool({
+        ...options,
+        processes: (argv[0] as number | null | undefined) ?? null,
+        initializer: argv[1] ?? null,
+        initargs: argv[2] ?? [],
+        maxtasksperchild: (argv[3] as number | null | undefined) ?? null,
+      }),
     attach: (h) => Pool.attach(h),
   },
 ];

@@ -113,13 +113,15 @@ class Adapter(Resolver):
         self.end_children()
 
     def teardown(self):
-        """The run message's teardowns (a Pool's terminate()), each in a thread given 5 s: nothing an
-        object started outlives its scenario, and an implementation that hangs there cannot hang us."""
+        """The run message's teardowns (a Pool's terminate()), each in a thread given 1 s (CPython's
+        takes ~20 ms): nothing an object started outlives its scenario, and an implementation that
+        hangs there cannot hang us, nor make the next scenario late (end_children then kills the
+        workers a hung teardown waits for, which ends it)."""
         pending, self.teardowns = self.teardowns, []
         for obj, method in pending:
             t = threading.Thread(target=_quietly, args=(getattr(obj, method, None),), daemon=True)
             t.start()
-            t.join(5)
+            t.join(1)
 
     def end_children(self):
         """Processes a scenario's objects started (a Process) end with it: none outlives its scenario."""

@@ -16,9 +16,21 @@ interface Task {
 
 let queue: Promise<void> = Promise.resolve();
 
-process.on("message", (m: Task | { stop: true }) => {
+process.on("message", (m: Task | { stop: true } | { init: true; func: unknown; args: unknown[] }) => {
   if ("stop" in m) {
     queue = queue.then(() => process.exit(0));
+    return;
+  }
+  if ("init" in m) {
+    // The pool's initializer, before any task; one that raises ends the worker (CPython's prints
+    // the traceback and the worker exits, and the pool starts another).
+    queue = queue.then(async () => {
+      try {
+        await resolveCallable(checkCallable(m.func))(...m.args);
+      } catch {
+        process.exit(1);
+      }
+    });
     return;
   }
   // One task at a time, in the order sent, as a Python worker takes them from its queue.
