@@ -16,6 +16,19 @@ interface Task {
 
 let queue: Promise<void> = Promise.resolve();
 
+/** Whether a value holds the protocol's unpicklable stand-in ({"$unpicklable": token}). */
+function unpicklable(v: unknown): boolean {
+  if (Array.isArray(v)) return v.some(unpicklable);
+  return typeof v === "object" && v !== null && ("$unpicklable" in v || Object.values(v).some(unpicklable));
+}
+
+/** Python's repr of what a task returned, as far as MaybeEncodingError quotes it. */
+function repr(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(repr).join(", ")}]`;
+  if (typeof v === "object" && v !== null && "$unpicklable" in v) return `<mpspec unpicklable ${String((v as { $unpicklable: unknown }).$unpicklable)}>`;
+  return JSON.stringify(v);
+}
+
 process.on("message", (m: Task | { stop: true } | { init: true; func: unknown; args: unknown[] }) => {
   if ("stop" in m) {
     queue = queue.then(() => process.exit(0));
@@ -37,7 +50,12 @@ process.on("message", (m: Task | { stop: true } | { init: true; func: unknown; a
   queue = queue.then(async () => {
     let outcome: unknown;
     try {
-      outcome = { kind: "ok", value: await resolveCallable(checkCallable(m.func))(...m.args) };
+      const value = await resolveCallable(checkCallable(m.func))(...m.args);
+      // A value that cannot be pickled cannot be sent back: CPython's worker sends a
+      // MaybeEncodingError in its place (and goes on).
+      outcome = unpicklable(value)
+        ? { kind: "raise", type: "multiprocessing.pool.MaybeEncodingError", args: [`Error sending result: '${repr(value)}'. Reason: 'TypeError("cannot pickle '_thread.lock' object")'`] }
+        : { kind: "ok", value };
     } catch (e) {
       outcome = e instanceof PythonError ? { kind: "raise", type: e.pyType, args: e.pyArgs } : { kind: "raise", type: "mpspec.InternalError", args: [String(e)] };
     }
