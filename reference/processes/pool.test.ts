@@ -116,6 +116,38 @@ describe("Pool (child_process)", () => {
     expect(out["not ready"]).toMatch(/^ValueError: <multiprocessing\.pool\.MapResult object at 0x[0-9a-f]+> not ready$/);
   }, 60_000);
 
+  it("imap: values in input order, an item's exception at its place, StopIteration at the end; imap_unordered: each item once; next(timeout)", async () => {
+    const pool = new Pool({ processes: 2 });
+    const r = await inThread(
+      pool,
+      `const it = pool.imap({ $callable: "raise_if", when: 2, type: "ValueError", message: "two" }, [1, 2, 3]);
+      step("1", () => it.next(10));
+      step("2", () => it.next(10));
+      step("3", () => it.next(10));
+      step("end", () => it.next(10));
+      const u = pool.imap_unordered({ $callable: "square" }, [1, 2, 3]);
+      step("u", () => [u.next(10), u.next(10), u.next(10)].sort());
+      step("u end", () => u.next(10));
+      const slow = pool.imap({ $callable: "sleep", seconds: 1 }, [1]);
+      step("timeout", () => slow.next(0.05));
+      step("zero chunks", () => pool.imap({ $callable: "square" }, [1], 0));
+      pool.close();
+      step("closed", () => pool.imap_unordered({ $callable: "square" }, [1]));`,
+    );
+    expect(r.error).toBeUndefined();
+    expect(Object.fromEntries(r.out)).toMatchObject({
+      1: 1,
+      2: "ValueError: two",
+      3: 3,
+      end: "StopIteration: ",
+      u: [1, 4, 9],
+      "u end": "StopIteration: ",
+      timeout: "multiprocessing.TimeoutError: ",
+      "zero chunks": "ValueError: Chunksize must be 1+, not 0",
+      closed: "ValueError: Pool not running",
+    });
+  }, 60_000);
+
   it("maxtasksperchild replaces a worker after its tasks (a fresh pid), initializer runs first; bad arguments are refused as CPython refuses them", async () => {
     const refused = (options: ConstructorParameters<typeof Pool>[0]) => {
       try {

@@ -137,6 +137,24 @@ export class Pool implements SharedPrimitive {
     return this.#mapTasks(func, iterable, chunksize, (x) => [x]);
   }
 
+  /** A lazier map(): an iterator over the values in input order (each item its own task). */
+  imap(func: unknown, iterable: unknown, chunksize: number | null = 1): IMapIterator {
+    return this.#imap(func, iterable, chunksize, true);
+  }
+
+  /** As imap(), the values in the order the items finish. */
+  imap_unordered(func: unknown, iterable: unknown, chunksize: number | null = 1): IMapIterator {
+    return this.#imap(func, iterable, chunksize, false);
+  }
+
+  #imap(func: unknown, iterable: unknown, chunksize: number | null, ordered: boolean): IMapIterator {
+    if (!Array.isArray(iterable)) throw new PythonError("TypeError", "iterable must be a list");
+    // observed: imap(f, xs, chunksize=0) -> ValueError: Chunksize must be 1+, not 0
+    if (chunksize !== null && (typeof chunksize !== "number" || chunksize < 1)) throw new PythonError("ValueError", `Chunksize must be 1+, not ${String(chunksize)}`);
+    if (Atomics.load(this.#s.words, STATE) !== RUN) throw notRunning();
+    return new IMapIterator(this.#s, iterable.map((x) => this.#submit(func, [x])), ordered);
+  }
+
   /** Like map(), each item a list of arguments. */
   starmap(func: unknown, iterable: unknown, chunksize: number | null = null): unknown[] {
     return this.#mapTasks(func, iterable, chunksize, (x) => x).get(null) as unknown[];
@@ -237,6 +255,51 @@ export class AsyncResult {
     // Every item has run: a failing one's exception (the first in input order), else the values.
     for (const id of this.#ids) if (this.#status(id) !== OK) outcomeValue(this.#s, id);
     return this.#ids.map((id) => outcomeValue(this.#s, id));
+  }
+}
+
+/**
+ * What imap (ordered) and imap_unordered return: next(timeout) gives the next value (an item's
+ * exception raised at its place, the iteration going on), StopIteration at the end.
+ */
+export class IMapIterator {
+  readonly #s: TaskMemory;
+  readonly #ids: number[];
+  readonly #ordered: boolean;
+
+  constructor(shared: TaskMemory, ids: number[], ordered: boolean) {
+    this.#s = shared;
+    this.#ids = ids;
+    this.#ordered = ordered;
+  }
+
+  #nextOp(): Blocking<number | null> {
+    const w = this.#s.words;
+    return {
+      words: w,
+      waiters: SLEEPERS,
+      attempt: (): Step<number | null> => {
+        if (this.#ordered) {
+          const at = STATUS + this.#ids[0]!;
+          return Atomics.load(w, at) !== PENDING ? done(0) : sleepOn(at, PENDING);
+        }
+        // Any finished item; else sleep until the next task anywhere finishes (UNDONE changes).
+        const undone = Atomics.load(w, UNDONE);
+        const k = this.#ids.findIndex((id) => Atomics.load(w, STATUS + id) !== PENDING);
+        return k >= 0 ? done(k) : sleepOn(UNDONE, undone);
+      },
+      timedOut: () => null,
+    };
+  }
+
+  next(timeout: number | null = null): unknown {
+    // observed: it.next() at the end -> StopIteration, str() ''
+    if (this.#ids.length === 0) throw new PythonError("StopIteration", "");
+    const k = blockSync(this.#nextOp(), deadlineOf(true, checkTimeout(timeout)));
+    // observed: a timeout passed -> multiprocessing.TimeoutError, str() ''
+    if (k === null) throw new PythonError("multiprocessing.TimeoutError", "");
+    const [id] = this.#ids.splice(k, 1);
+    return outcomeValue(this.#s, id!);
   }
 }
 
