@@ -87,8 +87,9 @@ export interface Param {
   /** Value used when a call leaves the argument out. */
   default?: JsonValue;
   /**
-   * A keyword-only constructor parameter (Python's `*, lock=True`): passed by name, in the run
-   * message's `kwargs`, and only when it is not its default. Constructor params only.
+   * A keyword-only parameter (Python's `*, lock=True`, `shutdown(wait, *, cancel_futures=False)`):
+   * passed by name, in the run message's `kwargs` (an object's or a call's), and only when it is
+   * not its default; it needs a default.
    */
   keyword?: boolean;
 }

@@ -152,7 +152,9 @@ function runJob(job: JobMessage): void {
           props[op] = call.form === "set" ? argv[0] : (props[op] as number) + (argv[0] as number);
           return null;
         }
-        const r = method(on, op).apply(on, argv);
+        // Keyword-only arguments (kwargs): one more argument after every positional one (argv
+        // then keeps its trailing defaults), the reference's way of taking them.
+        const r = method(on, op).apply(on, call.kwargs === undefined ? argv : [...argv, Object.fromEntries(Object.entries(call.kwargs).map(([n, v]) => [n, decodeArg(v)]))]);
         // out_args: report the arguments the method wrote into, with its result.
         return call.out_args === undefined ? r : [r, ...call.out_args.map((k) => argv[k])];
       };

@@ -491,7 +491,8 @@ export class ThreadsExecutor implements Adapter {
   private referencedCalls(wire: readonly WireCall[], calls: readonly Call[], handles: readonly ObjectHandle[]): WireCall[] {
     return wire.map((c, i) => {
       const owner = calls[i] ? `${calls[i]!.object}.${calls[i]!.op}()` : `call ${i}`;
-      return { ...c, argv: c.argv.map((v) => this.referenced(v, handles, owner, "an object")) };
+      const kwargs = c.kwargs ? { kwargs: Object.fromEntries(Object.entries(c.kwargs).map(([n, v]) => [n, this.referenced(v, handles, owner, "an object")])) } : {};
+      return { ...c, argv: c.argv.map((v) => this.referenced(v, handles, owner, "an object")), ...kwargs };
     });
   }
 

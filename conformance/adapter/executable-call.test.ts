@@ -15,6 +15,15 @@ describe("executableCall", () => {
     expect(call(shape, ["block", "timeout"], { block: true, timeout: 0.5 }, { block: true, timeout: null })).toEqual({ method: "acquire", argv: [true, 0.5] });
   });
 
+  test("keyword-only arguments travel by name, only when not at their default; argv then keeps its trailing defaults", () => {
+    const shape: CallShape = { form: "call", name: "shutdown" };
+    const shutdown = (args: Record<string, unknown>) =>
+      executableCall(shape, ["wait", "cancel_futures"], args as never, { what: "X.op()", fail, defaults: { wait: true, cancel_futures: false }, keywords: ["cancel_futures"] });
+    expect(shutdown({ wait: true, cancel_futures: false })).toEqual({ method: "shutdown", argv: [] });
+    expect(shutdown({ wait: false, cancel_futures: false })).toEqual({ method: "shutdown", argv: [false] });
+    expect(shutdown({ wait: true, cancel_futures: true })).toEqual({ method: "shutdown", argv: [true], kwargs: { cancel_futures: true } });
+  });
+
   test("target and item arguments leave argv; out arguments are indexes into what is left, never dropped as defaults", () => {
     const recvInto: CallShape = { form: "call", name: "recv_bytes_into", target: "end", outArgs: ["buf"] };
     expect(call(recvInto, ["end", "buf", "offset"], { end: 1, buf: { $bytearray: ".." }, offset: 0 }, { offset: 0 })).toEqual({

@@ -13,6 +13,12 @@ export interface ExecutableCall {
   method?: string;
   /** Positional arguments passed, in the spec's order, without the target and item arguments. */
   argv: JsonValue[];
+  /**
+   * Keyword-only arguments not at their default, by name (Python: `method(*argv, **kwargs)`).
+   * With them, argv keeps its trailing defaults (an implementation without keywords, as the
+   * Node reference, takes kwargs as one last argument after every positional one).
+   */
+  kwargs?: Record<string, JsonValue>;
   /** "get" / "set" / "iadd" (spec/format.ts OperationForm); absent: a method call. */
   form?: "get" | "set" | "iadd";
   /** Hold the lock `obj.<with_lock>()` returns around the call. */
@@ -34,6 +40,8 @@ export interface ExecutableCallOptions {
   what: string;
   /** Declared defaults: trailing arguments equal to theirs are left out, so the implementation's own default applies. */
   defaults?: Record<string, JsonValue>;
+  /** The keyword-only arguments (spec `keyword: true`): in `kwargs` when not at their default, never in argv. */
+  keywords?: readonly string[];
   /** Build the error thrown for a malformed call (RunMessageError, AdapterError, ...). */
   fail: (message: string) => Error;
 }
@@ -55,10 +63,13 @@ export function executableCall(shape: CallShape, argNames: readonly string[], ar
   }
   if (shape.item !== undefined) call.key = args[shape.item]!;
   else call.method = shape.name;
-  const names = argNames.filter((n) => n !== shape.target && n !== shape.item);
+  const keywords = o.keywords ?? [];
+  const names = argNames.filter((n) => n !== shape.target && n !== shape.item && !keywords.includes(n));
   call.argv = names.map((n) => args[n]!);
+  const kwargs = keywords.filter((n) => !sameJson(o.defaults?.[n], args[n]));
+  if (kwargs.length > 0) call.kwargs = Object.fromEntries(kwargs.map((n) => [n, args[n]!]));
   const out = (shape.outArgs ?? []).map((n) => names.indexOf(n));
-  if (o.defaults) {
+  if (o.defaults && !call.kwargs) {
     // threading.Lock().acquire(True, None) raises TypeError where acquire(True) waits.
     while (call.argv.length > 0) {
       const k = call.argv.length - 1;

@@ -296,7 +296,7 @@ export function resolveCalls(scenario: Scenario, specs: readonly LoadedSpec[]): 
     const pause = c.pause ? { pause: c.pause } : {};
     // `{"$object": "o1"}` in a call's arguments (a Lock sent through a Pipe): every object is built by now.
     const args = JSON.stringify(c.args).includes(`"${OBJECT_KEY}"`) ? (referring(`${c.object}.${c.op}()`, c.args) as Record<string, JsonValue>) : c.args;
-    return { object: k, ...executableCall(op.shape, op.argNames, args, { what: `${primitives[k]}.${c.op}()`, defaults: op.defaults, fail }), ...pause, ...produces, ...handle };
+    return { object: k, ...executableCall(op.shape, op.argNames, args, { what: `${primitives[k]}.${c.op}()`, defaults: op.defaults, keywords: op.keywordArgs, fail }), ...pause, ...produces, ...handle };
   };
   // Objects that only threads of their creating process may call make every actor a thread.
   const threadsOnly = scenario.objects.some((o) => byName.get(o.primitive)?.doc.callers === "threads");

@@ -56,6 +56,16 @@ describe("loading spec documents", () => {
     expect(loadSpecText(toggle, "x.yaml").operations.get("flip")!.shape).toEqual({ form: "call", name: "flip" });
   });
 
+  test("an operation's keyword-only argument is kept apart and needs a default", () => {
+    const text = readFileSync(join(import.meta.dirname, "../../spec/primitives/ProcessPoolExecutor.yaml"), "utf8");
+    const op = loadSpecText(text, "ProcessPoolExecutor.yaml").operations.get("shutdown")!;
+    expect(op.argNames).toEqual(["wait", "cancel_futures"]);
+    expect(op.keywordArgs).toEqual(["cancel_futures"]);
+    expect(problem(text.replace(/(cancel_futures:\n(?: {8}.*\n)*?) {8}default: false\n/, "$1"), "ProcessPoolExecutor.yaml")).toMatch(
+      /operations\.shutdown\.args\.cancel_futures\.keyword: a keyword-only argument needs a default/,
+    );
+  });
+
   test("unknown profiles are refused", () => {
     expect(problem(toggle.replace("profiles: [threading]", "profiles: [threads]"))).toMatch(/unknown profile 'threads'/);
   });

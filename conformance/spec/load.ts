@@ -63,8 +63,10 @@ export interface CompiledOperation {
   op: Operation;
   /** Conditional domains by argument name. */
   domainIf: Map<string, CompiledDomainIf>;
-  /** Positional order of the arguments. */
+  /** Positional order of the arguments (keyword-only ones included, in document order). */
   argNames: string[];
+  /** The keyword-only arguments (`keyword: true`): passed by name, in the call's `kwargs`. */
+  keywordArgs: string[];
   defaults: Record<string, JsonValue>;
   /** Rules per phase: [0] the call's first step, then `phases` in document order. */
   phases: CompiledRule[][];
@@ -357,7 +359,7 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     const ARGS = keys(argNames, "unknown argument", `args of ${name}`);
     for (const [ai, [a, p]] of Object.entries(op.args ?? {}).entries()) {
       checkDomain(file, `${place}.args.${a}`, p);
-      if (p.keyword) throw new SpecError(file, `${place}.args.${a}.keyword`, "keyword-only is for constructor parameters (params); an operation's args are positional");
+      if (p.keyword && p.default === undefined) throw new SpecError(file, `${place}.args.${a}.keyword`, "a keyword-only argument needs a default (it is passed only when it differs from it)");
       if (p.default !== undefined) defaults[a] = p.default;
       const scope = names({ ctor: CTOR, args: keys(argNames.slice(0, ai), "unknown or later argument", `args of ${name} before ${a}`), profile: true });
       if (p.domainIf) domainIf.set(a, p.domainIf.map((c, i) => ({ when: cel(c.when, `${place}.args.${a}.domainIf[${i}].when`, scope), domain: c.domain })));
@@ -474,6 +476,7 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
       op,
       domainIf,
       argNames,
+      keywordArgs: argNames.filter((a) => op.args?.[a]?.keyword === true),
       defaults,
       phases,
       phaseNames,

@@ -46,6 +46,7 @@ const SHUTDOWN = 1;
 const BROKEN = 2;
 const SUBMIT = 1;
 const SHUTDOWN_REQ = 2;
+const SHUTDOWN_CANCEL_REQ = 3;
 const REFUSED_SHUTDOWN = -1;
 const REFUSED_BROKEN = -2;
 const FULL = -3;
@@ -105,9 +106,13 @@ export class ProcessPoolExecutor implements SharedPrimitive {
     return new Future(this.#s, id);
   }
 
-  /** No more submits; with wait, returns once every future not cancelled is done. */
-  shutdown(wait = true): null {
-    this.#request(SHUTDOWN_REQ);
+  /**
+   * No more submits; with wait, returns once every future not cancelled is done. Keyword-only
+   * cancel_futures (the last argument, as the reference takes keyword arguments): the futures
+   * still pending are cancelled.
+   */
+  shutdown(wait = true, keywords: { cancel_futures?: boolean } = {}): null {
+    this.#request(keywords.cancel_futures === true ? SHUTDOWN_CANCEL_REQ : SHUTDOWN_REQ);
     if (wait) {
       const w = this.#s.words;
       blockSync<null>({ words: w, waiters: SLEEPERS, attempt: () => (Atomics.load(w, UNDONE) === 0 ? done(null) : sleepOn(UNDONE, Atomics.load(w, UNDONE))), timedOut: () => null }, Infinity);
@@ -278,6 +283,15 @@ class Owner {
       return id;
     }
     if (state === RUN) Atomics.store(w, STATE, SHUTDOWN);
+    if (kind === SHUTDOWN_CANCEL_REQ) {
+      // As Future.cancel() on each queued future: only one still PENDING (the dispatch races it).
+      for (const t of this.#queue.splice(0)) {
+        if (Atomics.compareExchange(w, STATUS + t.id, PENDING, CANCELLED) !== PENDING) continue;
+        Atomics.sub(w, UNDONE, 1);
+        wake(w, SLEEPERS, UNDONE, Infinity);
+        wake(w, SLEEPERS, STATUS + t.id, Infinity);
+      }
+    }
     this.#maybeStop();
     return 0;
   }

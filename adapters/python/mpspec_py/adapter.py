@@ -105,7 +105,8 @@ class Adapter(Resolver):
             raise ScenarioError("%s (object %s, %s): %s" % (where, c.get("object"), c.get("method"), e))
         return (c["object"], c.get("method"), argv, c.get("form", "call"), c.get("target"),
                 c.get("with_lock"), (decode_value(c["key"]),) if "key" in c else None, c.get("via"), c.get("out_args"),
-                c.get("pause"), c.get("produces"), c.get("handle"))
+                c.get("pause"), c.get("produces"), c.get("handle"),
+                {n: decode_value(v, CallObjects(n_objects)) for n, v in c["kwargs"].items()} if c.get("kwargs") else None)
 
     def after_reply(self, failed):
         self.engine.finish(self.engine.current, failed)

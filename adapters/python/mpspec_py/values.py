@@ -118,7 +118,7 @@ def returned_outcome(v):
             "message": "the call returned a value with no JSON form: %s" % r[:200], "mro": []}
 
 
-def perform_call(obj, method, argv, form, key_box=None, out_args=None):
+def perform_call(obj, method, argv, form, key_box=None, out_args=None, kwargs=None):
     """The call itself, by the spec's OperationForm (spec/format.ts). With key_box = (key,), the
     forms get/set/iadd are on the item obj[key] instead of the attribute."""
     if key_box is not None:
@@ -146,7 +146,7 @@ def perform_call(obj, method, argv, form, key_box=None, out_args=None):
         v += argv[0]
         setattr(obj, method, v)
         return None
-    r = getattr(obj, method)(*argv)
+    r = getattr(obj, method)(*argv, **(kwargs or {}))
     if out_args:
         # Arguments the method wrote into (a bytearray), reported with its result.
         return [r] + [argv[k] for k in out_args]
@@ -167,7 +167,7 @@ SKIPPED = object()  # make_call's answer for a call on a handle that was never p
 
 
 def make_call(objects, call):
-    """call = (object index, method, argv[, form[, target[, with_lock[, key_box[, via[, out_args[, pause]]]]]]]]),
+    """call = (object index, method, argv[, form[, target[, with_lock[, key_box[, via[, out_args[, pause[, produces[, handle[, kwargs]]]]]]]]]]]]),
     from a run message's call (spec/protocol/README.md). form (perform_call): "call", or
     "get"/"set"/"iadd" on the attribute, or on the item obj[key] with key_box = (key,);
     with_lock (not None): hold the lock getattr(obj, with_lock)() around the call; target (not
@@ -180,6 +180,7 @@ def make_call(objects, call):
     oi, method, argv = call[:3]
     produces = call[10] if len(call) > 10 else None
     handle = call[11] if len(call) > 11 else None
+    kwargs = call[12] if len(call) > 12 else None
     if handle is not None:
         obj = getattr(objects, "handles", {}).get(handle, SKIPPED)
         if obj is SKIPPED:
@@ -200,6 +201,7 @@ def make_call(objects, call):
     # {"$object": K} (an ObjectRef) becomes objects[K] here, the calling actor's own copy of the
     # scenario's object (inherited, or unpickled with the scenario's objects).
     argv = [bytearray(a) if isinstance(a, bytearray) else _arm(a, objects) for a in argv]
+    kwargs = {n: _arm(v, objects) for n, v in kwargs.items()} if kwargs else None
     t0 = time.monotonic_ns()
     try:
         if via is not None:
@@ -208,9 +210,9 @@ def make_call(objects, call):
         if with_lock is not None:
             # `with obj.<with_lock>(): ...` (the spec operation's withLock)
             with getattr(obj, with_lock)():
-                r = perform_call(obj, method, argv, form, key_box, out_args)
+                r = perform_call(obj, method, argv, form, key_box, out_args, kwargs)
         else:
-            r = perform_call(obj, method, argv, form, key_box, out_args)
+            r = perform_call(obj, method, argv, form, key_box, out_args, kwargs)
     except BaseException as e:  # noqa: B902 - every exception is an outcome, KeyboardInterrupt and SystemExit too
         t1 = time.monotonic_ns()
         return t0, t1, _safely(raised_outcome, e)
