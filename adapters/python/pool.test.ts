@@ -27,7 +27,7 @@ describe.skipIf(!hasPython)(`Pool on the Python adapter (${PY})`, () => {
     try {
       const sc: Scenario = {
         profile: "multiprocessing",
-        objects: [{ id: "o0", primitive: "Pool", args: { processes: 2 } }],
+        objects: [{ id: "o0", primitive: "Pool", args: { processes: 2, initializer: null, initargs: [], maxtasksperchild: null } }],
         init: [],
         parallel: [
           [

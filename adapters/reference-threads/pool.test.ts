@@ -21,7 +21,7 @@ describe("Pool on the reference executor", () => {
     try {
       const sc: Scenario = {
         profile: "multiprocessing",
-        objects: [{ id: "o0", primitive: "Pool", args: { processes: 2 } }],
+        objects: [{ id: "o0", primitive: "Pool", args: { processes: 2, initializer: null, initargs: [], maxtasksperchild: null } }],
         init: [],
         parallel: [
           [

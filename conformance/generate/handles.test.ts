@@ -24,17 +24,17 @@ describe("produced handles", () => {
       for (const [actor, prog] of programs(sc)) {
         prog.forEach((c, k) => {
           if (!c.object.includes("@")) {
-            expect(c.op.startsWith("AsyncResult.")).toBe(false);
+            expect(/^(AsyncResult|IMapIterator)\./.test(c.op)).toBe(false);
             return;
           }
           onHandles++;
-          expect(c.op).toMatch(/^AsyncResult\./);
+          expect(c.op).toMatch(/^(AsyncResult|IMapIterator)\./);
           const m = /^o0@(.+)\.(\d+)$/.exec(c.object)!;
           expect(m, c.object).not.toBeNull();
           expect(m[1]).toBe(actor);
           const at = Number(m[2]);
           expect(at).toBeLessThan(k);
-          expect(["apply_async", "map_async"]).toContain(prog[at]!.op);
+          expect(["apply_async", "map_async", "imap", "imap_unordered"]).toContain(prog[at]!.op);
           expect(prog[at]!.object).toBe("o0");
         });
       }
@@ -48,10 +48,10 @@ describe("produced handles", () => {
       const resolved = [[MAIN_ACTOR, [...calls.init, ...calls.post]], ...calls.parallel.map((a, i) => [actorId(i), a] as const)] as const;
       for (const [actor, prog] of resolved) {
         prog.forEach((c, k) => {
-          if (c.method === "apply_async" || c.method === "map_async") expect(c.produces).toBe(`o0@${actor}.${k}`);
+          if (["apply_async", "map_async", "imap", "imap_unordered"].includes(c.method!)) expect(c.produces).toBe(`o0@${actor}.${k}`);
           else expect(c.produces).toBeUndefined();
           // The method on the handle is its own name (get), not the qualified op.
-          if (c.handle !== undefined) expect(["get", "ready", "successful", "wait"]).toContain(c.method);
+          if (c.handle !== undefined) expect(["get", "ready", "successful", "wait", "next"]).toContain(c.method);
         });
       }
       expect(calls.actors).toBe("threads"); // a pool is used by threads of its creating process
@@ -61,7 +61,7 @@ describe("produced handles", () => {
 
   const sc: Scenario = {
     profile: "multiprocessing",
-    objects: [{ id: "o0", primitive: "Pool", args: { processes: 1 } }],
+    objects: [{ id: "o0", primitive: "Pool", args: { processes: 1, initializer: null, initargs: [], maxtasksperchild: null } }],
     init: [],
     parallel: [
       [
@@ -104,7 +104,7 @@ describe("produced handles", () => {
 
   test("the loader refuses a handle kind that does not exist, a handle call no earlier call produces, and rules that return on a producing call", () => {
     const text = readFileSync(pool.file, "utf8");
-    expect(() => loadSpecText(text.replace("produces: AsyncResult", "produces: Future"), "Pool.yaml")).toThrow(/operations\.apply_async\.produces: 'Future' is not a kind of handle of this document \(handles: AsyncResult\)/);
+    expect(() => loadSpecText(text.replace("produces: AsyncResult", "produces: Future"), "Pool.yaml")).toThrow(/operations\.apply_async\.produces: 'Future' is not a kind of handle of this document \(handles: AsyncResult, IMapIterator\)/);
     expect(() => loadSpecText(text.replace("- ops: [apply_async, AsyncResult.get]", "- ops: [close, AsyncResult.get]"), "Pool.yaml")).toThrow(/generate\.sequences\[0\]\.ops\[1\]: 'AsyncResult\.get' is on a AsyncResult: an earlier operation of the sequence must produce one/);
     expect(() =>
       loadSpecText(text.replace(`        effect:\n          "tasks[handle]"`, `        returns: "1"\n        effect:\n          "tasks[handle]"`), "Pool.yaml"),
