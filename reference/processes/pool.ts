@@ -338,7 +338,7 @@ class Owner {
     this.#initializer = initializer;
     this.#maxtasks = maxtasks;
     this.#unregister = servingUntilEnd(() => this.#stop());
-    for (let i = 0; i < processes; i++) this.#startWorker();
+    this.#replenish();
     void this.#serve();
   }
 
@@ -353,22 +353,32 @@ class Owner {
       (id, outcome) => {
         worker.task = null;
         worker.completed++;
-        // At its limit the worker exits; its exit starts the fresh one (as CPython's pool does).
+        // At its limit the worker exits, and a fresh one starts at once (not at its exit: a
+        // Node child takes a while to start, and tasks queue behind it).
         if (this.#retired(worker) && worker.child.connected) worker.child.send({ stop: true });
         this.#finish(id, outcome);
+        this.#replenish();
         this.#dispatch();
       },
       () => {
         this.#workers.delete(worker);
-        const state = Atomics.load(this.#s.words, STATE);
         // A worker that died while the pool has work is replaced; its task is lost (never done).
-        if (!this.#stopped && (state === RUN || (state === CLOSE && Atomics.load(this.#s.words, UNDONE) > 0))) this.#startWorker();
+        this.#replenish();
         this.#dispatch();
         this.#maybeEnd();
       },
     );
     if (this.#initializer) worker.child.send({ init: true, ...this.#initializer });
     this.#workers.add(worker);
+  }
+
+  /** Workers that take tasks (not retired), back to `processes` while the pool has work to come. */
+  #replenish(): void {
+    const state = Atomics.load(this.#s.words, STATE);
+    if (this.#stopped || !(state === RUN || (state === CLOSE && Atomics.load(this.#s.words, UNDONE) > 0))) return;
+    let active = 0;
+    for (const w of this.#workers) if (!this.#retired(w)) active++;
+    for (; active < this.#processes; active++) this.#startWorker();
   }
 
   #retired(worker: Worker): boolean {
