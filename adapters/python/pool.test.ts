@@ -11,6 +11,7 @@ import { PYTHON_ADAPTER } from "../../conformance/adapter/registry.js";
 import { eventually, groupMembers } from "../../conformance/adapter/fixtures/processes.js";
 import { checkHistory } from "../../conformance/checker/linearize.js";
 import { runCampaign } from "../../conformance/run/campaign.js";
+import { counterexampleText } from "../../conformance/report/campaign-text.js";
 import type { Scenario } from "../../conformance/scenario/types.js";
 import { loadSpecFile, PRIMITIVES_DIR } from "../../conformance/spec/load.js";
 import { hasPython, PY } from "./test-support.js";
@@ -93,7 +94,7 @@ describe.skipIf(!hasPython)(`Pool on the Python adapter (${PY})`, () => {
     try {
       const r = await runCampaign(pool, a, { profile: "multiprocessing", runs: 40, seed: 3 });
       expect(r.error).toBeUndefined();
-      expect(r.verdict).toBe("pass");
+      expect(r.verdict, counterexampleText(r)).toBe("pass");
       for (const id of ["Pool.AsyncResult.get.value", "Pool.AsyncResult.get.raised", "Pool.AsyncResult.successful.read", "Pool.task-run"]) {
         expect(r.coverage?.rules[id] ?? 0, id).toBeGreaterThan(0);
       }
@@ -109,7 +110,7 @@ describe.skipIf(!hasPython)(`Pool on the Python adapter (${PY})`, () => {
     try {
       const r = await runCampaign(executor, a, { profile: "multiprocessing", runs: 40, seed: 3 });
       expect(r.error).toBeUndefined();
-      expect(r.verdict).toBe("pass");
+      expect(r.verdict, counterexampleText(r)).toBe("pass");
       for (const id of ["ProcessPoolExecutor.Future.result.value", "ProcessPoolExecutor.Future.result.broken", "ProcessPoolExecutor.submit.broken", "ProcessPoolExecutor.finish"]) {
         expect(r.coverage?.rules[id] ?? 0, id).toBeGreaterThan(0);
       }

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { ThreadsExecutor } from "./executor.js";
 import { checkHistory } from "../../conformance/checker/linearize.js";
 import { runCampaign } from "../../conformance/run/campaign.js";
+import { counterexampleText } from "../../conformance/report/campaign-text.js";
 import type { Scenario } from "../../conformance/scenario/types.js";
 import { loadSpecFile, PRIMITIVES_DIR } from "../../conformance/spec/load.js";
 
@@ -64,7 +65,7 @@ describe("Pool on the reference executor", () => {
     try {
       const r = await runCampaign(pool, ex, { profile: "multiprocessing", runs: 50, seed: 3 });
       expect(r.error).toBeUndefined();
-      expect(r.verdict).toBe("pass");
+      expect(r.verdict, counterexampleText(r)).toBe("pass");
       for (const id of ["Pool.AsyncResult.get.value", "Pool.AsyncResult.get.raised", "Pool.task-run", "Pool.apply_async.submit"]) {
         expect(r.coverage?.rules[id] ?? 0, id).toBeGreaterThan(0);
       }
@@ -78,7 +79,7 @@ describe("Pool on the reference executor", () => {
     try {
       const r = await runCampaign(executor, ex, { profile: "multiprocessing", runs: 30, seed: 3 });
       expect(r.error).toBeUndefined();
-      expect(r.verdict).toBe("pass");
+      expect(r.verdict, counterexampleText(r)).toBe("pass");
       for (const id of ["ProcessPoolExecutor.Future.result.value", "ProcessPoolExecutor.Future.result.broken", "ProcessPoolExecutor.finish"]) {
         expect(r.coverage?.rules[id] ?? 0, id).toBeGreaterThan(0);
       }

@@ -6,6 +6,7 @@
 import type { Level } from "../../spec/format.js";
 import { shellQuote } from "../adapter/jsonl-adapter.js";
 import type { CampaignResult } from "../run/campaign.js";
+import { checkText, scenarioText } from "./explain.js";
 
 /** Known CPython deviations a documented pass admitted: "Lock.release.double-free x3". */
 export function deviationsText(r: { levels: { documented?: { deviations?: Record<string, number> } } }): string {
@@ -45,4 +46,12 @@ export function replayCommand(o: ReplayOptions, primitive: string, r: CampaignRe
     ["--level", o.level === "cpython" ? undefined : o.level], ["--prompt", o.prompt], ["--horizon", o.horizon], ["--long-runs", o.longRuns],
   ];
   return `npx mpspec run ${flags.filter(([, v]) => v !== undefined).map(([f, v]) => `${f} ${shellQuote([String(v)])}`).join(" ")}`;
+}
+
+/** A failed campaign's counterexample (scenario, history, why), or its error: for test failure messages. */
+export function counterexampleText(r: CampaignResult): string {
+  const level = r.levels.documented?.verdict === "fail" ? r.levels.documented : r.levels.cpython;
+  const cx = level?.counterexample;
+  if (!cx) return r.error ?? "";
+  return `${scenarioText(cx.scenario)}\n${checkText(cx.scenario, cx.history.events, cx.check)}`;
 }

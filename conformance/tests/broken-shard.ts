@@ -4,6 +4,7 @@
 import { afterAll, describe, expect, test } from "vitest";
 import { ThreadsExecutor } from "../../adapters/reference-threads/executor.js";
 import { runCampaign } from "../run/campaign.js";
+import { counterexampleText } from "../report/campaign-text.js";
 import { discoverBroken } from "./broken/expectation.js";
 import { DRAFTS_DIR, loadSpecDir } from "../spec/load.js";
 import { siblingUrl } from "../../reference/spawn-worker.js";
@@ -54,7 +55,7 @@ describe(`broken implementations are caught (shard ${shard + 1} of ${SHARDS})`, 
       expect(calls).toBeLessThanOrEqual((c.maxCalls ?? 10) * (level.shrinkStopped ? 2 : 1));
       expect(cx.long, "found on a run to the horizon").toBe(c.long ?? cx.long);
       const contradicted = cx.check.objects.flatMap((o) => o.contradicts ?? []);
-      expect(contradicted.some((id) => c.breaks.test(id)), `contradicts ${contradicted.join(", ")}`).toBe(true);
+      expect(contradicted.some((id) => c.breaks.test(id)), `contradicts ${contradicted.join(", ")}\n${counterexampleText(r)}`).toBe(true);
     }, 120_000); // the budget is the campaign's, not a speed target: most take seconds
   }
 });
