@@ -51,6 +51,13 @@ const IMPLEMENTATIONS: Record<string, [readonly string[], Impl, Readonly<Record<
       return null;
     },
   ],
+  nap: [
+    ["unit"],
+    (p, a) => {
+      Atomics.wait(nap, 0, 0, Number(a[0]) * (p.unit as number) * 1000);
+      return a[0];
+    },
+  ],
   sys_exit: [
     ["arg"],
     (p) => {

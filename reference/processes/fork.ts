@@ -51,8 +51,12 @@ function bundled(path: string): string | null {
 export function forkModule(moduleUrl: URL, args: string[] = [], options: ForkOptions = {}): ChildProcess {
   const path = fileURLToPath(moduleUrl);
   const file = path.endsWith(".ts") ? bundled(path) : path;
-  if (file === null) return fork(path, args, { ...options, serialization: "advanced", execArgv: ["--import", "tsx"] });
-  return fork(file, args, { ...options, serialization: "advanced", execArgv: [] });
+  const child = file === null ? fork(path, args, { ...options, serialization: "advanced", execArgv: ["--import", "tsx"] }) : fork(file, args, { ...options, serialization: "advanced", execArgv: [] });
+  // A message sent to a child that has just died (a task that called os._exit) fails with EPIPE,
+  // emitted as 'error': without a listener that ends the parent. The child's 'exit' is what its
+  // owner acts on (a lost task, a broken executor), so the error itself is dropped here.
+  child.on("error", () => undefined);
+  return child;
 }
 
 /** Python's exitcode for a child that ended: its exit status, or minus the signal that killed it. */

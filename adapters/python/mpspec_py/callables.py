@@ -36,6 +36,11 @@ def _raise_if(p, x):
     return x
 
 
+def _nap(p, x):
+    time.sleep(x * p["unit"])
+    return x
+
+
 def _wait_event(p):
     p["event"].wait(p["timeout"])  # returns None, not the wait's result (spec/callables.yaml)
 
@@ -79,6 +84,7 @@ IMPLEMENTATIONS = {
     "add": ((), lambda p, x, y: x + y),
     "raise_if": (("when", "type", "message"), _raise_if),
     "sleep": (("seconds",), lambda p, *a: time.sleep(p["seconds"])),
+    "nap": (("unit",), lambda p, x: _nap(p, x)),
     "sys_exit": (("arg",), lambda p, *a: sys.exit(p["arg"])),
     "os_exit": (("code",), lambda p, *a: os._exit(p["code"])),
     "kill_self": (("signal",), lambda p, *a: _kill_self(p)),

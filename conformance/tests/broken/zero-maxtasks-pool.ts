@@ -1,0 +1,14 @@
+// A Pool that takes maxtasksperchild=0 for "no limit" (a port that tests the value for truth, as
+// `if maxtasksperchild:` would): CPython refuses it, ValueError "maxtasksperchild must be a
+// positive int or None".
+import { brokenModule } from "./wrap.js";
+import type { BrokenExpectation } from "./expectation.js";
+
+const m = brokenModule({
+  primitive: "Pool",
+  // Pool(processes, initializer, initargs, maxtasksperchild)
+  argv: (argv) => argv.map((v, i) => (i === 3 && v === 0 ? null : v)),
+});
+export const { primitives, profiles, create, attach, end } = m;
+
+export const caught: BrokenExpectation[] = [{ primitive: "Pool", profile: "multiprocessing", breaks: /^Pool\.construct\.bad-maxtasksperchild/ }];
