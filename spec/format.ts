@@ -326,6 +326,18 @@ export interface InternalStep {
   description?: string;
   profiles?: string[];
   /**
+   * Taken only when the documented level is checked (needs `level: documented`): something the docs
+   * allow an implementation to do that CPython never does (a Pool reporting a task lost with its
+   * worker as an exception), so that the cpython level stays exact. As `Rule.documentedOnly`.
+   */
+  documentedOnly?: boolean;
+  /**
+   * The implementation may take this step or never take it: the liveness rule never counts on it
+   * to release a waiting call (a freedom the docs leave, such as reporting a task lost with its
+   * worker, which CPython never takes). Not with `within`.
+   */
+  optional?: boolean;
+  /**
    * Generated scenarios cannot reach this rule (or reach it too rarely to count on), and why:
    * e.g. `{ rare: "needs a feeder flush to lose a race with close(); no generated schedule does" }`.
    * Coverage reports (`mpspec coverage`, `run --coverage`) list such a rule apart with its reason

@@ -105,7 +105,8 @@ export class SpecModel implements Model {
   ) {
     this.hasInternal = spec.internal.length > 0;
     this.timeoutSlackSeconds = spec.timeoutSlackSeconds;
-    this.slowSteps = new Map(spec.internal.filter((c) => c.step.within !== undefined).map((c) => [c.step.id, c.step.within! * 1e9]));
+    // An optional step is never counted on: as if it could take for ever.
+    this.slowSteps = new Map(spec.internal.filter((c) => c.step.within !== undefined || c.step.optional).map((c) => [c.step.id, c.step.optional ? Infinity : c.step.within! * 1e9]));
     this.ctor = new Map();
     for (const name of spec.paramNames) {
       const v = name in ctorArgs ? ctorArgs[name]! : spec.paramDefaults[name];
@@ -286,7 +287,7 @@ export class SpecModel implements Model {
   }
 
   private internalActive(c: CompiledInternal): boolean {
-    return ruleActive(c.step.level, this.level, this.deviations) && (!c.step.profiles || c.step.profiles.includes(this.profile));
+    return ruleActive(c.step.level, this.level, this.deviations) && (!c.step.documentedOnly || this.level === "documented") && (!c.step.profiles || c.step.profiles.includes(this.profile));
   }
 
   /**

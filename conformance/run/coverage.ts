@@ -80,7 +80,7 @@ export function specRules(spec: LoadedSpec, profile: string): RuleInfo[] {
   }
   for (const { step } of spec.internal) {
     if (!inProfile(step.profiles, profile)) continue;
-    out.push({ id: step.id, level: step.level, documentedOnly: false, kind: "internal", afterTimeout: false, ...(step.reachable ? { rare: step.reachable.rare } : {}) });
+    out.push({ id: step.id, level: step.level, documentedOnly: step.documentedOnly ?? false, kind: "internal", afterTimeout: false, ...(step.reachable ? { rare: step.reachable.rare } : {}) });
   }
   return out;
 }

@@ -168,6 +168,12 @@ describe("what the model assumes of rules", () => {
     expect(problem(extra)).toMatch(/operations\.wait\.phases\.lost: no rule continues in it \(next: lost\); it can never be reached/);
   });
 
+  test("an internal step: documentedOnly only at the documented level; optional without within", () => {
+    const step = `  - id: Names.shuffle\n    level: documented\n`;
+    expect(problem(edit(names, step, `  - id: Names.shuffle\n    level: cpython\n    documentedOnly: true\n`))).toMatch(/internal\[0\]\.documentedOnly: only a documented-level step/);
+    expect(problem(edit(names, step, `${step}    optional: true\n    within: 2\n`))).toMatch(/internal\[0\]\.optional: an optional step is never counted on, so it takes no within/);
+    expect(loadSpecText(edit(names, step, `${step}    optional: true\n    documentedOnly: true\n`), "x.yaml").internal[0]!.step.optional).toBe(true);
+  });
   test("documentedOnly only on a documented-level rule", () => {
     expect(problem(edit(toggle, `      - id: Toggle.flip.on\n        level: documented`, `      - id: Toggle.flip.on\n        level: cpython\n        documentedOnly: true`))).toMatch(
       /operations\.flip\.rules\[0\]\.documentedOnly: only a documented-level rule/,

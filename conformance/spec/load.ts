@@ -599,6 +599,8 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
       throw new SpecError(file, `${place}.within`, "must be seconds, more than 0 (leave it out for a prompt step)");
     }
     checkProfiles(step.profiles, place);
+    if (step.optional && step.within !== undefined) throw new SpecError(file, `${place}.optional`, "an optional step is never counted on, so it takes no within: leave one of them out");
+    if (step.documentedOnly && step.level !== "documented") throw new SpecError(file, `${place}.documentedOnly`, "only a documented-level step can be taken at the documented level only");
     // Each choose list sees the names bound before it; when and effect see them all.
     const vars: CelNames["vars"] = { ctor: CTOR, s: S, profile: true };
     const choose = Object.entries(step.choose ?? {}).map(([name, src]) => {

@@ -230,9 +230,14 @@ describe("Pool (child_process)", () => {
       pool,
       `const lost = pool.apply_async({ $callable: "os_exit", code: 3 }, []);
       step("lost", () => lost.get(0.5));
-      step("after", () => pool.apply_async({ $callable: "square" }, [5]).get(10));`,
+      step("after", () => pool.apply_async({ $callable: "square" }, [5]).get(10));
+      // SystemExit is not an Exception: CPython's worker loop lets it end the worker too.
+      const exited = pool.apply_async({ $callable: "sys_exit", arg: 3 }, []);
+      step("exited", () => exited.get(0.5));
+      step("ready", () => exited.ready());
+      step("again", () => pool.apply_async({ $callable: "square" }, [6]).get(10));`,
     );
-    expect(Object.fromEntries(r.out)).toEqual({ lost: "multiprocessing.TimeoutError: ", after: 25 });
+    expect(Object.fromEntries(r.out)).toEqual({ lost: "multiprocessing.TimeoutError: ", after: 25, exited: "multiprocessing.TimeoutError: ", ready: false, again: 36 });
   }, 60_000);
 
   it("endProcesses() ends every worker", async () => {

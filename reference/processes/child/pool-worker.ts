@@ -2,7 +2,7 @@
  * A Pool's worker process (../pool.ts): runs the tasks its parent sends, one at a time, each a
  * worker callable of spec/callables.yaml, and answers each with what it returned or raised
  * ({id, outcome}, outcome as spec/callables.ts: ok(value) | raise(type, args)). A callable that
- * ends the process (os_exit, kill_self) never answers: the parent sees the worker die. It ends
+ * ends the process (os_exit, kill_self, sys_exit) never answers: the parent sees the worker die. It ends
  * when its parent tells it to ({stop: true}) or goes away (its IPC channel closes).
  */
 import { checkCallable, resolveCallable } from "../../callables.js";
@@ -57,6 +57,12 @@ process.on("message", (m: Task | { stop: true } | { init: true; func: unknown; a
         ? { kind: "raise", type: "multiprocessing.pool.MaybeEncodingError", args: [`Error sending result: '${repr(value)}'. Reason: 'TypeError("cannot pickle '_thread.lock' object")'`] }
         : { kind: "ok", value };
     } catch (e) {
+      // SystemExit (sys.exit) and KeyboardInterrupt are not Exceptions: CPython's worker loop does not
+      // catch them, so they end the worker and its task is lost (the parent sees the worker die).
+      if (e instanceof PythonError && (e.pyType === "SystemExit" || e.pyType === "KeyboardInterrupt")) {
+        const arg = e.pyArgs[0];
+        process.exit(e.pyType === "KeyboardInterrupt" ? 1 : arg === undefined || arg === null ? 0 : typeof arg === "number" ? arg : 1);
+      }
       outcome = e instanceof PythonError ? { kind: "raise", type: e.pyType, args: e.pyArgs } : { kind: "raise", type: "mpspec.InternalError", args: [String(e)] };
     }
     await new Promise<void>((done) => process.send!({ id: m.id, outcome }, () => done()));
