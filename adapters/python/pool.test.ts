@@ -92,7 +92,7 @@ describe.skipIf(!hasPython)(`Pool on the Python adapter (${PY})`, () => {
     const a = await open("--start-method", "fork");
     const pgid = a.pid!;
     try {
-      const r = await runCampaign(pool, a, { profile: "multiprocessing", runs: 40, seed: 3 });
+      const r = await runCampaign(pool, a, { profile: "multiprocessing", runs: 30, seed: 3 });
       expect(r.error).toBeUndefined();
       expect(r.verdict, counterexampleText(r)).toBe("pass");
       for (const id of ["Pool.AsyncResult.get.value", "Pool.AsyncResult.get.raised", "Pool.AsyncResult.successful.read", "Pool.task-run"]) {

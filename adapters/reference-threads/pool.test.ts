@@ -63,7 +63,7 @@ describe("Pool on the reference executor", () => {
   it("a Pool campaign passes and reaches the handles' rules", async () => {
     const ex = await start();
     try {
-      const r = await runCampaign(pool, ex, { profile: "multiprocessing", runs: 50, seed: 3 });
+      const r = await runCampaign(pool, ex, { profile: "multiprocessing", runs: 30, seed: 3 });
       expect(r.error).toBeUndefined();
       expect(r.verdict, counterexampleText(r)).toBe("pass");
       for (const id of ["Pool.AsyncResult.get.value", "Pool.AsyncResult.get.raised", "Pool.task-run", "Pool.apply_async.submit"]) {

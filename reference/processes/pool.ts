@@ -367,6 +367,7 @@ class Owner {
         this.#dispatch();
         this.#maybeEnd();
       },
+      ["--base-exceptions-end-worker"],
     );
     if (this.#initializer) worker.child.send({ init: true, ...this.#initializer });
     this.#workers.add(worker);

@@ -16,6 +16,9 @@ interface Task {
 
 let queue: Promise<void> = Promise.resolve();
 
+/** A Pool's worker (multiprocessing.pool.worker), not a ProcessPoolExecutor's (_process_worker). */
+const BASE_EXCEPTIONS_END_WORKER = process.argv.includes("--base-exceptions-end-worker");
+
 /** Whether a value holds the protocol's unpicklable stand-in ({"$unpicklable": token}). */
 function unpicklable(v: unknown): boolean {
   if (Array.isArray(v)) return v.some(unpicklable);
@@ -57,9 +60,10 @@ process.on("message", (m: Task | { stop: true } | { init: true; func: unknown; a
         ? { kind: "raise", type: "multiprocessing.pool.MaybeEncodingError", args: [`Error sending result: '${repr(value)}'. Reason: 'TypeError("cannot pickle '_thread.lock' object")'`] }
         : { kind: "ok", value };
     } catch (e) {
-      // SystemExit (sys.exit) and KeyboardInterrupt are not Exceptions: CPython's worker loop does not
-      // catch them, so they end the worker and its task is lost (the parent sees the worker die).
-      if (e instanceof PythonError && (e.pyType === "SystemExit" || e.pyType === "KeyboardInterrupt")) {
+      // SystemExit (sys.exit) and KeyboardInterrupt are not Exceptions: a Pool's worker loop (CPython's
+      // catches Exception) lets them end the worker, and its task is lost (the parent sees the worker
+      // die); a ProcessPoolExecutor's catches BaseException and sends them back as the call's exception.
+      if (BASE_EXCEPTIONS_END_WORKER && e instanceof PythonError && (e.pyType === "SystemExit" || e.pyType === "KeyboardInterrupt")) {
         const arg = e.pyArgs[0];
         process.exit(e.pyType === "KeyboardInterrupt" ? 1 : arg === undefined || arg === null ? 0 : typeof arg === "number" ? arg : 1);
       }
