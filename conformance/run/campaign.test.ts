@@ -79,9 +79,11 @@ describe("--level and --bail", () => {
     expect(documented.verdict).toBe("pass");
     expect(documented.levels.documented?.verdict).toBe("pass");
     expect(documented.levels.cpython?.verdict).toBe("fail"); // both levels are always measured
-    // Which rule fails is the point here, not a minimal counterexample: shrinking stops after 5 s.
-    const cpython = await runCampaign(spec, ex, { ...opts, shrinkBudgetMs: 5_000 });
+    // Which rule fails is the point here, not a minimal counterexample: shrinking stops after 5 s,
+    // and the documented level (measured above) is not measured again (firstFailureOnly).
+    const cpython = await runCampaign(spec, ex, { ...opts, shrinkBudgetMs: 5_000, firstFailureOnly: true });
     expect(cpython.verdict).toBe("fail");
+    expect(cpython.levels.documented).toBeUndefined();
     const contradicted = cpython.levels.cpython!.counterexample!.check.objects.flatMap((o) => o.contradicts ?? []);
     expect(contradicted.some((id) => cpythonRule.test(id)), contradicted.join(", ")).toBe(true);
   }, 120_000);

@@ -60,6 +60,12 @@ export interface CampaignOptions {
    * found so far is the counterexample (the result says so: `shrinkStopped`). Default: no limit.
    */
   shrinkBudgetMs?: number;
+  /**
+   * Once one level fails, leave the other unmeasured instead of running a campaign of its own for
+   * it (`levels` then lacks it): for callers that only ask whether and why an implementation
+   * fails (the broken-variant tests), not for reports.
+   */
+  firstFailureOnly?: boolean;
   /** The documents of the primitives the spec takes as companions (generate.companions); default: loaded beside it (companionSpecs). */
   companions?: readonly LoadedSpec[];
 }
@@ -159,7 +165,9 @@ export async function runCampaign(spec: LoadedSpec, adapter: Adapter, opts: Camp
   // Both levels at once; if a failure cut the campaign short at one level only, the other is
   // measured by a campaign of its own (same seed), so no verdict is assumed from another.
   const both = await runLevels(runner, opts, ["cpython", "documented"]);
+  const oneFailed = Object.values(both.levels).some((l) => l?.verdict === "fail");
   for (const lv of ["cpython", "documented"] as const) {
+    if (both.levels[lv] === undefined && opts.firstFailureOnly && oneFailed) continue;
     result.levels[lv] = both.levels[lv] ?? (await runLevels(runner, opts, [lv])).levels[lv];
   }
   const deviations = runner.deviations;

@@ -14,7 +14,7 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { cpus } from "node:os";
-import { checkCallable } from "../callables.js";
+import { checkCallable, isCallableValue } from "../callables.js";
 import { PythonError, type ObjectHandle, type SharedPrimitive } from "../implementation.js";
 import { blockSync, deadlineOf, done, sleepOn, wake, type Blocking, type Step } from "../threads/futex.js";
 import type { Factory } from "../threads/factory.js";
@@ -61,6 +61,11 @@ const BROKEN_FUTURE = 5;
 export interface ProcessPoolExecutorOptions extends PrimitiveOptions {
   /** Worker processes; null (the default): one per CPU. */
   max_workers?: number | null;
+  /** A worker callable each worker calls with initargs before its first call; null for none. One that raises breaks the executor. */
+  initializer?: unknown;
+  initargs?: unknown;
+  /** Checked as CPython checks it; the reference's workers are never replaced, so a valid one changes nothing else here. */
+  max_tasks_per_child?: unknown;
 }
 
 export class ProcessPoolExecutor implements SharedPrimitive {
@@ -79,8 +84,19 @@ export class ProcessPoolExecutor implements SharedPrimitive {
     if (typeof workers !== "number" || !Number.isInteger(workers)) throw new PythonError("TypeError", `'${typeof workers}' object cannot be interpreted as an integer`);
     // observed (CPython 3.11): ProcessPoolExecutor(0) -> ValueError: max_workers must be greater than 0
     if (workers <= 0) throw new PythonError("ValueError", "max_workers must be greater than 0");
+    // observed: ProcessPoolExecutor(1, initializer='x') -> TypeError: initializer must be a callable
+    const initializer = options.initializer ?? null;
+    if (initializer !== null && !isCallableValue(initializer)) throw new PythonError("TypeError", "initializer must be a callable");
+    const initargs = options.initargs ?? [];
+    if (!Array.isArray(initargs)) throw new PythonError("TypeError", "initargs must be a list");
+    // observed: max_tasks_per_child='x' -> TypeError: max_tasks_per_child must be an integer; 0 -> ValueError: max_tasks_per_child must be >= 1
+    const maxTasks = options.max_tasks_per_child ?? null;
+    if (maxTasks !== null) {
+      if (typeof maxTasks !== "number" || !Number.isInteger(maxTasks)) throw new PythonError("TypeError", "max_tasks_per_child must be an integer");
+      if (maxTasks <= 0) throw new PythonError("ValueError", "max_tasks_per_child must be >= 1");
+    }
     this.#s = newTaskMemory();
-    new Owner(this.#s, workers);
+    new Owner(this.#s, workers, initializer === null ? null : { func: initializer, args: initargs });
   }
 
   static attach(handle: ObjectHandle): ProcessPoolExecutor {
@@ -177,6 +193,8 @@ interface Worker {
   child: ChildProcess;
   task: number | null;
   stopping: boolean;
+  /** Sent the initializer (before its first call). */
+  initialized?: boolean;
 }
 
 /** The owner thread's side: the workers, the queue of pending futures, the requests. */
@@ -185,9 +203,12 @@ class Owner {
   readonly #workers = new Set<Worker>();
   readonly #queue: { id: number; func: unknown; args: unknown[] }[] = [];
   #stopped = false;
+  /** Sent to each worker before its first call (CPython starts its workers at the first submit). */
+  #initializer: { func: unknown; args: unknown[] } | null;
 
-  constructor(shared: TaskMemory, workers: number) {
+  constructor(shared: TaskMemory, workers: number, initializer: { func: unknown; args: unknown[] } | null) {
     this.#s = shared;
+    this.#initializer = initializer;
     servingUntilEnd(() => {
       this.#stopped = true;
       wakeOwner(this.#s);
@@ -252,6 +273,9 @@ class Owner {
       if (!t) return;
       wake(w, SLEEPERS, STATUS + t.id, Infinity);
       worker.task = t.id;
+      // The initializer first (a worker whose initializer raises exits: the executor breaks).
+      if (this.#initializer && !worker.initialized) worker.child.send({ init: true, ...this.#initializer });
+      worker.initialized = true;
       worker.child.send(t);
     }
   }
@@ -305,7 +329,9 @@ export const factories: Factory[] = [
   {
     primitive: "ProcessPoolExecutor",
     arity: 1,
-    make: (argv, options) => new ProcessPoolExecutor({ ...options, max_workers: (argv[0] as number | null | undefined) ?? null }),
+    keywords: ["initializer", "initargs", "max_tasks_per_child"],
+    make: (argv, options, kw) =>
+      new ProcessPoolExecutor({ ...options, max_workers: (argv[0] as number | null | undefined) ?? null, initializer: kw.initializer ?? null, initargs: kw.initargs ?? [], max_tasks_per_child: kw.max_tasks_per_child ?? null }),
     attach: (h) => ProcessPoolExecutor.attach(h),
   },
 ];
