@@ -97,16 +97,20 @@ describe.skipIf(!hasPython)(`the Python adapter's values and call shapes (${PY})
       "class ProcessError(Exception): pass",
       "class BufferTooShort(ProcessError): pass",
       "for c in (ProcessError, BufferTooShort): c.__module__ = 'fakemp.context'; setattr(fake, c.__name__, c)",
+      "class MaybeEncodingError(Exception): pass",
+      "MaybeEncodingError.__module__ = 'fakemp.pool'",
       "sys.modules['fakemp'] = fake",
       "a = m.Adapter.__new__(m.Adapter); a.module = fake",
       "e = {'actor': 'main', 'outcome': m.raised_outcome(BufferTooShort(b'x'))}",
       "v = {'actor': 'main', 'outcome': m.raised_outcome(ValueError('y'))}",
-      "print(json.dumps([e['outcome']['type'], a._as_multiprocessing(e)['outcome'], a._as_multiprocessing(v)['outcome']['type']]))",
+      "p = {'actor': 'main', 'outcome': {'kind': 'raised', 'type': 'fakemp.pool.MaybeEncodingError', 'message': '', 'mro': []}}",
+      "print(json.dumps([e['outcome']['type'], a._as_multiprocessing(e)['outcome'], a._as_multiprocessing(v)['outcome']['type'], a._as_multiprocessing(p)['outcome']['type']]))",
     ]);
     expect(out).toEqual([
       "fakemp.BufferTooShort",
       { kind: "raised", type: "multiprocessing.BufferTooShort", message: "b'x'", mro: ["multiprocessing.ProcessError", "Exception", "BaseException"] },
       "ValueError",
+      "multiprocessing.pool.MaybeEncodingError",
     ]);
   });
 

@@ -146,6 +146,7 @@ class Resolver(object):
     def _as_multiprocessing(self, event):
         """With --module X standing in for multiprocessing, an exception class X exports at top
         level (billiard.BufferTooShort) is reported as multiprocessing's (multiprocessing.BufferTooShort),
+        one of its submodules' under the same submodule of multiprocessing (X.pool.MaybeEncodingError),
         as are such bases in its mro: the spec names the multiprocessing API."""
         top = self.module.__name__.split(".")[0]
         out = event.get("outcome") or {}
@@ -156,6 +157,10 @@ class Resolver(object):
             mod, _, attr = name.rpartition(".")
             if mod == top and attr and isinstance(getattr(self.module, attr, None), type):
                 return "multiprocessing." + attr
+            # A class of one of its submodules: multiprocess.pool.MaybeEncodingError is the API's
+            # multiprocessing.pool.MaybeEncodingError.
+            if mod.startswith(top + ".") and attr:
+                return "multiprocessing" + name[len(top):]
             return name
 
         out = dict(out, type=public(out["type"]), mro=[public(n) for n in out.get("mro", [])])
