@@ -104,6 +104,16 @@ export function isCallableValue(v: unknown): boolean {
   return isObject(v) && "$callable" in v;
 }
 
+/** Whether a value is a well-formed worker callable of the vocabulary (what checkCallable accepts): Python's callable(). */
+export function isWorkerCallable(v: unknown): boolean {
+  try {
+    checkCallable(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Check a `$callable` value; a malformed or unknown one is a TypeError naming it. */
 export function checkCallable(v: unknown): CallableValue {
   const bad = (why: string) => new TypeError(`${JSON.stringify(v)} is not a callable value: ${why}`);

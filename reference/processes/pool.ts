@@ -17,7 +17,7 @@
 import type { ChildProcess } from "node:child_process";
 import { cpus } from "node:os";
 import { threadId } from "node:worker_threads";
-import { checkCallable } from "../callables.js";
+import { checkCallable, isWorkerCallable } from "../callables.js";
 import { PythonError, type ObjectHandle, type SharedPrimitive } from "../implementation.js";
 import { blockAsync, blockSync, deadlineOf, done, sleepOn, wake, type Blocking, type Step } from "../threads/futex.js";
 import type { Factory } from "../threads/factory.js";
@@ -91,7 +91,7 @@ export class Pool implements SharedPrimitive {
     const maxtasks = options.maxtasksperchild ?? null;
     if (maxtasks !== null && (typeof maxtasks !== "number" || !Number.isInteger(maxtasks) || maxtasks <= 0)) throw new PythonError("ValueError", "maxtasksperchild must be a positive int or None");
     const initializer = options.initializer ?? null;
-    if (initializer !== null && !isCallable(initializer)) throw new PythonError("TypeError", "initializer must be a callable");
+    if (initializer !== null && !isWorkerCallable(initializer)) throw new PythonError("TypeError", "initializer must be a callable");
     const initargs = options.initargs ?? [];
     if (!Array.isArray(initargs)) throw new PythonError("TypeError", "initargs must be a list");
     this.#s = newTaskMemory();
@@ -309,16 +309,6 @@ interface Worker {
   task: number | null;
   /** Tasks it completed; at maxtasksperchild it is told to exit (and takes no more). */
   completed: number;
-}
-
-/** Whether a value is a worker callable ({$callable: name} of spec/callables.yaml). */
-function isCallable(v: unknown): boolean {
-  try {
-    checkCallable(v);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The owner thread's side: the workers, the task queue, and the requests of other threads. */

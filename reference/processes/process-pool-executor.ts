@@ -14,7 +14,7 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { cpus } from "node:os";
-import { checkCallable, isCallableValue } from "../callables.js";
+import { checkCallable, isWorkerCallable } from "../callables.js";
 import { PythonError, type ObjectHandle, type SharedPrimitive } from "../implementation.js";
 import { blockSync, deadlineOf, done, sleepOn, wake, type Blocking, type Step } from "../threads/futex.js";
 import type { Factory } from "../threads/factory.js";
@@ -86,7 +86,7 @@ export class ProcessPoolExecutor implements SharedPrimitive {
     if (workers <= 0) throw new PythonError("ValueError", "max_workers must be greater than 0");
     // observed: ProcessPoolExecutor(1, initializer='x') -> TypeError: initializer must be a callable
     const initializer = options.initializer ?? null;
-    if (initializer !== null && !isCallableValue(initializer)) throw new PythonError("TypeError", "initializer must be a callable");
+    if (initializer !== null && !isWorkerCallable(initializer)) throw new PythonError("TypeError", "initializer must be a callable");
     const initargs = options.initargs ?? [];
     if (!Array.isArray(initargs)) throw new PythonError("TypeError", "initargs must be a list");
     // observed: max_tasks_per_child='x' -> TypeError: max_tasks_per_child must be an integer; 0 -> ValueError: max_tasks_per_child must be >= 1
