@@ -41,6 +41,7 @@ export function campaignJson(spec: LoadedSpec, r: CampaignResult | null, unsuppo
     long: r.long,
     seconds: Math.round(r.ms) / 1000,
     error: r.error,
+    errorOf: r.error ? (r.errorOf ?? "adapter") : undefined,
     errorScenario: r.errorScenario,
     levels: Object.fromEntries(
       Object.entries(r.levels).map(([lv, x]) => [lv, { verdict: x!.verdict, deviations: x!.deviations, found: x!.found, shrinkStopped: x!.shrinkStopped, counterexample: counterexampleJson(spec, x!.counterexample) }]),

@@ -117,7 +117,7 @@ export async function runMatrix(
       const bySeed: PrimitiveOutcome[][] = [];
       for (const seed of config.seeds) {
         bySeed.push(
-          await runSuite(adapter, [...only], { profile: impl.profile, runs: runsOverride ?? config.runs, seed }, (o) =>
+          await runSuite(adapter, [...only], { profile: impl.profile, runs: runsOverride ?? config.runs, seed, recordThrown: true }, (o) =>
             log(`${impl.id} ${o.spec.primitive} (seed ${seed}): ${o.result ? o.result.verdict : "unsupported"}`),
           ),
         );
@@ -227,7 +227,7 @@ function cell(c: MatrixCell | undefined): string {
   const seeds = c.seeds ?? [];
   const failing = seeds.filter((s) => s.verdict !== "pass").map((s) => s.seed);
   const on = seeds.length > 1 && failing.length < seeds.length ? `, seed ${failing.join(", ")} only` : "";
-  if (c.verdict === "error") return `adapter error${on}`;
+  if (c.verdict === "error") return c.errorOf === "suite" ? `suite error (spec or checker)${on}` : `adapter error${on}`;
   return c.levels?.documented?.verdict === "fail" ? `**FAIL** (documented${on})` : `**FAIL** (cpython level${on})`;
 }
 
@@ -323,7 +323,7 @@ export function matrixMarkdown(report: MatrixReport, specs: LoadedSpec[]): strin
   for (const { r, c } of failures) {
     lines.push(`### ${r.id} × ${c.primitive}`, "");
     if (c.verdict === "error") {
-      lines.push(`Adapter error: ${c.error}`, "");
+      lines.push(`${c.errorOf === "suite" ? "Suite error (the spec or checker threw; not a verdict on the implementation)" : "Adapter error"}: ${c.error}`, "");
       if (c.errorScenarioText) lines.push("While running:", "```", c.errorScenarioText, "```", "");
       continue;
     }

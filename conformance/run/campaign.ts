@@ -138,6 +138,8 @@ export interface CampaignResult {
   error?: string;
   /** The scenario the adapter failed on, to reproduce an adapter error by hand. */
   errorScenario?: Scenario;
+  /** Whose error: the adapter's (default), or the suite's own (its spec or checker threw; run/suite.ts recordThrown). */
+  errorOf?: "adapter" | "suite";
   ms: number;
 }
 

@@ -29,6 +29,12 @@ export function unsupportedReason(spec: LoadedSpec, adapter: Adapter, profile: s
 export interface SuiteOptions extends CampaignOptions {
   /** Stop at the first primitive that fails or errors (the rest are not run, nor reported). */
   bail?: boolean;
+  /**
+   * A campaign that throws (a spec error met mid-run, e.g. a CEL expression that cannot be
+   * evaluated on a value only this implementation returns) becomes that primitive's error and
+   * the suite goes on: a matrix loses one cell, not hours of others. Default: the error propagates.
+   */
+  recordThrown?: boolean;
 }
 
 export async function runSuite(
@@ -40,12 +46,27 @@ export async function runSuite(
   const outcomes: PrimitiveOutcome[] = [];
   for (const spec of specs) {
     const reason = unsupportedReason(spec, adapter, opts.profile);
-    const o: PrimitiveOutcome = reason ? { spec, result: null, reason } : { spec, result: await runCampaign(spec, adapter, opts) };
+    const o: PrimitiveOutcome = reason ? { spec, result: null, reason } : { spec, result: await campaignOrThrown(spec, adapter, opts) };
     outcomes.push(o);
     onOutcome(o);
     if (opts.bail && (o.result?.verdict === "fail" || o.result?.verdict === "error")) break;
   }
   return outcomes;
+}
+
+async function campaignOrThrown(spec: LoadedSpec, adapter: Adapter, opts: SuiteOptions): Promise<CampaignResult> {
+  const t0 = performance.now();
+  try {
+    return await runCampaign(spec, adapter, opts);
+  } catch (e) {
+    if (!opts.recordThrown) throw e;
+    const err = e as Error;
+    return {
+      primitive: spec.primitive, profile: opts.profile, verdict: "error", level: opts.level ?? "cpython", runs: 0, levels: {}, inconclusive: 0, cut: 0,
+      long: { runs: 0, cut: 0, horizonMs: 0 }, ms: performance.now() - t0, errorOf: "suite",
+      error: `the campaign stopped on ${err.name ?? "an error"}, not on the implementation: ${err.message}`,
+    };
+  }
 }
 
 /** Exit code of a suite: 2 when the adapter failed, 1 when something does not conform, else 0. */
