@@ -16,6 +16,7 @@ import type { ObjectDecl } from "../scenario/types.js";
 import type { LoadedSpec } from "../spec/load.js";
 import { handleOwner, SpecModel, type Model, type PreparedCall, type Prediction, type State, type Successor } from "../model/spec-model.js";
 import { SystemModel } from "../model/system-model.js";
+import { MemoTable } from "./memo-table.js";
 
 export interface CheckOptions {
   profile: string;
@@ -25,8 +26,9 @@ export interface CheckOptions {
   /** Check every object even after one is found in violation (default: stop at the first). */
   allObjects?: boolean;
   /**
-   * Memoize (state, linearized set) pairs (default true). Off is plain Wing & Gong search,
-   * kept as the benchmark's baseline; it must not be used with internal steps, which could loop.
+   * Memoize (state, linearized set) pairs (default true). Off is plain Wing & Gong search (no
+   * memo, no reads-first reduction), kept as the benchmark's baseline; it must not be used with
+   * internal steps, which could loop.
    */
   memo?: boolean;
   /** At the documented level, also admit the spec's known CPython deviations (rules of level `deviation`). */
@@ -283,7 +285,11 @@ const DONE = 255;
 
 interface Frame {
   state: State;
-  prog: Uint8Array;
+  /** The state's id (one per distinct model key). */
+  sid: number;
+  /** The call whose step led here and its progress before it (-1: an internal step), to undo on the way back. */
+  undoOp: number;
+  undoVal: number;
   h1: number;
   h2: number;
   /** Linearized calls that had returned (pending ones count apart). */
@@ -356,22 +362,46 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
   const isLin = (prog: Uint8Array, i: number) => prog[i] === DONE;
 
   const base = { object: decl.id, primitive: decl.primitive, events, model };
-  const seen = new Set<string>();
-  const stepCache: Map<string, Successor[]>[] = [];
+  const seen = new MemoTable();
+  // States by id (one per distinct model key), so the memo and the step cache index by number.
+  const stateIds = new Map<string, number>();
+  const idOfState = new WeakMap<State, number>();
+  const sid = (st: State): number => {
+    let id = idOfState.get(st);
+    if (id === undefined) {
+      const k = model.key(st);
+      id = stateIds.get(k);
+      if (id === undefined) stateIds.set(k, (id = stateIds.size));
+      idOfState.set(st, id);
+    }
+    return id;
+  };
+  const stepCache: Successor[][][] = [];
   const stack: Frame[] = [];
-  let best: { depth: number; path: Child[]; frame: Frame } | null = null;
+  /** The deepest frame reached, its path and each call's progress there (for the explanation). */
+  let best: { depth: number; path: Child[]; frame: Frame; prog: Uint8Array } | null = null;
   let states = 0;
 
+  // Reads first: a returned call whose every step leaves the state as it is (Model.readOnly) and
+  // that can take effect here is taken here, and nothing else is tried at this frame. If some
+  // linearization places it later, moving it here leaves every other step at the state it had
+  // (the read changes nothing), keeps real-time order (it is a candidate: every call that
+  // returned before it began is in already) and only relaxes the timeout bounds of the rest.
+  // Not under the liveness rules: moving a step changes when the object's states began (`stable`).
+  const readOnly = memo && !live && model.readOnly ? ops.map((o) => !o.pending && model.readOnly!(o.call)) : null;
+  // A read that never returned is never needed: it may not have taken effect, and taking it
+  // changes nothing for the others. Without the liveness rules it is left out of the search.
+  const ignored = memo && !live && model.readOnly ? ops.map((o) => o.pending && model.readOnly!(o.call)) : null;
   /** Candidates: calls invoked before the earliest response among calls not yet linearized. */
   const candidates = (f: Frame) => {
-    while (f.respPtr < n && isLin(f.prog, byResp[f.respPtr]!)) f.respPtr++;
-    while (f.invPtr < n && isLin(f.prog, byInv[f.invPtr]!)) f.invPtr++;
+    while (f.respPtr < n && prog[byResp[f.respPtr]!] === DONE) f.respPtr++;
+    while (f.invPtr < n && prog[byInv[f.invPtr]!] === DONE) f.invPtr++;
     let min1 = Infinity;
     let min1Op = -1;
     let min2 = Infinity;
     for (let k = f.respPtr; k < n; k++) {
       const i = byResp[k]!;
-      if (isLin(f.prog, i)) continue;
+      if (prog[i] === DONE) continue;
       if (min1Op < 0) {
         min1 = ops[i]!.resp;
         min1Op = i;
@@ -384,7 +414,7 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
       const i = byInv[k]!;
       const o = ops[i]!;
       if (o.inv > min1) break;
-      if (isLin(f.prog, i)) continue;
+      if (prog[i] === DONE || ignored?.[i]) continue;
       // A timeout outcome takes effect at or after its deadline, so every call that
       // returned before that deadline must already be linearized.
       const bound = i === min1Op ? min2 : min1;
@@ -403,15 +433,9 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
   const successors = (f: Frame, k: number): Successor[] => {
     const i = f.cands[k]!;
     const o = ops[i]!;
-    const phase = f.prog[i]!;
-    const cache = (stepCache[2 * slot(i, phase) + (f.elapsed[k] ? 1 : 0)] ??= new Map());
-    const sk = model.key(f.state);
-    let succ = cache.get(sk);
-    if (!succ) {
-      succ = model.step(f.state, o.call, o.ev.outcome, f.elapsed[k]!, phase);
-      cache.set(sk, succ);
-    }
-    return succ;
+    const phase = prog[i]!;
+    const cache = (stepCache[2 * slot(i, phase) + (f.elapsed[k] ? 1 : 0)] ??= []);
+    return (cache[f.sid] ??= model.step(f.state, o.call, o.ev.outcome, f.elapsed[k]!, phase));
   };
   /**
    * The promptness rule: candidate `k` may not take a step here if another candidate had a step
@@ -436,8 +460,22 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
     return undefined;
   };
 
+  const takeRead = (f: Frame): boolean => {
+    for (let k = 0; k < f.cands.length; k++) {
+      if (!readOnly![f.cands[k]!]) continue;
+      const succ = successors(f, k);
+      if (succ.length === 0) continue;
+      f.queue.push({ op: f.cands[k]!, state: succ[0]!.state, ruleId: succ[0]!.rule.rule.id, next: succ[0]!.next });
+      f.ci = f.cands.length;
+      f.internalDone = true;
+      return true;
+    }
+    return false;
+  };
+
   /** The next successor of a frame, expanding one candidate at a time. */
   const nextChild = (f: Frame): Child | undefined => {
+    if (readOnly && f.ci === 0 && !f.internalDone && f.queue.length === 0 && takeRead(f)) return f.queue.pop();
     for (;;) {
       const c = f.queue.pop();
       if (c) return c;
@@ -479,22 +517,23 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
     }
     return lo;
   };
-  const push = (parent: Frame | null, state: State, prog: Uint8Array, h1: number, h2: number, done: number, depth: number, via: Child | null, stable: number): void => {
-    if (memo) {
-      const key = `${h1}:${h2}:${live ? `${stableRank(stable)}:` : ""}${model.key(state)}`;
-      if (seen.has(key)) return;
-      seen.add(key);
-    }
+  /** Pushes the frame `prog` is at now, unless the memo has it (false). */
+  const push = (parent: Frame | null, state: State, h1: number, h2: number, done: number, depth: number, via: Child | null, stable: number, undoOp: number, undoVal: number): boolean => {
+    const id = sid(state);
+    if (memo && !seen.add(h1, h2, id, live ? stableRank(stable) : 0)) return false;
     states++;
     const f: Frame = {
-      state, prog, h1, h2, done, depth,
+      state, sid: id, undoOp, undoVal, h1, h2, done, depth,
       respPtr: parent?.respPtr ?? 0,
       invPtr: parent?.invPtr ?? 0,
       cands: [], elapsed: [], ci: 0, queue: [], internalDone: false, via, stable,
     };
     candidates(f);
     stack.push(f);
-    if (!best || depth > best.depth) best = { depth, path: stack.slice(1).map((x) => x.via!), frame: f };
+    if (!best || depth > best.depth) {
+      best = { depth, path: stack.slice(1).map((x) => x.via!), frame: f, prog: prog.slice() };
+    }
+    return true;
   };
 
   /**
@@ -507,13 +546,13 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
     const late: number[] = [];
     for (const i of overdue) {
       const o = ops[i]!;
-      if (f.prog[i] === DONE) {
+      if (prog[i] === DONE) {
         late.push(i);
         continue;
       }
       // Internal steps that are not prompt (`within`) count only for a call that waited longer.
       const closure = internalClosure(f.state, o.waited);
-      if (closure.some((st) => model.step(st, o.call, PENDING, o.timeoutDue, f.prog[i]!).length > 0)) late.push(i);
+      if (closure.some((st) => model.step(st, o.call, PENDING, o.timeoutDue, prog[i]!).length > 0)) late.push(i);
     }
     return late;
   };
@@ -524,7 +563,7 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
     for (let i = 0; i < ops.length; i++) {
       const o = ops[i]!;
       if (!o.pending || o.overdue) continue;
-      if (f.prog[i] === DONE || internalClosure(f.state, Infinity).some((st) => model.step(st, o.call, PENDING, false, f.prog[i]!).length > 0)) n++;
+      if (prog[i] === DONE || internalClosure(f.state, Infinity).some((st) => model.step(st, o.call, PENDING, false, prog[i]!).length > 0)) n++;
     }
     return n;
   };
@@ -545,10 +584,11 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
     }
     return out;
   };
-  let livenessEnd: { frame: Frame; path: Child[]; late: number[] } | null = null;
+  let livenessEnd: { frame: Frame; path: Child[]; late: number[]; prog: Uint8Array } | null = null;
 
   const initial = model.initial();
-  push(null, initial, new Uint8Array(n), 0, 0, 0, 0, null, -Infinity);
+  const prog = new Uint8Array(n);
+  push(null, initial, 0, 0, 0, 0, null, -Infinity, -1, 0);
   while (stack.length > 0) {
     const f = stack[stack.length - 1]!;
     if (f.done === required && !f.liveChecked) {
@@ -562,37 +602,39 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
       // Not an end: a call that should have returned by now. Search on (pending calls may
       // take effect, internal steps may happen); remember the first such end to explain (the
       // search tries pending calls last, so it is the one where they took the least effect).
-      livenessEnd ??= { frame: f, path: stack.slice(1).map((x) => x.via!), late };
+      livenessEnd ??= { frame: f, path: stack.slice(1).map((x) => x.via!), late, prog: prog.slice() };
     }
     if (states > maxStates) return { ...base, verdict: "inconclusive", states };
     const c = nextChild(f);
     if (!c) {
       stack.pop();
+      if (f.undoOp >= 0) prog[f.undoOp] = f.undoVal;
       continue;
     }
     if (c.op < 0) {
-      push(f, c.state, f.prog, f.h1, f.h2, f.done, f.depth, c, Infinity);
+      push(f, c.state, f.h1, f.h2, f.done, f.depth, c, Infinity, -1, 0);
     } else {
-      const prog = f.prog.slice();
-      const was = slot(c.op, prog[c.op]!);
-      prog[c.op] = c.next ?? DONE;
-      const now = slot(c.op, prog[c.op]!);
-      const finished = prog[c.op] === DONE && !ops[c.op]!.pending ? 1 : 0;
+      const before = prog[c.op]!;
+      const after = c.next ?? DONE;
+      const was = slot(c.op, before);
+      const now = slot(c.op, after);
+      prog[c.op] = after;
+      const finished = after === DONE && !ops[c.op]!.pending ? 1 : 0;
       const stable = ops[c.op]!.pending ? Infinity : ops[c.op]!.resp;
-      push(f, c.state, prog, (f.h1 ^ z1[was]! ^ z1[now]!) >>> 0, (f.h2 ^ z2[was]! ^ z2[now]!) >>> 0, f.done + finished, f.depth + 1, c, stable);
+      if (!push(f, c.state, (f.h1 ^ z1[was]! ^ z1[now]!) >>> 0, (f.h2 ^ z2[was]! ^ z2[now]!) >>> 0, f.done + finished, f.depth + 1, c, stable, c.op, before)) prog[c.op] = before;
     }
   }
 
   // No linearization. If some order explained every returned call but left a call that should
   // have returned, that is the explanation: the call never returned although it could.
   if (livenessEnd) {
-    const { frame, path, late } = livenessEnd;
+    const { frame, path, late, prog: endProg } = livenessEnd;
     const stuck: StuckCall[] = late.map((i) => {
       const o = ops[i]!;
-      const tookEffect = frame.prog[i] === DONE;
+      const tookEffect = endProg[i] === DONE;
       return {
         event: i,
-        predictions: tookEffect ? [] : model.predict(frame.state, o.call, PENDING, o.timeoutDue, frame.prog[i]!),
+        predictions: tookEffect ? [] : model.predict(frame.state, o.call, PENDING, o.timeoutDue, endProg[i]!),
         returnedBeforeTimeout: false,
         neverReturned: { waitedMs: o.waited / 1e6, tookEffect, timeoutElapsed: o.timeoutDue },
       };
@@ -621,7 +663,7 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
   }
   // No linearization: explain at the deepest point reached.
   const b = best!;
-  const frontier = b.frame;
+  const frontier = { state: b.frame.state, overtaken: b.frame.overtaken, prog: b.prog };
   let min1 = Infinity;
   for (const i of byResp) if (!isLin(frontier.prog, i)) { min1 = ops[i]!.resp; break; }
   const stuck: StuckCall[] = [];

@@ -31,6 +31,12 @@ export interface Model {
   step(s: State, call: PreparedCall, outcome: Outcome, timeoutElapsed: boolean, phase?: number): Successor[];
   internalSteps(s: State): { state: State; id: string }[];
   predict(s: State, call: PreparedCall, outcome: Outcome, timeoutElapsed: boolean, phase?: number): Prediction[];
+  /**
+   * Whether every step `call` can take leaves the state as it is, whatever the state (one phase,
+   * no rule with an effect: a read). The search may then take such a call as soon as it matches
+   * (linearize.ts). Optional: a model that cannot tell says nothing.
+   */
+  readOnly?(call: PreparedCall): boolean;
 }
 
 /** A call one object's process makes on another (an enabled `delegate` internal step). */
@@ -227,6 +233,10 @@ export class SpecModel implements Model {
       throw new Error(`${this.spec.primitive}.${opName}: ${op.handle ? "a handle's operation needs the handle it is on" : "a producing call needs the id of the handle it produces"}`);
     }
     return { actor, op, args: m, phases, timeout: effectiveTimeout(op, this.ctor, m, this.profile), ...(handle !== undefined ? { handle } : {}) };
+  }
+
+  readOnly(call: PreparedCall): boolean {
+    return call.phases.length === 1 && call.phases[0]!.every((r) => r.effect.length === 0 && r.next === undefined);
   }
 
   produces(_object: string, op: string): boolean {
