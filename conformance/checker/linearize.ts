@@ -287,8 +287,11 @@ interface Frame {
   state: State;
   /** The state's id (one per distinct model key). */
   sid: number;
-  /** The call whose step led here and its progress before it (-1: an internal step), to undo on the way back. */
-  undoOp: number;
+  /** The step that led here (op -1: an internal step; none at the root), for the path. */
+  viaOp: number;
+  viaRule: string;
+  viaNext: number | undefined;
+  /** The call's progress before that step, to undo on the way back (the search keeps one `prog`). */
   undoVal: number;
   h1: number;
   h2: number;
@@ -298,17 +301,25 @@ interface Frame {
   /** First not-yet-linearized positions in byResp / byInv (only move forward along a path). */
   respPtr: number;
   invPtr: number;
-  /** Calls that may take effect next, found without evaluating the spec. */
-  cands: number[];
-  /** Per candidate: whether its timeout has elapsed by the time it must take effect. */
-  elapsed: boolean[];
+  /**
+   * Calls that may take effect next, found without evaluating the spec: positions [cs, ce) of the
+   * candidate arena (`cands`, with `elapsed`: whether the call's timeout has elapsed by the time
+   * it must take effect), which frames use as a stack; `ci` the next one to expand.
+   */
+  cs: number;
+  ce: number;
   ci: number;
-  /** Successors of the candidate being tried, then of internal steps; expanded lazily. */
-  queue: Child[];
+  /** Successors of the candidate being expanded (`succOp`), taken lazily up to `sEnd`. */
+  succ: Successor[] | null;
+  succOp: number;
+  si: number;
+  sEnd: number;
+  /** Internal steps, expanded after every candidate. */
+  internal: { state: State; id: string }[] | null;
+  ii: number;
   internalDone: boolean;
-  via: Child | null;
   /** The liveness rule was evaluated at this frame (it is a candidate end of the linearization). */
-  liveChecked?: boolean;
+  liveChecked: boolean;
   /** Upper bound (ns) on when the object entered this state: the response of the returned call whose step produced it, else Infinity. */
   stable: number;
   /** A candidate the promptness rule held back here (the first one), for the explanation. */
@@ -325,6 +336,11 @@ function mulberry32(seed: number): () => number {
     return (t ^ (t >>> 14)) >>> 0;
   };
 }
+
+const SID = Symbol("state id");
+const SID_SEARCH = Symbol("state id's search");
+type Tagged = State & { [SID]?: number; [SID_SEARCH]?: number };
+let searches = 0;
 
 export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primitive">, events: HistoryEvent[], maxStates: number, memo = true, live?: Liveness): ObjectVerdict {
   if (!memo && model.hasInternal) throw new Error("search without memo cannot take internal steps (it could loop)");
@@ -362,21 +378,26 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
   const isLin = (prog: Uint8Array, i: number) => prog[i] === DONE;
 
   const base = { object: decl.id, primitive: decl.primitive, events, model };
+  const anyPending = ops.some((o) => o.pending);
+  // Each call's progress at the top frame; a step sets it, the way back undoes it.
+  const prog = new Uint8Array(n);
   const seen = new MemoTable();
   // States by id (one per distinct model key), so the memo and the step cache index by number.
+  // A state object carries its id, tagged with the search it belongs to (a WeakMap per state
+  // cost more, most of it in the collector).
   const stateIds = new Map<string, number>();
-  const idOfState = new WeakMap<State, number>();
+  const search = ++searches;
   const sid = (st: State): number => {
-    let id = idOfState.get(st);
-    if (id === undefined) {
-      const k = model.key(st);
-      id = stateIds.get(k);
-      if (id === undefined) stateIds.set(k, (id = stateIds.size));
-      idOfState.set(st, id);
-    }
+    const tagged = st as Tagged;
+    if (tagged[SID_SEARCH] === search) return tagged[SID]!;
+    const k = model.key(st);
+    let id = stateIds.get(k);
+    if (id === undefined) stateIds.set(k, (id = stateIds.size));
+    tagged[SID_SEARCH] = search;
+    tagged[SID] = id;
     return id;
   };
-  const stepCache: Successor[][][] = [];
+  const stepCache: Map<number, Successor[]>[] = [];
   const stack: Frame[] = [];
   /** The deepest frame reached, its path and each call's progress there (for the explanation). */
   let best: { depth: number; path: Child[]; frame: Frame; prog: Uint8Array } | null = null;
@@ -392,7 +413,42 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
   // A read that never returned is never needed: it may not have taken effect, and taking it
   // changes nothing for the others. Without the liveness rules it is left out of the search.
   const ignored = memo && !live && model.readOnly ? ops.map((o) => o.pending && model.readOnly!(o.call)) : null;
-  /** Candidates: calls invoked before the earliest response among calls not yet linearized. */
+  // The candidate arena: frame f's candidates are cands[f.cs .. f.ce), pushed and popped with it.
+  let cands = new Int32Array(64);
+  let elapsed = new Uint8Array(64);
+  let arenaTop = 0;
+  const arenaPush = (i: number, el: boolean) => {
+    if (arenaTop === cands.length) {
+      const c = new Int32Array(cands.length * 2);
+      c.set(cands);
+      cands = c;
+      const e = new Uint8Array(elapsed.length * 2);
+      e.set(elapsed);
+      elapsed = e;
+    }
+    cands[arenaTop] = i;
+    elapsed[arenaTop++] = el ? 1 : 0;
+  };
+
+  // Twins that never returned are taken in invocation order: two pending calls with one twin key
+  // (Model.twinKey: the same steps at every state), no timeout and one phase can swap places in
+  // any linearization (the earlier-invoked one may take effect wherever the later one could: the
+  // window of candidates only widens as the search goes), so only the first not yet taken is a
+  // candidate. Not under the liveness rules, which tell them apart by how long each waited.
+  const twinBefore = new Int32Array(n).fill(-1);
+  if (memo && !live && model.twinKey) {
+    const last = new Map<string, number>();
+    for (const i of byInv) {
+      const o = ops[i]!;
+      if (!o.pending || o.call.timeout !== null || o.call.phases.length !== 1 || ignored?.[i]) continue;
+      const key = model.twinKey(o.call);
+      if (key === undefined) continue;
+      const prev = last.get(key);
+      if (prev !== undefined) twinBefore[i] = prev;
+      last.set(key, i);
+    }
+  }
+  /** Candidates: calls invoked before the earliest response among calls not yet linearized; calls that never returned last. */
   const candidates = (f: Frame) => {
     while (f.respPtr < n && prog[byResp[f.respPtr]!] === DONE) f.respPtr++;
     while (f.invPtr < n && prog[byInv[f.invPtr]!] === DONE) f.invPtr++;
@@ -410,32 +466,35 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
         break;
       }
     }
-    for (let k = f.invPtr; k < n; k++) {
-      const i = byInv[k]!;
-      const o = ops[i]!;
-      if (o.inv > min1) break;
-      if (prog[i] === DONE || ignored?.[i]) continue;
-      // A timeout outcome takes effect at or after its deadline, so every call that
-      // returned before that deadline must already be linearized.
-      const bound = i === min1Op ? min2 : min1;
-      f.cands.push(i);
-      f.elapsed.push(o.call.timeout !== null && o.deadline <= bound && o.deadline <= o.resp);
-    }
+    f.cs = arenaTop;
     // Calls that never returned are needed only to explain others: try them last.
-    if (f.cands.some((i) => ops[i]!.pending)) {
-      const order = f.cands.map((_, k) => k).sort((a, b) => Number(ops[f.cands[a]!]!.pending) - Number(ops[f.cands[b]!]!.pending));
-      f.cands = order.map((k) => f.cands[k]!);
-      f.elapsed = order.map((k) => f.elapsed[k]!);
+    for (let pass = 0; pass < (anyPending ? 2 : 1); pass++) {
+      for (let k = f.invPtr; k < n; k++) {
+        const i = byInv[k]!;
+        const o = ops[i]!;
+        if (o.inv > min1) break;
+        if (prog[i] === DONE || o.pending !== (pass === 1) || ignored?.[i]) continue;
+        if (twinBefore[i]! >= 0 && prog[twinBefore[i]!] !== DONE) continue;
+        // A timeout outcome takes effect at or after its deadline, so every call that
+        // returned before that deadline must already be linearized.
+        const bound = i === min1Op ? min2 : min1;
+        arenaPush(i, o.call.timeout !== null && o.deadline <= bound && o.deadline <= o.resp);
+      }
     }
+    f.ce = arenaTop;
+    f.ci = f.cs;
   };
 
-  /** The steps candidate `k` of frame `f` can take there. Steps are pure: memoized per (call, phase, timeout elapsed, state). */
+  /** The steps candidate `k` (an arena position) can take at the top frame `f`. Steps are pure: memoized per (call, phase, timeout elapsed, state). */
   const successors = (f: Frame, k: number): Successor[] => {
-    const i = f.cands[k]!;
+    const i = cands[k]!;
     const o = ops[i]!;
     const phase = prog[i]!;
-    const cache = (stepCache[2 * slot(i, phase) + (f.elapsed[k] ? 1 : 0)] ??= []);
-    return (cache[f.sid] ??= model.step(f.state, o.call, o.ev.outcome, f.elapsed[k]!, phase));
+    const el = elapsed[k] === 1;
+    const cache = (stepCache[2 * slot(i, phase) + (el ? 1 : 0)] ??= new Map());
+    let succ = cache.get(f.sid);
+    if (succ === undefined) cache.set(f.sid, (succ = model.step(f.state, o.call, o.ev.outcome, el, phase)));
+    return succ;
   };
   /**
    * The promptness rule: candidate `k` may not take a step here if another candidate had a step
@@ -444,15 +503,15 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
    */
   const heldBack = (f: Frame, k: number): Frame["overtaken"] => {
     if (!live) return undefined;
-    const r = f.cands[k]!;
+    const r = cands[k]!;
     const latest = ops[r]!.inv - live.promptNs;
     if (f.stable >= latest) return undefined;
-    for (let m = 0; m < f.cands.length; m++) {
-      const j = f.cands[m]!;
+    for (let m = f.cs; m < f.ce; m++) {
+      const j = cands[m]!;
       const o = ops[j]!;
       if (m === k || o.inv >= latest) continue;
       // A timeout outcome is enabled only from the call's timeout on.
-      const since = Math.max(o.inv, f.stable, f.elapsed[m] ? o.inv + o.call.timeout! * NS_PER_S : -Infinity);
+      const since = Math.max(o.inv, f.stable, elapsed[m] === 1 ? o.inv + o.call.timeout! * NS_PER_S : -Infinity);
       if (since >= latest) continue;
       const succ = successors(f, m);
       if (succ.length > 0) return { op: r, by: j, enabledNs: latest + live.promptNs - since, ruleIds: [...new Set(succ.map((x) => x.rule.rule.id))] };
@@ -460,47 +519,70 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
     return undefined;
   };
 
+  /** At a frame's first expansion: a read that can take effect here is its only child (see `readOnly`). */
   const takeRead = (f: Frame): boolean => {
-    for (let k = 0; k < f.cands.length; k++) {
-      if (!readOnly![f.cands[k]!]) continue;
+    for (let k = f.cs; k < f.ce; k++) {
+      if (!readOnly![cands[k]!]) continue;
       const succ = successors(f, k);
       if (succ.length === 0) continue;
-      f.queue.push({ op: f.cands[k]!, state: succ[0]!.state, ruleId: succ[0]!.rule.rule.id, next: succ[0]!.next });
-      f.ci = f.cands.length;
+      f.succ = succ;
+      f.succOp = cands[k]!;
+      f.si = 0;
+      f.sEnd = 1;
+      f.ci = f.ce;
       f.internalDone = true;
       return true;
     }
     return false;
   };
 
-  /** The next successor of a frame, expanding one candidate at a time. */
-  const nextChild = (f: Frame): Child | undefined => {
-    if (readOnly && f.ci === 0 && !f.internalDone && f.queue.length === 0 && takeRead(f)) return f.queue.pop();
+  // The child nextChild found: the call (-1: an internal step), the state after, the rule, the phase it continues in.
+  let childOp = -1;
+  let childState: State = new Map();
+  let childRule = "";
+  let childNext: number | undefined;
+  /** The next successor of the top frame, expanding one candidate at a time; false when there is none. */
+  const nextChild = (f: Frame): boolean => {
+    if (readOnly && f.ci === f.cs && f.succ === null && !f.internalDone) takeRead(f);
     for (;;) {
-      const c = f.queue.pop();
-      if (c) return c;
-      if (f.ci < f.cands.length) {
-        const i = f.cands[f.ci]!;
-        const held = heldBack(f, f.ci);
+      if (f.succ !== null) {
+        if (f.si < f.sEnd) {
+          const x = f.succ[f.si++]!;
+          childOp = f.succOp;
+          childState = x.state;
+          childRule = x.rule.rule.id;
+          childNext = x.next;
+          return true;
+        }
+        f.succ = null;
+      }
+      if (f.ci < f.ce) {
+        const k = f.ci++;
+        const held = heldBack(f, k);
         if (held) {
           f.overtaken ??= held;
-          f.ci++;
           continue;
         }
-        const succ = successors(f, f.ci);
-        f.ci++;
-        for (let k = succ.length - 1; k >= 0; k--) {
-          f.queue.push({ op: i, state: succ[k]!.state, ruleId: succ[k]!.rule.rule.id, next: succ[k]!.next });
-        }
+        f.succ = successors(f, k);
+        f.succOp = cands[k]!;
+        f.si = 0;
+        f.sEnd = f.succ.length;
         continue;
       }
       if (!f.internalDone) {
         f.internalDone = true;
-        const steps = model.internalSteps(f.state);
-        for (let k = steps.length - 1; k >= 0; k--) f.queue.push({ op: -1, state: steps[k]!.state, ruleId: steps[k]!.id });
-        continue;
+        f.internal = model.hasInternal ? model.internalSteps(f.state) : null;
+        f.ii = 0;
       }
-      return undefined;
+      if (f.internal !== null && f.ii < f.internal.length) {
+        const x = f.internal[f.ii++]!;
+        childOp = -1;
+        childState = x.state;
+        childRule = x.id;
+        childNext = undefined;
+        return true;
+      }
+      return false;
     }
   };
 
@@ -517,22 +599,22 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
     }
     return lo;
   };
+  /** The linearization so far: the step of every frame above the root. */
+  const pathNow = (): Child[] => stack.slice(1).map((x) => ({ op: x.viaOp, state: x.state, ruleId: x.viaRule, ...(x.viaNext !== undefined ? { next: x.viaNext } : {}) }));
   /** Pushes the frame `prog` is at now, unless the memo has it (false). */
-  const push = (parent: Frame | null, state: State, h1: number, h2: number, done: number, depth: number, via: Child | null, stable: number, undoOp: number, undoVal: number): boolean => {
+  const push = (parent: Frame | null, state: State, h1: number, h2: number, done: number, depth: number, stable: number, undoVal: number): boolean => {
     const id = sid(state);
     if (memo && !seen.add(h1, h2, id, live ? stableRank(stable) : 0)) return false;
     states++;
     const f: Frame = {
-      state, sid: id, undoOp, undoVal, h1, h2, done, depth,
+      state, sid: id, viaOp: childOp, viaRule: childRule, viaNext: childNext, undoVal, h1, h2, done, depth,
       respPtr: parent?.respPtr ?? 0,
       invPtr: parent?.invPtr ?? 0,
-      cands: [], elapsed: [], ci: 0, queue: [], internalDone: false, via, stable,
+      cs: 0, ce: 0, ci: 0, succ: null, succOp: -1, si: 0, sEnd: 0, internal: null, ii: 0, internalDone: false, liveChecked: false, stable,
     };
     candidates(f);
     stack.push(f);
-    if (!best || depth > best.depth) {
-      best = { depth, path: stack.slice(1).map((x) => x.via!), frame: f, prog: prog.slice() };
-    }
+    if (!best || depth > best.depth) best = { depth, path: pathNow(), frame: f, prog: prog.slice() };
     return true;
   };
 
@@ -587,41 +669,41 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
   let livenessEnd: { frame: Frame; path: Child[]; late: number[]; prog: Uint8Array } | null = null;
 
   const initial = model.initial();
-  const prog = new Uint8Array(n);
-  push(null, initial, 0, 0, 0, 0, null, -Infinity, -1, 0);
+  push(null, initial, 0, 0, 0, 0, -Infinity, 0);
   while (stack.length > 0) {
     const f = stack[stack.length - 1]!;
     if (f.done === required && !f.liveChecked) {
       f.liveChecked = true;
       const late = overdueAt(f);
       if (late.length === 0) {
-        const path = stack.slice(1).map((x) => x.via!);
+        const path = pathNow();
         const undecided = undecidedAt(f);
         return { ...base, verdict: "ok", states, used: path.map((c) => c.ruleId), usedEvents: path.map((c) => c.op), ...(undecided ? { undecided } : {}) };
       }
       // Not an end: a call that should have returned by now. Search on (pending calls may
       // take effect, internal steps may happen); remember the first such end to explain (the
       // search tries pending calls last, so it is the one where they took the least effect).
-      livenessEnd ??= { frame: f, path: stack.slice(1).map((x) => x.via!), late, prog: prog.slice() };
+      livenessEnd ??= { frame: f, path: pathNow(), late, prog: prog.slice() };
     }
     if (states > maxStates) return { ...base, verdict: "inconclusive", states };
-    const c = nextChild(f);
-    if (!c) {
+    if (!nextChild(f)) {
       stack.pop();
-      if (f.undoOp >= 0) prog[f.undoOp] = f.undoVal;
+      arenaTop = f.cs;
+      if (f.viaOp >= 0) prog[f.viaOp] = f.undoVal;
       continue;
     }
-    if (c.op < 0) {
-      push(f, c.state, f.h1, f.h2, f.done, f.depth, c, Infinity, -1, 0);
+    if (childOp < 0) {
+      push(f, childState, f.h1, f.h2, f.done, f.depth, Infinity, 0);
     } else {
-      const before = prog[c.op]!;
-      const after = c.next ?? DONE;
-      const was = slot(c.op, before);
-      const now = slot(c.op, after);
-      prog[c.op] = after;
-      const finished = after === DONE && !ops[c.op]!.pending ? 1 : 0;
-      const stable = ops[c.op]!.pending ? Infinity : ops[c.op]!.resp;
-      if (!push(f, c.state, (f.h1 ^ z1[was]! ^ z1[now]!) >>> 0, (f.h2 ^ z2[was]! ^ z2[now]!) >>> 0, f.done + finished, f.depth + 1, c, stable, c.op, before)) prog[c.op] = before;
+      const op = childOp;
+      const before = prog[op]!;
+      const after = childNext ?? DONE;
+      const was = slot(op, before);
+      const now = slot(op, after);
+      prog[op] = after;
+      const finished = after === DONE && !ops[op]!.pending ? 1 : 0;
+      const stable = ops[op]!.pending ? Infinity : ops[op]!.resp;
+      if (!push(f, childState, (f.h1 ^ z1[was]! ^ z1[now]!) >>> 0, (f.h2 ^ z2[was]! ^ z2[now]!) >>> 0, f.done + finished, f.depth + 1, stable, before)) prog[op] = before;
     }
   }
 

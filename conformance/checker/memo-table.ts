@@ -41,7 +41,7 @@ export class MemoTable {
 
   private grow(): void {
     const { words, used } = this;
-    const cap = used.length * 2;
+    const cap = used.length * 4;
     this.words = new Uint32Array(cap * 4);
     this.used = new Uint8Array(cap);
     this.mask = cap - 1;

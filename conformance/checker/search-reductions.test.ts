@@ -6,7 +6,8 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { SPEC_FILES } from "../../bench/porcupine/data.js";
 import type { HistoryEvent } from "../history/types.js";
-import { loadSpecFile } from "../spec/load.js";
+import { SpecModel } from "../model/spec-model.js";
+import { loadSpecDir, loadSpecFile } from "../spec/load.js";
 import { ev, pending, ret } from "../tests/history-builder.js";
 import { checkHistory } from "./linearize.js";
 import { MemoTable } from "./memo-table.js";
@@ -91,5 +92,24 @@ describe("MemoTable", () => {
     expect(t.add(0x80000000, 1, 2, 3)).toBe(false);
     expect(t.add(0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff)).toBe(true);
     expect(t.add(0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff)).toBe(false);
+  });
+});
+
+describe("twin keys", () => {
+  const model = (primitive: string, profile = "multiprocessing") => {
+    const spec = loadSpecDir().find((s) => s.primitive === primitive)!;
+    return new SpecModel(spec, profile, "cpython", {});
+  };
+  test("calls whose rules read the actor have none (an RLock's owner is who acquired it)", () => {
+    const m = model("RLock");
+    expect(m.twinKey(m.prepare("a0", "acquire", { block: true, timeout: null }))).toBeUndefined();
+    expect(m.twinKey(m.prepare("a0", "release", {}))).toBeUndefined();
+  });
+  test("the same operation and arguments share one; other arguments do not", () => {
+    const m = new SpecModel(register, "bench", "documented", {});
+    const w = (actor: string, value: number) => m.twinKey(m.prepare(actor, "write", { value }));
+    expect(w("a0", 3)).toBeDefined();
+    expect(w("a0", 3)).toBe(w("a1", 3));
+    expect(w("a0", 3)).not.toBe(w("a0", 4));
   });
 });

@@ -5,11 +5,14 @@
  */
 import type { JsonValue, Level, Raises, RuleLevel } from "../../spec/format.js";
 import type { Outcome } from "../history/types.js";
-import { evalBool, type Bindings } from "../spec/cel.js";
+import { evalBool, type Bindings, type CompiledExpr } from "../spec/cel.js";
 import { SpecError, type CompiledConstruction, type CompiledEffect, type CompiledInternal, type CompiledOperation, type CompiledRule, type LoadedSpec } from "../spec/load.js";
 import { fromJson, keyOf, pyRepr, toJson, valuesEqual, type ModelValue } from "../spec/values.js";
 
 export type State = Map<string, ModelValue>;
+
+/** Where a state object keeps its canonical key once computed (a WeakMap per state cost more, most of it in the collector). */
+const STATE_KEY = Symbol("state key");
 
 /**
  * What the checker's search needs of a model (Porcupine keeps `Model` apart from `checker.go`):
@@ -37,6 +40,12 @@ export interface Model {
    * (linearize.ts). Optional: a model that cannot tell says nothing.
    */
   readOnly?(call: PreparedCall): boolean;
+  /**
+   * A key shared by calls that take the same steps at every state (the same operation and
+   * arguments, rules that read neither `actor` nor `handle`), or undefined. The search may then
+   * take twins that never returned in invocation order only (linearize.ts). Optional.
+   */
+  twinKey?(call: PreparedCall): string | undefined;
 }
 
 /** A call one object's process makes on another (an enabled `delegate` internal step). */
@@ -197,16 +206,10 @@ export class SpecModel implements Model {
     }
   }
 
-  private readonly keys = new WeakMap<State, string>();
-
-  /** Canonical key of a state (cached per state object: successors are often shared). */
+  /** Canonical key of a state (cached on the state object, which never changes: successors are often shared). */
   key(s: State): string {
-    let k = this.keys.get(s);
-    if (k === undefined) {
-      k = keyOf(s);
-      this.keys.set(s, k);
-    }
-    return k;
+    const tagged = s as State & { [STATE_KEY]?: string };
+    return (tagged[STATE_KEY] ??= keyOf(s));
   }
 
   /** Resolve a recorded call against the spec; an unknown operation or argument is reported by name. */
@@ -237,6 +240,17 @@ export class SpecModel implements Model {
 
   readOnly(call: PreparedCall): boolean {
     return call.phases.length === 1 && call.phases[0]!.every((r) => r.effect.length === 0 && r.next === undefined);
+  }
+
+  twinKey(call: PreparedCall): string | undefined {
+    if (call.handle !== undefined) return undefined;
+    const personal = (e: CompiledExpr | undefined) => e !== undefined && (e.names.has("actor") || e.names.has("handle"));
+    for (const phase of call.phases) {
+      for (const r of phase) {
+        if ([r.when, r.returns, r.accepts, r.raisesFrom, ...r.effect.flatMap((e) => [e.key, e.value])].some(personal)) return undefined;
+      }
+    }
+    return `${call.op.name}(${keyOf(call.args)})`;
   }
 
   produces(_object: string, op: string): boolean {

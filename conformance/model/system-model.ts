@@ -21,12 +21,14 @@ export interface Member {
   model: SpecModel;
 }
 
+/** Where a system state keeps its key once computed (on the object: states never change). */
+const SYSTEM_KEY = Symbol("system state key");
+
 export class SystemModel implements Model {
   readonly hasInternal: boolean;
   readonly timeoutSlackSeconds: number;
   readonly slowSteps: ReadonlyMap<string, number>;
   private readonly byId: Map<string, SpecModel>;
-  private readonly keys = new WeakMap<State, string>();
   /** A delegated call prepared once per (caller, call) on the other object's model. */
   private readonly prepared = new Map<string, PreparedCall>();
 
@@ -56,12 +58,8 @@ export class SystemModel implements Model {
   }
 
   key(s: State): string {
-    let k = this.keys.get(s);
-    if (k === undefined) {
-      k = this.members.map((m) => m.model.key(this.component(s, m.id))).join("|");
-      this.keys.set(s, k);
-    }
-    return k;
+    const tagged = s as State & { [SYSTEM_KEY]?: string };
+    return (tagged[SYSTEM_KEY] ??= this.members.map((m) => m.model.key(this.component(s, m.id))).join("|"));
   }
 
   produces(object: string, op: string): boolean {

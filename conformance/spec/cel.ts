@@ -4,6 +4,7 @@
  */
 import { celEnv, celFunc, celMap, celMethod, isCelError, listType, mapType, parse, plan, CelScalar } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
+import { compileFast, sameResult, SLOW } from "./cel-fast.js";
 import { fromCel, fromJson, toJson, type ModelValue } from "./values.js";
 // A cycle (callables.ts compiles its outcomes here), used only when `call` is evaluated.
 import { callableOutcome, defaultVocabulary } from "./callables.js";
@@ -70,6 +71,8 @@ export interface CompiledExpr {
   readonly source: string;
   /** Where it lives: "spec/primitives/Lock.yaml: operations.acquire.rules[0].when". */
   readonly where: string;
+  /** Every identifier it mentions (variables, and names bound inside it: a superset of what it reads). */
+  readonly names: ReadonlySet<string>;
   eval(bindings: Bindings): ModelValue;
 }
 
@@ -222,15 +225,74 @@ export function compileCel(source: string, where: string, names?: CelNames, opts
     const problem = celNameProblem(parsed.expr, names);
     if (problem) throw new CelExprError(where, source, problem);
   }
+  const full = (bindings: Bindings): ModelValue => {
+    const r = run(bindings);
+    if (isCelError(r)) throw new CelExprError(where, source, `evaluation failed: ${r.message}`);
+    return fromCel(r);
+  };
+  const mentions = identifiers(parsed.expr);
+  const fast = compileFast(parsed.expr);
+  if (!fast) return { source, where, names: mentions, eval: full };
   return {
     source,
     where,
+    names: mentions,
     eval(bindings) {
-      const r = run(bindings);
-      if (isCelError(r)) throw new CelExprError(where, source, `evaluation failed: ${r.message}`);
-      return fromCel(r);
+      const v = fast(bindings);
+      if (v === SLOW) return full(bindings);
+      if (crossCheck) {
+        let expected: ModelValue | Error;
+        try {
+          expected = full(bindings);
+        } catch (e) {
+          expected = e as Error;
+        }
+        if (expected instanceof Error || !sameResult(v, expected)) {
+          throw new Error(`${where}: ${source}: the fast path gave ${String(v)}, CEL ${expected instanceof Error ? `raised ${expected.message}` : String(expected)}`);
+        }
+      }
+      return v;
     },
   };
+}
+
+/** The identifiers an expression mentions, anywhere in it. */
+function identifiers(expr: Expr | undefined, out = new Set<string>()): Set<string> {
+  if (!expr) return out;
+  const k = expr.exprKind;
+  switch (k.case) {
+    case "identExpr":
+      out.add(k.value.name);
+      break;
+    case "selectExpr":
+      identifiers(k.value.operand, out);
+      break;
+    case "callExpr":
+      identifiers(k.value.target, out);
+      for (const a of k.value.args) identifiers(a, out);
+      break;
+    case "listExpr":
+      for (const e of k.value.elements) identifiers(e, out);
+      break;
+    case "structExpr":
+      for (const en of k.value.entries) {
+        if (en.keyKind.case === "mapKey") identifiers(en.keyKind.value, out);
+        identifiers(en.value, out);
+      }
+      break;
+    case "comprehensionExpr": {
+      const c = k.value;
+      for (const e of [c.iterRange, c.accuInit, c.loopCondition, c.loopStep, c.result]) identifiers(e, out);
+      break;
+    }
+  }
+  return out;
+}
+
+let crossCheck = false;
+/** Evaluate every expression the fast path takes with CEL too, and throw where they differ (tests). */
+export function setCelCrossCheck(on: boolean): void {
+  crossCheck = on;
 }
 
 /** Evaluate a guard: it must produce a bool. */
