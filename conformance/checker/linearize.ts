@@ -339,6 +339,7 @@ function mulberry32(seed: number): () => number {
 
 const SID = Symbol("state id");
 const SID_SEARCH = Symbol("state id's search");
+const TRIE_END = Symbol("a state ends here");
 type Tagged = State & { [SID]?: number; [SID_SEARCH]?: number };
 let searches = 0;
 
@@ -385,14 +386,37 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
   // States by id (one per distinct model key), so the memo and the step cache index by number.
   // A state object carries its id, tagged with the search it belongs to (a WeakMap per state
   // cost more, most of it in the collector).
+  // A state of scalars only is found in a trie keyed by its fields' names and values themselves,
+  // with no key text built (a value that grows with every append made that text the cost of a
+  // step); any other by its model key. Equal states always take the same route.
   const stateIds = new Map<string, number>();
+  const trie = new Map<unknown, unknown>();
+  let nextId = 0;
   const search = ++searches;
   const sid = (st: State): number => {
     const tagged = st as Tagged;
     if (tagged[SID_SEARCH] === search) return tagged[SID]!;
-    const k = model.key(st);
-    let id = stateIds.get(k);
-    if (id === undefined) stateIds.set(k, (id = stateIds.size));
+    let node: Map<unknown, unknown> | undefined = trie;
+    for (const [name, v] of st) {
+      if (v !== null && typeof v === "object") {
+        node = undefined;
+        break;
+      }
+      let byName = node.get(name) as Map<unknown, unknown> | undefined;
+      if (byName === undefined) node.set(name, (byName = new Map()));
+      let byValue = byName.get(v) as Map<unknown, unknown> | undefined;
+      if (byValue === undefined) byName.set(v, (byValue = new Map()));
+      node = byValue;
+    }
+    let id: number | undefined;
+    if (node !== undefined) {
+      id = node.get(TRIE_END) as number | undefined;
+      if (id === undefined) node.set(TRIE_END, (id = nextId++));
+    } else {
+      const k = model.key(st);
+      id = stateIds.get(k);
+      if (id === undefined) stateIds.set(k, (id = nextId++));
+    }
     tagged[SID_SEARCH] = search;
     tagged[SID] = id;
     return id;
