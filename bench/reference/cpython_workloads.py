@@ -11,8 +11,9 @@ of the workload's definition in bench/reference/workloads.ts (the same on both s
 Every round starts fresh objects and processes (fork: they inherit the objects), waits until every
 actor is ready (a Barrier of the actors and the parent, which releases them together), and each
 actor times its own loop with time.perf_counter(); the round's time is the slowest actor's. Actors
-report through a Queue. Every blocking call has a timeout (`--timeout`, default 60 s), and every
-process is joined, or terminated, before the round returns.
+report through a Queue. Every blocking call has a timeout (`--timeout`, default 60 s; the parent
+waits up to LOOP_TIMEOUTS of them for an actor's whole loop), and every process is joined, or
+terminated, before the round returns.
 """
 
 import argparse
@@ -26,6 +27,8 @@ import time
 import traceback
 
 TIMEOUT = 60.0
+# A whole loop of an actor (many calls) may take this many timeouts before the parent gives up on it.
+LOOP_TIMEOUTS = 10
 
 
 class CheckFailed(Exception):
@@ -268,7 +271,7 @@ def run_round(ctx, name, n):
         for p in procs:
             p.start()
         start.wait(TIMEOUT)  # every actor is ready: this releases them together
-        reports = [results.get(True, TIMEOUT) for _ in procs]
+        reports = [results.get(True, LOOP_TIMEOUTS * TIMEOUT) for _ in procs]
         for p in procs:
             p.join(TIMEOUT)
             if p.exitcode != 0:

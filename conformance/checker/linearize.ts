@@ -320,6 +320,8 @@ interface Frame {
   internalDone: boolean;
   /** The liveness rule was evaluated at this frame (it is a candidate end of the linearization). */
   liveChecked: boolean;
+  /** No read could take effect here (see `readOnly`): the candidates left to try are the others. */
+  readsTried: boolean;
   /** Upper bound (ns) on when the object entered this state: the response of the returned call whose step produced it, else Infinity. */
   stable: number;
   /** A candidate the promptness rule held back here (the first one), for the explanation. */
@@ -422,6 +424,9 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
     return id;
   };
   const stepCache: Map<number, Successor[]>[] = [];
+  let cacheSteps = true;
+  let stepHits = 0;
+  let stepMisses = 0;
   const stack: Frame[] = [];
   /** The deepest frame reached, its path and each call's progress there (for the explanation). */
   let best: { depth: number; path: Child[]; frame: Frame; prog: Uint8Array } | null = null;
@@ -515,9 +520,21 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
     const o = ops[i]!;
     const phase = prog[i]!;
     const el = elapsed[k] === 1;
+    if (!cacheSteps) return model.step(f.state, o.call, o.ev.outcome, el, phase);
     const cache = (stepCache[2 * slot(i, phase) + (el ? 1 : 0)] ??= new Map());
     let succ = cache.get(f.sid);
-    if (succ === undefined) cache.set(f.sid, (succ = model.step(f.state, o.call, o.ev.outcome, el, phase)));
+    if (succ !== undefined) {
+      stepHits++;
+      return succ;
+    }
+    cache.set(f.sid, (succ = model.step(f.state, o.call, o.ev.outcome, el, phase)));
+    // Where states seldom repeat (a value that grows with every append) the cache costs more
+    // than it saves, and keeps every state for the collector: after 20,000 steps with fewer
+    // than one in five found there, it is dropped.
+    if (++stepMisses === 20_000 && stepHits < 4_000) {
+      cacheSteps = false;
+      stepCache.length = 0;
+    }
     return succ;
   };
   /**
@@ -567,7 +584,8 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
   let childNext: number | undefined;
   /** The next successor of the top frame, expanding one candidate at a time; false when there is none. */
   const nextChild = (f: Frame): boolean => {
-    if (readOnly && f.ci === f.cs && f.succ === null && !f.internalDone) takeRead(f);
+    // When no read could take effect here, the loop below need not try them again.
+    if (readOnly !== null && f.ci === f.cs && f.succ === null && !f.internalDone && !f.readsTried) f.readsTried = !takeRead(f);
     for (;;) {
       if (f.succ !== null) {
         if (f.si < f.sEnd) {
@@ -582,6 +600,7 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
       }
       if (f.ci < f.ce) {
         const k = f.ci++;
+        if (f.readsTried && readOnly![cands[k]!]) continue;
         const held = heldBack(f, k);
         if (held) {
           f.overtaken ??= held;
@@ -634,7 +653,7 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
       state, sid: id, viaOp: childOp, viaRule: childRule, viaNext: childNext, undoVal, h1, h2, done, depth,
       respPtr: parent?.respPtr ?? 0,
       invPtr: parent?.invPtr ?? 0,
-      cs: 0, ce: 0, ci: 0, succ: null, succOp: -1, si: 0, sEnd: 0, internal: null, ii: 0, internalDone: false, liveChecked: false, stable,
+      cs: 0, ce: 0, ci: 0, succ: null, succOp: -1, si: 0, sEnd: 0, internal: null, ii: 0, internalDone: false, liveChecked: false, readsTried: false, stable,
     };
     candidates(f);
     stack.push(f);
