@@ -414,6 +414,14 @@ export interface ProfileInfo {
   source?: Source;
 }
 
+/** A named CEL fragment (SpecDocument.defs). */
+export interface Definition {
+  /** What it means, for readers of the spec. */
+  description: string;
+  /** The CEL text it stands for. */
+  cel: string;
+}
+
 export interface SpecDocument {
   /** Primitive name, as used in scenarios and ids: "Lock", "Queue". */
   primitive: string;
@@ -464,6 +472,13 @@ export interface SpecDocument {
   processEnd?: ProcessEndRule[];
   /** Invariants that hold in every reachable state (CEL over ctor, s); checked while searching, for spec debugging. */
   invariants?: { [name: string]: string };
+  /**
+   * Named CEL fragments that several expressions share: `defs.<name>` in any expression of this
+   * document stands for `(<cel>)`, put in as text when the document loads, so its names are those
+   * of the place it is used in (a fragment may read `s`, `ctor`, or a variable the using
+   * expression binds, such as a filter's). A fragment may use others, without cycles.
+   */
+  defs?: { [name: string]: Definition };
   /** Hints for the scenario generator. */
   generate?: {
     /**

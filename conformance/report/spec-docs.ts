@@ -533,6 +533,12 @@ function primitivePage(spec: LoadedSpec, ids: IdPages): string {
 
   if (doc.internal?.length) lines.push(...internalSection(doc.internal, c));
 
+  const defs = Object.entries(doc.defs ?? {});
+  if (defs.length) {
+    lines.push("## Definitions", "", "`defs.<name>` in an expression above stands for the CEL below, in parentheses (names are those of the place it is used in).", "");
+    lines.push(...table(["name", "meaning", "CEL"], defs.map(([n, d]) => [code(`defs.${n}`), prose(d.description, c.ids, c.page), code(d.cel)])), "");
+  }
+
   const inv = Object.entries(doc.invariants ?? {});
   if (inv.length) {
     lines.push("## Invariants", "", "Hold in every reachable state (checked while searching; a debugging aid for the spec).", "");

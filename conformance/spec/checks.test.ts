@@ -203,3 +203,37 @@ describe("what the model assumes of rules", () => {
     expect(problem(`${toggle}timing: { timeoutSlack: -1 }\n`)).toMatch(/timing\.timeoutSlack: must be a number of seconds, at least 0/);
   });
 });
+
+describe("defs", () => {
+  const withDefs = (defs: string, text = toggle) => edit(text, "state:\n", `defs:\n${defs}state:\n`);
+  const isOn = `  isOn: { description: "the toggle is on", cel: "s.on" }\n`;
+
+  test("defs.<name> stands for its CEL, in parentheses, where it is used", () => {
+    const s = loadSpecText(edit(withDefs(isOn), `when: "s.on"`, `when: "defs.isOn"`), "x.yaml");
+    const rule = s.operations.get("flip")!.phases[0]!.find((r) => r.rule.id === "Toggle.flip.off")!;
+    expect(rule.when!.eval({ s: new Map([["on", true]]) })).toBe(true);
+    expect(rule.when!.eval({ s: new Map([["on", false]]) })).toBe(false);
+    expect(rule.rule.when).toBe("defs.isOn"); // the document keeps what was written (docs show it)
+  });
+
+  test("inside a string literal it is text; a definition may use another", () => {
+    const both = isOn + `  isOff: { description: "the toggle is off", cel: "!defs.isOn && 'defs.isOn' != ''" }\n`;
+    const s = loadSpecText(edit(withDefs(both), `when: "!s.on"`, `when: "defs.isOff"`), "x.yaml");
+    const rule = s.operations.get("flip")!.phases[0]![0]!;
+    expect(rule.when!.eval({ s: new Map([["on", false]]) })).toBe(true);
+  });
+
+  test("an unknown name, a cycle and a definition nothing uses are spec errors naming the place", () => {
+    expect(problem(edit(withDefs(isOn), `when: "s.on"`, `when: "defs.isOf"`))).toMatch(/x\.yaml: operations\.flip\.rules\[1\]\.when: unknown definition 'defs\.isOf' \(defs: isOn\)/);
+    const loop = `  a: { description: "a", cel: "defs.b" }\n  b: { description: "b", cel: "!defs.a" }\n`;
+    expect(problem(edit(withDefs(loop), `when: "s.on"`, `when: "defs.a"`))).toMatch(/x\.yaml: defs\.a: uses itself: defs\.a -> defs\.b -> defs\.a/);
+    expect(problem(withDefs(isOn))).toMatch(/x\.yaml: defs\.isOn: no expression uses it/);
+  });
+
+  test("a mistake in a definition is reported with the text as written and as expanded", () => {
+    const bad = `  isOn: { description: "the toggle is on", cel: "s.onn" }\n`;
+    expect(problem(edit(withDefs(bad), `when: "s.on"`, `when: "defs.isOn"`))).toMatch(
+      /operations\.flip\.rules\[1\]\.when: unknown state variable 's\.onn' \(state: on\)\n  in CEL expression: defs\.isOn\n  with defs put in: \(s\.onn\)/,
+    );
+  });
+});

@@ -12,7 +12,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { parseDocument } from "yaml";
-import type { ConstructionRule, Domain, InternalStep, JsonValue, Operation, OperationForm, Param, ProcessEndRule, Raises, Rule, SpecDocument } from "../../spec/format.js";
+import type { ConstructionRule, Definition, Domain, InternalStep, JsonValue, Operation, OperationForm, Param, ProcessEndRule, Raises, Rule, SpecDocument } from "../../spec/format.js";
 import { CelExprError, compileCel, type CelNames, type CompiledExpr, type KnownKeys } from "./cel.js";
 
 
@@ -243,6 +243,44 @@ function checkOneDomain(file: string, place: string, d: Domain): void {
   if (d.intRange && d.intRange.min > d.intRange.max) throw new SpecError(file, `${place}.intRange`, "min is above max");
 }
 
+const DEF_REF = /defs\.([A-Za-z_][A-Za-z0-9_]*)/y;
+
+/**
+ * `written` with every `defs.<name>` outside string literals replaced by `(<that definition's
+ * CEL>)`, definitions inside definitions too. An unknown name, or a definition that reaches
+ * itself, is a SpecError at `place` (or at the definition).
+ */
+export function expandDefs(written: string, defs: Readonly<Record<string, Definition>>, file: string, place: string, using: readonly string[] = [], used?: Set<string>): string {
+  let out = "";
+  let i = 0;
+  while (i < written.length) {
+    const ch = written[i]!;
+    if (ch === "'" || ch === '"') {
+      // A string literal: copied as it is (a backslash escapes the next character).
+      let j = i + 1;
+      while (j < written.length && written[j] !== ch) j += written[j] === "\\" ? 2 : 1;
+      out += written.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    DEF_REF.lastIndex = i;
+    const m = DEF_REF.exec(written);
+    if (m && (i === 0 || !/[A-Za-z0-9_.]/.test(written[i - 1]!))) {
+      const name = m[1]!;
+      const def = Object.hasOwn(defs, name) ? defs[name] : undefined;
+      if (!def) throw new SpecError(file, place, `unknown definition 'defs.${name}' (defs: ${Object.keys(defs).join(", ") || "none"})`);
+      if (using.includes(name)) throw new SpecError(file, `defs.${using[0]}`, `uses itself: ${[...using, name].map((n) => `defs.${n}`).join(" -> ")}`);
+      used?.add(name);
+      out += `(${expandDefs(def.cel, defs, file, `defs.${name}.cel`, [...using, name], used)})`;
+      i += m[0].length;
+      continue;
+    }
+    out += ch;
+    i++;
+  }
+  return out;
+}
+
 function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
   const profiles = new Set(Object.keys(doc.profiles));
   if (profiles.size === 0) throw new SpecError(file, "profiles", "declare at least one profile");
@@ -256,11 +294,14 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
   const S = keys([...stateNames], "unknown state variable", "state");
   const CTOR = keys(paramNames, "unknown constructor parameter", "params");
   const names = (vars: CelNames["vars"]): CelNames => ({ vars, profiles: profileList });
-  const cel = (src: string, place: string, scope: CelNames): CompiledExpr => {
+  const defs = doc.defs ?? {};
+  const defsUsed = new Set<string>();
+  const cel = (written: string, place: string, scope: CelNames): CompiledExpr => {
+    const src = expandDefs(written, defs, file, place, [], defsUsed);
     try {
       return compileCel(src, `${file}: ${place}`, scope);
     } catch (e) {
-      if (e instanceof CelExprError) throw new SpecError(file, place, `${e.detail}\n  in CEL expression: ${src}`);
+      if (e instanceof CelExprError) throw new SpecError(file, place, `${e.detail}\n  in CEL expression: ${written}${src !== written ? `\n  with defs put in: ${src}` : ""}`);
       throw e;
     }
   };
@@ -647,7 +688,7 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     return { rule, when: cel(rule.when, `${rp}.when`, ctorScope), messagePattern: compileRaises(rule.raises, rp) };
   });
 
-  return {
+  const loaded: LoadedSpec = {
     file,
     doc,
     primitive: doc.primitive,
@@ -663,6 +704,11 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     paramDomainIf,
     invariants: Object.entries(doc.invariants ?? {}).map(([name, src]) => ({ name, expr: cel(src, `invariants.${name}`, names({ ctor: CTOR, s: S, profile: true })) })),
   };
+  // A definition no expression uses is never compiled, so a mistake in it would go unseen.
+  for (const name of Object.keys(defs)) {
+    if (!defsUsed.has(name)) throw new SpecError(file, `defs.${name}`, "no expression uses it (as defs." + name + "): remove it or use it");
+  }
+  return loaded;
 }
 
 function timeoutSlack(file: string, doc: SpecDocument): number {
