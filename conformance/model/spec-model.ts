@@ -283,12 +283,14 @@ export class SpecModel implements Model {
       if (r.next !== undefined) {
         // Into a deadlock (a phase no rule completes) only a call that never returned can go.
         if (call.phases[r.next]!.length === 0 && outcome.kind !== "pending") continue;
-        out.push({ state: this.apply(s, r.effect, b, `rule ${r.rule.id}`), rule: r, next: r.next });
+        out.push({ state: this.apply(s, r.effect, b, "rule", r.rule.id), rule: r, next: r.next });
         continue;
       }
       const result = this.match(r, b, outcome);
       if (result === NO_MATCH) continue;
-      out.push({ state: this.apply(s, r.effect, { ...b, result }, `rule ${r.rule.id}`), rule: r, result });
+      // Bound for this rule's effects only (a later rule's guard cannot name `result`: checked at load).
+      b.result = result;
+      out.push({ state: this.apply(s, r.effect, b, "rule", r.rule.id), rule: r, result });
     }
     return out;
   }
@@ -304,7 +306,7 @@ export class SpecModel implements Model {
       const base: Bindings = { ctor: this.ctor, s, profile: this.profile };
       for (const b of combinations(c.choose, base)) {
         if (c.when && !evalBool(c.when, b)) continue;
-        out.push({ state: this.apply(s, c.effect, b, `internal step ${c.step.id}`), id: c.step.id });
+        out.push({ state: this.apply(s, c.effect, b, "internal step", c.step.id), id: c.step.id });
       }
     }
     return out;
@@ -330,7 +332,7 @@ export class SpecModel implements Model {
         const how = c.endsChild.eval(b);
         if (how === null) continue;
         if (how !== "exit" && how !== "kill") throw new Error(`${c.endsChild.where}: ${c.endsChild.source}: must give 'exit', 'kill' or null, got ${pyRepr(how)}`);
-        out.push({ state: this.apply(s, c.effect, b, `internal step ${c.step.id}`), id: c.step.id, how });
+        out.push({ state: this.apply(s, c.effect, b, "internal step", c.step.id), id: c.step.id, how });
       }
     }
     return out;
@@ -353,7 +355,7 @@ export class SpecModel implements Model {
     );
     if (rules.length === 0) return null;
     const b: Bindings = { ctor: this.ctor, s, profile: this.profile, actor };
-    const out = rules.filter((r) => !r.when || evalBool(r.when, b)).map((r) => ({ state: this.apply(s, r.effect, b, `process-end rule ${r.rule.id}`), id: r.rule.id }));
+    const out = rules.filter((r) => !r.when || evalBool(r.when, b)).map((r) => ({ state: this.apply(s, r.effect, b, "process-end rule", r.rule.id), id: r.rule.id }));
     if (out.length === 0 && how === "kill") return [{ state: s, id: "" }];
     return out;
   }
@@ -391,7 +393,7 @@ export class SpecModel implements Model {
     const phaseVar = d.internal.delegate!.phase;
     if (next !== undefined) return new Map(s).set(phaseVar, BigInt(next));
     const done = new Map(s).set(phaseVar, 0n);
-    return this.apply(done, d.internal.effect, { ctor: this.ctor, s, profile: this.profile, result, raised }, `internal step ${d.internal.step.id}`);
+    return this.apply(done, d.internal.effect, { ctor: this.ctor, s, profile: this.profile, result, raised }, "internal step", d.internal.step.id);
   }
 
   /** What every active rule would do for `call` at `s`, for a failure explanation. */
@@ -435,12 +437,16 @@ export class SpecModel implements Model {
     } else if (!r.returns && !r.accepts && result !== null) {
       return NO_MATCH;
     }
-    if (r.accepts && !evalBool(r.accepts, { ...b, result })) return NO_MATCH;
+    if (r.accepts) {
+      b.result = result;
+      if (!evalBool(r.accepts, b)) return NO_MATCH;
+    }
     return result;
   }
 
   /** The state after `effects` (of the step `producedBy`); a new state is checked against the invariants. */
-  private apply(s: State, effects: CompiledEffect[], b: Bindings, producedBy: string): State {
+  /** `what` and `id` name the step for an invariant's error (text built only then). */
+  private apply(s: State, effects: CompiledEffect[], b: Bindings, what: string, id: string): State {
     if (effects.length === 0) return s;
     const next: State = new Map(s);
     for (const e of effects) {
@@ -463,7 +469,7 @@ export class SpecModel implements Model {
         throw new Error(`${e.value.where}: cannot assign ${e.target}[${pyRepr(key)}]: ${e.target} is not a map or list`);
       }
     }
-    if (this.spec.invariants.length > 0) this.checkInvariants(next, producedBy);
+    if (this.spec.invariants.length > 0) this.checkInvariants(next, `${what} ${id}`);
     return next;
   }
 }
