@@ -271,15 +271,17 @@ def run_round(ctx, name, n):
         for p in procs:
             p.start()
         start.wait(TIMEOUT)  # every actor is ready: this releases them together
-        reports = [results.get(True, LOOP_TIMEOUTS * TIMEOUT) for _ in procs]
+        reports = []
+        for _ in procs:
+            report = results.get(True, LOOP_TIMEOUTS * TIMEOUT)  # queue.Empty after that
+            if report[3] is not None:  # an actor failed: the others may wait for it (finally ends them)
+                raise RuntimeError(f"actor {report[0]} failed:\n{report[3]}")
+            reports.append(report)
         for p in procs:
             p.join(TIMEOUT)
             if p.exitcode != 0:
                 raise RuntimeError(f"actor process {p.pid} exited with {p.exitcode}")
         reports.sort(key=lambda r: r[0])
-        errors = [r[3] for r in reports if r[3] is not None]
-        if errors:
-            raise RuntimeError(f"actor failed:\n{errors[0]}")
         problem = check(n, objects, [r[2] for r in reports])
         if problem is not None:
             raise CheckFailed(f"{name}: check failed: {problem}")

@@ -56,7 +56,7 @@ export interface Workload {
   readonly multipleOf?: number;
   readonly goal: Goal | null;
   /** The objects of one run (in the parent). */
-  readonly setup: (timeoutS: number) => Objects;
+  readonly setup: () => Objects;
   readonly roles: (n: number) => Role[];
   /** null when right, else what is wrong; `results` in role order. */
   readonly check: (n: number, objects: Objects, results: ActorResult[]) => string | null;
@@ -468,7 +468,7 @@ export class ActorPool {
   async run(w: Workload, n: number, timeoutS = TIMEOUT_S): Promise<{ ms: number; results: ActorResult[] }> {
     const roles = w.roles(n);
     if (roles.length > this.threads.length) throw new Error(`${w.name} needs ${roles.length} actor threads, the pool has ${this.threads.length}`);
-    const objects = w.setup(timeoutS);
+    const objects = w.setup();
     const handles: Handles = Object.fromEntries(Object.entries(objects).map(([k, o]) => [k, o.handle()]));
     const go = new Int32Array(new SharedArrayBuffer(4));
     const actors = this.threads.slice(0, roles.length);
