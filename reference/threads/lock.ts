@@ -38,17 +38,21 @@ const ACQUIRED: Step<boolean> = done(true);
  * negative one as 0.
  */
 export function lockDeadline(profile: Profile, block: unknown, timeout: unknown): number {
+  return deadlineOf(Boolean(block), lockTimeout(profile, block, timeout));
+}
+
+/** The seconds an acquire may wait (null: for ever), its arguments checked as the profile's Python does. */
+export function lockTimeout(profile: Profile, block: unknown, timeout: unknown): number | null {
   const t = checkTimeout(timeout);
-  const blocking = Boolean(block);
   if (profile === "threading") {
     const given = t !== null && t !== -1;
     // observed: threading.Lock().acquire(False, 0.1) -> ValueError: can't specify a timeout for a non-blocking call
-    if (!blocking && given) throw new PythonError("ValueError", "can't specify a timeout for a non-blocking call");
+    if (!Boolean(block) && given) throw new PythonError("ValueError", "can't specify a timeout for a non-blocking call");
     // observed: threading.Lock().acquire(True, -2) -> ValueError: timeout value must be positive
     if (given && t < 0) throw new PythonError("ValueError", "timeout value must be positive");
-    return deadlineOf(blocking, given ? t : null);
+    return given ? t : null;
   }
-  return deadlineOf(blocking, t);
+  return t;
 }
 
 // Word layout of a Lock.
@@ -98,7 +102,11 @@ export class Lock implements SharedPrimitive {
    * on a thread with an event loop to keep.
    */
   acquire(block: boolean = true, timeout: number | null = null): boolean {
-    return blockSync(this.#acquireOp, lockDeadline(this.profile, block, timeout));
+    // A free lock is taken before the clock is read (reading it costs more than the take);
+    // the arguments are checked first all the same: a bad timeout raises on a free lock too.
+    const seconds = lockTimeout(this.profile, block, timeout);
+    if (Atomics.compareExchange(this.#words, L_STATE, 0, this.#me) === 0) return true;
+    return blockSync(this.#acquireOp, deadlineOf(Boolean(block), seconds));
   }
 
   /** `acquire` without blocking the thread: waits with Atomics.waitAsync. */
