@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { JoinableQueue, Queue } from "./queue.js";
+import { decodeItem, encodeItem, JoinableQueue, Queue } from "./queue.js";
 import { expectPyError } from "./tests/expect-py.js";
 import { flags, runTask, startTask, terminateAll, waitUntil, type CallResult } from "./tests/harness.js";
 
@@ -249,5 +249,21 @@ describe("JoinableQueue", () => {
     cancelled.close();
     cancelled.join_thread(); // at once
     expectPyError(() => new Queue(0, { profile: "threading" }).join_thread(), "AttributeError", "'Queue' object has no attribute 'join_thread'");
+  });
+});
+
+describe("item encoding", () => {
+  it("scalars take the short form and come back as they went, v8.serialize's values too", () => {
+    const values: unknown[] = [0, -0, 1.5, -7, Number.NaN, Infinity, 2 ** 53, "", "abc", "é", "é€😀", "\ud800x", "x".repeat(1024), "x".repeat(1025), true, false, null, [1, "a"], { a: 1 }, 10n];
+    for (const v of values) {
+      const bytes = encodeItem(v);
+      const back = decodeItem(bytes);
+      if (typeof v === "number" && Number.isNaN(v)) expect(back).toBeNaN();
+      else expect(Object.is(back, v) || JSON.stringify(back, (_k, x) => (typeof x === "bigint" ? `${x}n` : x)) === JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? `${x}n` : x))).toBe(true);
+      // Scalars are short: a tag and the value; the rest v8.serialize's (first byte 0xFF).
+      const short = typeof v === "number" || typeof v === "boolean" || v === null || (typeof v === "string" && v.length <= 1024);
+      expect(bytes[0] === 0xff).toBe(!short);
+    }
+    expect(() => decodeItem(Uint8Array.of(9))).toThrow(/unknown tag 9/);
   });
 });

@@ -2,7 +2,7 @@
  * Queue and JoinableQueue shared across worker threads.
  *
  * Items are serialized with v8.serialize (so any structured-clonable value
- * goes) into a byte ring buffer in a SharedArrayBuffer, each as a 4-byte
+ * goes; a number, bool, null or short string in a short form of its own) into a byte ring buffer in a SharedArrayBuffer, each as a 4-byte
  * little-endian length followed by the bytes. A small internal mutex guards the
  * control words; three condition variables (sequence words that every state
  * change bumps under the mutex) let getters, putters and joiners sleep.
@@ -251,7 +251,7 @@ abstract class QueueBase implements SharedPrimitive {
       }
       framed = { [FED_BY]: this.#feeder, item };
     }
-    const bytes = drop ? new Uint8Array(0) : v8.serialize(framed);
+    const bytes = drop ? new Uint8Array(0) : encodeItem(framed);
     const frame = HEADER + bytes.length;
     if (frame > this.capacity) {
       throw new RangeError(`item of ${bytes.length} serialized bytes cannot fit a queue capacity of ${this.capacity} bytes`);
@@ -350,7 +350,7 @@ abstract class QueueBase implements SharedPrimitive {
   // The item taken (its slot released): an `$unpickling-fails` one raises, as CPython's get does
   // after releasing the slot and the reader lock (multiprocessing, `pickles`).
   #unpickle(bytes: Uint8Array): unknown {
-    let item = v8.deserialize(bytes);
+    let item = decodeItem(bytes);
     if (typeof item === "object" && item !== null && FED_BY in item) {
       const { [FED_BY]: index, item: inner } = item as { [FED_BY]: number; item: unknown };
       const ctrl = this.#ctrl;
@@ -543,6 +543,75 @@ function checkMaxsize(profile: Profile, maxsize: unknown): number {
 }
 
 /** An item whose pickle is past a pipe's 64 KiB buffer: `{"$repeat": [unit, n]}` (spec/protocol/README.md). */
+// An item that is one number, bool, null or short string skips v8.serialize, which cost most of
+// a put and a get of one: a tag byte v8.serialize's output never starts with (its first byte is
+// the version tag, 0xFF). Strings go as Latin-1 bytes or UTF-16 code units, so a lone surrogate
+// survives as it does through v8.serialize.
+const V8_VERSION_TAG = 0xff;
+const T_NUMBER = 1;
+const T_STRING = 2;
+const T_TRUE = 3;
+const T_FALSE = 4;
+const T_NULL = 5;
+const T_LATIN1 = 6;
+const SHORT_STRING = 1024;
+
+export function encodeItem(item: unknown): Uint8Array {
+  if (typeof item === "number") {
+    const b = new Uint8Array(9);
+    b[0] = T_NUMBER;
+    new DataView(b.buffer).setFloat64(1, item, true);
+    return b;
+  }
+  if (typeof item === "string" && item.length <= SHORT_STRING) {
+    // One byte per character when every one fits (as v8.serialize's one-byte strings).
+    let wide = false;
+    for (let i = 0; i < item.length && !wide; i++) wide = item.charCodeAt(i) > 0xff;
+    if (!wide) {
+      const b = new Uint8Array(1 + item.length);
+      b[0] = T_LATIN1;
+      for (let i = 0; i < item.length; i++) b[i + 1] = item.charCodeAt(i);
+      return b;
+    }
+    const b = new Uint8Array(1 + 2 * item.length);
+    b[0] = T_STRING;
+    for (let i = 0, j = 1; i < item.length; i++, j += 2) {
+      const c = item.charCodeAt(i);
+      b[j] = c & 0xff;
+      b[j + 1] = c >>> 8;
+    }
+    return b;
+  }
+  if (item === true) return Uint8Array.of(T_TRUE);
+  if (item === false) return Uint8Array.of(T_FALSE);
+  if (item === null) return Uint8Array.of(T_NULL);
+  return v8.serialize(item);
+}
+
+export function decodeItem(bytes: Uint8Array): unknown {
+  switch (bytes[0]) {
+    case V8_VERSION_TAG:
+      return v8.deserialize(bytes);
+    case T_NUMBER:
+      return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getFloat64(1, true);
+    case T_STRING: {
+      const units = new Array<number>((bytes.length - 1) >>> 1);
+      for (let i = 0, j = 1; i < units.length; i++, j += 2) units[i] = bytes[j]! | (bytes[j + 1]! << 8);
+      return String.fromCharCode(...units);
+    }
+    case T_LATIN1:
+      return String.fromCharCode(...bytes.subarray(1));
+    case T_TRUE:
+      return true;
+    case T_FALSE:
+      return false;
+    case T_NULL:
+      return null;
+    default:
+      throw new Error(`queue item with unknown tag ${bytes[0]}: the ring is corrupt`);
+  }
+}
+
 function isPastPipeBuffer(v: unknown): boolean {
   return typeof v === "object" && v !== null && !Array.isArray(v) && "$repeat" in v;
 }
