@@ -252,7 +252,9 @@ export class Connection {
     for (;;) {
       if (q.qsize() > 0) {
         try {
-          return q.get(false) as Message;
+          const item = q.get(false);
+          // Every message is an object but a scalar sent by send(), which goes as itself.
+          return typeof item === "object" && item !== null ? (item as Message) : { kind: "object", value: item, bytesAt: [] };
         } catch (e) {
           if (!(e instanceof PythonError && e.pyType === "queue.Empty")) throw e;
           continue; // another reader took it
@@ -265,6 +267,12 @@ export class Connection {
 
   send(obj: unknown): void {
     this.#checkWritable();
+    // A scalar goes as itself (the queue's short form): no walk for unpicklable parts or bytes.
+    if (obj === null || typeof obj === "number" || typeof obj === "string" || typeof obj === "boolean") {
+      if (this.pipe.isClosed(1 - this.end)) throw brokenPipe();
+      this.pipe.queue(1 - this.end).put(obj);
+      return;
+    }
     // observed: a.send(obj_holding_a_lock) -> TypeError: cannot pickle '_thread.lock' object, before the peer's
     //   BrokenPipeError (Connection.send pickles first); nothing sent, the connection goes on
     checkPicklable(obj);
