@@ -136,6 +136,13 @@ export function blockSync<T>(op: Blocking<T>, deadline: number): T {
   }
 }
 
+/** `blockSync` until `deadlineOf(block, seconds)`, the clock read only once a first try has failed (reading it costs more than a try that succeeds). */
+export function blockSyncFor<T>(op: Blocking<T>, block: boolean, seconds: number | null): T {
+  const step = op.attempt();
+  if (step.done) return step.value;
+  return blockSync(op, deadlineOf(block, seconds));
+}
+
 /** As `blockSync`, but sleeps with Atomics.waitAsync so the calling thread's event loop keeps running. */
 export async function blockAsync<T>(op: Blocking<T>, deadline: number): Promise<T> {
   for (;;) {

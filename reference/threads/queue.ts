@@ -20,6 +20,7 @@ import { PythonError, type ObjectHandle, type SharedPrimitive } from "../impleme
 import {
   blockAsync,
   blockSync,
+  blockSyncFor,
   deadlineOf,
   done,
   lockMutex,
@@ -201,24 +202,32 @@ abstract class QueueBase implements SharedPrimitive {
   }
 
   #putDeadline(block: unknown, timeout: unknown): number {
+    return deadlineOf(Boolean(block), this.#putTimeout(block, timeout));
+  }
+
+  /** The seconds a put may wait (null: for ever), its arguments checked. */
+  #putTimeout(block: unknown, timeout: unknown): number | null {
     const t = checkTimeout(timeout);
-    const blocking = Boolean(block);
     // observed: queue.Queue(5).put(1, True, -1) -> ValueError: 'timeout' must be a non-negative number
     // (queue.Queue() with maxsize 0 accepts it; multiprocessing treats a negative timeout as 0)
-    if (this.profile === "threading" && this.maxsize > 0 && blocking && t !== null && t < 0) {
+    if (this.profile === "threading" && this.maxsize > 0 && Boolean(block) && t !== null && t < 0) {
       throw new PythonError("ValueError", "'timeout' must be a non-negative number");
     }
-    return deadlineOf(blocking, t);
+    return t;
   }
 
   #getDeadline(block: unknown, timeout: unknown): number {
+    return deadlineOf(Boolean(block), this.#getTimeout(block, timeout));
+  }
+
+  /** The seconds a get may wait (null: for ever), its arguments checked. */
+  #getTimeout(block: unknown, timeout: unknown): number | null {
     const t = checkTimeout(timeout);
-    const blocking = Boolean(block);
     // observed: queue.Queue().get(True, -1) -> ValueError: 'timeout' must be a non-negative number (even when not empty)
-    if (this.profile === "threading" && blocking && t !== null && t < 0) {
+    if (this.profile === "threading" && Boolean(block) && t !== null && t < 0) {
       throw new PythonError("ValueError", "'timeout' must be a non-negative number");
     }
-    return deadlineOf(blocking, t);
+    return t;
   }
 
   // Serialize outside the mutex; the returned op writes one frame.
@@ -319,8 +328,8 @@ abstract class QueueBase implements SharedPrimitive {
    */
   put(item: unknown, block: boolean = true, timeout: number | null = null): void {
     this.#checkOpen();
-    const deadline = this.#putDeadline(block, timeout);
-    blockSync(this.#putOp(item), deadline);
+    const seconds = this.#putTimeout(block, timeout);
+    blockSyncFor(this.#putOp(item), Boolean(block), seconds);
   }
 
   /** `put` without blocking the thread: waits with Atomics.waitAsync. */
@@ -336,8 +345,8 @@ abstract class QueueBase implements SharedPrimitive {
    */
   get(block: boolean = true, timeout: number | null = null): unknown {
     this.#checkOpen();
-    const deadline = this.#getDeadline(block, timeout);
-    return this.#unpickle(blockSync(this.#getOp, deadline));
+    const seconds = this.#getTimeout(block, timeout);
+    return this.#unpickle(blockSyncFor(this.#getOp, Boolean(block), seconds));
   }
 
   /** `get` without blocking the thread: waits with Atomics.waitAsync. */
