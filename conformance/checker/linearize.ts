@@ -529,9 +529,9 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
     }
     cache.set(f.sid, (succ = model.step(f.state, o.call, o.ev.outcome, el, phase)));
     // Where states seldom repeat (a value that grows with every append) the cache costs more
-    // than it saves, and keeps every state for the collector: after 20,000 steps with fewer
-    // than one in five found there, it is dropped.
-    if (++stepMisses === 20_000 && stepHits < 4_000) {
+    // than it saves, and keeps every state for the collector: once fewer than one step in five
+    // is found there (looked at every 20,000 new ones), it is dropped.
+    if (++stepMisses % 20_000 === 0 && stepHits * 4 < stepMisses) {
       cacheSteps = false;
       stepCache.length = 0;
     }
