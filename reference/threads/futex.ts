@@ -115,16 +115,31 @@ export function waitWord(words: Int32Array, index: number, expected: number, ms:
 }
 
 /**
+ * Loads of the awaited word a blocking call spins for before it sleeps (a few µs). bench:reference
+ * on 2 cores: 1000 took Pipe's round trip from 53 to 11 µs and a contended Lock from 143 to 118 ms
+ * per 2x10^6 acquires; 200 did not, 5000 did no better.
+ */
+const SPIN_LOADS = 1000;
+
+/**
  * Run `op` until it completes, sleeping with Atomics.wait in between. The
  * deadline is fixed up front, so spurious or unrelated wake-ups never extend
  * it; after every wake-up the operation is tried again before giving up, so a
  * notify that races with the timeout is not wasted.
  */
 export function blockSync<T>(op: Blocking<T>, deadline: number): T {
+  let spun = false;
   for (;;) {
     let step = op.attempt();
     if (step.done) return step.value;
     if (now() >= deadline) return op.timedOut();
+    if (!spun) {
+      // Spin a little first: the word often changes within microseconds (a lock released, an
+      // item put by a thread on another core), and a sleep and a wake-up cost more than that.
+      spun = true;
+      for (let i = 0; i < SPIN_LOADS; i++) if (Atomics.load(op.words, step.index) !== step.expected) break;
+      continue;
+    }
     Atomics.add(op.words, op.waiters, 1);
     try {
       step = op.attempt(); // re-try now that wakers can see us
