@@ -47,7 +47,11 @@ export interface ImplementationModule {
   attach(handle: ObjectHandle): SharedPrimitive;
   /**
    * End what the objects created on this thread started outside it (child processes), once a
-   * scenario is over; the executor awaits it before the next scenario. Optional.
+   * scenario is over; the executor awaits it before the next scenario. With `scope`, only what
+   * the objects created in that scope (enterScope) started: executors that share a thread (a
+   * campaign's lanes) end their own scenario's children, not each other's. Optional.
    */
-  end?(): Promise<void>;
+  end?(scope?: object): Promise<void>;
+  /** The objects `create` makes from now on belong to `scope` (undefined: to none). Optional, with `end`. */
+  enterScope?(scope: object | undefined): void;
 }

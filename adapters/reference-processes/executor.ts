@@ -473,7 +473,8 @@ export class ProcessesExecutor implements Adapter {
 
   /** Run a scenario as a run message has it: the scenario, and its calls made executable (resolveCalls). */
   runCalls(scenario: Scenario, calls: ResolvedCalls, deadlineMs: number): Promise<History> {
-    const result = this.queue.then(() => this.runNow(scenario, calls, deadlineMs).finally(() => this.impl.end?.()));
+    // Scoped to this executor: others in this thread (a campaign's lanes) keep their children.
+    const result = this.queue.then(() => this.runNow(scenario, calls, deadlineMs).finally(() => this.impl.end?.(this)));
     this.queue = result.catch(() => {});
     return result;
   }
@@ -481,7 +482,7 @@ export class ProcessesExecutor implements Adapter {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all([...[...this.liveChildren].map((c) => c.kill()), ...[...this.liveThreads].map((t) => t.terminate())]);
-    await this.impl.end?.();
+    await this.impl.end?.(this);
     this.mainThread = null;
     this.proxyThreads = [];
     this.children = [];
@@ -627,7 +628,12 @@ export class ProcessesExecutor implements Adapter {
       const kwargs = Object.fromEntries(Object.entries(resolved.kwargs ?? {}).map(([n, v]) => [n, this.constructed(this.referenced(v, handles, decl.id))]));
       let handle: ObjectHandle;
       try {
-        handle = this.impl.create(decl.primitive, scenario.profile, argv, kwargs).handle();
+        this.impl.enterScope?.(this);
+        try {
+          handle = this.impl.create(decl.primitive, scenario.profile, argv, kwargs).handle();
+        } finally {
+          this.impl.enterScope?.(undefined);
+        }
       } catch (e) {
         // A Python error is the constructor refusing its arguments: the scenario stops there.
         const py = e as { pyType?: unknown };

@@ -379,7 +379,8 @@ export class ThreadsExecutor implements Adapter {
   runCalls(scenario: Scenario, calls: ResolvedCalls, deadlineMs: number): Promise<History> {
     // What the scenario's objects started outside this process's threads (child processes) ends
     // with it, before the next scenario (ImplementationModule.end).
-    const result = this.queue.then(() => this.runNow(scenario, calls, deadlineMs).finally(() => this.impl.end?.()));
+    // Scoped to this executor: others in this thread (a campaign's lanes) keep their children.
+    const result = this.queue.then(() => this.runNow(scenario, calls, deadlineMs).finally(() => this.impl.end?.(this)));
     this.queue = result.catch(() => {});
     return result;
   }
@@ -387,7 +388,7 @@ export class ThreadsExecutor implements Adapter {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.live].map((pw) => pw.terminate()));
-    await this.impl.end?.();
+    await this.impl.end?.(this);
     this.mainWorker = null;
     this.actorWorkers = [];
   }
@@ -519,7 +520,12 @@ export class ThreadsExecutor implements Adapter {
       const kwargs = Object.fromEntries(Object.entries(resolved.kwargs ?? {}).map(([n, v]) => [n, this.constructed(this.referenced(v, handles, decl.id))]));
       let handle: ObjectHandle;
       try {
-        handle = this.impl.create(decl.primitive, scenario.profile, argv, kwargs).handle();
+        this.impl.enterScope?.(this);
+        try {
+          handle = this.impl.create(decl.primitive, scenario.profile, argv, kwargs).handle();
+        } finally {
+          this.impl.enterScope?.(undefined);
+        }
       } catch (e) {
         // A Python error is the constructor refusing its arguments: the scenario stops there.
         const py = e as { pyType?: unknown };

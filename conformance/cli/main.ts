@@ -135,6 +135,8 @@ interface RunOpts {
   badge?: string;
   /** Print, per primitive, the spec rules never exercised. */
   coverage?: boolean;
+  /** Adapters opened side by side: scenarios of the search run that many at once. */
+  concurrency: number;
 }
 
 async function run(opts: RunOpts, out: (s: string) => void): Promise<number> {
@@ -155,8 +157,10 @@ async function run(opts: RunOpts, out: (s: string) => void): Promise<number> {
     new UsageError(`--path ${opts.path} matches no scenario of --seed ${opts.seed} for ${chosen[0]?.primitive}; copy --seed, --path and the other options from the replay line of a failure`);
   const seed = opts.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
   const adapter: Adapter = await entry.open(specs);
+  const lanes: Adapter[] = [];
   let results: PrimitiveOutcome[];
   try {
+    for (let k = 1; k < opts.concurrency; k++) lanes.push(await entry.open(specs));
     // An adapter that speaks one profile only (e.g. `--profile threading` given to the Python
     // adapter) is judged in that profile unless told otherwise.
     const offered = adapter.capabilities.profiles;
@@ -167,7 +171,7 @@ async function run(opts: RunOpts, out: (s: string) => void): Promise<number> {
       chosen,
       {
         profile: opts.profile, runs: opts.runs, seed, path: opts.path, invocations: opts.invocations, deadlineMs: opts.deadline,
-        level: opts.level, bail: opts.bail, promptMs: opts.prompt, horizonMs: opts.horizon, longRuns: opts.longRuns,
+        level: opts.level, bail: opts.bail, promptMs: opts.prompt, horizonMs: opts.horizon, longRuns: opts.longRuns, lanes,
       },
       (o) => {
         // fast-check replays a path that leads nowhere as an empty run: not a pass.
@@ -191,7 +195,7 @@ async function run(opts: RunOpts, out: (s: string) => void): Promise<number> {
     if (opts.path !== undefined && e instanceof Error && /^Unable to replay/.test(e.message)) throw noSuchPath();
     throw e;
   } finally {
-    await adapter.close();
+    await Promise.all([adapter, ...lanes].map((a) => a.close()));
   }
   if (opts.json) {
     const replayOf = (o: PrimitiveOutcome) => replay(opts, o.spec.primitive, o.result);
@@ -243,6 +247,7 @@ interface CoverageOpts {
   seed?: number;
   out: string;
   specDir?: string;
+  concurrency: number;
 }
 
 /** `mpspec coverage`: the suite's campaigns, then the coverage table (exit 0 once written, whatever the verdicts). */
@@ -262,24 +267,26 @@ async function coverage(opts: CoverageOpts, out: (s: string) => void): Promise<n
   }
   const seed = opts.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
   const adapter: Adapter = await entry.open(specs);
+  const lanes: Adapter[] = [];
   let results: PrimitiveOutcome[];
   let profile: string;
   try {
+    for (let k = 1; k < opts.concurrency; k++) lanes.push(await entry.open(specs));
     const offered = adapter.capabilities.profiles;
     profile = opts.profile ?? (offered.includes("multiprocessing") || offered.length === 0 ? "multiprocessing" : offered[0]!);
     out(`mpspec coverage: ${adapter.info.name} ${adapter.info.version}, profile ${profile}, ${opts.runs} runs per primitive, seed ${seed}`);
-    results = await runSuite(adapter, chosen, { profile, runs: opts.runs, seed }, (o) => {
+    results = await runSuite(adapter, chosen, { profile, runs: opts.runs, seed, lanes }, (o) => {
       if (!o.result) out(`${o.spec.primitive.padEnd(18)} unsupported  (${o.reason})`);
       else {
         // A failure found on the way is reported as `run` reports it: the coverage run is evidence too.
         const r = o.result;
-        const failure = r.verdict === "fail" ? `\n${failureText(o.spec, r, { ...opts, profile, seed, invocations: 1, level: "cpython" })}` : "";
+        const failure = r.verdict === "fail" ? `\n${failureText(o.spec, r, { ...opts, profile, seed, invocations: 1, level: "cpython", concurrency: 1 })}` : "";
         const error = r.error ? `\n  adapter error: ${r.error}` : "";
         out(`${summaryLine(r)}${failure}${error}\n${coverageText(o.spec, r)}`);
       }
     });
   } finally {
-    await adapter.close();
+    await Promise.all([adapter, ...lanes].map((a) => a.close()));
   }
   if (results.every((r) => !r.result)) throw new UsageError(`nothing to run: no chosen primitive is supported by ${adapter.info.name} in profile ${profile} (try --profile)`);
   const flags: [string, string | number | undefined][] = [
@@ -296,6 +303,7 @@ interface MatrixOpts {
   runs?: number;
   seeds?: number[];
   jobs: number;
+  concurrency: number;
   out: string;
   specDir?: string;
   primitives?: string;
@@ -347,7 +355,7 @@ async function matrix(opts: MatrixOpts, out: (s: string) => void): Promise<numbe
   };
   // Written after every row, so that a long run's measured rows are never lost (a partial run
   // writes once, at its end: until then matrix.json keeps every previous cell).
-  const rows = await runMatrix(config, specs, out, opts.runs, opts.jobs, previous ? undefined : (done) => write(matrixJson(config, done, runs)), chosen);
+  const rows = await runMatrix(config, specs, out, opts.runs, opts.jobs, previous ? undefined : (done) => write(matrixJson(config, done, runs)), chosen, opts.concurrency);
   const report = merged(rows);
   if (previous) for (const r of rows.filter((x) => x.unavailable)) out(`${r.implementation.id}: could not be opened; its previous cells are kept`);
   write(report);
@@ -396,6 +404,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     .addOption(new Option("--validate-protocol").hideHelp())
     .option("--badge <file.svg>", "also write the run's conformance badge (SVG, shields.io style) to this file")
     .option("--coverage", "also print, per primitive, the spec rules no accepted linearization used (never exercised)")
+    .option("--concurrency <n>", "adapters opened side by side: the search runs n scenarios at once (most wait on timeouts); failures are replayed and shrunk as without it", positiveInt("--concurrency"), 1)
     .action(async (o: RunOpts) => {
       code = await run(o, out);
     });
@@ -409,6 +418,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     .option("--seed <n>", "fast-check seed (default: random, printed)", anyInt("--seed"))
     .option("--out <file>", "the Markdown table", "reports/coverage.md")
     .option("--spec-dir <dir>", "folder of spec documents")
+    .option("--concurrency <n>", "adapters opened side by side: the search runs n scenarios at once", positiveInt("--concurrency"), 1)
     .action(async (o: CoverageOpts) => {
       code = await coverage(o, out);
     });
@@ -434,6 +444,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     .option("--runs <n>", "scenarios per cell (default: the config's)", positiveInt("--runs"))
     .option("--seeds <list>", "comma-separated seeds, each cell run once per seed (default: the config's)", seedList("--seeds"))
     .option("--jobs <n>", "implementations measured at once", positiveInt("--jobs"), 1)
+    .option("--concurrency <n>", "adapters opened per implementation: each campaign's search runs n scenarios at once", positiveInt("--concurrency"), 1)
     .option("--out <dir>", "folder for matrix.md and matrix.json", "reports")
     .option("--spec-dir <dir>", "folder of spec documents")
     .option("--primitives <list>", "re-measure only these primitives (comma-separated) and keep the other cells of <out>/matrix.json (same runs and seeds)")

@@ -4,6 +4,7 @@
  * error. Written as reports/matrix.json and reports/matrix.md.
  */
 import { readFileSync } from "node:fs";
+import type { Adapter } from "../adapter/types.js";
 import { resolveAdapter } from "../adapter/registry.js";
 import type { ImplementationInfo } from "../adapter/types.js";
 import { runSuite, type PrimitiveOutcome } from "../run/suite.js";
@@ -91,6 +92,8 @@ export async function runMatrix(
   onRow?: (done: MatrixRow[]) => void,
   /** The primitives measured (default: all of `specs`); the adapters still get every document (a Process's Event companion). */
   only: readonly LoadedSpec[] = specs,
+  /** Adapters opened per implementation: its campaigns' searches run that many scenarios at once (CampaignOptions.lanes). */
+  concurrency = 1,
 ): Promise<MatrixRow[]> {
   const rows: MatrixRow[] = new Array(config.implementations.length);
   let next = 0;
@@ -113,11 +116,13 @@ export async function runMatrix(
       log(`${impl.id}: unavailable (${msg})`);
       return { implementation: impl, unavailable: msg, outcomes: [], seconds: (performance.now() - t0) / 1000 };
     }
+    const lanes: Adapter[] = [];
     try {
+      for (let k = 1; k < concurrency; k++) lanes.push(await entry.open(specs));
       const bySeed: PrimitiveOutcome[][] = [];
       for (const seed of config.seeds) {
         bySeed.push(
-          await runSuite(adapter, [...only], { profile: impl.profile, runs: runsOverride ?? config.runs, seed, recordThrown: true }, (o) =>
+          await runSuite(adapter, [...only], { profile: impl.profile, runs: runsOverride ?? config.runs, seed, recordThrown: true, lanes }, (o) =>
             log(`${impl.id} ${o.spec.primitive} (seed ${seed}): ${o.result ? o.result.verdict : "unsupported"}`),
           ),
         );
@@ -125,7 +130,7 @@ export async function runMatrix(
       const outcomes = bySeed[0]!.map((_, i) => mergeSeeds(config.seeds.map((seed, k) => ({ seed, outcome: bySeed[k]![i]! }))));
       return { implementation: impl, info: adapter.info, outcomes, seconds: (performance.now() - t0) / 1000 };
     } finally {
-      await adapter.close();
+      await Promise.all([adapter, ...lanes].map((a) => a.close()));
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, config.implementations.length)) }, worker));

@@ -104,6 +104,34 @@ describe("--level and --bail", () => {
     expect(fl.shrinkStopped).toBeUndefined();
   }, 120_000);
 
+  test("lanes: the search runs on several adapters at once; the first failure in draw order is replayed by its path and shrunk, as without lanes", async () => {
+    const lanes = await Promise.all([1, 2, 3].map(() => executor("broken/reentrant-lock")));
+    const main = await executor("broken/reentrant-lock");
+    const lock = specs.find((s) => s.primitive === "Lock")!;
+    const opts = { profile: "multiprocessing", runs: 100, seed: 42, firstFailureOnly: true };
+    const alone = await runCampaign(lock, main, opts);
+    const together = await runCampaign(lock, main, { ...opts, lanes });
+    const level = (r: typeof alone) => (r.levels.cpython?.verdict === "fail" ? r.levels.cpython! : r.levels.documented!);
+    expect(alone.verdict).toBe("fail");
+    expect(together.verdict).toBe("fail");
+    // A re-entrant acquire fails the first scenario that makes one, whatever ran beside it.
+    expect(level(together).found!.scenarios).toBe(level(alone).found!.scenarios);
+    const cx = level(together).counterexample!;
+    expect(cx.path.split(":")[0]).toBe(String(level(together).found!.scenarios - 1));
+    // The replay line it prints reproduces the failure without lanes.
+    const replayed = await runCampaign(lock, main, { ...opts, path: cx.path, longRuns: 0 });
+    expect(replayed.verdict).toBe("fail");
+  }, 120_000);
+
+  test("lanes: a passing implementation passes, every drawn scenario run once", async () => {
+    const lanes = await Promise.all([1, 2].map(() => executor("../../reference/threads/module")));
+    const main = await executor("../../reference/threads/module");
+    const r = await runCampaign(specs.find((s) => s.primitive === "Semaphore")!, main, { profile: "multiprocessing", runs: 60, seed: 5, lanes, longRuns: 0 });
+    expect(r.verdict).toBe("pass");
+    expect(r.runs).toBe(60); // both levels in one campaign: each scenario run once, checked at both
+    expect(r.coverage!.histories).toBeGreaterThan(0);
+  }, 120_000);
+
   test("--bail stops at the first primitive that fails", async () => {
     const ex = await executor("broken/reentrant-lock");
     // Primitives whose campaigns take a second or less (no pauses, nothing that waits), after the failing Lock.

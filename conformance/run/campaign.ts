@@ -68,6 +68,17 @@ export interface CampaignOptions {
   firstFailureOnly?: boolean;
   /** The documents of the primitives the spec takes as companions (generate.companions); default: loaded beside it (companionSpecs). */
   companions?: readonly LoadedSpec[];
+  /**
+   * Further adapters of the same implementation (opened apart: their own workers or processes).
+   * The search for a failure then runs that many more scenarios at once: most scenarios wait on
+   * timeouts and deadlines, not on the CPU. fast-check draws the scenarios as it would one after
+   * another (same seed, same order); the first that fails, in that order, is replayed by its path
+   * on the main adapter (the history already seen stands for its first run) and shrunk there, so
+   * verdicts, counterexamples and replay lines are those of a run without lanes. Coverage and
+   * deviations count the scenarios up to that one, as without lanes. Not used for a spec whose
+   * objects only threads of the creating process may call (`callers: threads`).
+   */
+  lanes?: readonly Adapter[];
 }
 
 export const DEFAULT_PROMPT_MS = 500;
@@ -224,14 +235,14 @@ class ScenarioRunner {
   }
 
   /** Run a scenario once (and again to the horizon if it was cut and long runs are left). */
-  async trial(scenario: Scenario, shrinkingLong: boolean): Promise<Trial> {
+  async trial(scenario: Scenario, shrinkingLong: boolean, adapter: Adapter = this.adapter): Promise<Trial> {
     const timeoutsMs = 1000 * timeoutSeconds(this.spec, scenario);
     const shortMs = this.opts.deadlineMs ?? Math.ceil(this.deadline.baseMs() + 3 * timeoutsMs);
     // The horizon is how long calls are watched: the adapter keeps part of a deadline for itself.
     const watchMs = Math.max(this.acc.long.horizonMs, this.opts.deadlineMs ?? 0) + 3 * timeoutsMs;
-    const longMs = Math.ceil(this.adapter.deadlineFor?.(watchMs) ?? watchMs);
+    const longMs = Math.ceil(adapter.deadlineFor?.(watchMs) ?? watchMs);
     const runLong = async () => {
-      const h = await this.execute(scenario, longMs);
+      const h = await this.execute(scenario, longMs, adapter);
       this.acc.long.runs++;
       if (isCut(h)) this.acc.long.cut++;
       return this.judge(scenario, h, true);
@@ -243,7 +254,7 @@ class ScenarioRunner {
       return runLong();
     }
     const t = performance.now();
-    const history = await this.execute(scenario, shortMs);
+    const history = await this.execute(scenario, shortMs, adapter);
     this.acc.runs++;
     this.deadline.record(history, performance.now() - t, timeoutsMs);
     if (!isCut(history) || longMs <= shortMs || shrinkingLong) return this.judge(scenario, history, false);
@@ -261,14 +272,14 @@ class ScenarioRunner {
     return short;
   }
 
-  private async execute(scenario: Scenario, deadlineMs: number): Promise<History> {
-    const history = await this.adapter.run(scenario, deadlineMs);
+  private async execute(scenario: Scenario, deadlineMs: number, adapter: Adapter): Promise<History> {
+    const history = await adapter.run(scenario, deadlineMs);
     // The runner owns shape and time: a history that does not fit its scenario is the adapter's fault.
     const problems = protocolProblems(scenario, history, producesIn(scenario, (p) => [this.spec, ...this.companions].find((x) => x.primitive === p)));
     if (hasPending(history) && !isCut(history)) problems.push("calls are reported pending but the run has no cut time (Adapter.run must set History.cutAt)");
     if (problems.length) {
       throw new AdapterError(
-        `${this.adapter.info.name} answered with a history that does not fit its scenario:\n    - ${problems.slice(0, 10).join("\n    - ")}${problems.length > 10 ? `\n    - ... ${problems.length - 10} more` : ""}`,
+        `${adapter.info.name} answered with a history that does not fit its scenario:\n    - ${problems.slice(0, 10).join("\n    - ")}${problems.length > 10 ? `\n    - ... ${problems.length - 10} more` : ""}`,
       );
     }
     return history;
@@ -328,8 +339,74 @@ async function runLevels(runner: ScenarioRunner, opts: CampaignOptions, levels: 
   let scenarios = 0;
   let firstSeen: LevelResult["found"];
   let shrinkStopped = false;
-  const property = fc.asyncProperty(scenarioArbitrary(runner.spec, opts.profile, opts.shape ?? DEFAULT_SHAPE, runner.companions), async (scenario) => {
+  const arbitrary = scenarioArbitrary(runner.spec, opts.profile, opts.shape ?? DEFAULT_SHAPE, runner.companions);
+  const violates = (t: Trial) => levels.some((lv) => t.checks[lv].verdict === "violation");
+  // With lanes: the search runs ahead on all adapters; a failure is then replayed by its path.
+  let replay: { path: string; scenario: string; trial: Trial } | undefined;
+  // Not for objects only threads of the creating process may call (Process, Pool,
+  // ProcessPoolExecutor): the reference serves those from its executor's own thread, which lanes
+  // in one process share with each other and with the checker, so a call waits behind other
+  // lanes' work and would be judged as never returning.
+  const threadsOnly = [runner.spec, ...runner.companions].some((s) => s.doc.callers === "threads");
+  if (opts.lanes?.length && opts.path === undefined && !threadsOnly) {
+    const drawn = fc.sample(arbitrary, { numRuns: opts.runs, seed: opts.seed });
+    const trials: (Trial | undefined)[] = new Array(drawn.length);
+    let next = 0;
+    let firstFailure = Infinity;
+    let drawnIndexOfError = Infinity;
+    const lane = async (adapter: Adapter) => {
+      while (next < drawn.length && !runner.error) {
+        const k = next++;
+        if (k > firstFailure) return;
+        for (let i = 0; i < (opts.invocations ?? 1); i++) {
+          let trial: Trial;
+          try {
+            trial = await runner.trial(drawn[k]!, false, adapter);
+          } catch (e) {
+            if (e instanceof AdapterError) {
+              // The first error in scenario order is the one reported.
+              if (!runner.error || k < drawnIndexOfError) {
+                runner.error = e;
+                runner.errorScenario = drawn[k];
+                drawnIndexOfError = k;
+              }
+              return;
+            }
+            throw e;
+          }
+          trials[k] = trial;
+          if (violates(trial)) {
+            firstFailure = Math.min(firstFailure, k);
+            if (k === firstFailure) firstSeen = { scenarios: k + 1, ms: Math.round(performance.now() - t0) };
+            break;
+          }
+        }
+      }
+    };
+    await Promise.all([runner.adapter, ...opts.lanes].map(lane));
+    // What a run without lanes would have counted: the scenarios up to the first failure.
+    const upTo = Math.min(firstFailure, drawn.length - 1, drawnIndexOfError);
+    for (let k = 0; k <= upTo; k++) {
+      const t = trials[k];
+      if (!t) continue;
+      runner.recordDeviations(t);
+      runner.coverage.record(t.checks, levels);
+    }
+    if (runner.error && drawnIndexOfError < firstFailure) return { levels: {} };
+    if (firstFailure === Infinity) return { levels: runner.error ? {} : Object.fromEntries(levels.map((lv) => [lv, { verdict: "pass" }])) };
+    runner.error = undefined; // an error past the failure: a run without lanes would not have met it
+    runner.errorScenario = undefined;
+    replay = { path: String(firstFailure), scenario: JSON.stringify(drawn[firstFailure]), trial: trials[firstFailure]! };
+    scenarios = firstFailure + 1;
+  }
+  const property = fc.asyncProperty(arbitrary, async (scenario) => {
     if (runner.error) return true; // stop judging once the adapter is broken: keep what was found
+    // The failure the lanes found stands for its scenario's first run (it may not recur).
+    if (replay && !failedOnce && JSON.stringify(scenario) === replay.scenario) {
+      failures.set(replay.scenario, replay.trial);
+      failedOnce = replay.trial;
+      return false;
+    }
     if (!failedOnce) scenarios++;
     // Past the shrink budget every candidate is let through untried: fast-check ends with the
     // smallest failing scenario it has.
@@ -362,7 +439,8 @@ async function runLevels(runner: ScenarioRunner, opts: CampaignOptions, levels: 
     }
     return true;
   });
-  const details = await fc.check(property, { numRuns: opts.path ? 1 : opts.runs, seed: opts.seed, path: opts.path, endOnFailure: false });
+  const path = replay?.path ?? opts.path;
+  const details = await fc.check(property, { numRuns: path ? 1 : opts.runs, seed: opts.seed, path, endOnFailure: false });
   if (!details.failed) {
     // A pass is only what was measured: an adapter error before any failure leaves the levels unknown.
     return { levels: runner.error ? {} : Object.fromEntries(levels.map((lv) => [lv, { verdict: "pass" }])) };

@@ -22,7 +22,7 @@ import { PythonError, type ObjectHandle, type SharedPrimitive } from "../impleme
 import { blockAsync, blockSync, deadlineOf, done, sleepOn, wake, type Blocking, type Step } from "../threads/futex.js";
 import type { Factory } from "../threads/factory.js";
 import { checkHandle, checkProfile, checkTimeout, fakeAddress, type PrimitiveOptions, type Profile } from "../threads/profile.js";
-import { servingUntilEnd } from "./process.js";
+import { scopeNow, servingUntilEnd } from "./process.js";
 import {
   ENDED,
   NEXT,
@@ -321,13 +321,15 @@ class Owner {
   readonly #queue: { id: number; func: unknown; args: unknown[] }[] = [];
   #stopped = false;
   readonly #unregister: () => void;
+  /** The scope the pool was made in (enterScope): its workers belong to it. */
+  readonly #scope = scopeNow();
 
   constructor(shared: TaskMemory, processes: number, initializer: { func: unknown; args: unknown[] } | null, maxtasks: number | null) {
     this.#s = shared;
     this.#processes = processes;
     this.#initializer = initializer;
     this.#maxtasks = maxtasks;
-    this.#unregister = servingUntilEnd(() => this.#stop());
+    this.#unregister = servingUntilEnd(() => this.#stop(), this.#scope);
     this.#replenish();
     void this.#serve();
   }
@@ -358,6 +360,7 @@ class Owner {
         this.#maybeEnd();
       },
       ["--base-exceptions-end-worker"],
+      this.#scope,
     );
     if (this.#initializer) worker.child.send({ init: true, ...this.#initializer });
     this.#workers.add(worker);

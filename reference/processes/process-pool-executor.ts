@@ -19,7 +19,7 @@ import { PythonError, type ObjectHandle, type SharedPrimitive } from "../impleme
 import { blockSync, deadlineOf, done, sleepOn, wake, type Blocking, type Step } from "../threads/futex.js";
 import type { Factory } from "../threads/factory.js";
 import { checkHandle, checkProfile, checkTimeout, type PrimitiveOptions, type Profile } from "../threads/profile.js";
-import { servingUntilEnd } from "./process.js";
+import { scopeNow, servingUntilEnd } from "./process.js";
 import {
   NEXT,
   SLEEPERS,
@@ -203,6 +203,8 @@ class Owner {
   readonly #workers = new Set<Worker>();
   readonly #queue: { id: number; func: unknown; args: unknown[] }[] = [];
   #stopped = false;
+  /** The scope the executor was made in (enterScope): its workers belong to it. */
+  readonly #scope = scopeNow();
   /** Sent to each worker before its first call (CPython starts its workers at the first submit). */
   #initializer: { func: unknown; args: unknown[] } | null;
 
@@ -212,7 +214,7 @@ class Owner {
     servingUntilEnd(() => {
       this.#stopped = true;
       wakeOwner(this.#s);
-    });
+    }, this.#scope);
     for (let i = 0; i < workers; i++) this.#startWorker();
     void this.#serve();
   }
@@ -230,6 +232,8 @@ class Owner {
         // A worker that ends unasked breaks the executor (CPython: "terminated abruptly").
         if (!worker.stopping && !this.#stopped) this.#break();
       },
+      [],
+      this.#scope,
     );
     this.#workers.add(worker);
   }

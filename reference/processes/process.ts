@@ -51,26 +51,37 @@ const atomics = Atomics as typeof Atomics & {
   waitAsync(a: Int32Array, i: number, v: number, t?: number): { async: false; value: string } | { async: true; value: Promise<string> };
 };
 
-/** Children started by this thread's processes and not yet ended. */
-const children = new Set<ChildProcess>();
-/** This thread's processes whose requests it still serves: each stops serving when told. */
-const serving = new Set<() => void>();
+/** Children started by this thread's processes and not yet ended, with the scope of the object that started each. */
+const children = new Map<ChildProcess, object | undefined>();
+/** This thread's processes whose requests it still serves: each stops serving when told (by scope). */
+const serving = new Map<() => void, object | undefined>();
 let exitHook = false;
+let currentScope: object | undefined;
 
-/** A child this thread started for a primitive (a Process, a Pool's worker): endProcesses() ends it, and so does this process's exit. */
-export function ownChild(child: ChildProcess): void {
-  children.add(child);
+/** Objects made on this thread from now on belong to `scope` (an executor's scenario): endProcesses(scope) ends what they start. */
+export function enterScope(scope: object | undefined): void {
+  currentScope = scope;
+}
+
+/** The scope an object made now belongs to (it keeps it: its children start later). */
+export function scopeNow(): object | undefined {
+  return currentScope;
+}
+
+/** A child this thread started for a primitive (a Process, a Pool's worker) of `scope`: endProcesses() ends it, and so does this process's exit. */
+export function ownChild(child: ChildProcess, scope: object | undefined): void {
+  children.set(child, scope);
   child.once("exit", () => children.delete(child));
   if (!exitHook) {
     exitHook = true;
     // No orphan if the owner's process ends without endProcesses().
-    process.once("exit", () => children.forEach((c) => c.kill("SIGKILL")));
+    process.once("exit", () => children.forEach((_, c) => c.kill("SIGKILL")));
   }
 }
 
-/** Register how to stop serving an object's requests (endProcesses() calls it); returns the unregistering function. */
-export function servingUntilEnd(stop: () => void): () => void {
-  serving.add(stop);
+/** Register how to stop serving the requests of an object of `scope` (endProcesses() calls it); returns the unregistering function. */
+export function servingUntilEnd(stop: () => void, scope: object | undefined): () => void {
+  serving.set(stop, scope);
   return () => serving.delete(stop);
 }
 
@@ -78,9 +89,10 @@ export function servingUntilEnd(stop: () => void): () => void {
  * End what this thread's Process objects started: stop serving their requests, kill every child
  * still running and wait until they are gone. An executor calls it after each scenario.
  */
-export async function endProcesses(): Promise<void> {
-  for (const stop of [...serving]) stop();
-  const live = [...children];
+export async function endProcesses(scope?: object): Promise<void> {
+  const mine = (s: object | undefined) => scope === undefined || s === scope;
+  for (const [stop, s] of [...serving]) if (mine(s)) stop();
+  const live = [...children].filter(([, s]) => mine(s)).map(([c]) => c);
   await Promise.all(
     live.map(
       (c) =>
@@ -153,7 +165,7 @@ export class Process implements SharedPrimitive {
       stopped = true;
       Atomics.notify(w, REQ_SEQ);
     };
-    serving.add(stop);
+    serving.set(stop, this.#scope);
     try {
       for (;;) {
         const seq = Atomics.load(w, REQ_SEQ);
@@ -175,6 +187,8 @@ export class Process implements SharedPrimitive {
   }
 
   #child: ChildProcess | undefined;
+  /** The scope this object was made in (enterScope): its child belongs to it. */
+  readonly #scope = scopeNow();
 
   /** On the owner thread: start the child, or signal it. */
   #perform(req: number): void {
@@ -184,14 +198,8 @@ export class Process implements SharedPrimitive {
       this.#child = child;
       const { wire, objects } = brokered(this.#target as CallableValue);
       if (objects.length > 0) serveBroker(child, objects);
-      children.add(child);
-      if (!exitHook) {
-        exitHook = true;
-        // No orphan if the owner's process ends without endChildren().
-        process.once("exit", () => children.forEach((c) => c.kill("SIGKILL")));
-      }
+      ownChild(child, this.#scope);
       child.once("exit", (code, signal) => {
-        children.delete(child);
         Atomics.store(w, CODE, pythonExitcode(code, signal));
         Atomics.store(w, STATE, EXITED);
         Atomics.notify(w, STATE);

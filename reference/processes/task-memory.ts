@@ -152,9 +152,9 @@ export function outcomeValue(m: TaskMemory, id: number): unknown {
 }
 
 /** A worker process (child/pool-worker.ts) owned by this thread: endProcesses() and the process's exit end it. */
-export function startTaskWorker(onOutcome: (id: number, outcome: Outcome) => void, onExit: () => void, args: readonly string[] = []): ChildProcess {
+export function startTaskWorker(onOutcome: (id: number, outcome: Outcome) => void, onExit: () => void, args: readonly string[], scope: object | undefined): ChildProcess {
   const child = forkModule(siblingUrl(import.meta.url, "./child/pool-worker"), [...args], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
-  ownChild(child);
+  ownChild(child, scope);
   child.on("message", (msg: { id: number; outcome: Outcome }) => onOutcome(msg.id, msg.outcome));
   child.once("error", () => undefined); // an exit follows
   child.once("exit", onExit);

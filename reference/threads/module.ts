@@ -67,7 +67,7 @@ function constructed(v: JsonValue, profile: string): JsonValue | SharedPrimitive
 }
 
 /** After a scenario: end the child processes its Process objects started (no orphan, none left running). */
-export { endProcesses as end } from "../processes/process.js";
+export { endProcesses as end, enterScope } from "../processes/process.js";
 
 /** Rebuild an object from its `handle()` (made by `create` or a constructor), in any thread. */
 export function attach(handle: ObjectHandle): SharedPrimitive {
