@@ -15,6 +15,7 @@ import { scenarioArbitrary } from "../../conformance/generate/scenario-arbitrary
 import { runCampaign } from "../../conformance/run/campaign.js";
 import type { Call, Scenario } from "../../conformance/scenario/types.js";
 import { loadSpecDir, loadSpecFile, PRIMITIVES_DIR } from "../../conformance/spec/load.js";
+import { counterexampleText } from "../../conformance/report/campaign-text.js";
 
 
 
@@ -77,7 +78,7 @@ describe.skipIf(!hasPython)(`Barrier on the Python adapter (${PY})`, () => {
       expect(checkHistory(() => barrier, sc.objects, h, { profile, level: "cpython" }).verdict).toBe("ok");
       const r = await runCampaign(barrier, a, { profile, runs: 25, seed: 17 });
       expect(r.error).toBeUndefined();
-      expect(r.verdict).toBe("pass");
+      expect(r.verdict, counterexampleText(r)).toBe("pass");
     } finally {
       await a.close();
     }

@@ -16,6 +16,7 @@ import { eventually, groupMembers } from "../../conformance/adapter/fixtures/pro
 import { runCampaign } from "../../conformance/run/campaign.js";
 import type { Call, Scenario } from "../../conformance/scenario/types.js";
 import { companionSpecs, loadSpecFile, PRIMITIVES_DIR } from "../../conformance/spec/load.js";
+import { counterexampleText } from "../../conformance/report/campaign-text.js";
 
 const FIXTURES = join(dirname(PYTHON_ADAPTER), "fixtures");
 
@@ -63,7 +64,7 @@ describe.skipIf(!hasPython)(`the Python adapter (${PY})`, () => {
       expect(a.capabilities.primitives).toContain("Lock");
       const r = await runCampaign(finiteLock, a, { profile: "multiprocessing", runs: 40, seed: 11, deadlineMs: 5_000 });
       expect(r.error).toBeUndefined();
-      expect(r.verdict).toBe("pass");
+      expect(r.verdict, counterexampleText(r)).toBe("pass");
       expect(r.runs).toBe(40);
       // Every call of this Lock has a finite timeout: nothing may be cut, so the pass covers every call.
       expect(r.cut).toBe(0);
@@ -80,7 +81,7 @@ describe.skipIf(!hasPython)(`the Python adapter (${PY})`, () => {
       for (const profile of ["threading", "multiprocessing"]) {
         const r = await runCampaign(finiteLock, a, { profile, runs: 30, seed: 12, deadlineMs: 5_000 });
         expect(r.error).toBeUndefined();
-        expect(r.verdict, profile).toBe("pass");
+        expect(r.verdict, `${profile}: ${counterexampleText(r)}`).toBe("pass");
         expect(r.cut, profile).toBe(0);
       }
     } finally {
@@ -100,7 +101,7 @@ describe.skipIf(!hasPython)(`the Python adapter (${PY})`, () => {
         try {
           const r = await runCampaign(lock, a, { profile: "multiprocessing", runs: 15, seed: 14, deadlineMs: 5_000 });
           expect(r.error, flags.join(" ")).toBeUndefined();
-          expect(r.verdict, flags.join(" ")).toBe("pass");
+          expect(r.verdict, `${flags.join(" ")}: ${counterexampleText(r)}`).toBe("pass");
         } finally {
           await a.close();
         }
@@ -121,7 +122,7 @@ describe.skipIf(!hasPython)(`the Python adapter (${PY})`, () => {
       expect(a.ready.implementation.configuration).toMatchObject({ actors: "processes" });
       const r = await runCampaign(proc, a, { profile: "multiprocessing", runs: 25, seed: 5 });
       expect(r.error).toBeUndefined();
-      expect(r.verdict).toBe("pass");
+      expect(r.verdict, counterexampleText(r)).toBe("pass");
       expect(r.coverage?.rules["Process.join.woken"] ?? 0, "joins that waited for the end").toBeGreaterThan(0);
     } finally {
       await a.close();
@@ -136,7 +137,7 @@ describe.skipIf(!hasPython)(`the Python adapter (${PY})`, () => {
       expect(a.ready.implementation.configuration).toMatchObject({ pooling: "processes pooled", start_method: "spawn" });
       const r = await runCampaign(finiteLock, a, { profile: "multiprocessing", runs: 30, seed: 13, deadlineMs: 5_000 });
       expect(r.error).toBeUndefined();
-      expect(r.verdict).toBe("pass");
+      expect(r.verdict, counterexampleText(r)).toBe("pass");
       expect(r.cut).toBe(0);
     } finally {
       await a.close();

@@ -15,6 +15,7 @@ import { scenarioArbitrary } from "../../conformance/generate/scenario-arbitrary
 import { runCampaign } from "../../conformance/run/campaign.js";
 import type { Call, Scenario } from "../../conformance/scenario/types.js";
 import { loadSpecFile, PRIMITIVES_DIR } from "../../conformance/spec/load.js";
+import { counterexampleText } from "../../conformance/report/campaign-text.js";
 
 const value = loadSpecFile(join(PRIMITIVES_DIR, "Value.yaml"));
 // Lock and RLock: what `lock=` may build ({"$new": ...}).
@@ -72,7 +73,7 @@ describe.skipIf(!hasPython)(`Value on the Python adapter (${PY})`, () => {
       expect(checkHistory(() => value, sc.objects, h, { profile: "multiprocessing", level: "documented" }).verdict).toBe("ok");
       const r = await runCampaign(value, a, { profile: "multiprocessing", runs: 25, seed: 17 });
       expect(r.error).toBeUndefined();
-      expect(r.verdict).toBe("pass");
+      expect(r.verdict, counterexampleText(r)).toBe("pass");
     } finally {
       await a.close();
     }

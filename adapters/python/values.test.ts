@@ -12,6 +12,7 @@ import { PYTHON_ADAPTER } from "../../conformance/adapter/registry.js";
 import { runCampaign } from "../../conformance/run/campaign.js";
 import { loadSpecFile, PRIMITIVES_DIR } from "../../conformance/spec/load.js";
 import { hasPython, PY } from "./test-support.js";
+import { counterexampleText } from "../../conformance/report/campaign-text.js";
 
 /** Run Python code with the adapter module imported as `m`; it prints one JSON value. */
 function python(lines: string[]): unknown {
@@ -136,7 +137,7 @@ describe.skipIf(!hasPython)(`the Python adapter's values and call shapes (${PY})
       for (const [spec, runs] of [[specs[0]!, 40], [specs[1]!, 30], [specs[2]!, 15]] as const) {
         const r = await runCampaign(spec, b, { profile: "multiprocessing", runs, seed: 5, deadlineMs: 3_000 });
         expect(r.error, spec.primitive).toBeUndefined();
-        expect(r.verdict, spec.primitive).toBe("pass");
+        expect(r.verdict, `${spec.primitive}: ${counterexampleText(r)}`).toBe("pass");
       }
     } finally {
       await b.close();
