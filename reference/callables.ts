@@ -75,6 +75,8 @@ const IMPLEMENTATIONS: Record<string, [readonly string[], Impl, Readonly<Record<
     },
   ],
   getpid: [[], () => process.pid],
+  // Not picklable in Python; the reference passes callables as data, so it runs anywhere.
+  lambda_noop: [[], () => null],
   return_unpicklable: [["token"], (p) => ({ $unpicklable: p.token })],
   set_event: [["event"], (p, _, objects) => objects(refOf(p.event), "set", {}).then(() => null), { event: "Event" }],
   // Returns None, not the wait's result (spec/callables.yaml).

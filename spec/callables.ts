@@ -55,6 +55,11 @@ export interface CallableSpec {
   calls?: string;
   /** CEL: seconds the call takes before its outcome, when it sleeps. */
   sleeps?: string;
+  /**
+   * false: it cannot be pickled (a lambda), so it reaches a child process only by inheritance
+   * (fork); CEL `picklable(c)`. Default true: the vocabulary's functions are module-level.
+   */
+  picklable?: boolean;
   /** Where its behaviour is stated, or the CPython snippet that shows it. */
   source: string;
   /** Inputs checked against CPython and the reference. At least one. */

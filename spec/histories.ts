@@ -57,6 +57,8 @@ export interface HistoryCase {
    * Pipe end a thread closed is closed for all). Default: unknown, both allowed.
    */
   actorKind?: "threads" | "processes";
+  /** The adapter's start method, 'fork', 'spawn' or 'forkserver' (CEL `startMethod`). Default: unknown. */
+  startMethod?: "fork" | "spawn" | "forkserver";
   /** Expected verdict per level; a level left out is not checked. */
   expect: { cpython?: ExpectedVerdict; documented?: ExpectedVerdict };
 }

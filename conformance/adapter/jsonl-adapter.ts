@@ -370,6 +370,14 @@ export class JsonlAdapter implements Adapter {
   /** The ready message of the current (last) adapter process. */
   ready!: ReadyMessage;
 
+  /** Its start method: `configuration.start_method` of the ready message, or its only `start_methods`. */
+  get startMethod(): string | undefined {
+    const said = this.ready?.implementation.configuration?.start_method;
+    if (typeof said === "string" && said !== "") return said;
+    const methods = this.ready?.capabilities.start_methods;
+    return methods?.length === 1 ? methods[0] : undefined;
+  }
+
   /** Its actors' kind: `configuration.actors` of the ready message, or its only `actor_kinds`. */
   get actorKind(): "threads" | "processes" | undefined {
     const said = this.ready?.implementation.configuration?.actors;

@@ -35,6 +35,12 @@ export interface Adapter {
    */
   readonly actorKind?: "threads" | "processes";
   /**
+   * The start method its processes are made with ('fork', 'spawn', 'forkserver'; CEL
+   * `startMethod`): what decides, e.g., whether a Process target must pickle. Undefined when it
+   * does not say (the Node reference, whose children get callables as data).
+   */
+  readonly startMethod?: string;
+  /**
    * The `deadlineMs` to give `run` so that calls are watched for at least `watchMs` (the adapter
    * keeps part of a deadline for transport and for stopping actors). Default: `watchMs` itself.
    */

@@ -56,6 +56,8 @@ export interface CheckOptions {
    * closed by a process may be held by others). Default "unknown": both allowed.
    */
   actorKind?: "threads" | "processes";
+  /** The adapter's start method (CEL `startMethod`, e.g. 'spawn'); default "unknown". */
+  startMethod?: string;
 }
 
 /** One step of a (partial) linearization. */
@@ -136,7 +138,7 @@ export function checkHistory(
   options: CheckOptions,
 ): CheckResult {
   const verdicts: ObjectVerdict[] = [];
-  const models = new Map(objects.map((o) => [o.id, new SpecModel(specFor(o.primitive), options.profile, options.level, o.args, options.deviations ?? false, options.actorKind ?? "unknown")]));
+  const models = new Map(objects.map((o) => [o.id, new SpecModel(specFor(o.primitive), options.profile, options.level, o.args, options.deviations ?? false, options.actorKind ?? "unknown", options.startMethod ?? "unknown")]));
   const model = (o: ObjectDecl) => models.get(o.id)!;
   // Constructors first, in declaration order: one that raised ends the scenario (no call was made).
   const refused = judgeConstructions(objects, history, model);

@@ -117,6 +117,8 @@ export class SpecModel implements Model {
     readonly deviations = false,
     /** What the scenario's actors were (CEL `actorKind` in operation rules). */
     readonly actorKind: "threads" | "processes" | "unknown" = "unknown",
+    /** The adapter's start method (CEL `startMethod`): 'fork', 'spawn', 'forkserver' or 'unknown'. */
+    readonly startMethod: string = "unknown",
   ) {
     this.hasInternal = spec.internal.length > 0;
     this.timeoutSlackSeconds = spec.timeoutSlackSeconds;
@@ -137,7 +139,7 @@ export class SpecModel implements Model {
    * on a mismatch, `expected` lists the refusals whose guard holds (empty: it must be built).
    */
   judgeConstruction(outcome: Outcome): { ok: boolean; explainedBy?: string; expected: CompiledConstruction[] } {
-    const b: Bindings = { ctor: this.ctor, profile: this.profile };
+    const b: Bindings = { ctor: this.ctor, profile: this.profile, startMethod: this.startMethod };
     const expected = this.spec.construction.filter(
       (c) =>
         ruleActive(c.rule.level, this.level, this.deviations) &&
@@ -262,7 +264,7 @@ export class SpecModel implements Model {
   }
 
   private bindings(s: State, call: PreparedCall): Bindings {
-    const b: Bindings = { ctor: this.ctor, s, args: call.args, profile: this.profile, actor: call.actor, actorKind: this.actorKind };
+    const b: Bindings = { ctor: this.ctor, s, args: call.args, profile: this.profile, actor: call.actor, actorKind: this.actorKind, startMethod: this.startMethod };
     if (call.handle !== undefined) b.handle = call.handle;
     return b;
   }

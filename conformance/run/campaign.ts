@@ -295,7 +295,7 @@ class ScenarioRunner {
     // Threads when a spec of the scenario asks for them (the run message's calls.actors), else the adapter's kind.
     const threadsOnly = scenario.objects.some((o) => specFor(o.primitive).doc.callers === "threads");
     const actorKind = threadsOnly ? ("threads" as const) : this.adapter.actorKind;
-    const base = { profile: this.opts.profile, maxStates: this.opts.maxStates, cutAt: history.cutAt, promptMs: this.opts.promptMs ?? DEFAULT_PROMPT_MS, ...(actorKind ? { actorKind } : {}) };
+    const base = { profile: this.opts.profile, maxStates: this.opts.maxStates, cutAt: history.cutAt, promptMs: this.opts.promptMs ?? DEFAULT_PROMPT_MS, ...(actorKind ? { actorKind } : {}), ...(this.adapter.startMethod ? { startMethod: this.adapter.startMethod } : {}) };
     const cpython = checkHistory(specFor, scenario.objects, history, { ...base, level: "cpython" });
     let documented = checkHistory(specFor, scenario.objects, history, { ...base, level: "documented" });
     let deviations: string[] = [];

@@ -7,7 +7,7 @@ import { strings } from "@bufbuild/cel/ext";
 import { compileFast, sameResult, SLOW } from "./cel-fast.js";
 import { fromCel, fromJson, toJson, type ModelValue } from "./values.js";
 // A cycle (callables.ts compiles its outcomes here), used only when `call` is evaluated.
-import { callableOutcome, defaultVocabulary } from "./callables.js";
+import { callableOutcome, checkCallableValue, defaultVocabulary } from "./callables.js";
 
 /** cel-go's lists extension `slice(start, end)`, which the base library lacks. */
 const slice = celMethod(
@@ -62,8 +62,14 @@ const call = celFunc("call", [CelScalar.DYN, listType(CelScalar.DYN)], OUTCOME, 
   return celMap(new Map<string, unknown>([...Object.entries(o), ["calls", calls]].map(([k, v]) => [k as string, fromJson(v as never)])) as never);
 });
 
-/** Spec expressions: the base library, cel-go's extensions above, and `call`. */
-const env = celEnv({ funcs: [...strings, slice, range, least, greatest, call] });
+/** `picklable(callable)`: whether a worker callable value survives pickling (spec/callables.yaml `picklable`). */
+const picklable = celFunc("picklable", [CelScalar.DYN], CelScalar.BOOL, (callable) => {
+  const { callable: c } = checkCallableValue(defaultVocabulary(), celToJson(callable));
+  return c.spec.picklable !== false;
+});
+
+/** Spec expressions: the base library, cel-go's extensions above, `call` and `picklable`. */
+const env = celEnv({ funcs: [...strings, slice, range, least, greatest, call, picklable] });
 
 export type Bindings = Record<string, unknown>;
 

@@ -86,7 +86,7 @@ describe("CEL names", () => {
 
   test("result only in accepts and the effect of a rule that completes the call", () => {
     expect(problem(edit(toggle, `when: "s.on"`, `when: "s.on && result"`))).toMatch(
-      /operations\.flip\.rules\[1\]\.when: unknown name 'result' \(available here: ctor, s, args, profile, actor, actorKind\)/,
+      /operations\.flip\.rules\[1\]\.when: unknown name 'result' \(available here: ctor, s, args, profile, actor, actorKind, startMethod\)/,
     );
     expect(problem(edit(names, `returns: "s.items[0]"`, `returns: "result"`))).toMatch(/operations\.get\.rules\[0\]\.returns: unknown name 'result'/);
     expect(problem(edit(names, `held[actor]: "0"`, `held[actor]: "result"`))).toMatch(/operations\.wait\.rules\[0\]\.effect\['held\[actor\]'\]: unknown name 'result'/);

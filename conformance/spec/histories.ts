@@ -58,7 +58,7 @@ export function judgeCase(
   spec: LoadedSpec,
   doc: HistoriesDocument,
   c: HistoryCase,
-  check: (objects: ObjectDecl[], events: HistoryEvent[], options: { profile: string; level: "cpython" | "documented"; cutAt?: number; actorKind?: "threads" | "processes" }) => CheckResult,
+  check: (objects: ObjectDecl[], events: HistoryEvent[], options: { profile: string; level: "cpython" | "documented"; cutAt?: number; actorKind?: "threads" | "processes"; startMethod?: string }) => CheckResult,
 ): CaseJudgment[] {
   const companions = (c.companions ?? []).map((o) => ({ id: o.id, primitive: o.primitive, args: o.args ?? {} }));
   // An event on a handle ("o0@a0.0") is on its producer's object.
@@ -69,7 +69,7 @@ export function judgeCase(
   for (const level of ["cpython", "documented"] as const) {
     const want = c.expect[level];
     if (want === undefined) continue;
-    const r = check(objects, events, { profile: c.profile ?? doc.profile ?? "multiprocessing", level, ...(c.cut !== undefined ? { cutAt: c.cut * MS } : {}), ...(c.actorKind ? { actorKind: c.actorKind } : {}) });
+    const r = check(objects, events, { profile: c.profile ?? doc.profile ?? "multiprocessing", level, ...(c.cut !== undefined ? { cutAt: c.cut * MS } : {}), ...(c.actorKind ? { actorKind: c.actorKind } : {}), ...(c.startMethod ? { startMethod: c.startMethod } : {}) });
     const contradicted = r.objects.flatMap((o) => o.contradicts ?? []);
     const verdictOk = r.verdict === (want === "ok" ? "ok" : "violation");
     const pattern = typeof want === "object" ? new RegExp(want.violation.contradicts) : undefined;

@@ -438,9 +438,10 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
       }
     }
     const timeout = op.timeout !== undefined ? cel(op.timeout, `${place}.timeout`, names({ ctor: CTOR, args: ARGS, profile: true })) : undefined;
-    // actorKind: 'threads', 'processes' or 'unknown', what the scenario's actors were (CheckOptions.actorKind).
+    // actorKind: 'threads', 'processes' or 'unknown', what the scenario's actors were (CheckOptions.actorKind);
+    // startMethod: the adapter's start method ('fork', 'spawn', 'forkserver') or 'unknown' (CheckOptions.startMethod).
     // handle: the handle it produces (`produces`), or the one called (a handle's operation).
-    const ruleVars: CelNames["vars"] = { ctor: CTOR, s: S, args: ARGS, profile: true, actor: true, actorKind: true, ...(op.produces !== undefined || handleKind !== undefined ? { handle: true as const } : {}) };
+    const ruleVars: CelNames["vars"] = { ctor: CTOR, s: S, args: ARGS, profile: true, actor: true, actorKind: true, startMethod: true, ...(op.produces !== undefined || handleKind !== undefined ? { handle: true as const } : {}) };
     const ruleScope = names(ruleVars);
     const resultScope = names({ ...ruleVars, result: true });
     if (op.rules.length === 0) throw new SpecError(file, `${place}.rules`, "an operation needs at least one rule");
@@ -676,7 +677,7 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     };
   });
 
-  const ctorScope = names({ ctor: CTOR, profile: true });
+  const ctorScope = names({ ctor: CTOR, profile: true, startMethod: true });
   const construction = (doc.construction?.rules ?? []).map((rule, i): CompiledConstruction => {
     const rp = `construction.rules[${i}]`;
     checkId(rule.id, rp, `${doc.primitive}.construct.`);

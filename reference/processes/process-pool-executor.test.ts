@@ -74,6 +74,22 @@ describe("ProcessPoolExecutor (child_process)", () => {
     });
   }, 60_000);
 
+  it("max_tasks_per_child replaces a worker after its calls (a fresh pid) without breaking the executor", async () => {
+    const ex = new ProcessPoolExecutor({ max_workers: 1, max_tasks_per_child: 1 });
+    const r = await inThread(
+      ex,
+      `step("pid 1", () => ex.submit({ $callable: "getpid" }).result(20));
+      step("pid 2", () => ex.submit({ $callable: "getpid" }).result(20));
+      step("value", () => ex.submit({ $callable: "square" }, 4).result(20));
+      step("shutdown", () => ex.shutdown(true));`,
+    );
+    const out = Object.fromEntries(r.out);
+    expect(out.value).toBe(16);
+    expect(out.shutdown).toBeNull();
+    expect(typeof out["pid 1"]).toBe("number");
+    expect(out["pid 2"]).not.toBe(out["pid 1"]);
+  }, 60_000);
+
   it("refuses max_workers of 0 or less, as CPython", () => {
     expect(() => new ProcessPoolExecutor({ max_workers: 0 })).toThrow(/max_workers must be greater than 0/);
   });

@@ -96,7 +96,7 @@ export class ProcessPoolExecutor implements SharedPrimitive {
       if (maxTasks <= 0) throw new PythonError("ValueError", "max_tasks_per_child must be >= 1");
     }
     this.#s = newTaskMemory();
-    new Owner(this.#s, workers, initializer === null ? null : { func: initializer, args: initargs });
+    new Owner(this.#s, workers, initializer === null ? null : { func: initializer, args: initargs }, maxTasks);
   }
 
   static attach(handle: ObjectHandle): ProcessPoolExecutor {
@@ -195,6 +195,8 @@ interface Worker {
   stopping: boolean;
   /** Sent the initializer (before its first call). */
   initialized?: boolean;
+  /** Calls it finished (at max_tasks_per_child it exits and a fresh worker replaces it). */
+  completed: number;
 }
 
 /** The owner thread's side: the workers, the queue of pending futures, the requests. */
@@ -207,10 +209,13 @@ class Owner {
   readonly #scope = scopeNow();
   /** Sent to each worker before its first call (CPython starts its workers at the first submit). */
   #initializer: { func: unknown; args: unknown[] } | null;
+  /** max_tasks_per_child: calls a worker runs before it exits and a fresh one replaces it. */
+  readonly #maxTasks: number | null;
 
-  constructor(shared: TaskMemory, workers: number, initializer: { func: unknown; args: unknown[] } | null) {
+  constructor(shared: TaskMemory, workers: number, initializer: { func: unknown; args: unknown[] } | null, maxTasks: number | null) {
     this.#s = shared;
     this.#initializer = initializer;
+    this.#maxTasks = maxTasks;
     servingUntilEnd(() => {
       this.#stopped = true;
       wakeOwner(this.#s);
@@ -220,10 +225,18 @@ class Owner {
   }
 
   #startWorker(): void {
-    const worker: Worker = { child: undefined as unknown as ChildProcess, task: null, stopping: false };
+    const worker: Worker = { child: undefined as unknown as ChildProcess, task: null, stopping: false, completed: 0 };
     worker.child = startTaskWorker(
       (id, outcome) => {
         worker.task = null;
+        worker.completed++;
+        // At its limit the worker exits (asked: not a death that breaks the executor) and a
+        // fresh one takes its place, as CPython's manager thread starts one when a worker retires.
+        if (this.#maxTasks !== null && worker.completed >= this.#maxTasks && !worker.stopping) {
+          worker.stopping = true;
+          if (worker.child.connected) worker.child.send({ stop: true });
+          if (!this.#stopped && Atomics.load(this.#s.words, STATE) !== BROKEN) this.#startWorker();
+        }
         this.#finish(id, outcome);
         this.#dispatch();
       },

@@ -121,7 +121,9 @@ class Resolver(object):
                               "adapter": "mpspec_adapter.py %s" % ADAPTER_VERSION},
         }
         processes = self.actors == "processes" and self.start_method
-        if processes:
+        # The start method of the processes its objects make (a Process, a Pool's workers), with
+        # thread actors too: the spec's rules read it (CEL startMethod: must a target pickle?).
+        if self.start_method and "multiprocessing" in self.profiles:
             impl["configuration"]["start_method"] = self.start_method
         if stdlib:
             impl["homepage"] = "https://docs.python.org/3/library/multiprocessing.html"
