@@ -307,6 +307,7 @@ interface MatrixOpts {
   out: string;
   specDir?: string;
   primitives?: string;
+  implementations?: string;
 }
 
 async function matrix(opts: MatrixOpts, out: (s: string) => void): Promise<number> {
@@ -318,26 +319,38 @@ async function matrix(opts: MatrixOpts, out: (s: string) => void): Promise<numbe
     throw e;
   }
   if (opts.seeds) config = { ...config, seeds: opts.seeds };
+  const rowOrder = config.implementations.map((i) => i.id);
+  // --implementations: measure those rows only and keep the others of matrix.json.
+  if (opts.implementations !== undefined) {
+    const ids = opts.implementations.split(",").map((s) => s.trim()).filter((s) => s !== "");
+    const unknown = ids.filter((id) => !rowOrder.includes(id));
+    if (ids.length === 0 || unknown.length) {
+      throw new UsageError(`--implementations ${opts.implementations}: ${ids.length === 0 ? "name at least one" : `no implementation ${unknown.map((u) => `'${u}'`).join(", ")} in ${opts.config}`} (have: ${rowOrder.join(", ")})`);
+    }
+    config = { ...config, implementations: config.implementations.filter((i) => ids.includes(i.id)) };
+  }
+  const partial = opts.primitives !== undefined || opts.implementations !== undefined;
   const specs = loadSpecs(opts.specDir);
   const runs = opts.runs ?? config.runs;
   // --primitives: re-measure those cells of an existing matrix.json and keep the others.
   const chosen = opts.primitives ? choosePrimitives(specs, opts.primitives) : specs;
   const jsonPath = join(opts.out, "matrix.json");
   let previous: MatrixReport | undefined;
-  if (opts.primitives) {
+  const flag = opts.primitives !== undefined ? "--primitives" : "--implementations";
+  if (partial) {
     try {
       previous = JSON.parse(readFileSync(jsonPath, "utf8")) as MatrixReport;
     } catch (e) {
-      throw new UsageError(`--primitives updates cells of ${jsonPath}, which cannot be read (${(e as Error).message.split("\n")[0]}): run the whole matrix first`);
+      throw new UsageError(`${flag} updates ${jsonPath}, which cannot be read (${(e as Error).message.split("\n")[0]}): run the whole matrix first`);
     }
   }
   const merged = (rows: MatrixRow[]): MatrixReport => {
     const fresh = matrixJson(config, rows, runs);
     if (!previous) return fresh;
     try {
-      return mergeMatrix(previous, fresh, specs.map((s) => s.primitive)).report;
+      return mergeMatrix(previous, fresh, specs.map((s) => s.primitive), opts.implementations !== undefined ? rowOrder : undefined, opts.primitives !== undefined).report;
     } catch (e) {
-      if (e instanceof MatrixMergeError) throw new UsageError(`--primitives: ${jsonPath}: ${e.message}`);
+      if (e instanceof MatrixMergeError) throw new UsageError(`${flag}: ${jsonPath}: ${e.message}`);
       throw e;
     }
   };
@@ -355,7 +368,7 @@ async function matrix(opts: MatrixOpts, out: (s: string) => void): Promise<numbe
   };
   // Written after every row, so that a long run's measured rows are never lost (a partial run
   // writes once, at its end: until then matrix.json keeps every previous cell).
-  const rows = await runMatrix(config, specs, out, opts.runs, opts.jobs, previous ? undefined : (done) => write(matrixJson(config, done, runs)), chosen, opts.concurrency);
+  const rows = await runMatrix(config, specs, out, opts.runs, opts.jobs, opts.primitives !== undefined ? undefined : (done) => write(merged(done)), chosen, opts.concurrency);
   const report = merged(rows);
   if (previous) for (const r of rows.filter((x) => x.unavailable)) out(`${r.implementation.id}: could not be opened; its previous cells are kept`);
   write(report);
@@ -448,6 +461,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     .option("--out <dir>", "folder for matrix.md and matrix.json", "reports")
     .option("--spec-dir <dir>", "folder of spec documents")
     .option("--primitives <list>", "re-measure only these primitives (comma-separated) and keep the other cells of <out>/matrix.json (same runs and seeds)")
+    .option("--implementations <list>", "measure only these rows (config ids, comma-separated) and keep the other rows of <out>/matrix.json (same runs and seeds)")
     .action(async (o: MatrixOpts) => {
       code = await matrix(o, out);
     });

@@ -128,6 +128,38 @@ describe("the conformance matrix", () => {
     expect(() => mergeMatrix(previous, { ...fresh, implementations: [{ ...fresh.implementations[0]!, id: "new" }] }, ["Lock", "Queue"])).toThrow(/no row for 'new'/);
   });
 
+  test("--implementations: the rows measured replace theirs whole, the others are kept in the config's order, a new one is added", () => {
+    const result = (verdict: "pass" | "fail") =>
+      ({ verdict, levels: verdict === "fail" ? { documented: { verdict: "fail" } } : {}, runs: 1, cut: 0, inconclusive: 0, long: { runs: 0, cut: 0, horizonMs: 3000 }, ms: 1 }) as unknown as CampaignResult;
+    const [lock] = specs;
+    const [a, b] = config.implementations;
+    const c = { ...a!, id: "added" };
+    const row = (impl: typeof a, v: "pass" | "fail"): MatrixRow => ({ implementation: impl!, outcomes: [mergeSeeds([{ seed: 1, outcome: { spec: lock!, result: result(v) } }])], seconds: 3 });
+    const one = { ...config, seeds: [1], implementations: [a!, b!] };
+    const previous = matrixJson(one, [row(a, "pass"), row(b, "pass")], 5, new Date("2026-12-01T00:00:00Z"));
+    const fresh = matrixJson({ ...one, implementations: [c, a!] }, [row(c, "fail"), row(a, "fail")], 5, new Date("2026-12-06T00:00:00Z"));
+    const { report } = mergeMatrix(previous, fresh, ["Lock"], [a!.id, c.id, b!.id], false);
+    expect(report.implementations.map((r) => [r.id, r.results[0]!.verdict, r.seconds])).toEqual([
+      [a!.id, "fail", 3],
+      ["added", "fail", 3],
+      [b!.id, "pass", 3],
+    ]);
+    expect(() => mergeMatrix(previous, { ...fresh, runs: 6 }, ["Lock"], [a!.id], false)).toThrow(MatrixMergeError);
+  });
+
+  test("a row whose measuring throws (a bug, not a verdict) is reported as not measured; the other rows go on", async () => {
+    const log: string[] = [];
+    const throwing = { ...config.implementations[0]!, id: "throws", adapter: "reference-threads" };
+    const fine = { ...config.implementations[0]!, id: "fine", adapter: "no-such-adapter" };
+    // A spec list whose first document lacks what the suite reads makes the row's run throw.
+    const broken = [{ ...specs[0]!, doc: undefined }] as unknown as typeof specs;
+    const rows = await runMatrix({ ...config, seeds: [1], implementations: [throwing, fine] }, broken, (s) => log.push(s), 1);
+    expect(rows.map((r) => r.implementation.id)).toEqual(["throws", "fine"]);
+    expect(rows[0]!.unavailable).toMatch(/^internal error \(not a verdict\): /);
+    expect(rows[1]!.unavailable).toMatch(/unknown adapter/);
+    expect(log.join("\n")).toMatch(/throws: internal error, row not measured: /);
+  });
+
   test("every installed implementation runs Lock and Queue; CPython and the reference conform", async () => {
     const wanted = config.implementations.filter((i) => available[i.id] !== false);
     // One seed here (the committed matrix takes the config's seeds; the merge is tested above).

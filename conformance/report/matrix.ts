@@ -100,7 +100,17 @@ export async function runMatrix(
   const worker = async () => {
     while (next < config.implementations.length) {
       const i = next++;
-      rows[i] = await measure(config.implementations[i]!);
+      const impl = config.implementations[i]!;
+      const t0 = performance.now();
+      try {
+        rows[i] = await measure(impl);
+      } catch (e) {
+        // A bug met in one row (the suite's, not a verdict) ends that row, not the matrix: the
+        // other rows go on and are written; this one is reported as not measured, with the error.
+        const err = e as Error;
+        log(`${impl.id}: internal error, row not measured: ${err.stack ?? err.message}`);
+        rows[i] = { implementation: impl, unavailable: `internal error (not a verdict): ${err.message.split("\n")[0]}`, outcomes: [], seconds: (performance.now() - t0) / 1000 };
+      }
       onRow?.(rows.filter((r) => r !== undefined));
     }
   };
@@ -201,26 +211,42 @@ export class MatrixMergeError extends Error {}
  * in place, in the spec's primitive order. Every implementation must be in `previous`; one the
  * fresh run could not open keeps its previous cells (nothing measured is lost).
  */
-export function mergeMatrix(previous: MatrixReport, fresh: MatrixReport, order: string[]): { report: MatrixReport; kept: string[] } {
+export function mergeMatrix(
+  previous: MatrixReport,
+  fresh: MatrixReport,
+  order: string[],
+  /** With --implementations: the config's row order; rows of `previous` not measured now are kept, new rows added. */
+  rowOrder?: string[],
+  /** Whether `fresh` measured some primitives only (--primitives): then its rows must exist in `previous`. */
+  partialCells = true,
+): { report: MatrixReport; kept: string[] } {
   if (previous.runs !== fresh.runs || previous.seeds.join(",") !== fresh.seeds.join(",")) {
     throw new MatrixMergeError(
       `it was measured with ${previous.runs} runs and seeds ${previous.seeds.join(", ")}, this run with ${fresh.runs} runs and seeds ${fresh.seeds.join(", ")}: give the same --runs and --seeds, or run the whole matrix`,
     );
   }
   const kept: string[] = [];
-  const implementations = fresh.implementations.map((row) => {
+  const merged = fresh.implementations.map((row) => {
     const old = previous.implementations.find((p) => p.id === row.id);
+    if (!old && !partialCells) return row;
     if (!old) throw new MatrixMergeError(`it has no row for '${row.id}': run the whole matrix to add an implementation`);
     if (row.unavailable) {
       kept.push(row.id);
       return old;
     }
+    if (!partialCells) return row;
     if (old.unavailable) throw new MatrixMergeError(`its row for '${row.id}' is unavailable (${old.unavailable}): run the whole matrix now that it opens`);
     const byPrimitive = new Map(old.results.map((c) => [c.primitive, c]));
     for (const c of row.results) byPrimitive.set(c.primitive, c);
     const results = order.filter((p) => byPrimitive.has(p)).map((p) => byPrimitive.get(p)!);
     return { ...row, seconds: Math.round((old.seconds + row.seconds) * 10) / 10, results };
   });
+  if (!rowOrder) return { report: { ...fresh, implementations: merged }, kept };
+  // The rows not measured now, as they were; in the config's order (rows it no longer has last).
+  const byId = new Map(previous.implementations.map((r) => [r.id, r]));
+  for (const r of merged) byId.set(r.id, r);
+  const rank = (id: string) => (rowOrder.includes(id) ? rowOrder.indexOf(id) : rowOrder.length);
+  const implementations = [...byId.values()].sort((a, b) => rank(a.id) - rank(b.id));
   return { report: { ...fresh, implementations }, kept };
 }
 
