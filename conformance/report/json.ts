@@ -44,7 +44,9 @@ export function campaignJson(spec: LoadedSpec, r: CampaignResult | null, unsuppo
     errorOf: r.error ? (r.errorOf ?? "adapter") : undefined,
     errorScenario: r.errorScenario,
     levels: Object.fromEntries(
-      Object.entries(r.levels).map(([lv, x]) => [lv, { verdict: x!.verdict, deviations: x!.deviations, found: x!.found, shrinkStopped: x!.shrinkStopped, counterexample: counterexampleJson(spec, x!.counterexample) }]),
+      Object.entries(r.levels)
+        .filter(([, x]) => x !== undefined)
+        .map(([lv, x]) => [lv, { verdict: x!.verdict, deviations: x!.deviations, found: x!.found, shrinkStopped: x!.shrinkStopped, counterexample: counterexampleJson(spec, x!.counterexample) }]),
     ),
     replay,
     coverage: r.coverage,

@@ -9,6 +9,7 @@ import { JsonlAdapter } from "../adapter/jsonl-adapter.js";
 import { loadSpecDir } from "../spec/load.js";
 import { runCampaign } from "./campaign.js";
 import { runSuite } from "./suite.js";
+import { campaignJson } from "../report/json.js";
 import { ThreadsExecutor } from "../../adapters/reference-threads/executor.js";
 import { siblingUrl } from "../../reference/spawn-worker.js";
 
@@ -34,7 +35,9 @@ describe("faked histories are adapter errors, not verdicts", () => {
     const r = await runCampaign(lock, await fake(mode), { profile: "multiprocessing", runs: 20, seed: 1 });
     expect(r.verdict).toBe("error");
     expect(r.error).toMatch(why);
-    expect(r.levels).toEqual({}); // nothing measured, nothing passed
+    // Nothing measured, nothing passed: no level at all (an undefined one broke the matrix's report).
+    expect(r.levels).toStrictEqual({});
+    expect(campaignJson(lock, r, undefined, undefined)).toMatchObject({ verdict: "error", levels: {} });
   });
 });
 

@@ -181,7 +181,9 @@ export async function runCampaign(spec: LoadedSpec, adapter: Adapter, opts: Camp
   const oneFailed = Object.values(both.levels).some((l) => l?.verdict === "fail");
   for (const lv of ["cpython", "documented"] as const) {
     if (both.levels[lv] === undefined && opts.firstFailureOnly && oneFailed) continue;
-    result.levels[lv] = both.levels[lv] ?? (await runLevels(runner, opts, [lv])).levels[lv];
+    // A level left unmeasured (the adapter failed first) has no key at all: nothing passed there.
+    const measured = both.levels[lv] ?? (await runLevels(runner, opts, [lv])).levels[lv];
+    if (measured) result.levels[lv] = measured;
   }
   const deviations = runner.deviations;
   if (Object.keys(deviations).length > 0 && result.levels.documented) result.levels.documented.deviations = deviations;
