@@ -60,6 +60,7 @@ import {
   type WorkerInit,
 } from "../reference-threads/protocol.js";
 import type { FromChild, ToChild } from "./wire.js";
+import { primitiveByCallable } from "../reference-threads/executor.js";
 
 export interface ProcessesExecutorOptions {
   /** URL of a module fitting ImplementationModule, imported on this thread and in each worker thread. */
@@ -388,6 +389,7 @@ export class ProcessesExecutor implements Adapter {
   readonly actorKind = "processes" as const;
   private readonly implementationUrl: URL;
   private readonly specs: readonly LoadedSpec[];
+  private readonly primitiveOf: (callable: string) => string;
   private readonly bootTimeoutMs: number;
   private readonly interruptGraceMs: number;
 
@@ -427,6 +429,7 @@ export class ProcessesExecutor implements Adapter {
     this.info = options.info;
     this.implementationUrl = options.implementation;
     this.specs = options.specs;
+    this.primitiveOf = primitiveByCallable(options.specs);
     this.bootTimeoutMs = options.bootTimeoutMs ?? 60_000;
     this.interruptGraceMs = options.interruptGraceMs ?? INTERRUPT_GRACE_MS;
     // Objects that only threads of their creating process may call (Process) cannot be offered.
@@ -569,7 +572,7 @@ export class ProcessesExecutor implements Adapter {
     if (typeof callable !== "string" || !Array.isArray(argv) || Object.keys(rest).length > 0) {
       throw new AdapterError(`${JSON.stringify(v)} is not a $new value of the run message: expected {"$new": "<callable>", "argv": [...]}`);
     }
-    const primitive = callable.slice(callable.lastIndexOf(".") + 1);
+    const primitive = this.primitiveOf(callable);
     if (!this.capabilities.primitives.includes(primitive)) throw new AdapterError(`${JSON.stringify(v)}: primitive ${primitive} is not offered`);
     return { $new: primitive, argv: (argv as JsonValue[]).map((x) => this.constructed(x)) };
   }

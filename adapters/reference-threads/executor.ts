@@ -72,6 +72,12 @@ export interface ThreadsExecutorOptions {
    * runCalls() (the run message's own calls: the JSON-lines entry point, jsonl.ts) is available.
    */
   specs?: readonly LoadedSpec[];
+  /**
+   * Python callable -> spec primitive, for `$new` values (a start message's primitives, read
+   * the other way: `multiprocessing.get_context` -> Context); the specs' profiles add theirs.
+   * A callable named in neither is its last name's primitive (`threading.RLock` -> RLock).
+   */
+  callables?: Readonly<Record<string, string>>;
   /** Bound on a worker's start-up (importing the implementation); default 60 s. Not part of any scenario's deadline. */
   bootTimeoutMs?: number;
   /**
@@ -296,6 +302,7 @@ export class ThreadsExecutor implements Adapter {
   readonly actorKind = "threads" as const;
   private readonly implementationUrl: URL;
   private readonly specs?: readonly LoadedSpec[];
+  private readonly primitiveOf: (callable: string) => string;
   private readonly bootTimeoutMs: number;
   private readonly interruptGraceMs: number;
 
@@ -334,6 +341,7 @@ export class ThreadsExecutor implements Adapter {
     this.info = options.info;
     this.implementationUrl = options.implementation;
     this.specs = options.specs;
+    this.primitiveOf = primitiveByCallable(options.specs ?? [], options.callables);
     this.bootTimeoutMs = options.bootTimeoutMs ?? 60_000;
     this.interruptGraceMs = options.interruptGraceMs ?? INTERRUPT_GRACE_MS;
     this.capabilities = {
@@ -449,7 +457,7 @@ export class ThreadsExecutor implements Adapter {
   /**
    * A `$new` value of the run message, `{"$new": "<callable>", "argv": [...]}`, as the
    * implementation's create() takes it: `{"$new": "<primitive>", "argv": [...]}`, the primitive
-   * being the callable's last name (`threading.RLock` -> RLock).
+   * whose profile names that callable (options.callables, specs), else its last name.
    */
   private constructed(v: JsonValue): JsonValue {
     if (Array.isArray(v)) return v.map((x) => this.constructed(x));
@@ -458,7 +466,7 @@ export class ThreadsExecutor implements Adapter {
     if (typeof callable !== "string" || !Array.isArray(argv) || Object.keys(rest).length > 0) {
       throw new AdapterError(`${JSON.stringify(v)} is not a $new value of the run message: expected {"$new": "<callable>", "argv": [...]}`);
     }
-    const primitive = callable.slice(callable.lastIndexOf(".") + 1);
+    const primitive = this.primitiveOf(callable);
     if (!this.capabilities.primitives.includes(primitive)) throw new AdapterError(`${JSON.stringify(v)}: primitive ${primitive} is not implemented`);
     return { $new: primitive, argv: (argv as JsonValue[]).map((x) => this.constructed(x)) };
   }
@@ -702,4 +710,11 @@ export class ThreadsExecutor implements Adapter {
     }
     return order.flatMap((a) => byActor.get(a)!);
   }
+}
+
+/** Python callable -> spec primitive: the specs' profiles and a start message's table; else the callable's last name. */
+export function primitiveByCallable(specs: readonly LoadedSpec[], callables: Readonly<Record<string, string>> = {}): (callable: string) => string {
+  const table = new Map<string, string>(Object.entries(callables));
+  for (const s of specs) for (const p of Object.values(s.doc.profiles)) if (typeof p.callable === "string") table.set(p.callable, s.primitive);
+  return (callable) => table.get(callable) ?? callable.slice(callable.lastIndexOf(".") + 1);
 }

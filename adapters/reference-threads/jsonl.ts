@@ -32,8 +32,16 @@ const stop = async (code: number) => {
 
 async function handle(msg: { cmd?: unknown; id?: unknown; primitives?: unknown }): Promise<void> {
   if (msg.cmd === "start") {
+    // start.primitives, name -> profile -> callable, read the other way for `$new` values.
+    const callables: Record<string, string> = {};
+    if (msg.primitives && typeof msg.primitives === "object") {
+      for (const [name, byProfile] of Object.entries(msg.primitives as Record<string, unknown>)) {
+        if (byProfile && typeof byProfile === "object") for (const c of Object.values(byProfile)) if (typeof c === "string") callables[c] = name;
+      }
+    }
     executor = await ThreadsExecutor.start({
       implementation,
+      callables,
       info: { name: values.implementation ? `mpspec-reference (${values.implementation})` : "mpspec-reference", version: mpspecVersion(), language: "TypeScript" },
     });
     // The spec documents the runner holds (start.primitives): those the module implements.
