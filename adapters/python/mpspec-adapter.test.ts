@@ -15,7 +15,7 @@ import { schemaProblems } from "../../conformance/adapter/protocol.js";
 import { eventually, groupMembers } from "../../conformance/adapter/fixtures/processes.js";
 import { runCampaign } from "../../conformance/run/campaign.js";
 import type { Call, Scenario } from "../../conformance/scenario/types.js";
-import { companionSpecs, loadSpecFile, PRIMITIVES_DIR } from "../../conformance/spec/load.js";
+import { loadSpecDir, loadSpecFile, PRIMITIVES_DIR } from "../../conformance/spec/load.js";
 import { counterexampleText } from "../../conformance/report/campaign-text.js";
 
 const FIXTURES = join(dirname(PYTHON_ADAPTER), "fixtures");
@@ -115,8 +115,10 @@ describe.skipIf(!hasPython)(`the Python adapter (${PY})`, () => {
     // Only the creating process may join a Process: actors in processes would get
     // AssertionError "can only join a child process" from join(), and the campaign would fail.
     const proc = loadSpecFile(join(PRIMITIVES_DIR, "Process.yaml"));
-    // The companions its targets act on ({"$object": ...}, Process.yaml generate.companions: Event, Queue, Lock, Value).
-    const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing", "--start-method", "fork"], specs: [proc, ...companionSpecs(proc)] });
+    // Every document, as the CLI gives them: the companions its targets act on ({"$object": ...},
+    // Process.yaml generate.companions: Event, Queue, Lock, Value) and what their arguments build
+    // (a Value's lock, {"$new": "RLock"}).
+    const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing", "--start-method", "fork"], specs: loadSpecDir() });
     const pgid = a.pid!;
     try {
       expect(a.ready.implementation.configuration).toMatchObject({ actors: "processes" });

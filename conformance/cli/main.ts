@@ -341,7 +341,7 @@ async function matrix(opts: MatrixOpts, out: (s: string) => void): Promise<numbe
     try {
       previous = JSON.parse(readFileSync(jsonPath, "utf8")) as MatrixReport;
     } catch (e) {
-      throw new UsageError(`${flag} updates ${jsonPath}, which cannot be read (${(e as Error).message.split("\n")[0]}): run the whole matrix first`);
+      throw new UsageError(`${flag} updates ${opts.primitives !== undefined ? "cells" : "rows"} of ${jsonPath}, which cannot be read (${(e as Error).message.split("\n")[0]}): run the whole matrix first`);
     }
   }
   const merged = (rows: MatrixRow[]): MatrixReport => {

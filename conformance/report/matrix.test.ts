@@ -151,9 +151,10 @@ describe("the conformance matrix", () => {
     const log: string[] = [];
     const throwing = { ...config.implementations[0]!, id: "throws", adapter: "reference-threads" };
     const fine = { ...config.implementations[0]!, id: "fine", adapter: "no-such-adapter" };
-    // A spec list whose first document lacks what the suite reads makes the row's run throw.
+    // The adapters open with the real documents; the primitive measured lacks what the suite reads,
+    // so the row's run throws (outside any campaign, which would record it as a suite error).
     const broken = [{ ...specs[0]!, doc: undefined }] as unknown as typeof specs;
-    const rows = await runMatrix({ ...config, seeds: [1], implementations: [throwing, fine] }, broken, (s) => log.push(s), 1);
+    const rows = await runMatrix({ ...config, seeds: [1], implementations: [throwing, fine] }, specs, (s) => log.push(s), 1, 1, undefined, broken);
     expect(rows.map((r) => r.implementation.id)).toEqual(["throws", "fine"]);
     expect(rows[0]!.unavailable).toMatch(/^internal error \(not a verdict\): /);
     expect(rows[1]!.unavailable).toMatch(/unknown adapter/);
