@@ -6,7 +6,7 @@ import { primitiveByCallable } from "./executor.js";
 
 describe("primitiveByCallable", () => {
   test("reads the specs' profiles (get_context -> Context), then a start message's table, else the last name", () => {
-    const drafts = loadSpecFile(join(import.meta.dirname, "../../spec/drafts/Context.yaml"));
+    const drafts = loadSpecFile(join(import.meta.dirname, "../../spec/primitives/Context.yaml"));
     const of = primitiveByCallable([...loadSpecDir(), drafts]);
     expect(of("multiprocessing.get_context")).toBe("Context");
     expect(of("threading.RLock")).toBe("RLock");

@@ -1,5 +1,5 @@
 /**
- * Start-method contexts (spec/drafts/Context.yaml, DefaultContext.yaml): a concrete context
+ * Start-method contexts (spec/primitives/Context.yaml, DefaultContext.yaml): a concrete context
  * (`multiprocessing.get_context(method)`), whose method is fixed, and the module-level default
  * context, whose method is set once (or again with force=true).
  *
