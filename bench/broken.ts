@@ -17,18 +17,34 @@ import { DRAFTS_DIR, loadSpecDir } from "../conformance/spec/load.js";
 import { discoverBroken } from "../conformance/tests/broken/expectation.js";
 
 
-const { values } = parseArgs({
-  options: {
-    seeds: { type: "string", default: "42" },
-    only: { type: "string" },
-    out: { type: "string" },
-  },
-});
+const USAGE = "usage: npm run bench:broken [-- --seeds 42,1,2] [--only <variant>,...] [--out reports/broken.md]";
+/** A bad flag: its message and the usage, exit code 2 (as mpspec's CLI). */
+function usage(message: string): never {
+  process.stderr.write(`bench:broken: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+let values: { seeds: string; only?: string; out?: string; help?: boolean };
+try {
+  ({ values } = parseArgs({
+    options: {
+      seeds: { type: "string", default: "42" },
+      only: { type: "string" },
+      out: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  }));
+} catch (e) {
+  usage((e as Error).message);
+}
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 const CASES = await discoverBroken();
 const seeds = values.seeds.split(",").map(Number);
-if (seeds.some((s) => !Number.isInteger(s))) throw new Error(`--seeds ${values.seeds}: give integers separated by commas, e.g. 42,1,2`);
+if (seeds.some((s) => !Number.isInteger(s))) usage(`--seeds ${values.seeds}: give integers separated by commas, e.g. 42,1,2`);
 const only = values.only?.split(",");
-for (const m of only ?? []) if (!CASES.some((c) => c.module === m)) throw new Error(`--only: no broken variant '${m}' (have: ${CASES.map((c) => c.module).join(", ")})`);
+for (const m of only ?? []) if (!CASES.some((c) => c.module === m)) usage(`--only: no broken variant '${m}' (have: ${CASES.map((c) => c.module).join(", ")})`);
 const chosen = CASES.filter((c) => !only || only.includes(c.module));
 
 interface Row {

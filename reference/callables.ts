@@ -82,6 +82,7 @@ const IMPLEMENTATIONS: Record<string, [readonly string[], Impl, Readonly<Record<
   // Returns None, not the wait's result (spec/callables.yaml).
   wait_event: [["event", "timeout"], (p, _, objects) => objects(refOf(p.event), "wait", { timeout: p.timeout ?? null }).then(() => null), { event: "Event" }],
   put_to: [["queue", "item", "block"], (p, _, objects) => objects(refOf(p.queue), "put", { item: p.item ?? null, block: p.block ?? true }).then(() => null), { queue: "Queue" }],
+  put_arg_to: [["queue"], (p, a, objects) => objects(refOf(p.queue), "put", { item: (a[0] ?? null) as JsonValue, block: true }).then(() => null), { queue: "Queue" }],
   add_to: [
     ["value", "n", "locked"],
     (p, _, objects) => objects(refOf(p.value), p.locked ? "locked_increment" : "increment", { delta: p.n ?? 1 }).then(() => null),
@@ -189,6 +190,8 @@ const IN_THREAD: Record<string, (o: never, args: Record<string, JsonValue>) => u
     }
   },
   set: (o: { set(): unknown }) => o.set(),
+  // An unbounded queue's put never waits (a Pool callback's put_arg_to, on the pool's owner thread).
+  put: (o: { put(item: unknown, block: boolean, timeout: null): unknown }, a) => o.put(a.item, a.block !== false, null),
 };
 export const inThreadObjects: ObjectCaller = (ref, op, args) => {
   const h = ref as ObjectHandle | null;

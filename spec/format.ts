@@ -363,8 +363,11 @@ export interface InternalStep {
    * the phase that call is in (0: not begun). `effect` applies when the call completes, with
    * `result` bound to its result and `raised` to the exception it raised (`{'type': ...,
    * 'message': ...}`, the message '' where the rule gives a pattern) or null. Only a system of objects takes such a step (docs/design/processes.md).
+   * `as` names the actor instead, `<this object's id>.<as>`, for a call made by a thread of the
+   * creating process rather than by a child (a Pool's result-handler thread running a callback:
+   * `as: callbacks`); default `child`.
    */
-  delegate?: { call: string; phase: string };
+  delegate?: { call: string; phase: string; as?: string };
   /**
    * CEL: this step ends the process of the object's child (Process.finish): `'exit'` when its exit
    * functions run (a return, an exception, sys.exit: Python's finalizers join a Queue's feeder
@@ -542,8 +545,10 @@ export interface SpecDocument {
      * `ops`: only these of its operations (and its sequences made of them) are drawn, where
      * others would reach what the model of actors as threads of one process cannot tell (a Queue
      * closed by the parent before start() is closed in a forked child, unpicklable for a spawned one).
+     * `args` narrows the companion's constructor arguments' domains (argument name -> domain): a
+     * Queue a Pool callback puts on is unbounded, as a callback "should complete immediately".
      */
-    companions?: { [primitive: string]: { share: number; ops?: string[] } };
+    companions?: { [primitive: string]: { share: number; ops?: string[]; args?: { [arg: string]: Domain } } };
     /**
      * Hand-shaped scenarios (Lincheck's custom scenarios), drawn besides the random ones, for an
      * interleaving that random programs reach too seldom or too dearly: e.g. a party that waits

@@ -147,7 +147,7 @@ export function checkHistory(
   if (unknown) throw new Error(`history names object '${unknown.object}', which the scenario does not declare`);
   // Objects no reference connects are independent, so a violation in any one partition decides
   // the history: check the small partitions first. Objects that refer to each other are one search.
-  const parts = partitions(objects)
+  const parts = partitions(objects, history.events)
     .map((members) => {
       const ids = new Set(members.map((o) => o.id));
       const decl = members.length === 1 ? members[0]! : { id: members.map((o) => o.id).join("+"), primitive: members.map((o) => o.primitive).join("+"), args: {} };
@@ -197,8 +197,23 @@ function referencedIds(v: unknown, out: string[] = []): string[] {
   return out;
 }
 
-/** The scenario's objects grouped by references (connected components), each in declaration order. */
-export function partitions(objects: readonly ObjectDecl[]): ObjectDecl[][] {
+/** The ids named inside the `{"$callable": ...}` values of a call's arguments: objects that callable acts on (a Pool callback's Queue). */
+function callableIds(v: unknown, out: string[] = []): string[] {
+  if (Array.isArray(v)) for (const x of v) callableIds(x, out);
+  else if (v !== null && typeof v === "object") {
+    if ("$callable" in v) referencedIds(v, out);
+    else for (const x of Object.values(v)) callableIds(x, out);
+  }
+  return out;
+}
+
+/**
+ * The scenario's objects grouped by references (connected components), each in declaration order:
+ * a constructor argument that names another object, or a callable passed to a call that names
+ * one (apply_async's callback putting on a Queue: the Pool acts on it). An object merely passed
+ * as a value (a Lock sent through a Pipe) does not join them.
+ */
+export function partitions(objects: readonly ObjectDecl[], events: readonly Pick<HistoryEvent, "object" | "op" | "args">[] = []): ObjectDecl[][] {
   const parent = new Map(objects.map((o) => [o.id, o.id]));
   const find = (id: string): string => {
     let r = id;
@@ -209,6 +224,14 @@ export function partitions(objects: readonly ObjectDecl[]): ObjectDecl[][] {
     for (const id of referencedIds(o.args)) {
       if (!parent.has(id)) throw new Error(`${o.id}'s constructor arguments name {"$object": "${id}"}, which the scenario does not declare`);
       parent.set(find(o.id), find(id));
+    }
+  }
+  for (const e of events) {
+    const owner = handleOwner(e.object) ?? e.object;
+    if (!parent.has(owner)) continue; // an unknown object is reported by the caller
+    for (const id of callableIds(e.args)) {
+      if (!parent.has(id)) throw new Error(`a call on ${e.object} passes a callable naming {"$object": "${id}"}, which the scenario does not declare`);
+      parent.set(find(owner), find(id));
     }
   }
   const groups = new Map<string, ObjectDecl[]>();

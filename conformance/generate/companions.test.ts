@@ -58,6 +58,21 @@ describe("generate.companions", () => {
     expect(() => partitions([{ id: "o0", primitive: "Process", args: { target: { $callable: "set_event", event: { $object: "o7" } } } }])).toThrow(/o7.*does not declare/);
   });
 
+  test("a callable passed to a call joins the objects it names to the caller's partition (a Pool callback's Queue); an object passed as a value does not", () => {
+    const objects: ObjectDecl[] = [
+      { id: "o1", primitive: "Queue", args: {} },
+      { id: "o2", primitive: "Lock", args: {} },
+      { id: "o0", primitive: "Pool", args: {} },
+    ];
+    const cb = { op: "apply_async", args: { func: { $callable: "square" }, callback: { $callable: "put_arg_to", queue: { $object: "o1" } } } };
+    // The call on a handle belongs to its producer; a Lock given as an item stays apart.
+    const events = [{ object: "o0", ...cb }, { object: "o1", op: "put", args: { item: { $object: "o2" } } }];
+    expect(partitions(objects, events).map((p) => p.map((o) => o.id))).toEqual([["o1", "o0"], ["o2"]]);
+    expect(partitions(objects, [{ object: "o0@a0.0", ...cb }]).map((p) => p.map((o) => o.id))).toEqual([["o1", "o0"], ["o2"]]);
+    expect(partitions(objects).map((p) => p.map((o) => o.id))).toEqual([["o1"], ["o2"], ["o0"]]);
+    expect(() => partitions(objects, [{ object: "o0", op: "apply_async", args: { callback: { $callable: "set_event", event: { $object: "o9" } } } }])).toThrow(/o9.*does not declare/);
+  });
+
   test("a placeholder in a call's argument (a Lock given to Pipe.send) brings the companion too", () => {
     const pipe = loadSpecFile(join(PRIMITIVES_DIR, "Pipe.yaml"));
     const pipes = fc.sample(scenarioArbitrary(pipe, "multiprocessing", undefined, companionSpecs(pipe)), { numRuns: 200, seed: 22 });

@@ -360,7 +360,11 @@ function randomScenarioArbitrary(spec: LoadedSpec, profile: string, given: Scena
     for (const op of c.ops ?? []) {
       if (!cs.operations.has(op)) throw new Error(`${spec.file}: generate.companions.${primitive}.ops names ${op}, not an operation of ${cs.file}`);
     }
-    return { spec: cs, share: c.share, ops: c.ops, args: argsArb(cs.doc.params, cs.paramDomainIf, profile) };
+    for (const arg of Object.keys(c.args ?? {})) {
+      if (!cs.doc.params || !(arg in cs.doc.params)) throw new Error(`${spec.file}: generate.companions.${primitive}.args names ${arg}, not a constructor parameter of ${cs.file}`);
+    }
+    const ctor = narrow(cs.doc.params, cs.paramDomainIf, c.args);
+    return { spec: cs, share: c.share, ops: c.ops, args: argsArb(ctor.params, ctor.domainIf, profile) };
   });
   const withCompanions = (own: fc.Arbitrary<Call[]>, part: Part): fc.Arbitrary<Call[]> => {
     if (companionOf.length === 0) return own;

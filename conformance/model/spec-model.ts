@@ -57,6 +57,8 @@ export interface Delegation {
   args: Record<string, JsonValue>;
   /** The phase the call is in (0: not begun). */
   phase: number;
+  /** Whom the call is made as, after this object's id: `child` (its child process) or a thread's name (delegate.as). */
+  as: string;
 }
 
 export interface PreparedCall {
@@ -380,7 +382,7 @@ export class SpecModel implements Model {
           throw new Error(`${where}: must give {'object': {'$object': <id>}, 'op': <name>, 'args': {...}}, got ${pyRepr(v)}`);
         }
         const phase = s.get(c.delegate.phase);
-        out.push({ internal: c, object: id, op: call.get("op") as string, args: toJson(args) as Record<string, JsonValue>, phase: Number(phase ?? 0) });
+        out.push({ internal: c, object: id, op: call.get("op") as string, args: toJson(args) as Record<string, JsonValue>, phase: Number(phase ?? 0), as: c.delegate.as });
       }
     }
     return out;

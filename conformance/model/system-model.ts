@@ -4,7 +4,7 @@
  * together. Each call steps its own object's component by that object's rules; an internal step
  * changes one component, except a call one object's process makes on another (a `delegate` step,
  * Process.child-call), which steps the other object by its own rules, as the actor
- * `<caller id>.child`, and then the caller (docs/design/processes.md, section 3).
+ * `<caller id>.child` (or `<caller id>.<as>`: Pool's callbacks thread), and then the caller (docs/design/processes.md, section 3).
  *
  * Objects no reference connects stay separate searches (Porcupine's P-compositionality): the
  * checker builds a SystemModel only for a partition of several objects.
@@ -121,10 +121,10 @@ export class SystemModel implements Model {
    */
   private delegated(s: State, caller: string, model: SpecModel, d: Delegation): { state: State; id: string }[] {
     const target = this.member(d.object);
-    const key = `${caller}\u0000${d.object}\u0000${d.op}\u0000${JSON.stringify(d.args)}`;
+    const key = `${caller}.${d.as}\u0000${d.object}\u0000${d.op}\u0000${JSON.stringify(d.args)}`;
     let call = this.prepared.get(key);
     if (!call) {
-      call = { ...target.prepare(`${caller}.child`, d.op, d.args), object: d.object };
+      call = { ...target.prepare(`${caller}.${d.as}`, d.op, d.args), object: d.object };
       this.prepared.set(key, call);
     }
     const out: { state: State; id: string }[] = [];

@@ -97,7 +97,7 @@ export interface CompiledInternal {
   when?: CompiledExpr;
   effect: CompiledEffect[];
   /** A call on another scenario object (InternalStep.delegate): the call, and the state variable of its phase. */
-  delegate?: { call: CompiledExpr; phase: string };
+  delegate?: { call: CompiledExpr; phase: string; as: string };
   /** How the step ends the object's child process (InternalStep.endsChild), when it may. */
   endsChild?: CompiledExpr;
 }
@@ -364,9 +364,9 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
     });
 
   // A call on another object: its phase lives in a state variable of this object.
-  const compileDelegate = (d: { call: string; phase: string }, place: string, scope: CelNames) => {
+  const compileDelegate = (d: { call: string; phase: string; as?: string }, place: string, scope: CelNames) => {
     if (!stateNames.has(d.phase)) throw new SpecError(file, `${place}.delegate.phase`, `'${d.phase}' is not a state variable (${[...stateNames].join(", ")}); declare one with init 0 to hold the call's phase`);
-    return { call: cel(d.call, `${place}.delegate.call`, scope), phase: d.phase };
+    return { call: cel(d.call, `${place}.delegate.call`, scope), phase: d.phase, as: d.as ?? "child" };
   };
 
   const paramDefaults: Record<string, JsonValue> = {};

@@ -4,6 +4,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
 import { Pool } from "./pool.js";
+import { Event } from "../threads/event.js";
+import { Queue } from "../threads/queue.js";
 import { endProcesses } from "./process.js";
 import { evalWorker, terminateEvalWorkers } from "../threads/tests/eval-worker.js";
 import { isGone } from "../../conformance/adapter/fixtures/processes.js";
@@ -114,6 +116,41 @@ describe("Pool (child_process)", () => {
       "starmap closed": "ValueError: Pool not running",
     });
     expect(out["not ready"]).toMatch(/^ValueError: <multiprocessing\.pool\.MapResult object at 0x[0-9a-f]+> not ready$/);
+  }, 60_000);
+
+  it("callbacks: the value (a list for map_async) or the exception, once, before the result is ready, on the owner thread; none for map_async of no items", async () => {
+    // The owner thread runs callbacks, whose calls on other objects attach them there.
+    await import("../threads/module.js");
+    const pool = new Pool({ processes: 2 });
+    const queue = new Queue(0, { profile: "multiprocessing" });
+    const events = [new Event({ profile: "multiprocessing" }), new Event({ profile: "multiprocessing" }), new Event({ profile: "multiprocessing" })];
+    const code = `const { Pool } = await import(${JSON.stringify(POOL)});
+      const { Event } = await import(${JSON.stringify(fileURLToPath(new URL("../threads/event.ts", import.meta.url)))});
+      const pool = Pool.attach(workerData.pool);
+      const [ok, failed, unused] = workerData.events.map((h) => Event.attach(h));
+      const put = { $callable: "put_arg_to", queue: { $object: workerData.queue } };
+      const set = (h) => ({ $callable: "set_event", event: { $object: h } });
+      const out = [];
+      const a = pool.apply_async({ $callable: "square" }, [3], {}, put, set(workerData.events[2]));
+      a.wait(10);
+      out.push(["apply value", a.get(0)]);
+      const b = pool.apply_async({ $callable: "raise", type: "ValueError", message: "boom" }, [], {}, set(workerData.events[2]), set(workerData.events[1]));
+      b.wait(10);
+      out.push(["error callback before ready", failed.is_set()]);
+      const c = pool.map_async({ $callable: "square" }, [1, 2, 3], null, put, null);
+      c.wait(10);
+      const d = pool.map_async({ $callable: "square" }, [], null, set(workerData.events[0]), null);
+      out.push(["empty ready", d.ready()]);
+      const e = pool.apply_async({ $callable: "return_unpicklable", token: "u1" }, [], {}, set(workerData.events[2]), set(workerData.events[1]));
+      e.wait(10);
+      out.push(["unused callbacks", [unused.is_set(), ok.is_set()]]);
+      parentPort.postMessage({ out });`;
+    const r = await evalWorker<{ out: [string, unknown][]; error?: unknown }>(code, { pool: pool.handle(), queue: queue.handle(), events: events.map((e) => e.handle()) }, 30_000);
+    expect(r.error).toBeUndefined();
+    expect(Object.fromEntries(r.out)).toEqual({ "apply value": 9, "error callback before ready": true, "empty ready": true, "unused callbacks": [false, false] });
+    // Each callback once: the apply's value, then the map's list, and nothing more.
+    expect([queue.get(true, 1), queue.get(true, 1)]).toEqual([9, [1, 4, 9]]);
+    expect(() => queue.get(true, 0.3)).toThrow(expect.objectContaining({ pyType: "queue.Empty" }));
   }, 60_000);
 
   it("imap: values in input order, an item's exception at its place, StopIteration at the end; imap_unordered: each item once; next(timeout)", async () => {

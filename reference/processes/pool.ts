@@ -9,6 +9,12 @@
  * loop running (the executor's main thread does): a blocking call there would stop it, so the
  * owner thread uses joinAsync().
  *
+ * Callbacks (apply_async's and map_async's callback, error_callback) run on the owner thread, CPython's
+ * result-handler thread, before the result is marked ready. A callback may name other objects of
+ * the scenario by their handles, which JSON cannot carry: the caller sends it on the pool's
+ * BroadcastChannel while it holds the request lock, and the owner reads it synchronously
+ * (receiveMessageOnPort) when it serves the request.
+ *
  * Limits of this reference (./task-memory.ts): at most TASKS tasks per pool and 4 MiB of JSON outcomes (a task
  * past them raises RuntimeError naming the limit); chunksize is accepted and each item is its own
  * task; a worker that dies loses its task for good and is replaced (CPython's Pool does the same;
@@ -16,8 +22,8 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { cpus } from "node:os";
-import { threadId } from "node:worker_threads";
-import { checkCallable, isWorkerCallable } from "../callables.js";
+import { BroadcastChannel, receiveMessageOnPort, threadId } from "node:worker_threads";
+import { checkCallable, inThreadObjects, isWorkerCallable, resolveCallable, type CallableValue } from "../callables.js";
 import { PythonError, type ObjectHandle, type SharedPrimitive } from "../implementation.js";
 import { blockAsync, blockSync, deadlineOf, done, sleepOn, wake, type Blocking, type Step } from "../threads/futex.js";
 import type { Factory } from "../threads/factory.js";
@@ -52,6 +58,8 @@ const TERMINATE = 2;
 const SUBMIT = 1;
 const CLOSE_REQ = 2;
 const TERMINATE_REQ = 3;
+/** Submit a result's tasks at once (apply_async: one, map_async: one per item), with its callbacks. */
+const SUBMIT_RESULT = 4;
 const NOT_RUNNING = -1;
 const FULL = -2;
 // Task status: PENDING until a worker finished it (for ever if its worker died).
@@ -71,18 +79,30 @@ export interface PoolOptions extends PrimitiveOptions {
   maxtasksperchild?: number | null;
 }
 
+/** A result's callbacks, as the caller sends them to the owner. */
+interface Callbacks {
+  callback: CallableValue | null;
+  error_callback: CallableValue | null;
+}
+
+let channels = 0;
+
 export class Pool implements SharedPrimitive {
   readonly profile: Profile;
   readonly #s: TaskMemory;
+  /** The BroadcastChannel name callbacks travel on to the owner. */
+  readonly #channel: string;
 
   /** @param shared internal: an existing pool's memory and owner (see `Pool.attach`). */
-  constructor(options: PoolOptions = {}, shared?: TaskMemory) {
+  constructor(options: PoolOptions = {}, shared?: { memory: TaskMemory; channel: string }) {
     this.profile = checkProfile(options.profile);
     if (this.profile !== "multiprocessing") throw new TypeError("Pool exists in the multiprocessing profile only");
     if (shared) {
-      this.#s = shared;
+      this.#s = shared.memory;
+      this.#channel = shared.channel;
       return;
     }
+    this.#channel = `mpspec-pool-${process.pid}-${threadId}-${++channels}`;
     const processes = options.processes ?? cpus().length;
     if (typeof processes !== "number" || !Number.isInteger(processes)) throw new PythonError("TypeError", `'${typeof processes}' object cannot be interpreted as an integer`);
     // observed (CPython 3.11): Pool(0) -> ValueError: Number of processes must be at least 1
@@ -95,19 +115,38 @@ export class Pool implements SharedPrimitive {
     const initargs = options.initargs ?? [];
     if (!Array.isArray(initargs)) throw new PythonError("TypeError", "initargs must be a list");
     this.#s = newTaskMemory();
-    new Owner(this.#s, processes, initializer === null ? null : { func: initializer, args: initargs }, maxtasks);
+    new Owner(this.#s, processes, initializer === null ? null : { func: initializer, args: initargs }, maxtasks, this.#channel);
   }
 
   static attach(handle: ObjectHandle): Pool {
-    return new Pool({ profile: checkHandle(handle, "Pool") }, attachTaskMemory(handle));
+    return new Pool({ profile: checkHandle(handle, "Pool") }, { memory: attachTaskMemory(handle), channel: handle.callbacks as string });
   }
 
   handle(): ObjectHandle {
-    return { primitive: "Pool", profile: this.profile, ...memoryFields(this.#s) };
+    return { primitive: "Pool", profile: this.profile, ...memoryFields(this.#s), callbacks: this.#channel };
   }
 
-  #request(kind: number, payload?: unknown): number {
-    return request(this.#s, "Pool", kind, payload);
+  #request(kind: number, payload?: unknown, whileLocked?: () => void): number {
+    return request(this.#s, "Pool", kind, payload, whileLocked);
+  }
+
+  /** A result's tasks (each a call of func with one argument list), submitted at once with its callbacks. */
+  #submitResult(func: unknown, argLists: unknown[][], list: boolean, callback: unknown, errorCallback: unknown): number[] {
+    const f = checkCallable(func);
+    const cbs: Callbacks = { callback: callback === null ? null : checkCallable(callback), error_callback: errorCallback === null ? null : checkCallable(errorCallback) };
+    const withCallbacks = cbs.callback !== null || cbs.error_callback !== null;
+    const send = () => {
+      const bc = new BroadcastChannel(this.#channel);
+      try {
+        bc.postMessage(cbs); // delivered to the owner's channel at once
+      } finally {
+        bc.close();
+      }
+    };
+    const first = this.#request(SUBMIT_RESULT, { func: f, argLists, list, withCallbacks }, withCallbacks ? send : undefined);
+    if (first === NOT_RUNNING) throw notRunning();
+    if (first === FULL) throw new PythonError("RuntimeError", `the reference Pool takes at most ${TASKS} tasks`);
+    return argLists.map((_, k) => first + k);
   }
 
   #submit(func: unknown, args: unknown): number {
@@ -119,8 +158,11 @@ export class Pool implements SharedPrimitive {
     return id;
   }
 
-  apply_async(func: unknown, args: unknown = []): AsyncResult {
-    return new AsyncResult(this.#s, [this.#submit(func, args)], "ApplyResult");
+  /** func(*args) as a task; its AsyncResult. callback gets the value, error_callback the exception, before the result is ready. */
+  apply_async(func: unknown, args: unknown = [], kwds: unknown = {}, callback: unknown = null, error_callback: unknown = null): AsyncResult {
+    if (!Array.isArray(args)) throw new PythonError("TypeError", "args must be a list");
+    if (typeof kwds !== "object" || kwds === null || Array.isArray(kwds) || Object.keys(kwds).length > 0) throw new TypeError("the reference Pool's callables take no keyword arguments: kwds must be {}");
+    return new AsyncResult(this.#s, this.#submitResult(func, [args], false, callback, error_callback), "ApplyResult");
   }
 
   apply(func: unknown, args: unknown = []): unknown {
@@ -133,8 +175,8 @@ export class Pool implements SharedPrimitive {
   }
 
   /** map() without waiting: a MapResult, ready once every item has run. Each item is its own task. */
-  map_async(func: unknown, iterable: unknown, chunksize: number | null = null): AsyncResult {
-    return this.#mapTasks(func, iterable, chunksize, (x) => [x]);
+  map_async(func: unknown, iterable: unknown, chunksize: number | null = null, callback: unknown = null, error_callback: unknown = null): AsyncResult {
+    return this.#mapTasks(func, iterable, chunksize, (x) => [x], callback, error_callback);
   }
 
   /** A lazier map(): an iterator over the values in input order (each item its own task). */
@@ -160,12 +202,22 @@ export class Pool implements SharedPrimitive {
     return this.#mapTasks(func, iterable, chunksize, (x) => x).get(null) as unknown[];
   }
 
-  #mapTasks(func: unknown, iterable: unknown, chunksize: number | null, argsOf: (item: unknown) => unknown): AsyncResult {
+  #mapTasks(func: unknown, iterable: unknown, chunksize: number | null, argsOf: (item: unknown) => unknown, callback: unknown = null, errorCallback: unknown = null): AsyncResult {
     if (!Array.isArray(iterable)) throw new PythonError("TypeError", "iterable must be a list");
     if (chunksize !== null && (typeof chunksize !== "number" || !Number.isInteger(chunksize))) throw new PythonError("TypeError", "chunksize must be an int or None");
     // observed: after close(), map raises before submitting anything
     if (Atomics.load(this.#s.words, STATE) !== RUN) throw notRunning();
-    return new AsyncResult(this.#s, iterable.map((x) => this.#submit(func, argsOf(x))), "MapResult");
+    const argLists = iterable.map((x) => {
+      const a = argsOf(x);
+      if (!Array.isArray(a)) throw new PythonError("TypeError", "each item of starmap's iterable must be a list");
+      return a;
+    });
+    // observed: map_async(f, [], callback=cb) is ready at once and never calls cb (MapResult with chunksize 0)
+    if (argLists.length === 0) {
+      checkCallable(func);
+      return new AsyncResult(this.#s, [], "MapResult");
+    }
+    return new AsyncResult(this.#s, this.#submitResult(func, argLists, true, callback, errorCallback), "MapResult");
   }
 
   close(): null {
@@ -323,9 +375,20 @@ class Owner {
   readonly #unregister: () => void;
   /** The scope the pool was made in (enterScope): its workers belong to it. */
   readonly #scope = scopeNow();
+  /** Where callers send a result's callbacks (Pool.#submitResult). */
+  readonly #channel: BroadcastChannel;
+  /** Task id -> the result it belongs to, for results with callbacks. */
+  /** Callbacks the event loop already took off the channel, oldest first. */
+  readonly #arrived: Callbacks[] = [];
+  readonly #results = new Map<number, { ids: number[]; outcomes: (Outcome | undefined)[]; left: number; list: boolean; callbacks: Callbacks }>();
 
-  constructor(shared: TaskMemory, processes: number, initializer: { func: unknown; args: unknown[] } | null, maxtasks: number | null) {
+  constructor(shared: TaskMemory, processes: number, initializer: { func: unknown; args: unknown[] } | null, maxtasks: number | null, channel: string) {
     this.#s = shared;
+    this.#channel = new BroadcastChannel(channel);
+    // A message the event loop dispatches before the request is served waits here (without a
+    // listener it would be dropped); one still on the channel is read synchronously.
+    this.#channel.onmessage = (e: unknown) => void this.#arrived.push((e as { data: Callbacks }).data);
+    this.#channel.unref();
     this.#processes = processes;
     this.#initializer = initializer;
     this.#maxtasks = maxtasks;
@@ -334,8 +397,16 @@ class Owner {
     void this.#serve();
   }
 
+  /** The callbacks sent with the request being served: sent before it, so the oldest not yet taken. */
+  #nextCallbacks(): Callbacks {
+    const c = this.#arrived.shift() ?? (receiveMessageOnPort(this.#channel as never)?.message as Callbacks | undefined);
+    if (!c) throw new Error("the reference Pool's owner found no callbacks sent with a request that has some");
+    return c;
+  }
+
   #stop(): void {
     this.#stopped = true;
+    this.#channel.close();
     wakeOwner(this.#s);
   }
 
@@ -385,11 +456,38 @@ class Owner {
     return this.#maxtasks !== null && worker.completed >= this.#maxtasks;
   }
 
-  /** Store a task's outcome where every thread reads it (not once terminated: outstanding work is never done). */
+  /**
+   * Store a task's outcome where every thread reads it (not once terminated: outstanding work is
+   * never done). The last task of a result with callbacks first runs its callback (every task
+   * succeeded: given the value, a list for a MapResult) or error callback (given the first failing
+   * item's exception), as CPython's result handler does before it marks the result ready.
+   */
   #finish(id: number, outcome: Outcome): void {
     if (Atomics.load(this.#s.words, STATE) === TERMINATE) return;
+    const r = this.#results.get(id);
+    if (r) {
+      r.outcomes[r.ids.indexOf(id)] = outcome;
+      if (--r.left === 0) {
+        for (const i of r.ids) this.#results.delete(i);
+        this.#runCallback(r.outcomes as Outcome[], r.callbacks, r.list);
+      }
+    }
     storeOutcome(this.#s, id, outcome, (o) => (o.kind === "ok" ? OK : RAISED), "Pool");
     this.#maybeEnd();
+  }
+
+  #runCallback(outcomes: Outcome[], { callback, error_callback }: Callbacks, list: boolean): void {
+    const failed = outcomes.find((o) => o.kind !== "ok");
+    const [cb, arg] = failed
+      ? [error_callback, new PythonError(failed.type ?? "Exception", String(failed.args?.[0] ?? ""), failed.args ?? [])]
+      : [callback, list ? outcomes.map((o) => o.value) : outcomes[0]!.value];
+    if (cb === null) return;
+    try {
+      // Calls on other objects are made at once on this thread (inThreadObjects); the promise is settled.
+      void Promise.resolve(resolveCallable(cb, inThreadObjects)(arg)).catch(() => undefined);
+    } catch {
+      // CPython's result handler would die with the exception; the spec draws no raising callback.
+    }
   }
 
   #dispatch(): void {
@@ -423,6 +521,24 @@ class Owner {
   #perform(kind: number): number {
     const w = this.#s.words;
     const state = Atomics.load(w, STATE);
+    if (kind === SUBMIT_RESULT) {
+      const { func, argLists, list, withCallbacks } = requestPayload<{ func: unknown; argLists: unknown[][]; list: boolean; withCallbacks: boolean }>(this.#s);
+      // The callbacks were sent before the request, under its lock: the next message.
+      const callbacks = withCallbacks ? this.#nextCallbacks() : null;
+      if (state !== RUN) return NOT_RUNNING;
+      const first = Atomics.load(w, NEXT);
+      if (first + argLists.length > TASKS) return FULL;
+      Atomics.store(w, NEXT, first + argLists.length);
+      Atomics.add(w, UNDONE, argLists.length);
+      const ids = argLists.map((_, k) => first + k);
+      if (callbacks) {
+        const r = { ids, outcomes: ids.map(() => undefined), left: ids.length, list, callbacks };
+        for (const id of ids) this.#results.set(id, r);
+      }
+      for (const [k, args] of argLists.entries()) this.#queue.push({ id: first + k, func, args });
+      this.#dispatch();
+      return first;
+    }
     if (kind === SUBMIT) {
       if (state !== RUN) return NOT_RUNNING;
       const id = Atomics.load(w, NEXT);

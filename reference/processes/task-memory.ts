@@ -68,14 +68,20 @@ export function attachTaskMemory(handle: ObjectHandle): TaskMemory {
   return { words: new Int32Array(sharedBuffer(handle, "words")), heap: new Uint8Array(sharedBuffer(handle, "heap")), req: new Uint8Array(sharedBuffer(handle, "req")), owner: handle.owner as number };
 }
 
-/** From any thread but the owner: post a request and wait until the owner has done it; its reply. */
-export function request(m: TaskMemory, what: string, kind: number, payload?: unknown): number {
+/**
+ * From any thread but the owner: post a request and wait until the owner has done it; its reply.
+ * `whileLocked` runs first, holding the request lock.
+ */
+export function request(m: TaskMemory, what: string, kind: number, payload?: unknown, whileLocked?: () => void): number {
   const { words: w, req } = m;
   if (threadId === m.owner) throw new TypeError(`a ${what}'s methods block its owner thread's event loop, which runs its workers: call them from another thread`);
   const bytes = payload === undefined ? new Uint8Array(0) : encoder.encode(JSON.stringify(payload));
   if (bytes.length > req.length) throw new PythonError("RuntimeError", `call too large for the reference ${what} (${bytes.length} bytes of JSON; at most ${req.length})`);
   lockMutex(w, LOCK);
   try {
+    // What goes with the request by another route (a Pool's callbacks, which hold handles that
+    // JSON cannot carry), sent while no other request can come between.
+    whileLocked?.();
     req.set(bytes);
     Atomics.store(w, REQ_LEN, bytes.length);
     Atomics.store(w, REQ, kind);

@@ -98,12 +98,13 @@ IMPLEMENTATIONS = {
     "set_event": (("event",), lambda p, *a: p["event"].set()),
     "wait_event": (("event", "timeout"), lambda p, *a: _wait_event(p)),
     "put_to": (("queue", "item", "block"), lambda p, *a: _put_to(p)),
+    "put_arg_to": (("queue",), lambda p, x: p["queue"].put(x)),
     "with_lock": (("lock", "seconds"), lambda p, *a: _with_lock(p)),
     "add_to": (("value", "n", "locked"), lambda p, *a: _add_to(p)),
 }
 
 # name -> its parameters that take another object of the scenario (spec/callables.yaml `primitive`).
-OBJECT_PARAMS = {"set_event": ("event",), "wait_event": ("event",), "put_to": ("queue",), "with_lock": ("lock",), "add_to": ("value",)}
+OBJECT_PARAMS = {"set_event": ("event",), "wait_event": ("event",), "put_to": ("queue",), "put_arg_to": ("queue",), "with_lock": ("lock",), "add_to": ("value",)}
 
 
 def _plain(v, depth=0):
