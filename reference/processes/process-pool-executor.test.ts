@@ -25,6 +25,36 @@ function inThread(ex: ProcessPoolExecutor, body: string): Promise<{ out: [string
 }
 
 describe("ProcessPoolExecutor (child_process)", () => {
+  it("map: values in input order over chunks, an item's exception at its chunk ending the iteration, StopIteration, the refusals", async () => {
+    const ex = new ProcessPoolExecutor({ max_workers: 2 });
+    const r = await inThread(
+      ex,
+      `// Every next() until StopIteration (after an exception, the next one must be StopIteration).
+      const all = (it) => { const v = []; for (;;) { try { v.push(it.__next__()); } catch (e) { v.push((e.pyType ?? e.name) + ": " + e.message); if (e.pyType === "StopIteration" || v.length > 20) return v; } } };
+      step("chunks of 2", () => all(ex.map({ $callable: "square" }, [1, 2, 3, 4, 5], { chunksize: 2 })));
+      step("out of order finish", () => all(ex.map({ $callable: "nap", unit: 0.05 }, [3, 0, 1])));
+      step("raised", () => all(ex.map({ $callable: "raise_if", when: 2, type: "ValueError", message: "two" }, [1, 2, 3])));
+      step("raised chunk", () => all(ex.map({ $callable: "raise_if", when: 2, type: "ValueError", message: "two" }, [1, 2, 3], { chunksize: 2 })));
+      step("empty", () => all(ex.map({ $callable: "square" }, [])));
+      step("chunksize 0", () => ex.map({ $callable: "square" }, [1], { chunksize: 0 }));
+      step("timeout", () => all(ex.map({ $callable: "sleep", seconds: 0.5 }, [1], { timeout: 0.05 })));
+      ex.shutdown(true);
+      step("after shutdown", () => ex.map({ $callable: "square" }, [1]));
+      step("empty after shutdown", () => all(ex.map({ $callable: "square" }, [])));`,
+    );
+    expect(Object.fromEntries(r.out)).toEqual({
+      "chunks of 2": [1, 4, 9, 16, 25, "StopIteration: "],
+      "out of order finish": [3, 0, 1, "StopIteration: "],
+      raised: [1, "ValueError: two", "StopIteration: "],
+      "raised chunk": ["ValueError: two", "StopIteration: "],
+      empty: ["StopIteration: "],
+      "chunksize 0": "ValueError: chunksize must be >= 1.",
+      timeout: ["TimeoutError: ", "StopIteration: "],
+      "after shutdown": "RuntimeError: cannot schedule new futures after shutdown",
+      "empty after shutdown": ["StopIteration: "],
+    });
+  }, 60_000);
+
   it("submit's Future: the value, the exception raised again (SystemExit too), a timeout, cancel while pending only", async () => {
     const ex = new ProcessPoolExecutor({ max_workers: 1 });
     const r = await inThread(

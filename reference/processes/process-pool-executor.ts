@@ -8,7 +8,8 @@
  * until the owner hands it to a worker (RUNNING, as CPython marks it when it queues it), then
  * FINISHED; cancel() moves a PENDING one to CANCELLED with a compare-and-swap that races the
  * owner's own. A worker that dies breaks the executor, as CPython's: every future not finished
- * gets BrokenProcessPool, and so does every later submit().
+ * gets BrokenProcessPool, and so does every later submit(). map() submits a future per chunk
+ * of items (the worker runs the chunk's calls in turn) and returns a MapIterator.
  *
  * Limits, as Pool's: at most TASKS futures per executor and HEAP bytes of JSON outcomes.
  */
@@ -113,13 +114,37 @@ export class ProcessPoolExecutor implements SharedPrimitive {
 
   /** fn(...args) in a worker; its Future. */
   submit(fn: unknown, ...args: unknown[]): Future {
-    const id = this.#request(SUBMIT, { func: checkCallable(fn), args });
+    return new Future(this.#s, this.#submit({ func: checkCallable(fn), args }));
+  }
+
+  #submit(task: { func: unknown; args?: unknown[]; chunk?: unknown[][] }): number {
+    const id = this.#request(SUBMIT, task);
     // observed: after shutdown() -> RuntimeError: cannot schedule new futures after shutdown
     if (id === REFUSED_SHUTDOWN) throw new PythonError("RuntimeError", "cannot schedule new futures after shutdown");
     // observed: after a worker died -> BrokenProcessPool: A child process terminated abruptly, the process pool is not usable anymore
     if (id === REFUSED_BROKEN) throw new PythonError("concurrent.futures.process.BrokenProcessPool", "A child process terminated abruptly, the process pool is not usable anymore");
     if (id === FULL) throw new PythonError("RuntimeError", `the reference ProcessPoolExecutor takes at most ${TASKS} calls`);
-    return new Future(this.#s, id);
+    return id;
+  }
+
+  /**
+   * fn applied to each item, a future per chunk of `chunksize` items submitted at once (as
+   * CPython's list of submits: after shutdown the first raises, and an empty iterable submits
+   * nothing); the values come from the returned MapIterator in input order. Keyword-only timeout
+   * (seconds from this call) and chunksize come last, as the reference takes keyword arguments.
+   */
+  map(fn: unknown, iterable: unknown, keywords: { timeout?: number | null; chunksize?: number } = {}): MapIterator {
+    const chunksize = keywords.chunksize ?? 1;
+    if (typeof chunksize !== "number" || !Number.isInteger(chunksize)) throw new PythonError("TypeError", "chunksize must be an int");
+    // observed: ex.map(f, xs, chunksize=0) -> ValueError: chunksize must be >= 1. (before anything else)
+    if (chunksize < 1) throw new PythonError("ValueError", "chunksize must be >= 1.");
+    if (!Array.isArray(iterable)) throw new PythonError("TypeError", "iterable must be a list");
+    const deadline = deadlineOf(true, checkTimeout(keywords.timeout ?? null));
+    const func = checkCallable(fn);
+    const chunks: unknown[][][] = [];
+    for (let i = 0; i < iterable.length; i += chunksize) chunks.push(iterable.slice(i, i + chunksize).map((x) => [x]));
+    const ids = chunks.map((chunk) => this.#submit({ func, chunk }));
+    return new MapIterator(this.#s, ids, chunks.map((c) => c.length), deadline);
   }
 
   /**
@@ -189,6 +214,60 @@ export class Future {
   }
 }
 
+/**
+ * What map() returns (Python's generator): next() (`__next__`) gives the values in input order,
+ * waiting for each chunk's future; an exception at a chunk (its call's, BrokenProcessPool,
+ * CancelledError, TimeoutError) ends the iteration and cancels the futures still pending, as the
+ * generator's finally does; StopIteration at the end. Used by the thread that made it.
+ */
+export class MapIterator {
+  readonly #s: TaskMemory;
+  readonly #ids: number[];
+  readonly #sizes: number[];
+  readonly #deadline: number;
+  #k = 0;
+  #j = 0;
+  #values: unknown[] | null = null;
+  #over = false;
+
+  constructor(shared: TaskMemory, ids: number[], sizes: number[], deadline: number) {
+    this.#s = shared;
+    this.#ids = ids;
+    this.#sizes = sizes;
+    this.#deadline = deadline;
+  }
+
+  #end(e: unknown): never {
+    this.#over = true;
+    for (const id of this.#ids.slice(this.#k)) new Future(this.#s, id).cancel();
+    throw e;
+  }
+
+  __next__(): unknown {
+    // observed: next() at the end, or after an exception -> StopIteration, str() ''
+    if (this.#over || this.#k >= this.#ids.length) throw new PythonError("StopIteration", "");
+    if (this.#values === null) {
+      const w = this.#s.words;
+      const at = STATUS + this.#ids[this.#k]!;
+      const op: Blocking<boolean> = { words: w, waiters: SLEEPERS, attempt: (): Step<boolean> => (Atomics.load(w, at) > RUNNING ? done(true) : sleepOn(at, Atomics.load(w, at))), timedOut: () => false };
+      // observed: past map()'s timeout -> TimeoutError (the builtin), str() ''
+      if (!blockSync(op, this.#deadline)) this.#end(new PythonError("TimeoutError", ""));
+      try {
+        this.#values = new Future(this.#s, this.#ids[this.#k]!).result(0) as unknown[];
+      } catch (e) {
+        this.#end(e);
+      }
+    }
+    const value = this.#values[this.#j];
+    if (++this.#j >= this.#sizes[this.#k]!) {
+      this.#k++;
+      this.#j = 0;
+      this.#values = null;
+    }
+    return value;
+  }
+}
+
 interface Worker {
   child: ChildProcess;
   task: number | null;
@@ -203,7 +282,7 @@ interface Worker {
 class Owner {
   readonly #s: TaskMemory;
   readonly #workers = new Set<Worker>();
-  readonly #queue: { id: number; func: unknown; args: unknown[] }[] = [];
+  readonly #queue: { id: number; func: unknown; args?: unknown[]; chunk?: unknown[][] }[] = [];
   #stopped = false;
   /** The scope the executor was made in (enterScope): its workers belong to it. */
   readonly #scope = scopeNow();
@@ -316,10 +395,10 @@ class Owner {
       if (state === BROKEN) return REFUSED_BROKEN;
       const id = Atomics.load(w, NEXT);
       if (id >= TASKS) return FULL;
-      const { func, args } = requestPayload<{ func: unknown; args: unknown[] }>(this.#s);
+      const task = requestPayload<{ func: unknown; args?: unknown[]; chunk?: unknown[][] }>(this.#s);
       Atomics.store(w, NEXT, id + 1);
       Atomics.add(w, UNDONE, 1);
-      this.#queue.push({ id, func, args });
+      this.#queue.push({ id, ...task });
       this.#dispatch();
       return id;
     }

@@ -11,7 +11,9 @@ import { PythonError } from "../../implementation.js";
 interface Task {
   id: number;
   func: unknown;
-  args: unknown[];
+  /** The call's arguments; or `chunk`, one argument list per call (a ProcessPoolExecutor.map chunk: the values' list, or the first exception). */
+  args?: unknown[];
+  chunk?: unknown[][];
 }
 
 let queue: Promise<void> = Promise.resolve();
@@ -53,7 +55,13 @@ process.on("message", (m: Task | { stop: true } | { init: true; func: unknown; a
   queue = queue.then(async () => {
     let outcome: unknown;
     try {
-      const value = await resolveCallable(checkCallable(m.func))(...m.args);
+      const f = resolveCallable(checkCallable(m.func));
+      let value: unknown;
+      if (m.chunk) {
+        const values: unknown[] = [];
+        for (const args of m.chunk) values.push(await f(...args));
+        value = values;
+      } else value = await f(...(m.args ?? []));
       // A value that cannot be pickled cannot be sent back: CPython's worker sends a
       // MaybeEncodingError in its place (and goes on).
       outcome = unpicklable(value)
