@@ -168,10 +168,21 @@ describe("Pool (child_process)", () => {
       const slow = pool.imap({ $callable: "sleep", seconds: 1 }, [1]);
       step("timeout", () => slow.next(0.05));
       step("zero chunks", () => pool.imap({ $callable: "square" }, [1], 0));
+      // Chunks of two: a generator over the chunks' items, ended by a failing chunk, without next(timeout).
+      const g = pool.imap({ $callable: "raise_if", when: 3, type: "ValueError", message: "three" }, [1, 2, 3, 4, 5], 2);
+      step("chunked", () => [g.__next__(), g.__next__()]);
+      step("chunked raised", () => g.__next__());
+      step("chunked over", () => g.__next__());
+      step("chunked next(timeout)", () => g.next(1));
+      const gu = pool.imap_unordered({ $callable: "nap", unit: 0.05 }, [4, 3, 0, 1], 2);
+      step("chunked unordered", () => [gu.__next__(), gu.__next__(), gu.__next__(), gu.__next__()]);
+      step("__next__ of chunks of one", () => pool.imap({ $callable: "square" }, [3]).__next__());
       pool.close();
       step("closed", () => pool.imap_unordered({ $callable: "square" }, [1]));`,
     );
     expect(r.error).toBeUndefined();
+    // The chunks in the order they finish (a worker may still be busy with the slow item), each chunk's items together, in order.
+    expect([[0, 1, 4, 3], [4, 3, 0, 1]]).toContainEqual(Object.fromEntries(r.out)["chunked unordered"]);
     expect(Object.fromEntries(r.out)).toMatchObject({
       1: 1,
       2: "ValueError: two",
@@ -181,6 +192,11 @@ describe("Pool (child_process)", () => {
       "u end": "StopIteration: ",
       timeout: "multiprocessing.TimeoutError: ",
       "zero chunks": "ValueError: Chunksize must be 1+, not 0",
+      chunked: [1, 2],
+      "chunked raised": "ValueError: three",
+      "chunked over": "StopIteration: ",
+      "chunked next(timeout)": "AttributeError: 'generator' object has no attribute 'next'",
+      "__next__ of chunks of one": 9,
       closed: "ValueError: Pool not running",
     });
   }, 60_000);

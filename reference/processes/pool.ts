@@ -149,10 +149,11 @@ export class Pool implements SharedPrimitive {
     return argLists.map((_, k) => first + k);
   }
 
-  #submit(func: unknown, args: unknown): number {
+  /** A task: func(*args), or with `chunk` func applied to each argument list in turn (its values' list, or the first exception). */
+  #submit(func: unknown, args: unknown, chunk?: unknown[][]): number {
     const f = checkCallable(func);
-    if (!Array.isArray(args)) throw new PythonError("TypeError", "args must be a list");
-    const id = this.#request(SUBMIT, { func: f, args });
+    if (!chunk && !Array.isArray(args)) throw new PythonError("TypeError", "args must be a list");
+    const id = this.#request(SUBMIT, chunk ? { func: f, chunk } : { func: f, args });
     if (id === NOT_RUNNING) throw notRunning();
     if (id === FULL) throw new PythonError("RuntimeError", `the reference Pool takes at most ${TASKS} tasks`);
     return id;
@@ -180,21 +181,26 @@ export class Pool implements SharedPrimitive {
   }
 
   /** A lazier map(): an iterator over the values in input order (each item its own task). */
-  imap(func: unknown, iterable: unknown, chunksize: number | null = 1): IMapIterator {
+  imap(func: unknown, iterable: unknown, chunksize: number | null = 1): IMapIterator | ChunkedIterator {
     return this.#imap(func, iterable, chunksize, true);
   }
 
   /** As imap(), the values in the order the items finish. */
-  imap_unordered(func: unknown, iterable: unknown, chunksize: number | null = 1): IMapIterator {
+  imap_unordered(func: unknown, iterable: unknown, chunksize: number | null = 1): IMapIterator | ChunkedIterator {
     return this.#imap(func, iterable, chunksize, false);
   }
 
-  #imap(func: unknown, iterable: unknown, chunksize: number | null, ordered: boolean): IMapIterator {
+  #imap(func: unknown, iterable: unknown, chunksize: number | null, ordered: boolean): IMapIterator | ChunkedIterator {
     if (!Array.isArray(iterable)) throw new PythonError("TypeError", "iterable must be a list");
+    // observed: after close(), imap raises before it looks at chunksize
+    if (Atomics.load(this.#s.words, STATE) !== RUN) throw notRunning();
     // observed: imap(f, xs, chunksize=0) -> ValueError: Chunksize must be 1+, not 0
     if (chunksize !== null && (typeof chunksize !== "number" || chunksize < 1)) throw new PythonError("ValueError", `Chunksize must be 1+, not ${String(chunksize)}`);
-    if (Atomics.load(this.#s.words, STATE) !== RUN) throw notRunning();
-    return new IMapIterator(this.#s, iterable.map((x) => this.#submit(func, [x])), ordered);
+    if (chunksize === null || chunksize === 1) return new IMapIterator(this.#s, iterable.map((x) => this.#submit(func, [x])), ordered);
+    // observed: with chunksize 2, imap returns a generator over the chunks' items
+    const ids: number[] = [];
+    for (let i = 0; i < iterable.length; i += chunksize) ids.push(this.#submit(func, null, iterable.slice(i, i + chunksize).map((x) => [x])));
+    return new ChunkedIterator(this.#s, ids, ordered);
   }
 
   /** Like map(), each item a list of arguments. */
@@ -325,33 +331,81 @@ export class IMapIterator {
     this.#ordered = ordered;
   }
 
-  #nextOp(): Blocking<number | null> {
-    const w = this.#s.words;
-    return {
-      words: w,
-      waiters: SLEEPERS,
-      attempt: (): Step<number | null> => {
-        if (this.#ordered) {
-          const at = STATUS + this.#ids[0]!;
-          return Atomics.load(w, at) !== PENDING ? done(0) : sleepOn(at, PENDING);
-        }
-        // Any finished item; else sleep until the next task anywhere finishes (UNDONE changes).
-        const undone = Atomics.load(w, UNDONE);
-        const k = this.#ids.findIndex((id) => Atomics.load(w, STATUS + id) !== PENDING);
-        return k >= 0 ? done(k) : sleepOn(UNDONE, undone);
-      },
-      timedOut: () => null,
-    };
-  }
-
   next(timeout: number | null = null): unknown {
     // observed: it.next() at the end -> StopIteration, str() ''
     if (this.#ids.length === 0) throw new PythonError("StopIteration", "");
-    const k = blockSync(this.#nextOp(), deadlineOf(true, checkTimeout(timeout)));
+    const k = blockSync(nextTaskOp(this.#s, this.#ids, this.#ordered), deadlineOf(true, checkTimeout(timeout)));
     // observed: a timeout passed -> multiprocessing.TimeoutError, str() ''
     if (k === null) throw new PythonError("multiprocessing.TimeoutError", "");
     const [id] = this.#ids.splice(k, 1);
     return outcomeValue(this.#s, id!);
+  }
+
+  /** Python's next(it). */
+  __next__(): unknown {
+    return this.next(null);
+  }
+}
+
+/** Waits for the next task of `ids` to finish: the first (ordered), or any; its index in `ids`. */
+function nextTaskOp(s: TaskMemory, ids: readonly number[], ordered: boolean): Blocking<number | null> {
+  const w = s.words;
+  return {
+    words: w,
+    waiters: SLEEPERS,
+    attempt: (): Step<number | null> => {
+      if (ordered) {
+        const at = STATUS + ids[0]!;
+        return Atomics.load(w, at) !== PENDING ? done(0) : sleepOn(at, PENDING);
+      }
+      // Any finished task; else sleep until the next task anywhere finishes (UNDONE changes).
+      const undone = Atomics.load(w, UNDONE);
+      const k = ids.findIndex((id) => Atomics.load(w, STATUS + id) !== PENDING);
+      return k >= 0 ? done(k) : sleepOn(UNDONE, undone);
+    },
+    timedOut: () => null,
+  };
+}
+
+/**
+ * What imap and imap_unordered return with chunksize above 1 (CPython's generator over the
+ * chunks' items): next(it) gives a chunk's items in turn, the chunks in input order (imap) or as
+ * they finish (imap_unordered); a failing chunk raises its first failing item's exception and
+ * ends the iteration. A generator has no next(timeout).
+ */
+export class ChunkedIterator {
+  readonly #s: TaskMemory;
+  readonly #ids: number[];
+  readonly #ordered: boolean;
+  #rest: unknown[] = [];
+  #over = false;
+
+  constructor(shared: TaskMemory, ids: number[], ordered: boolean) {
+    this.#s = shared;
+    this.#ids = ids;
+    this.#ordered = ordered;
+  }
+
+  next(): never {
+    // observed: pool.imap(f, xs, chunksize=2).next(1) -> AttributeError: 'generator' object has no attribute 'next'
+    throw new PythonError("AttributeError", "'generator' object has no attribute 'next'");
+  }
+
+  __next__(): unknown {
+    if (this.#rest.length > 0) return this.#rest.shift();
+    // observed: at the end, or after a failing chunk -> StopIteration
+    if (this.#over || this.#ids.length === 0) throw new PythonError("StopIteration", "");
+    const k = blockSync(nextTaskOp(this.#s, this.#ids, this.#ordered), Infinity)!;
+    const [id] = this.#ids.splice(k, 1);
+    let values: unknown[];
+    try {
+      values = outcomeValue(this.#s, id!) as unknown[];
+    } catch (e) {
+      this.#over = true;
+      throw e;
+    }
+    this.#rest = values.slice(1);
+    return values[0];
   }
 }
 
@@ -370,7 +424,7 @@ class Owner {
   readonly #initializer: { func: unknown; args: unknown[] } | null;
   readonly #maxtasks: number | null;
   readonly #workers = new Set<Worker>();
-  readonly #queue: { id: number; func: unknown; args: unknown[] }[] = [];
+  readonly #queue: { id: number; func: unknown; args?: unknown[]; chunk?: unknown[][] }[] = [];
   #stopped = false;
   readonly #unregister: () => void;
   /** The scope the pool was made in (enterScope): its workers belong to it. */
@@ -543,10 +597,10 @@ class Owner {
       if (state !== RUN) return NOT_RUNNING;
       const id = Atomics.load(w, NEXT);
       if (id >= TASKS) return FULL;
-      const { func, args } = requestPayload<{ func: unknown; args: unknown[] }>(this.#s);
+      const task = requestPayload<{ func: unknown; args?: unknown[]; chunk?: unknown[][] }>(this.#s);
       Atomics.store(w, NEXT, id + 1);
       Atomics.add(w, UNDONE, 1);
-      this.#queue.push({ id, func, args });
+      this.#queue.push({ id, ...task });
       this.#dispatch();
       return id;
     }
