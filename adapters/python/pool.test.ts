@@ -13,13 +13,14 @@ import { checkHistory } from "../../conformance/checker/linearize.js";
 import { runCampaign } from "../../conformance/run/campaign.js";
 import { counterexampleText } from "../../conformance/report/campaign-text.js";
 import type { Scenario } from "../../conformance/scenario/types.js";
-import { loadSpecFile, PRIMITIVES_DIR } from "../../conformance/spec/load.js";
+import { loadSpecDir, loadSpecFile, PRIMITIVES_DIR } from "../../conformance/spec/load.js";
 import { hasPython, PY } from "./test-support.js";
 import { FIXTURES } from "./broken-module-support.js";
 
 const pool = loadSpecFile(join(PRIMITIVES_DIR, "Pool.yaml"));
 const executor = loadSpecFile(join(PRIMITIVES_DIR, "ProcessPoolExecutor.yaml"));
-const open = (...flags: string[]) => JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing", ...flags], specs: [pool, executor] });
+// Every document: Pool's callbacks act on companions (a Queue, an Event).
+const open = (...flags: string[]) => JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "multiprocessing", ...flags], specs: loadSpecDir() });
 
 describe.skipIf(!hasPython)(`Pool on the Python adapter (${PY})`, () => {
   test("handles: get, ready and successful on apply_async's AsyncResult; one whose apply_async raised is not called", async () => {
@@ -32,18 +33,18 @@ describe.skipIf(!hasPython)(`Pool on the Python adapter (${PY})`, () => {
         init: [],
         parallel: [
           [
-            { object: "o0", op: "apply_async", args: { func: { $callable: "square" }, args: [-2] } },
+            { object: "o0", op: "apply_async", args: { func: { $callable: "square" }, args: [-2], kwds: {}, callback: null, error_callback: null } },
             { object: "o0@a0.0", op: "AsyncResult.get", args: { timeout: 2 } },
             { object: "o0@a0.0", op: "AsyncResult.successful", args: {} },
           ],
           [
-            { object: "o0", op: "apply_async", args: { func: { $callable: "raise", type: "ValueError", message: "boom" }, args: [] } },
+            { object: "o0", op: "apply_async", args: { func: { $callable: "raise", type: "ValueError", message: "boom" }, args: [], kwds: {}, callback: null, error_callback: null } },
             { object: "o0@a1.0", op: "AsyncResult.get", args: { timeout: 2 } },
           ],
         ],
         post: [
           { object: "o0", op: "close", args: {} },
-          { object: "o0", op: "apply_async", args: { func: { $callable: "square" }, args: [3] } },
+          { object: "o0", op: "apply_async", args: { func: { $callable: "square" }, args: [3], kwds: {}, callback: null, error_callback: null } },
           { object: "o0@main.1", op: "AsyncResult.ready", args: {} },
           { object: "o0", op: "join", args: {} },
         ],

@@ -9,12 +9,12 @@ import { checkHistory } from "../../conformance/checker/linearize.js";
 import { runCampaign } from "../../conformance/run/campaign.js";
 import { counterexampleText } from "../../conformance/report/campaign-text.js";
 import type { Scenario } from "../../conformance/scenario/types.js";
-import { loadSpecFile, PRIMITIVES_DIR } from "../../conformance/spec/load.js";
+import { loadSpecDir, loadSpecFile, PRIMITIVES_DIR } from "../../conformance/spec/load.js";
 
 const REFERENCE = new URL("../../reference/threads/module.ts", import.meta.url);
 const pool = loadSpecFile(join(PRIMITIVES_DIR, "Pool.yaml"));
 const executor = loadSpecFile(join(PRIMITIVES_DIR, "ProcessPoolExecutor.yaml"));
-const start = () => ThreadsExecutor.start({ implementation: REFERENCE, info: { name: "mpspec-reference", version: "0", language: "TypeScript" }, specs: [pool, executor] });
+const start = () => ThreadsExecutor.start({ implementation: REFERENCE, info: { name: "mpspec-reference", version: "0", language: "TypeScript" }, specs: loadSpecDir() }); // every document: Pool's callbacks act on companions (a Queue, an Event)
 
 describe("Pool on the reference executor", () => {
   it("keeps each actor's AsyncResult under its place and leaves out a call on one never produced", async () => {
@@ -26,18 +26,18 @@ describe("Pool on the reference executor", () => {
         init: [],
         parallel: [
           [
-            { object: "o0", op: "apply_async", args: { func: { $callable: "square" }, args: [-2] } },
+            { object: "o0", op: "apply_async", args: { func: { $callable: "square" }, args: [-2], kwds: {}, callback: null, error_callback: null } },
             { object: "o0@a0.0", op: "AsyncResult.get", args: { timeout: 5 } },
           ],
           [
-            { object: "o0", op: "apply_async", args: { func: { $callable: "raise", type: "ValueError", message: "boom" }, args: [] } },
+            { object: "o0", op: "apply_async", args: { func: { $callable: "raise", type: "ValueError", message: "boom" }, args: [], kwds: {}, callback: null, error_callback: null } },
             { object: "o0@a1.0", op: "AsyncResult.successful", args: {} },
             { object: "o0@a1.0", op: "AsyncResult.get", args: { timeout: 5 } },
           ],
         ],
         post: [
           { object: "o0", op: "close", args: {} },
-          { object: "o0", op: "apply_async", args: { func: { $callable: "square" }, args: [3] } },
+          { object: "o0", op: "apply_async", args: { func: { $callable: "square" }, args: [3], kwds: {}, callback: null, error_callback: null } },
           { object: "o0@main.1", op: "AsyncResult.ready", args: {} },
           { object: "o0", op: "join", args: {} },
         ],

@@ -7,8 +7,8 @@ const m = brokenModule({
   primitive: "Pool",
   wrap: (inner) =>
     forward(inner, {
-      apply_async: (func: never, args: never) => {
-        const r = call(inner, "apply_async", func, args) as Record<string, unknown>;
+      apply_async: (...a: never[]) => {
+        const r = call(inner, "apply_async", ...a) as Record<string, unknown>;
         return { ready: () => true, successful: () => call(r as never, "successful"), wait: (t: unknown) => call(r as never, "wait", t), get: (t: unknown) => call(r as never, "get", t) };
       },
     }),

@@ -12,4 +12,4 @@ const m = brokenModule({
 });
 export const { primitives, profiles, create, attach, end } = m;
 
-export const caught: BrokenExpectation[] = [{ primitive: "Pool", profile: "multiprocessing", breaks: /^Pool\.IMapIterator\.next\./ }];
+export const caught: BrokenExpectation[] = [{ primitive: "Pool", profile: "multiprocessing", breaks: /^Pool\.IMapIterator\.(next|iter_next)\./ }];

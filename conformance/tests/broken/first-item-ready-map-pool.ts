@@ -11,7 +11,9 @@ const m = brokenModule({
   primitive: "Pool",
   wrap: (inner) =>
     forward(inner, {
-      map_async: (func: never, iterable: unknown[]) => {
+      map_async: (func: never, iterable: unknown[], chunksize: never, callback: unknown = null, errorCallback: unknown = null) => {
+        // With callbacks, the reference's own (the bug is in the result's readiness alone).
+        if (callback !== null || errorCallback !== null) return call(inner, "map_async", func, iterable, chunksize ?? null, callback, errorCallback);
         const rs = iterable.map((x) => call(inner, "apply_async", func, [x]) as Result);
         const ready = () => rs.length === 0 || rs[0]!.ready();
         const notReady = () => new PythonError("ValueError", "<multiprocessing.pool.MapResult object at 0x7f0000000000> not ready");
