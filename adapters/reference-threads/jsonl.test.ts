@@ -35,7 +35,9 @@ describe("the reference as a JSON-lines adapter", () => {
 
   test("a broken variant given by --implementation fails for its bug", async () => {
     const a = await open("--implementation", REENTRANT);
-    const r = await runCampaign(spec("Lock"), a, { profile: "multiprocessing", runs: 100, seed: 42 });
+    // A long first deadline: each actor thread loads the variant's module through tsx on its first
+    // scenario, which under CI's load took longer than the automatic deadline's answer allowance.
+    const r = await runCampaign(spec("Lock"), a, { profile: "multiprocessing", runs: 100, seed: 42, deadlineMs: 5_000 });
     expect(r.verdict, r.error).toBe("fail");
     const cx = (r.levels.documented?.counterexample ?? r.levels.cpython?.counterexample)!;
     expect(cx.check.objects.flatMap((o) => o.contradicts ?? []).some((id) => /^Lock\.acquire\./.test(id))).toBe(true);
