@@ -17,7 +17,7 @@ import type { ChildProcess } from "node:child_process";
 import { cpus } from "node:os";
 import { checkCallable, isWorkerCallable } from "../callables.js";
 import { PythonError, type ObjectHandle, type SharedPrimitive } from "../implementation.js";
-import { blockSync, deadlineOf, done, sleepOn, wake, type Blocking, type Step } from "../threads/futex.js";
+import { blockSync, deadlineOf, done, now, sleepOn, wake, type Blocking, type Step } from "../threads/futex.js";
 import type { Factory } from "../threads/factory.js";
 import { checkHandle, checkProfile, checkTimeout, type PrimitiveOptions, type Profile } from "../threads/profile.js";
 import { scopeNow, servingUntilEnd } from "./process.js";
@@ -247,13 +247,10 @@ export class MapIterator {
     // observed: next() at the end, or after an exception -> StopIteration, str() ''
     if (this.#over || this.#k >= this.#ids.length) throw new PythonError("StopIteration", "");
     if (this.#values === null) {
-      const w = this.#s.words;
-      const at = STATUS + this.#ids[this.#k]!;
-      const op: Blocking<boolean> = { words: w, waiters: SLEEPERS, attempt: (): Step<boolean> => (Atomics.load(w, at) > RUNNING ? done(true) : sleepOn(at, Atomics.load(w, at))), timedOut: () => false };
-      // observed: past map()'s timeout -> TimeoutError (the builtin), str() ''
-      if (!blockSync(op, this.#deadline)) this.#end(new PythonError("TimeoutError", ""));
+      // The chunk's future, waited for what is left of map()'s timeout (past it: TimeoutError, as Future.result raises).
+      const left = this.#deadline === Infinity ? null : Math.max(0, (this.#deadline - now()) / 1000);
       try {
-        this.#values = new Future(this.#s, this.#ids[this.#k]!).result(0) as unknown[];
+        this.#values = new Future(this.#s, this.#ids[this.#k]!).result(left) as unknown[];
       } catch (e) {
         this.#end(e);
       }
