@@ -3,6 +3,7 @@
 // left out, every worker gone after the scenario, and a campaign that passes and reaches the
 // handles' rules (spec/primitives/Pool.yaml).
 import { describe, expect, it } from "vitest";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ThreadsExecutor } from "./executor.js";
 import { checkHistory } from "../../conformance/checker/linearize.js";
@@ -16,7 +17,54 @@ const pool = loadSpecFile(join(PRIMITIVES_DIR, "Pool.yaml"));
 const executor = loadSpecFile(join(PRIMITIVES_DIR, "ProcessPoolExecutor.yaml"));
 const start = () => ThreadsExecutor.start({ implementation: REFERENCE, info: { name: "mpspec-reference", version: "0", language: "TypeScript" }, specs: loadSpecDir() }); // every document: Pool's callbacks act on companions (a Queue, an Event)
 
+/** The pids of this process's children that run a Pool's worker (read from /proc). */
+function poolWorkerChildren(): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync("/proc").filter((x) => /^\d+$/.test(x))) {
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) !== process.pid) continue;
+      if (readFileSync(`/proc/${d}/cmdline`, "utf8").includes("pool-worker")) out.push(Number(d));
+    } catch {
+      // gone between the listing and the read
+    }
+  }
+  return out;
+}
+
 describe("Pool on the reference executor", () => {
+  // The workers a scenario's pools start end with it, for the reference and for a broken variant
+  // (a variant that did not pass the reference's scope on kept every pool's workers until the
+  // process exited: hundreds over a campaign, and a process that never ended).
+  it.each([
+    ["the reference", REFERENCE],
+    ["a broken variant", new URL("../../conformance/tests/broken/eager-ready-pool.ts", import.meta.url)],
+  ])("ends every worker of the scenario's pools with the scenario: %s", async (_, implementation) => {
+    const ex = await ThreadsExecutor.start({ implementation, info: { name: "pool-workers", version: "0", language: "TypeScript" }, specs: loadSpecDir() });
+    try {
+      const before = poolWorkerChildren();
+      const sc: Scenario = {
+        profile: "multiprocessing",
+        objects: [{ id: "o0", primitive: "Pool", args: { processes: 2, initializer: null, initargs: [], maxtasksperchild: null } }],
+        init: [
+          { object: "o0", op: "apply_async", args: { func: { $callable: "square" }, args: [3], kwds: {}, callback: null, error_callback: null } },
+          { object: "o0@main.0", op: "AsyncResult.get", args: { timeout: 5 } },
+        ],
+        parallel: [],
+        post: [],
+      };
+      const h = await ex.run(sc, 8_000);
+      expect(h.events.map((e) => e.outcome)).toEqual([
+        { kind: "returned", value: { $handle: "o0@main.0" } },
+        { kind: "returned", value: 9 },
+      ]);
+      // The scenario's end waits for its children's exit: none is left once run() has settled.
+      expect(poolWorkerChildren().filter((p) => !before.includes(p))).toEqual([]);
+    } finally {
+      await ex.close();
+    }
+  }, 60_000);
+
   it("keeps each actor's AsyncResult under its place and leaves out a call on one never produced", async () => {
     const ex = await start();
     try {

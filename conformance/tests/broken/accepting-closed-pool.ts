@@ -39,6 +39,6 @@ const m = brokenModule({
       },
     }),
 });
-export const { primitives, profiles, create, attach, end } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 export const caught: BrokenExpectation[] = [{ primitive: "Pool", profile: "multiprocessing", breaks: /^Pool\.apply_async\.not-running(-docs)?$/ }];

@@ -12,7 +12,7 @@ const m = brokenModule({
   primitive: "Lock",
   wrap: (inner) => forward(inner, { acquire: never, release: never }),
 });
-export const { primitives, profiles, create, attach } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 // Calls that never return, or answer after the ordinary deadline: only the liveness rule, on
 // runs to the horizon, sees them (default options but a shorter horizon where 1 s suffices).

@@ -11,8 +11,10 @@ const m: ImplementationModule = {
   create: (primitive, profile, argv, kwargs) =>
     reference.create(primitive, profile, primitive === "Value" && argv[0] === "f" ? ["d", ...argv.slice(1)] : argv, kwargs),
   attach: reference.attach,
+  end: reference.end,
+  enterScope: reference.enterScope,
 };
-export const { primitives, profiles, create, attach } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 /** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */
 export const caught: BrokenExpectation[] = [

@@ -11,7 +11,7 @@ const m = brokenModule({
       map_async: (func: never, iterable: never, chunksize: never, callback: never) => call(inner, "map_async", func, iterable, chunksize ?? null, callback ?? null, null),
     }),
 });
-export const { primitives, profiles, create, attach, end } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 // At the cpython level is_set() after the result is ready; at both levels a wait without a
 // timeout still pending at the cut, which the liveness rule holds to the callback's promptness.

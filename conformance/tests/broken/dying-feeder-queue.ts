@@ -37,7 +37,7 @@ const m = brokenModule({
     });
   },
 });
-export const { primitives, profiles, create, attach } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 // Needs an unpicklable put followed by another put of the same actor, then a full() or another
 // actor's put that the lost slot contradicts: the spec's sequence [put_nowait, put, full] (a

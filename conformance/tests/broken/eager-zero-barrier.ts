@@ -26,8 +26,10 @@ const m: ImplementationModule = {
     if (!("inner" in handle)) return reference.attach(handle);
     return wrap(reference.attach(handle.inner as ObjectHandle), handle.parties as number);
   },
+  end: reference.end,
+  enterScope: reference.enterScope,
 };
-export const { primitives, profiles, create, attach } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 /** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */
 export const caught: BrokenExpectation[] = [

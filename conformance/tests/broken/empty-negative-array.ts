@@ -8,7 +8,7 @@ const m = brokenModule({
   argv: ([typecode, size, ...rest]) => [typecode, typeof size === "number" && size < 0 ? 0 : size, ...rest],
   wrap: (inner) => forward(inner, {}),
 });
-export const { primitives, profiles, create, attach } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 /** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */
 export const caught: BrokenExpectation[] = [

@@ -43,6 +43,9 @@ export async function discoverBroken(): Promise<BrokenCase[]> {
     const file = join(HERE, f);
     const m = (await import(pathToFileURL(file).href)) as { caught?: BrokenExpectation[]; create?: unknown };
     if (typeof m.create !== "function") throw new Error(`${file}: a broken variant exports an ImplementationModule (primitives, profiles, create, attach); helpers go in HELPERS`);
+    // Without them an executor in this process never ends the children the variant's objects
+    // start (its scope is unknown to the reference): they pile up until the process exits.
+    for (const k of ["end", "enterScope"] as const) if (typeof (m as Record<string, unknown>)[k] !== "function") throw new Error(`${file}: a broken variant exports the reference's ${k} too (export const { primitives, profiles, create, attach, end, enterScope } = m), or the children its objects start outlive their scenario`);
     if (!Array.isArray(m.caught) || m.caught.length === 0) throw new Error(`${file}: declare what the suite must catch it by: export const caught: BrokenExpectation[] = [{ primitive, profile, breaks }]`);
     for (const e of m.caught) cases.push({ ...e, module: f.slice(0, -3), file });
   }

@@ -32,6 +32,6 @@ const m = brokenModule({
       },
     }),
 });
-export const { primitives, profiles, create, attach, end } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 export const caught: BrokenExpectation[] = [{ primitive: "Pool", profile: "multiprocessing", breaks: /^Pool\.(AsyncResult\.|map_async\.)/ }];

@@ -10,7 +10,7 @@ const m = brokenModule({
     return forwardProperties(forward(inner, {}), inner, PROCESS_PROPERTIES, { pid: () => (p.exitcode !== null ? null : p.pid) });
   },
 });
-export const { primitives, profiles, create, attach, end } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 /** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */
 // The failure needs a pid read after the child's end; a re-run of a smaller candidate often reads

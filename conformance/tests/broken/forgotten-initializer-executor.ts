@@ -10,6 +10,6 @@ const m = brokenModule({
   // It still checks that the initializer is callable; it just never passes it on.
   kwargs: ({ initializer, ...rest }) => (isCallableValue(initializer) ? rest : { initializer, ...rest }),
 });
-export const { primitives, profiles, create, attach, end } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 export const caught: BrokenExpectation[] = [{ primitive: "ProcessPoolExecutor", profile: "multiprocessing", breaks: /^ProcessPoolExecutor\.(Future\.|submit\.broken$|initializer-failed)/ }];

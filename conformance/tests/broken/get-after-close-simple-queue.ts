@@ -30,7 +30,7 @@ const m = brokenModule({
     });
   },
 });
-export const { primitives, profiles, create, attach } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 // Calls that never return (a get on an empty queue, a wait for a lock never released) cost the
 // whole deadline: these use a short one (SimpleQueue has no timeouts; its calls take microseconds)

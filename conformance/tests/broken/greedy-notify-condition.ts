@@ -9,7 +9,7 @@ const m = brokenModule({
       notify: (n: number = 1) => call(inner, "notify", n + 1),
     }),
 });
-export const { primitives, profiles, create, attach } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 // Two waiters and a notifier, each a sequence (acquire, wait or notify, release): 9 calls, and
 // Condition scenarios keep three actors (generate.minActors), so shrinking, which re-runs them

@@ -7,7 +7,7 @@ const m = brokenModule({
   primitive: "Process",
   wrap: (inner) => forwardProperties(forward(inner, { terminate: () => undefined }), inner, PROCESS_PROPERTIES),
 });
-export const { primitives, profiles, create, attach, end } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 /** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */
 // Its counterexample is 6 calls here; on a loaded CI machine shrinking reached a local minimum of

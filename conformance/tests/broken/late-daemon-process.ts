@@ -16,7 +16,7 @@ const m = brokenModule({
       },
     }),
 });
-export const { primitives, profiles, create, attach, end } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 /** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */
 export const caught: BrokenExpectation[] = [{ primitive: "Process", profile: "multiprocessing", breaks: /^Process\.set_daemon\.started(-docs)?$/ }];

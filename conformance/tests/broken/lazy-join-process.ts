@@ -8,7 +8,7 @@ const m = brokenModule({
   wrap: (inner) =>
     forwardProperties(forward(inner, { join: (timeout: number | null = null) => call(inner, "join", timeout === null ? 0.05 : timeout) }), inner, PROCESS_PROPERTIES),
 });
-export const { primitives, profiles, create, attach, end } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 /**
  * What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`.

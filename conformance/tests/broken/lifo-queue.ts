@@ -24,7 +24,7 @@ const m = brokenModule({
     });
   },
 });
-export const { primitives, profiles, create, attach } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 // Its get drains the queue and puts back all but the newest: not atomic either, so an empty(),
 // qsize() or full() racing it may see the gap (under load the shrunk counterexample can be that).

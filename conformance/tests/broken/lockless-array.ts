@@ -21,7 +21,7 @@ const m = brokenModule({
       get_lock: () => new RLock({ profile: (inner as SynchronizedArray).profile }),
     }),
 });
-export const { primitives, profiles, create, attach } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 // A lost update needs two locked increments of one item to interleave: a race, which Array's bursts of locked
 // increments of item 0 in two actors or more, then a read (generate.sequences), make likely (seeds 42, 1, 2, 3).

@@ -23,7 +23,7 @@ const m = brokenModule({
   primitive: "Process",
   kwargs: (kw) => (kw.target === undefined ? kw : { ...kw, target: copied(kw.target)! }),
 });
-export const { primitives, profiles, create, attach, end } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 /** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */
 export const caught: BrokenExpectation[] = [

@@ -7,7 +7,7 @@ const m = brokenModule({
   primitive: "Condition",
   wrap: (inner) => forward(inner, { __exit__: () => null }),
 });
-export const { primitives, profiles, create, attach } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 // The lock still held shows in whatever the actor does next with it (exit, release, wait, notify) or another's acquire.
 /** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */

@@ -10,7 +10,7 @@ const m = brokenModule({
       release: (n?: number | null) => (typeof n === "number" && n >= 1 ? call(inner, "release") : call(inner, "release", n)),
     }),
 });
-export const { primitives, profiles, create, attach } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 // Only counting acquires shows it (threading has no get_value); shrinking meets acquires that
 // wait for good, so a 1 s horizon keeps it within its budget.

@@ -10,7 +10,7 @@ const m = brokenModule({
       set_start_method: (method: unknown) => call(inner, "set_start_method", method, true),
     }),
 });
-export const { primitives, profiles, create, attach } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 /** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */
 export const caught: BrokenExpectation[] = [

@@ -13,8 +13,10 @@ const m: ImplementationModule = {
   create: (primitive, profile, argv, kwargs) =>
     reference.create(primitive, profile, primitive === "RawValue" && typeof argv[0] === "string" && argv[0] in SIGNED ? [SIGNED[argv[0]]!, ...argv.slice(1)] : argv, kwargs),
   attach: reference.attach,
+  end: reference.end,
+  enterScope: reference.enterScope,
 };
-export const { primitives, profiles, create, attach } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 /** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */
 export const caught: BrokenExpectation[] = [

@@ -25,6 +25,6 @@ const m = brokenModule({
       },
     }),
 });
-export const { primitives, profiles, create, attach, end } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 export const caught: BrokenExpectation[] = [{ primitive: "ProcessPoolExecutor", profile: "multiprocessing", breaks: /^ProcessPoolExecutor\.MapIterator\.next\./ }];

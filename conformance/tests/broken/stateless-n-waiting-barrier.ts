@@ -17,7 +17,7 @@ const m = brokenModule({
     });
   },
 });
-export const { primitives, profiles, create, attach } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 // Only reads and resets that overlap parties' waits show these (the sequences [wait, n_waiting], [n_waiting, reset]).
 /** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */

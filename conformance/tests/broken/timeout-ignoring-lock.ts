@@ -10,7 +10,7 @@ const m = brokenModule({
       acquire: (block: unknown = true) => call(inner, "acquire", block, null),
     }),
 });
-export const { primitives, profiles, create, attach } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 // With timeouts of 0.1 s and more, an ordinary run may show it too (an acquire cut long after its timeout).
 /** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */

@@ -40,7 +40,7 @@ const m = brokenModule({
         again(call(inner, "map_async", func, iterable, chunksize ?? null, callback ?? null, error_callback ?? null) as Result, callback ?? null),
     }),
 });
-export const { primitives, profiles, create, attach, end } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 // The Queue a put_arg_to callback puts on then holds a second copy.
 export const caught: BrokenExpectation[] = [{ primitive: "Pool", profile: "multiprocessing", breaks: /^Queue\.get/ }];

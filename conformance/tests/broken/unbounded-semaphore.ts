@@ -7,7 +7,7 @@ const m = brokenModule({
   base: "Semaphore",
   wrap: (inner) => forward(inner, {}),
 });
-export const { primitives, profiles, create, attach } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 // an extra release, or a with block's exit
 /** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */

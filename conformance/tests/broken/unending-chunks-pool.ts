@@ -24,6 +24,6 @@ const m = brokenModule({
         chunksize !== null && chunksize > 1 ? chunkedLike(call(inner, "imap_unordered", func, iterable, 1) as Iterator) : call(inner, "imap_unordered", func, iterable, chunksize),
     }),
 });
-export const { primitives, profiles, create, attach, end } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 export const caught: BrokenExpectation[] = [{ primitive: "Pool", profile: "multiprocessing", breaks: /^Pool\.IMapIterator\.iter_next\./ }];

@@ -9,7 +9,7 @@ import { Process } from "../../../reference/processes/process.js";
 import * as reference from "../../../reference/threads/module.js";
 
 const m = brokenModule({ primitive: "Process" });
-export const { primitives, profiles, attach, end } = m;
+export const { primitives, profiles, attach, end, enterScope } = m;
 export function create(primitive: string, profile: string, argv: JsonValue[], kwargs: Record<string, JsonValue> = {}) {
   if (primitive !== "Process") return reference.create(primitive, profile, argv, kwargs);
   return new Process({ profile: profile as "multiprocessing", target: kwargs.target, args: (kwargs.args as JsonValue[] | undefined) ?? [], exitFunctions: false });

@@ -19,7 +19,7 @@ const m = brokenModule({
       },
     }),
 });
-export const { primitives, profiles, create, attach } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 // Only the nested with block (the sequence [acquire, enter, notify, exit, release]) shows it; its
 // shrinking needs more than the test's default budget to get that small (17 calls seen under CI load).

@@ -44,8 +44,10 @@ export function brokenModule(fault: Fault): ImplementationModule {
       if (!("inner" in handle)) return reference.attach(handle);
       return wrapHandle(reference.attach(handle.inner as ObjectHandle), handle.extra as Record<string, unknown>);
     },
-    // The reference's children (Process) end with each scenario, broken or not.
+    // The reference's children (a Process's, a Pool's workers) end with each scenario, broken or
+    // not: they belong to the scope the executor enters around create(), so both are forwarded.
     end: reference.end,
+    enterScope: reference.enterScope,
   };
 }
 

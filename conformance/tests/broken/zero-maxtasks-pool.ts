@@ -9,6 +9,6 @@ const m = brokenModule({
   // Pool(processes, initializer, initargs, maxtasksperchild)
   argv: (argv) => argv.map((v, i) => (i === 3 && v === 0 ? null : v)),
 });
-export const { primitives, profiles, create, attach, end } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 export const caught: BrokenExpectation[] = [{ primitive: "Pool", profile: "multiprocessing", breaks: /^Pool\.construct\.bad-maxtasksperchild/ }];

@@ -8,7 +8,7 @@ const m = brokenModule({
   primitive: "Barrier",
   wrap: (inner) => forwardProperties(forward(inner, {}), inner, ["n_waiting", "broken", "parties"], { n_waiting: () => 0 }),
 });
-export const { primitives, profiles, create, attach } = m;
+export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 /** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */
 export const caught: BrokenExpectation[] = [{ primitive: "Barrier", profile: "multiprocessing", breaks: /^Barrier\.n_waiting\./ }];
