@@ -96,7 +96,7 @@ describe.skipIf(!hasPython)(`Pool on the Python adapter (${PY})`, () => {
       const r = await runCampaign(pool, a, { profile: "multiprocessing", runs: 30, seed: 3 });
       expect(r.error).toBeUndefined();
       expect(r.verdict, counterexampleText(r)).toBe("pass");
-      for (const id of ["Pool.AsyncResult.get.value", "Pool.AsyncResult.get.raised", "Pool.AsyncResult.successful.read", "Pool.task-run"]) {
+      for (const id of ["Pool.AsyncResult.get.value", "Pool.AsyncResult.get.raised", "Pool.AsyncResult.successful.not-ready", "Pool.task-run"]) {
         expect(r.coverage?.rules[id] ?? 0, id).toBeGreaterThan(0);
       }
     } finally {

@@ -155,3 +155,22 @@ test("coverage counts the histories the verdict rests on: not the failing one, n
   expect(Object.values(r.coverage!.rules).every((n) => n === 0)).toBe(true);
   expect(Object.keys(r.coverage!.rules)).toContain("Lock.release.post-over-mp");
 });
+
+test("a cut run that fails only because a call never returned is confirmed on a run to the horizon: a slow but correct release() passes; without long runs it fails", async () => {
+  const ex = await ThreadsExecutor.start({ implementation: new URL("./fixtures/slow-release-lock.ts", import.meta.url), info: { name: "slow-release-lock", version: "0", language: "TypeScript" }, specs });
+  try {
+    // A 700 ms deadline cuts a release that had a lock to release (200 ms: the promptness bound
+    // here, so that it waited longer than that): the first two cut runs go to the horizon anyway
+    // (longRuns), the others only because their failure is a call that never returned.
+    const r = await runCampaign(lock, ex, { profile: "multiprocessing", runs: 8, seed: 3, deadlineMs: 700, promptMs: 200 });
+    expect(r.verdict, JSON.stringify(r.levels.cpython?.counterexample?.check.objects[0]?.stuck)).toBe("pass");
+    expect(r.long.runs).toBeGreaterThan(2);
+    const short = await runCampaign(lock, ex, { profile: "multiprocessing", runs: 8, seed: 3, deadlineMs: 700, promptMs: 200, longRuns: 0, shrinkBudgetMs: 2_000, firstFailureOnly: true });
+    expect(short.verdict).toBe("fail");
+    const cx = (short.levels.cpython ?? short.levels.documented)!.counterexample!;
+    expect(cx.long).toBe(false);
+    expect(cx.check.objects.flatMap((o) => o.stuck ?? []).some((x) => x.neverReturned !== undefined)).toBe(true);
+  } finally {
+    await ex.close();
+  }
+}, 120_000);

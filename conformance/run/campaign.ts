@@ -91,6 +91,13 @@ export const DEFAULT_LONG_RUNS = 2;
 export const NEEDED_LONG_RUNS = 4;
 /** Long re-runs allowed while shrinking a failure that only a long run showed. */
 const SHRINK_LONG_RUNS = 12;
+/**
+ * Long re-runs that confirm a failure of a cut run that is only calls never returning (campaign
+ * and shrinking together): on a loaded machine a correct call can take longer than the promptness
+ * bound (a pool's join() waiting for workers that are still starting), and a run watched to the
+ * horizon tells that apart from a call that never returns.
+ */
+export const CONFIRM_LONG_RUNS = 8;
 
 export interface Counterexample {
   scenario: Scenario;
@@ -209,6 +216,7 @@ class ScenarioRunner {
   /** Long re-runs for cut scenarios with undecided pending calls, once longLeft is spent. */
   neededLeft = 0;
   shrinkLongLeft = 0;
+  confirmLeft = 0;
   readonly deviations: Record<string, number> = {};
   readonly coverage: CoverageCounter;
   /** The documents of the objects the spec's may use (generate.companions). */
@@ -234,6 +242,7 @@ class ScenarioRunner {
     // A replay runs one scenario: it gets a long run if it is cut, whatever the campaign's count.
     this.longLeft = this.opts.path ? Math.max(1, this.opts.longRuns ?? DEFAULT_LONG_RUNS) : (this.opts.longRuns ?? DEFAULT_LONG_RUNS);
     this.neededLeft = this.opts.longRuns === 0 ? 0 : NEEDED_LONG_RUNS;
+    this.confirmLeft = this.opts.longRuns === 0 ? 0 : CONFIRM_LONG_RUNS;
   }
 
   /** Run a scenario once (and again to the horizon if it was cut and long runs are left). */
@@ -267,6 +276,10 @@ class ScenarioRunner {
       return runLong();
     }
     const short = this.judge(scenario, history, false);
+    if (this.confirmLeft > 0 && livenessOnly(short)) {
+      this.confirmLeft--;
+      return runLong();
+    }
     if (this.neededLeft > 0 && short.checks.cpython.objects.some((o) => (o.undecided ?? 0) > 0)) {
       this.neededLeft--;
       return runLong();
@@ -318,6 +331,15 @@ class ScenarioRunner {
   recordDeviations(t: Trial): void {
     for (const id of t.deviations) this.deviations[id] = (this.deviations[id] ?? 0) + 1;
   }
+}
+
+/**
+ * A violation only because calls of a cut run never returned although they could (the liveness
+ * rule): at every level that fails, every failing object's unexplained calls are such calls.
+ */
+export function livenessOnly(t: Pick<Trial, "checks">): boolean {
+  const failing = Object.values(t.checks).filter((c) => c.verdict === "violation");
+  return failing.length > 0 && failing.every((c) => c.objects.filter((o) => o.verdict === "violation").every((o) => (o.stuck ?? []).length > 0 && o.stuck!.every((x) => x.neverReturned !== undefined)));
 }
 
 /** Cut at its deadline: the adapter's side says so (a call pending, or calls never started). */

@@ -94,6 +94,12 @@ describe("Pool (child_process)", () => {
       step("starmap empty", () => pool.starmap({ $callable: "add" }, [], 2));
       step("starmap raised", () => pool.starmap({ $callable: "raise", type: "ValueError", message: "boom" }, [[1, 2]]));
       step("map chunksize", () => pool.map({ $callable: "square" }, [1, 2, 3], 5));
+      const xs = Array.from({ length: 1001 }, (_, i) => i);
+      step("map default chunks", () => JSON.stringify(pool.map({ $callable: "square" }, xs)) === JSON.stringify(xs.map((x) => x * x)));
+      step("map chunk raised", () => pool.map({ $callable: "raise_if", when: 500, type: "ValueError", message: "five hundred" }, xs));
+      step("map chunksize 0", () => pool.map({ $callable: "square" }, [1, 2, 3], 0));
+      const z = pool.map_async({ $callable: "square" }, [1, 2], -1);
+      step("map chunksize -1 ready", () => [z.ready(), z.successful(), z.get(0)]);
       pool.close();
       step("map_async closed", () => pool.map_async({ $callable: "square" }, [1]));
       step("starmap closed", () => pool.starmap({ $callable: "add" }, [[1, 2]]));`,
@@ -112,6 +118,12 @@ describe("Pool (child_process)", () => {
       "starmap empty": [],
       "starmap raised": "ValueError: boom",
       "map chunksize": [1, 4, 9],
+      // Chunks of ceil(1001 / (2 workers * 4)) items, joined in input order; a failing item fails its chunk.
+      "map default chunks": true,
+      "map chunk raised": "ValueError: five hundred",
+      // observed: map(f, xs, chunksize=0) (or negative) -> [None] * len(xs), ready at once
+      "map chunksize 0": [null, null, null],
+      "map chunksize -1 ready": [true, true, [null, null]],
       "map_async closed": "ValueError: Pool not running",
       "starmap closed": "ValueError: Pool not running",
     });

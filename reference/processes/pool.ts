@@ -32,6 +32,7 @@ import { scopeNow, servingUntilEnd } from "./process.js";
 import {
   ENDED,
   NEXT,
+  PROCESSES,
   SLEEPERS,
   STATE,
   STATUS,
@@ -79,6 +80,9 @@ export interface PoolOptions extends PrimitiveOptions {
   maxtasksperchild?: number | null;
 }
 
+/** A task's arguments: one call's, or a chunk of calls' (one argument list each). */
+type TaskArgs = { args: unknown[] } | { chunk: unknown[][] };
+
 /** A result's callbacks, as the caller sends them to the owner. */
 interface Callbacks {
   callback: CallableValue | null;
@@ -115,6 +119,7 @@ export class Pool implements SharedPrimitive {
     const initargs = options.initargs ?? [];
     if (!Array.isArray(initargs)) throw new PythonError("TypeError", "initargs must be a list");
     this.#s = newTaskMemory();
+    Atomics.store(this.#s.words, PROCESSES, processes);
     new Owner(this.#s, processes, initializer === null ? null : { func: initializer, args: initargs }, maxtasks, this.#channel);
   }
 
@@ -130,8 +135,12 @@ export class Pool implements SharedPrimitive {
     return request(this.#s, "Pool", kind, payload, whileLocked);
   }
 
-  /** A result's tasks (each a call of func with one argument list), submitted at once with its callbacks. */
-  #submitResult(func: unknown, argLists: unknown[][], list: boolean, callback: unknown, errorCallback: unknown): number[] {
+  /**
+   * A result's tasks, submitted at once with its callbacks: apply_async's one call of func, or
+   * map's chunks (func applied to each argument list of a chunk in turn: its values' list, or the
+   * first exception).
+   */
+  #submitResult(func: unknown, tasks: TaskArgs[], list: boolean, callback: unknown, errorCallback: unknown): number[] {
     const f = checkCallable(func);
     const cbs: Callbacks = { callback: callback === null ? null : checkCallable(callback), error_callback: errorCallback === null ? null : checkCallable(errorCallback) };
     const withCallbacks = cbs.callback !== null || cbs.error_callback !== null;
@@ -143,10 +152,10 @@ export class Pool implements SharedPrimitive {
         bc.close();
       }
     };
-    const first = this.#request(SUBMIT_RESULT, { func: f, argLists, list, withCallbacks }, withCallbacks ? send : undefined);
+    const first = this.#request(SUBMIT_RESULT, { func: f, tasks, list, withCallbacks }, withCallbacks ? send : undefined);
     if (first === NOT_RUNNING) throw notRunning();
     if (first === FULL) throw new PythonError("RuntimeError", `the reference Pool takes at most ${TASKS} tasks`);
-    return argLists.map((_, k) => first + k);
+    return tasks.map((_, k) => first + k);
   }
 
   /** A task: func(*args), or with `chunk` func applied to each argument list in turn (its values' list, or the first exception). */
@@ -163,7 +172,7 @@ export class Pool implements SharedPrimitive {
   apply_async(func: unknown, args: unknown = [], kwds: unknown = {}, callback: unknown = null, error_callback: unknown = null): AsyncResult {
     if (!Array.isArray(args)) throw new PythonError("TypeError", "args must be a list");
     if (typeof kwds !== "object" || kwds === null || Array.isArray(kwds) || Object.keys(kwds).length > 0) throw new TypeError("the reference Pool's callables take no keyword arguments: kwds must be {}");
-    return new AsyncResult(this.#s, this.#submitResult(func, [args], false, callback, error_callback), "ApplyResult");
+    return new AsyncResult(this.#s, this.#submitResult(func, [{ args }], false, callback, error_callback), "ApplyResult");
   }
 
   apply(func: unknown, args: unknown = []): unknown {
@@ -175,7 +184,7 @@ export class Pool implements SharedPrimitive {
     return this.map_async(func, iterable, chunksize).get(null) as unknown[];
   }
 
-  /** map() without waiting: a MapResult, ready once every item has run. Each item is its own task. */
+  /** map() without waiting: a MapResult, ready once every chunk of items has run. */
   map_async(func: unknown, iterable: unknown, chunksize: number | null = null, callback: unknown = null, error_callback: unknown = null): AsyncResult {
     return this.#mapTasks(func, iterable, chunksize, (x) => [x], callback, error_callback);
   }
@@ -218,12 +227,19 @@ export class Pool implements SharedPrimitive {
       if (!Array.isArray(a)) throw new PythonError("TypeError", "each item of starmap's iterable must be a list");
       return a;
     });
-    // observed: map_async(f, [], callback=cb) is ready at once and never calls cb (MapResult with chunksize 0)
-    if (argLists.length === 0) {
+    // CPython's default: about four chunks per worker (Pool._map_async: divmod(len, processes * 4), rounded up).
+    const n = argLists.length;
+    const size = chunksize ?? Math.ceil(n / (4 * Atomics.load(this.#s.words, PROCESSES)));
+    // observed: map_async(f, [], callback=cb) is ready at once and never calls cb (MapResult with
+    // chunksize 0); so is map(f, xs, chunksize=0) (or negative: islice takes no item), whose value
+    // is [None] * len(xs), successful.
+    if (size <= 0) {
       checkCallable(func);
-      return new AsyncResult(this.#s, [], "MapResult");
+      return new AsyncResult(this.#s, [], "MapResult", n);
     }
-    return new AsyncResult(this.#s, this.#submitResult(func, argLists, true, callback, errorCallback), "MapResult");
+    const tasks: TaskArgs[] = [];
+    for (let i = 0; i < n; i += size) tasks.push({ chunk: argLists.slice(i, i + size) });
+    return new AsyncResult(this.#s, this.#submitResult(func, tasks, true, callback, errorCallback), "MapResult");
   }
 
   close(): null {
@@ -268,11 +284,14 @@ export class AsyncResult {
   readonly #ids: readonly number[];
   readonly #cls: "ApplyResult" | "MapResult";
   readonly #address = fakeAddress();
+  /** A MapResult of no task (chunksize 0): its value, this many Nones. */
+  readonly #nones: number;
 
-  constructor(shared: TaskMemory, ids: readonly number[], cls: "ApplyResult" | "MapResult") {
+  constructor(shared: TaskMemory, ids: readonly number[], cls: "ApplyResult" | "MapResult", nones = 0) {
     this.#s = shared;
     this.#ids = ids;
     this.#cls = cls;
+    this.#nones = nones;
   }
 
   #status(id: number): number {
@@ -310,9 +329,10 @@ export class AsyncResult {
     // observed: a timeout passed -> multiprocessing.TimeoutError, str() ''
     if (!this.#await(timeout)) throw new PythonError("multiprocessing.TimeoutError", "");
     if (this.#cls === "ApplyResult") return outcomeValue(this.#s, this.#ids[0]!);
-    // Every item has run: a failing one's exception (the first in input order), else the values.
+    if (this.#ids.length === 0) return new Array<null>(this.#nones).fill(null);
+    // Every chunk has run: a failing one's exception (the first in input order), else the values.
     for (const id of this.#ids) if (this.#status(id) !== OK) outcomeValue(this.#s, id);
-    return this.#ids.map((id) => outcomeValue(this.#s, id));
+    return this.#ids.flatMap((id) => outcomeValue(this.#s, id) as unknown[]);
   }
 }
 
@@ -534,7 +554,7 @@ class Owner {
     const failed = outcomes.find((o) => o.kind !== "ok");
     const [cb, arg] = failed
       ? [error_callback, new PythonError(failed.type ?? "Exception", String(failed.args?.[0] ?? ""), failed.args ?? [])]
-      : [callback, list ? outcomes.map((o) => o.value) : outcomes[0]!.value];
+      : [callback, list ? outcomes.flatMap((o) => o.value as unknown[]) : outcomes[0]!.value];
     if (cb === null) return;
     try {
       // Calls on other objects are made at once on this thread (inThreadObjects); the promise is settled.
@@ -576,20 +596,20 @@ class Owner {
     const w = this.#s.words;
     const state = Atomics.load(w, STATE);
     if (kind === SUBMIT_RESULT) {
-      const { func, argLists, list, withCallbacks } = requestPayload<{ func: unknown; argLists: unknown[][]; list: boolean; withCallbacks: boolean }>(this.#s);
+      const { func, tasks, list, withCallbacks } = requestPayload<{ func: unknown; tasks: TaskArgs[]; list: boolean; withCallbacks: boolean }>(this.#s);
       // The callbacks were sent before the request, under its lock: the next message.
       const callbacks = withCallbacks ? this.#nextCallbacks() : null;
       if (state !== RUN) return NOT_RUNNING;
       const first = Atomics.load(w, NEXT);
-      if (first + argLists.length > TASKS) return FULL;
-      Atomics.store(w, NEXT, first + argLists.length);
-      Atomics.add(w, UNDONE, argLists.length);
-      const ids = argLists.map((_, k) => first + k);
+      if (first + tasks.length > TASKS) return FULL;
+      Atomics.store(w, NEXT, first + tasks.length);
+      Atomics.add(w, UNDONE, tasks.length);
+      const ids = tasks.map((_, k) => first + k);
       if (callbacks) {
         const r = { ids, outcomes: ids.map(() => undefined), left: ids.length, list, callbacks };
         for (const id of ids) this.#results.set(id, r);
       }
-      for (const [k, args] of argLists.entries()) this.#queue.push({ id: first + k, func, args });
+      for (const [k, t] of tasks.entries()) this.#queue.push({ id: first + k, func, ...t });
       this.#dispatch();
       return first;
     }

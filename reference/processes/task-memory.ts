@@ -29,14 +29,16 @@ export const SLEEPERS = 8;
 const HEAP_TOP = 9;
 export const NEXT = 10; // tasks allocated so far
 export const ENDED = 11;
+/** A Pool's number of workers (map's default chunksize is computed by the calling thread). */
+export const PROCESSES = 12;
 const HEADER = 16;
-export const TASKS = 4096;
+export const TASKS = 1 << 15;
 export const STATUS = HEADER;
 const OFFSET = HEADER + TASKS;
 const LENGTH = HEADER + 2 * TASKS;
 const WORDS = HEADER + 3 * TASKS;
 const HEAP = 4 << 20;
-const REQ_BYTES = 256 << 10;
+const REQ_BYTES = 4 << 20;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
