@@ -434,6 +434,41 @@ describe.skipIf(!existsSync(fileURLToPath(REFERENCE)))("ThreadsExecutor on the r
     }
   }, 60_000);
 
+  it("a Process killed while its item past the pipe's buffer is untaken leaves it torn: the get that reads it never returns, another get times out (Queue.process-kill.torn)", async () => {
+    const ex = await startReference();
+    try {
+      const big = { $repeat: ["ab", 40000] };
+      const q = (op: string, args: Record<string, JsonValue> = {}): Call => ({ object: "o1", op, args });
+      const p = (op: string, args: Record<string, JsonValue> = {}): Call => ({ object: "o0", op, args });
+      const sc: Scenario = {
+        profile: "multiprocessing",
+        objects: [
+          { id: "o1", primitive: "Queue", args: { maxsize: 0 } },
+          { id: "o0", primitive: "Process", args: { target: { $callable: "put_to", queue: { $object: "o1" }, item: big, block: true }, args: [] } },
+        ],
+        init: [p("start"), p("join", { timeout: 1 }), p("terminate"), p("join", { timeout: 10 }), p("exitcode"), q("empty")],
+        parallel: [[q("get", { block: true, timeout: 1 })], [{ ...q("get", { block: true, timeout: 0.5 }), pause: 0.2 }]],
+        post: [],
+      };
+      const h = await within(ex.run(sc, 4_000), 10_000);
+      expect(h.events.map((ev) => [ev.actor, ev.object, ev.op, ev.outcome])).toEqual([
+        ["main", "o0", "start", { kind: "returned", value: null }],
+        ["main", "o0", "join", { kind: "returned", value: null }],
+        ["main", "o0", "terminate", { kind: "returned", value: null }],
+        ["main", "o0", "join", { kind: "returned", value: null }],
+        ["main", "o0", "exitcode", { kind: "returned", value: -15 }],
+        // The item is still visible: part of it is in the pipe.
+        ["main", "o1", "empty", { kind: "returned", value: false }],
+        // The reader waits for the rest for ever (past its timeout), holding the reader lock.
+        ["a0", "o1", "get", { kind: "pending" }],
+        ["a1", "o1", "get", { kind: "raised", type: "queue.Empty", message: "", mro: ["Exception", "BaseException"] }],
+      ]);
+      expect(checkHistory((p) => SPECS.find((x) => x.primitive === p)!, sc.objects, h, { profile: "multiprocessing", level: "cpython", cutAt: h.cutAt }).verdict).toBe("ok");
+    } finally {
+      await within(ex.close(), 10_000);
+    }
+  }, 60_000);
+
   it('passes another object of the scenario in a call\'s arguments ({"$object": k}): a Lock sent through a Pipe raises RuntimeError, the Pipe goes on', async () => {
     const ex = await startReference();
     try {

@@ -233,6 +233,12 @@ export function serveBroker(child: ChildProcess, objects: readonly ObjectHandle[
       return { id: c.id, error: { type: py.pyType, message: py.message, args: py.pyArgs } };
     }
   };
+  // A child that ends without its exit functions (killed, os._exit) leaves an item past the pipe's
+  // buffer that no get has taken torn (Queue.process-kill.torn); one that exits normally has
+  // waited until a get took each (its queues' $exit), so there is nothing to tear.
+  child.once("exit", () => {
+    for (const o of attached.values()) void o.then((x) => (x as { tearUnflushed?: () => void }).tearUnflushed?.()).catch(() => undefined);
+  });
   child.on("message", (m: unknown) => {
     if (!isCall(m)) return;
     void answer(m.call).then((reply) => {

@@ -89,7 +89,12 @@ const BIG_TAKEN = BIG_WRITTEN + 1;
 const DEFERRED = BIG_TAKEN + 1;
 const DEFER_AT = DEFERRED + 1;
 const MAX_DEFERRED = 16;
-const WORDS = DEFER_AT + MAX_DEFERRED;
+// multiprocessing: feeders (a bit per index) whose process ended without flushing (killed, or
+// os._exit) while a big item of theirs was untaken: CPython's feeder had written part of it into
+// the pipe, so the get that reads it waits for ever for the rest (holding the reader lock: STUCK).
+const TORN = DEFER_AT + MAX_DEFERRED;
+const STUCK = TORN + 1;
+const WORDS = STUCK + 1;
 // The frame of an item past the pipe's buffer: the item and the index of the instance that put it.
 const FED_BY = "\u0000fedBy";
 
@@ -118,6 +123,8 @@ abstract class QueueBase implements SharedPrimitive {
   #feeder = -1;
   // multiprocessing: big items written into the ring up to and with this instance's last item.
   #bigAhead = 0;
+  // multiprocessing: big items this instance put (BIG_READ + #feeder counts those taken).
+  #bigPut = 0;
   #joinCancelled = false;
   protected abstract readonly pyName: "Queue" | "JoinableQueue";
 
@@ -135,6 +142,11 @@ abstract class QueueBase implements SharedPrimitive {
       waiters: GETTERS,
       attempt: (): Step<Uint8Array> => {
         lockMutex(ctrl, MUTEX);
+        // A get waits for ever on a torn item, holding the reader lock: the others time out.
+        if (ctrl[STUCK] !== 0) {
+          unlockMutex(ctrl, MUTEX);
+          return sleepOn(STUCK, 1);
+        }
         if (ctrl[COUNT] === 0) {
           const seq = ctrl[NOT_EMPTY];
           unlockMutex(ctrl, MUTEX);
@@ -259,6 +271,7 @@ abstract class QueueBase implements SharedPrimitive {
         this.#feeder = index;
       }
       framed = { [FED_BY]: this.#feeder, item };
+      this.#bigPut++;
     }
     const bytes = drop ? new Uint8Array(0) : encodeItem(framed);
     const frame = HEADER + bytes.length;
@@ -346,20 +359,61 @@ abstract class QueueBase implements SharedPrimitive {
   get(block: boolean = true, timeout: number | null = null): unknown {
     this.#checkOpen();
     const seconds = this.#getTimeout(block, timeout);
-    return this.#unpickle(blockSyncFor(this.#getOp, Boolean(block), seconds));
+    const item = decodeItem(blockSyncFor(this.#getOp, Boolean(block), seconds));
+    if (this.#tornRead(item)) blockSync(this.#stuckOp(), Infinity);
+    return this.#unpickle(item);
   }
 
   /** `get` without blocking the thread: waits with Atomics.waitAsync. */
   async getAsync(block: boolean = true, timeout: number | null = null): Promise<unknown> {
     this.#checkOpen();
     const deadline = this.#getDeadline(block, timeout);
-    return this.#unpickle(await blockAsync(this.#getOp, deadline));
+    const item = decodeItem(await blockAsync(this.#getOp, deadline));
+    if (this.#tornRead(item)) await blockAsync(this.#stuckOp(), Infinity);
+    return this.#unpickle(item);
+  }
+
+  /**
+   * Whether `item` (just taken) is torn: its feeder's process ended before a get took it. Then
+   * this get is the reader stuck on it for good (STUCK), as CPython's recv_bytes waits for the
+   * rest of the message, which never comes (the parent holds the pipe's write end: no EOF).
+   * observed (CPython 3.11): q = mp.Queue(); p = mp.Process(target=q.put, args=('ab' * 40000,));
+   *   p.start(); time.sleep(0.5); p.terminate(); p.join(); q.empty()  # False; q.get(True, 1)  # never returns
+   */
+  #tornRead(item: unknown): boolean {
+    if (typeof item !== "object" || item === null || !(FED_BY in item)) return false;
+    const index = (item as { [FED_BY]: number })[FED_BY];
+    const ctrl = this.#ctrl;
+    if ((Atomics.load(ctrl, TORN) & (1 << index)) === 0) return false;
+    Atomics.store(ctrl, STUCK, 1);
+    return true;
+  }
+
+  /** A wait that never ends (but by the thread's interrupt): the read of a torn item. */
+  #stuckOp(): Blocking<never> {
+    const ctrl = this.#ctrl;
+    return { words: ctrl, waiters: GETTERS, attempt: () => sleepOn(STUCK, 1), timedOut: () => {
+      throw new Error("unreachable: a torn read has no timeout");
+    } };
+  }
+
+  /**
+   * multiprocessing: this instance's process ended without running its exit functions (killed,
+   * or os._exit): its items past a pipe's buffer that no get has taken are torn (the get that
+   * reaches one waits for ever). The reference's broker calls it when a child that put dies.
+   */
+  tearUnflushed(): void {
+    if (this.#feeder < 0) return;
+    const ctrl = this.#ctrl;
+    lockMutex(ctrl, MUTEX);
+    if (ctrl[BIG_READ + this.#feeder]! < this.#bigPut) ctrl[TORN] = ctrl[TORN]! | (1 << this.#feeder);
+    unlockMutex(ctrl, MUTEX);
   }
 
   // The item taken (its slot released): an `$unpickling-fails` one raises, as CPython's get does
   // after releasing the slot and the reader lock (multiprocessing, `pickles`).
-  #unpickle(bytes: Uint8Array): unknown {
-    let item = decodeItem(bytes);
+  #unpickle(taken: unknown): unknown {
+    let item = taken;
     if (typeof item === "object" && item !== null && FED_BY in item) {
       const { [FED_BY]: index, item: inner } = item as { [FED_BY]: number; item: unknown };
       const ctrl = this.#ctrl;
