@@ -166,6 +166,12 @@ interface Trial {
   history: History;
   checks: Record<Level, CheckResult>;
   long: boolean;
+  /**
+   * While shrinking a failure of another kind: its only fault is calls of a cut run that never
+   * returned, which a loaded machine can show of a correct implementation, so the candidate does
+   * not count as failing (nor is it confirmed on a long run, which would spend the shrink budget).
+   */
+  unconfirmed?: boolean;
   /** Documented level: deviation rules that explained it (when only they did). */
   deviations: string[];
 }
@@ -245,8 +251,12 @@ class ScenarioRunner {
     this.confirmLeft = this.opts.longRuns === 0 ? 0 : CONFIRM_LONG_RUNS;
   }
 
-  /** Run a scenario once (and again to the horizon if it was cut and long runs are left). */
-  async trial(scenario: Scenario, shrinkingLong: boolean, adapter: Adapter = this.adapter): Promise<Trial> {
+  /**
+   * Run a scenario once (and again to the horizon if it was cut and long runs are left).
+   * `shrinking`: a candidate while shrinking a failure, and whether that failure was only calls
+   * that never returned.
+   */
+  async trial(scenario: Scenario, shrinkingLong: boolean, adapter: Adapter = this.adapter, shrinking?: { livenessOnly: boolean }): Promise<Trial> {
     const timeoutsMs = 1000 * timeoutSeconds(this.spec, scenario);
     const shortMs = this.opts.deadlineMs ?? Math.ceil(this.deadline.baseMs() + 3 * timeoutsMs);
     // The horizon is how long calls are watched: the adapter keeps part of a deadline for itself.
@@ -276,6 +286,7 @@ class ScenarioRunner {
       return runLong();
     }
     const short = this.judge(scenario, history, false);
+    if (shrinking) return !shrinking.livenessOnly && livenessOnly(short) ? { ...short, unconfirmed: true } : short;
     if (this.confirmLeft > 0 && livenessOnly(short)) {
       this.confirmLeft--;
       return runLong();
@@ -441,7 +452,7 @@ async function runLevels(runner: ScenarioRunner, opts: CampaignOptions, levels: 
     for (let i = 0; i < (opts.invocations ?? 1); i++) {
       let trial: Trial;
       try {
-        trial = await runner.trial(scenario, failedOnce?.long ?? false);
+        trial = await runner.trial(scenario, failedOnce?.long ?? false, undefined, failedOnce ? { livenessOnly: livenessOnly(failedOnce) } : undefined);
       } catch (e) {
         if (e instanceof AdapterError) {
           runner.error = e;
@@ -454,7 +465,7 @@ async function runLevels(runner: ScenarioRunner, opts: CampaignOptions, levels: 
         runner.recordDeviations(trial);
         runner.coverage.record(trial.checks, levels);
       }
-      if (levels.some((lv) => trial.checks[lv].verdict === "violation")) {
+      if (levels.some((lv) => trial.checks[lv].verdict === "violation") && !trial.unconfirmed) {
         failures.set(JSON.stringify(scenario), trial);
         if (!failedOnce) firstSeen = { scenarios, ms: Math.round(performance.now() - t0) };
         failedOnce ??= trial;

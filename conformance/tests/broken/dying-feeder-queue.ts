@@ -45,5 +45,6 @@ export const { primitives, profiles, create, attach, end, enterScope } = m;
 // the lost items show in any of these
 /** What the suite must catch it by: broken-shard-*.test.ts run it and requires a FAIL that contradicts one of `breaks`. */
 export const caught: BrokenExpectation[] = [
-  { primitive: "Queue", profile: "multiprocessing", breaks: /^Queue\.(qsize|full|empty|put|put_nowait|get|get_nowait|join_thread)\./, deadlineMs: null },
+  // Shrinking its blocking scenarios under CI load has ended a call above 10 (11 seen): up to 12.
+  { primitive: "Queue", profile: "multiprocessing", breaks: /^Queue\.(qsize|full|empty|put|put_nowait|get|get_nowait|join_thread)\./, deadlineMs: null, maxCalls: 12 },
 ];
