@@ -3,7 +3,7 @@
 // left out, every worker gone after the scenario, and a campaign that passes and reaches the
 // handles' rules (spec/primitives/Pool.yaml).
 import { describe, expect, it } from "vitest";
-import { readdirSync, readFileSync } from "node:fs";
+import { poolWorkerChildren } from "../../conformance/adapter/fixtures/processes.js";
 import { join } from "node:path";
 import { ThreadsExecutor } from "./executor.js";
 import { checkHistory } from "../../conformance/checker/linearize.js";
@@ -16,21 +16,6 @@ const REFERENCE = new URL("../../reference/threads/module.ts", import.meta.url);
 const pool = loadSpecFile(join(PRIMITIVES_DIR, "Pool.yaml"));
 const executor = loadSpecFile(join(PRIMITIVES_DIR, "ProcessPoolExecutor.yaml"));
 const start = () => ThreadsExecutor.start({ implementation: REFERENCE, info: { name: "mpspec-reference", version: "0", language: "TypeScript" }, specs: loadSpecDir() }); // every document: Pool's callbacks act on companions (a Queue, an Event)
-
-/** The pids of this process's children that run a Pool's worker (read from /proc). */
-function poolWorkerChildren(): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync("/proc").filter((x) => /^\d+$/.test(x))) {
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) !== process.pid) continue;
-      if (readFileSync(`/proc/${d}/cmdline`, "utf8").includes("pool-worker")) out.push(Number(d));
-    } catch {
-      // gone between the listing and the read
-    }
-  }
-  return out;
-}
 
 describe("Pool on the reference executor", () => {
   // The workers a scenario's pools start end with it, for the reference and for a broken variant

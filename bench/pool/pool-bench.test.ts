@@ -3,25 +3,10 @@
  * worker behind; the check catches wrong values; bad flags are refused. (Timings are not looked at.)
  */
 import { execFile } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { poolWorkerChildren } from "../../conformance/adapter/fixtures/processes.js";
 import { parsePoolArgs, runPoolBench, UsageError } from "./main.js";
 import { checkValues, POOL_WORKLOADS } from "./workloads.js";
-
-/** This process's children that run a pool's worker. */
-function poolWorkerChildren(): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync("/proc").filter((x) => /^\d+$/.test(x))) {
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) !== process.pid) continue;
-      if (readFileSync(`/proc/${d}/cmdline`, "utf8").includes("pool-worker")) out.push(Number(d));
-    } catch {
-      // gone between the listing and the read
-    }
-  }
-  return out;
-}
 
 describe("bench:pool", () => {
   it("runs every workload on CPython and on the reference, values checked, no worker left", async () => {
