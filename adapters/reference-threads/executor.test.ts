@@ -402,18 +402,24 @@ describe.skipIf(!existsSync(fileURLToPath(REFERENCE)))("ThreadsExecutor on the r
     }
   }, 60_000);
 
+  // A Process (o0) whose target puts an item past the pipe's buffer on a Queue (o1); q and p make their calls.
+  const big = { $repeat: ["ab", 40000] };
+  const q = (op: string, args: Record<string, JsonValue> = {}): Call => ({ object: "o1", op, args });
+  const p = (op: string, args: Record<string, JsonValue> = {}): Call => ({ object: "o0", op, args });
+  const BIG_PUT: Pick<Scenario, "profile" | "objects" | "post"> = {
+    profile: "multiprocessing",
+    objects: [
+      { id: "o1", primitive: "Queue", args: { maxsize: 0 } },
+      { id: "o0", primitive: "Process", args: { target: { $callable: "put_to", queue: { $object: "o1" }, item: big, block: true }, args: [] } },
+    ],
+    post: [],
+  };
+
   it("runs a Process whose target puts on a Queue of the scenario: an item past the pipe's buffer keeps the child alive until the parent reads it (its exit joins the feeder)", async () => {
     const ex = await startReference();
     try {
-      const big = { $repeat: ["ab", 40000] };
-      const q = (op: string, args: Record<string, JsonValue> = {}): Call => ({ object: "o1", op, args });
-      const p = (op: string, args: Record<string, JsonValue> = {}): Call => ({ object: "o0", op, args });
       const sc: Scenario = {
-        profile: "multiprocessing",
-        objects: [
-          { id: "o1", primitive: "Queue", args: { maxsize: 0 } },
-          { id: "o0", primitive: "Process", args: { target: { $callable: "put_to", queue: { $object: "o1" }, item: big, block: true }, args: [] } },
-        ],
+        ...BIG_PUT,
         init: [p("start"), p("join", { timeout: 1.5 }), p("is_alive")],
         parallel: [[q("get", { block: true, timeout: 10 }), p("join", { timeout: 10 }), p("exitcode")]],
         post: [],
@@ -437,15 +443,8 @@ describe.skipIf(!existsSync(fileURLToPath(REFERENCE)))("ThreadsExecutor on the r
   it("a Process killed while its item past the pipe's buffer is untaken leaves it torn: the get that reads it never returns, another get times out (Queue.process-kill.torn)", async () => {
     const ex = await startReference();
     try {
-      const big = { $repeat: ["ab", 40000] };
-      const q = (op: string, args: Record<string, JsonValue> = {}): Call => ({ object: "o1", op, args });
-      const p = (op: string, args: Record<string, JsonValue> = {}): Call => ({ object: "o0", op, args });
       const sc: Scenario = {
-        profile: "multiprocessing",
-        objects: [
-          { id: "o1", primitive: "Queue", args: { maxsize: 0 } },
-          { id: "o0", primitive: "Process", args: { target: { $callable: "put_to", queue: { $object: "o1" }, item: big, block: true }, args: [] } },
-        ],
+        ...BIG_PUT,
         init: [p("start"), p("join", { timeout: 1 }), p("terminate"), p("join", { timeout: 10 }), p("exitcode"), q("empty")],
         parallel: [[q("get", { block: true, timeout: 1 })], [{ ...q("get", { block: true, timeout: 0.5 }), pause: 0.2 }]],
         post: [],
