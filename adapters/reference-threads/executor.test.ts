@@ -445,11 +445,12 @@ describe.skipIf(!existsSync(fileURLToPath(REFERENCE)))("ThreadsExecutor on the r
     try {
       const sc: Scenario = {
         ...BIG_PUT,
-        init: [p("start"), p("join", { timeout: 1 }), p("terminate"), p("join", { timeout: 10 }), p("exitcode"), q("empty")],
+        // join(2): the child has put by then (it starts in 0.1 s; seconds under load), held by its flush.
+        init: [p("start"), p("join", { timeout: 2 }), p("terminate"), p("join", { timeout: 10 }), p("exitcode"), q("empty")],
         parallel: [[q("get", { block: true, timeout: 1 })], [{ ...q("get", { block: true, timeout: 0.5 }), pause: 0.2 }]],
         post: [],
       };
-      const h = await within(ex.run(sc, 4_000), 10_000);
+      const h = await within(ex.run(sc, 5_000), 12_000);
       expect(h.events.map((ev) => [ev.actor, ev.object, ev.op, ev.outcome])).toEqual([
         ["main", "o0", "start", { kind: "returned", value: null }],
         ["main", "o0", "join", { kind: "returned", value: null }],
