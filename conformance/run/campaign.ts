@@ -92,10 +92,10 @@ export const NEEDED_LONG_RUNS = 4;
 /** Long re-runs allowed while shrinking a failure that only a long run showed. */
 const SHRINK_LONG_RUNS = 12;
 /**
- * Long re-runs that confirm a failure of a cut run that is only calls never returning (campaign
- * and shrinking together): on a loaded machine a correct call can take longer than the promptness
- * bound (a pool's join() waiting for workers that are still starting), and a run watched to the
- * horizon tells that apart from a call that never returns.
+ * Long re-runs per campaign that confirm a failure of a cut run that is only calls never
+ * returning: on a loaded machine a correct call can take longer than the promptness bound (a
+ * pool's join() waiting for workers that are still starting), and a run watched to the horizon
+ * tells that apart from a call that never returns. Shrinking confirms none (Trial.unconfirmed).
  */
 export const CONFIRM_LONG_RUNS = 8;
 
