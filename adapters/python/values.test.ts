@@ -58,6 +58,21 @@ describe.skipIf(!hasPython)(`the Python adapter's values and call shapes (${PY})
     for (const e of errs.slice(3)) expect(e).toMatch(/is not a \$slice value/);
   });
 
+  test("an exception returned as a value (Future.exception()) encodes as $exception with its public class name and args; one whose args have no JSON form does not", () => {
+    const out = python([
+      "import concurrent.futures.process as p",
+      "r = [m.returned_outcome(ValueError('boom')), m.returned_outcome([SystemExit(3), None]),",
+      "     m.returned_outcome(p.BrokenProcessPool('gone')), m.returned_outcome(ValueError(object()))['type']]",
+      "print(json.dumps(r))",
+    ]) as unknown[];
+    expect(out.slice(0, 3)).toEqual([
+      { kind: "returned", value: { $exception: { type: "ValueError", args: ["boom"] } } },
+      { kind: "returned", value: [{ $exception: { type: "SystemExit", args: [3] } }, null] },
+      { kind: "returned", value: { $exception: { type: "concurrent.futures.process.BrokenProcessPool", args: ["gone"] } } },
+    ]);
+    expect(out[3]).toBe("mpspec.InternalError");
+  });
+
   test("item keys, via and out arguments on a real Array and Pipe", () => {
     const out = python([
       "a = mp.Array('i', [1, 2, 3]); p = mp.Pipe()",

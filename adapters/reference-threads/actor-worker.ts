@@ -67,6 +67,12 @@ function decodeArg(v: JsonValue): unknown {
 /** A returned PyBytes (bytes or bytearray) as its protocol form `{"$bytes": ...}`, also inside lists. */
 function encodeResult(v: unknown): unknown {
   if (isPyBytes(v)) return v.toJSON();
+  // An exception returned as a value (Future.exception()): its class and args. Duck-typed, as a
+  // raised one is (raisedOutcome): an implementation may bring its own PythonError class.
+  if (v instanceof Error && typeof (v as { pyType?: unknown }).pyType === "string") {
+    const { pyType, pyArgs } = v as Error & { pyType: string; pyArgs?: unknown };
+    return { $exception: { type: pyType, args: Array.isArray(pyArgs) ? pyArgs.map(encodeResult) : [v.message] } };
+  }
   if (Array.isArray(v)) return v.map(encodeResult);
   return v;
 }

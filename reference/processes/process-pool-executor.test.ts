@@ -91,6 +91,35 @@ describe("ProcessPoolExecutor (child_process)", () => {
     });
   }, 60_000);
 
+  it("exception(): None after a return, the call's exception (SystemExit too) as a value, TimeoutError and CancelledError raised as result() raises them", async () => {
+    const ex = new ProcessPoolExecutor({ max_workers: 1 });
+    const asValue = `(e) => (e === null ? null : [e.pyType, e.pyArgs])`;
+    const r = await inThread(
+      ex,
+      `const v = ${asValue};
+      step("returned", () => v(ex.submit({ $callable: "square" }, 3).exception(10)));
+      step("raised", () => v(ex.submit({ $callable: "raise", type: "ValueError", message: "boom" }, 1).exception(10)));
+      step("sys_exit", () => v(ex.submit({ $callable: "sys_exit", arg: 3 }, 1).exception(10)));
+      const slow = ex.submit({ $callable: "sleep", seconds: 0.5 }, 1);
+      const queued = ex.submit({ $callable: "square" }, 2);
+      step("timeout", () => v(slow.exception(0.05)));
+      step("cancel queued", () => queued.cancel());
+      step("cancelled", () => v(queued.exception(1)));
+      step("slow", () => v(slow.exception(10)));
+      step("dies", () => v(ex.submit({ $callable: "os_exit", code: 3 }, 1).exception(10)));`,
+    );
+    expect(Object.fromEntries(r.out)).toEqual({
+      returned: null,
+      raised: ["ValueError", ["boom"]],
+      sys_exit: ["SystemExit", [3]],
+      timeout: "TimeoutError: ",
+      "cancel queued": true,
+      cancelled: "concurrent.futures._base.CancelledError: ",
+      slow: null,
+      dies: ["concurrent.futures.process.BrokenProcessPool", ["A process in the process pool was terminated abruptly while the future was running or pending."]],
+    });
+  }, 60_000);
+
   it("a worker that dies breaks the executor: BrokenProcessPool for its future and later submits", async () => {
     const ex = new ProcessPoolExecutor({ max_workers: 2 });
     const r = await inThread(

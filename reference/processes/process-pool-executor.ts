@@ -202,15 +202,40 @@ export class Future {
   }
 
   result(timeout: number | null = null): unknown {
+    const e = this.#finished(timeout);
+    if (e !== null) throw e;
+    return outcomeValue(this.#s, this.#id);
+  }
+
+  /**
+   * The call's exception as a value (a PythonError, which the executor reports as
+   * `{"$exception": ...}`), null when it returned; waits as result() does, and raises what
+   * result() raises when the future did not finish (TimeoutError, CancelledError).
+   */
+  exception(timeout: number | null = null): PythonError | null {
+    const e = this.#finished(timeout);
+    if (e !== null && e.pyType !== "concurrent.futures.process.BrokenProcessPool") throw e;
+    if (e !== null) return e;
+    try {
+      outcomeValue(this.#s, this.#id);
+      return null;
+    } catch (raised) {
+      if (raised instanceof PythonError) return raised;
+      throw raised;
+    }
+  }
+
+  /** Waits up to timeout for the future to be done: null once it finished with its call's outcome, else what result() raises instead. */
+  #finished(timeout: number | null): PythonError | null {
     const w = this.#s.words;
     const at = STATUS + this.#id;
     const op: Blocking<boolean> = { words: w, waiters: SLEEPERS, attempt: (): Step<boolean> => (Atomics.load(w, at) > RUNNING ? done(true) : sleepOn(at, Atomics.load(w, at))), timedOut: () => false };
     // observed: a timeout passed -> TimeoutError (the builtin), str() ''
-    if (!blockSync(op, deadlineOf(true, checkTimeout(timeout)))) throw new PythonError("TimeoutError", "");
+    if (!blockSync(op, deadlineOf(true, checkTimeout(timeout)))) return new PythonError("TimeoutError", "");
     const status = Atomics.load(w, at);
-    if (status === CANCELLED) throw new PythonError("concurrent.futures._base.CancelledError", "");
-    if (status === BROKEN_FUTURE) throw new PythonError("concurrent.futures.process.BrokenProcessPool", "A process in the process pool was terminated abruptly while the future was running or pending.");
-    return outcomeValue(this.#s, this.#id);
+    if (status === CANCELLED) return new PythonError("concurrent.futures._base.CancelledError", "");
+    if (status === BROKEN_FUTURE) return new PythonError("concurrent.futures.process.BrokenProcessPool", "A process in the process pool was terminated abruptly while the future was running or pending.");
+    return null;
   }
 }
 

@@ -39,6 +39,8 @@ def _jsonable(v, depth=0):
         return all(_jsonable(x, depth + 1) for x in v)
     if isinstance(v, dict):
         return all(isinstance(k, str) and _jsonable(x, depth + 1) for k, x in v.items())
+    if isinstance(v, BaseException):
+        return _jsonable(list(v.args), depth + 1)
     return False
 
 
@@ -54,6 +56,9 @@ def _to_json(v):
         return [_to_json(x) for x in v]
     if isinstance(v, dict):
         return {k: _to_json(x) for k, x in v.items()}
+    if isinstance(v, BaseException):
+        # An exception returned as a value (Future.exception()): its class and args.
+        return {"$exception": {"type": qualified_name(type(v)), "args": _to_json(list(v.args))}}
     return v
 
 

@@ -16,6 +16,7 @@ const m = brokenModule({
           done: () => f.done!(),
           running: () => f.running!(),
           result: (t: unknown) => f.result!(t),
+          exception: (t: unknown) => f.exception!(t),
         };
       },
     }),
