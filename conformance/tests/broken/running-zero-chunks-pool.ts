@@ -19,4 +19,8 @@ const m = brokenModule({
 export const { primitives, profiles, create, attach, end, enterScope } = m;
 
 // Pool scenarios are slow to re-run (a pool starts its workers): shrinking gets 20 s under CI load.
-export const caught: BrokenExpectation[] = [{ primitive: "Pool", profile: "multiprocessing", breaks: /^Pool\.(map|starmap|map_async|AsyncResult)\./, options: { shrinkBudgetMs: 20_000 } }];
+// A map_async whose chunks ran may show itself on a Queue its callback put the values on (CPython
+// calls no callback for chunksize 0), where a get finds what should not be there.
+export const caught: BrokenExpectation[] = [
+  { primitive: "Pool", profile: "multiprocessing", breaks: /^(Pool\.(map|starmap|map_async|AsyncResult)\.|Queue\.get\.)/, options: { shrinkBudgetMs: 20_000 } },
+];
