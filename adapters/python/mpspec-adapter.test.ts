@@ -248,6 +248,79 @@ describe.skipIf(!hasPython)(`the Python adapter (${PY})`, () => {
     expect(await eventually(() => groupMembers(pgid).length === 0)).toBe(true);
   });
 
+  test("SIGTERM that the implementation sends its own process during a scenario (billiard's crashed Pool thread): the calls not returned raise mpspec.ActorDied, the adapter goes on", async () => {
+    const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "selfkillmp", "--actors", "threads"], specs, env: { ...process.env, PYTHONPATH: FIXTURES } });
+    const pgid = a.pid!;
+    try {
+      // a1's release returns before a0's acquire starts (a pause); a0's acquire never returns: its
+      // process got SIGTERM, so a program would have ended there. Answered at once, not at the deadline.
+      const sc: Scenario = { profile: "multiprocessing", objects: [{ id: "o0", primitive: "Lock", args: {} }], init: [], parallel: [[{ ...acquire(true, null), pause: 0.2 }], [release]], post: [] };
+      const t0 = performance.now();
+      const h = await a.run(sc, 5_000);
+      expect(performance.now() - t0).toBeLessThan(4_000);
+      expect(h.cutAt).toBeUndefined();
+      const byActor = Object.fromEntries(h.events.map((e) => [e.actor, e.outcome]));
+      expect(byActor.a1).toMatchObject({ kind: "raised", type: "ValueError" });
+      expect(byActor.a0).toMatchObject({ kind: "raised", type: "mpspec.ActorDied", mro: [] });
+      expect((byActor.a0 as { message: string }).message).toMatch(/received SIGTERM .* before this call returned/);
+      // The same process serves the next scenario, as before.
+      expect(a.pid).toBe(pgid);
+      const h2 = await a.run({ ...sc, parallel: [[release]] }, 3_000);
+      expect(h2.events[0]!.outcome).toMatchObject({ kind: "raised", type: "ValueError" });
+    } finally {
+      await a.close();
+    }
+    expect(await eventually(() => groupMembers(pgid).length === 0)).toBe(true);
+  });
+
+  test("a scenario that ends the adapter's own process every time (os._exit in a thread actor's call) fails with that crash, shrunk", async () => {
+    const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "exitingmp", "--actors", "threads"], specs, env: { ...process.env, PYTHONPATH: FIXTURES } });
+    try {
+      const r = await runCampaign(lock, a, { profile: "multiprocessing", runs: 40, seed: 2, longRuns: 0 });
+      expect(r.error).toBeUndefined();
+      expect(r.verdict).toBe("fail");
+      const cx = r.levels.documented!.counterexample!;
+      expect(cx.crash).toMatch(/exited with code 1[\s\S]*Thread 'Supervisor' crashed: a test's/);
+      expect(cx.history.events).toEqual([]);
+      // Shrunk to the call that crashes it, a non-blocking acquire, and few others.
+      const calls = [...cx.scenario.init, ...cx.scenario.parallel.flat(), ...cx.scenario.post];
+      expect(calls.length).toBeLessThanOrEqual(3);
+      expect(calls.some((c) => c.op === "acquire" && c.args.block === false)).toBe(true);
+      expect(counterexampleText(r)).toMatch(/No history: the adapter crashed\./);
+      // Crashes restart the adapter without spending its restarts for failures.
+      expect(a.restarts).toBe(0);
+      expect(a.crashRestarts).toBeGreaterThan(1);
+    } finally {
+      await a.close();
+    }
+  }, 120_000);
+
+  test("a crash of the adapter's process that does not recur when its scenario runs again, or that its objects alone cause, is an adapter error, not a failure", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mpspec-once-"));
+    const a = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "exitingmp", "--actors", "threads"], specs, env: { ...process.env, PYTHONPATH: FIXTURES, EXITINGMP_ONCE: join(dir, "crashed") } });
+    try {
+      // Seed 2: the first scenarios run; a later one crashes it, and not when run again.
+      const r = await runCampaign(lock, a, { profile: "multiprocessing", runs: 40, seed: 2, longRuns: 0 });
+      expect(r.verdict).toBe("error");
+      expect(r.error).toMatch(/exited with code 1/);
+      expect(r.errorScenario).toBeDefined();
+      expect(r.runs).toBeGreaterThan(1);
+      expect(a.crashRestarts).toBe(1);
+    } finally {
+      await a.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // Nor is one that the scenario's objects alone cause, with no call: any scenario would.
+    const b = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "exitingmp", "--actors", "threads"], specs, env: { ...process.env, PYTHONPATH: FIXTURES, EXITINGMP_CTOR: "1" } });
+    try {
+      const r = await runCampaign(lock, b, { profile: "multiprocessing", runs: 40, seed: 2, longRuns: 0 });
+      expect(r.verdict).toBe("error");
+      expect(r.error).toMatch(/exited with code 1/);
+    } finally {
+      await b.close();
+    }
+  }, 60_000);
+
   test.each([["processes", "fork"], ["threads", null]])("pauses (%s): a release placed after the waiter wakes it; a deadline cuts a pause short", async (actors, method) => {
     const a = await (method ? open("--actors", actors, "--start-method", method) : open("--actors", actors));
     try {

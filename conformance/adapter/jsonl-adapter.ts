@@ -21,7 +21,7 @@ import type { Socket } from "node:net";
 import type { History } from "../history/types.js";
 import type { Scenario } from "../scenario/types.js";
 import type { LoadedSpec } from "../spec/load.js";
-import { AdapterError, type Adapter, type AdapterCapabilities, type ImplementationInfo } from "./types.js";
+import { AdapterCrash, AdapterError, type Adapter, type AdapterCapabilities, type ImplementationInfo } from "./types.js";
 import {
   PROTOCOL_VERSION,
   RunMessageError,
@@ -46,6 +46,8 @@ export interface JsonlAdapterOptions {
   handshakeTimeoutMs?: number;
   /** Restarts after the adapter failed (crash, hang, garbage); then every run fails at once. Default 2. */
   maxRestarts?: number;
+  /** Restarts after crashes during a scenario (AdapterCrash), counted apart from maxRestarts. Default 30. */
+  maxCrashRestarts?: number;
   /** How long close() waits for the adapter to exit after "stop" before killing it. Default 2 s. */
   stopTimeoutMs?: number;
   /** Bytes of stderr kept for error messages. Default 16 KiB. */
@@ -240,6 +242,11 @@ class AdapterProcess {
     onExit();
   }
 
+  /** It exited, or a signal killed it, by itself: not killed by the runner, not failed to start. */
+  get endedByItself(): boolean {
+    return this.exit !== null && this.spawnError === null && !this.killed && stoppingReason() === null;
+  }
+
   goneText(): string {
     if (this.spawnError) return `could not be started: ${this.spawnError.message}`;
     if (this.killed) return "was killed";
@@ -387,6 +394,12 @@ export class JsonlAdapter implements Adapter {
   readonly argv: readonly string[];
   /** Restarts so far. */
   restarts = 0;
+  /**
+   * Restarts after a crash during a scenario (AdapterCrash), which do not count as restarts: a
+   * campaign re-runs and shrinks a scenario that crashes its adapter, so each costs one.
+   */
+  crashRestarts = 0;
+  private crashed = false;
   private child: AdapterProcess | null = null;
   /** Every adapter process started and not yet known to have exited. */
   private readonly started = new Set<AdapterProcess>();
@@ -417,6 +430,7 @@ export class JsonlAdapter implements Adapter {
       env: options.env,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 30_000,
       maxRestarts: options.maxRestarts ?? 2,
+      maxCrashRestarts: options.maxCrashRestarts ?? 30,
       stopTimeoutMs: options.stopTimeoutMs ?? 2_000,
       stderrTailBytes: options.stderrTailBytes ?? 16 * 1024,
       maxLineBytes: options.maxLineBytes ?? 64 * 1024 * 1024,
@@ -522,6 +536,12 @@ export class JsonlAdapter implements Adapter {
       this.lastFailure = e.message;
       throw e;
     }
+    if (this.crashed && this.crashRestarts < this.opts.maxCrashRestarts) {
+      this.crashed = false;
+      this.crashRestarts++;
+      this.adopt(await this.startChild());
+      return this.child!;
+    }
     if (this.restarts >= this.opts.maxRestarts) {
       throw new AdapterError(
         `adapter \`${shellQuote(this.argv)}\` failed ${this.restarts + 1} times; not restarted again. Last failure:\n${this.lastFailure ?? "(unknown)"}`,
@@ -560,6 +580,10 @@ export class JsonlAdapter implements Adapter {
       elapsedMs = performance.now() - sentAt;
     } catch (e) {
       await this.fail(child, e, killMargin);
+      if (e instanceof AdapterError && child.endedByItself) {
+        this.crashed = true;
+        throw new AdapterCrash(e.message);
+      }
       throw e;
     }
     let msg: unknown;

@@ -55,3 +55,16 @@ export interface Adapter {
 export class AdapterError extends Error {
   override name = "AdapterError";
 }
+
+/**
+ * The adapter's process ended by itself while it ran a scenario (it exited or a signal not the
+ * runner's killed it), before answering. Where the scenario's actors are threads of that process
+ * (Pool, ProcessPoolExecutor, Process: `callers: threads`), the implementation under test may
+ * have ended it: billiard's Pool calls os._exit(1) when one of its threads crashes. The campaign
+ * runs the scenario again on a fresh adapter: a crash that recurs is a failure of that scenario
+ * (its actors' process died during their calls, which no spec rule allows), shrunk like any
+ * other; one that does not is an adapter error.
+ */
+export class AdapterCrash extends AdapterError {
+  override name = "AdapterCrash";
+}

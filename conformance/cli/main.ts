@@ -15,7 +15,7 @@ import { loadVocabulary } from "../spec/callables.js";
 import { CelExprError } from "../spec/cel.js";
 import { judgeCase, loadHistoriesDir } from "../spec/histories.js";
 import { checkHistory } from "../checker/linearize.js";
-import { checkText, pythonCalls, scenarioText } from "../report/explain.js";
+import { checkText, counterexampleBody, pythonCalls, scenarioText } from "../report/explain.js";
 import { campaignJson } from "../report/json.js";
 import { loadMatrixConfig, matrixBadges, MatrixConfigError, matrixJson, matrixMarkdown, mergeMatrix, MatrixMergeError, runMatrix, type MatrixConfig, type MatrixReport, type MatrixRow } from "../report/matrix.js";
 import { badgeFormat, badgeSvg } from "../report/badge.js";
@@ -234,7 +234,7 @@ const replay = (opts: RunOpts, primitive: string, r: CampaignResult | null) => r
 function failureText(spec: LoadedSpec, r: CampaignResult, opts: RunOpts): string {
   const lv = r.levels.documented?.counterexample ? r.levels.documented : r.levels.cpython!;
   const cx = lv.counterexample!;
-  const text = checkText(cx.scenario, cx.history.events, cx.check, pythonCalls(cx.scenario, [spec]));
+  const text = counterexampleBody(cx, pythonCalls(cx.scenario, [spec]));
   const found = (lv.found ? `, found at scenario ${lv.found.scenarios} after ${(lv.found.ms / 1000).toFixed(1)} s` : "") + (lv.shrinkStopped ? ", shrinking stopped at its budget" : "");
   return `  minimal counterexample (${cx.level} level${found}):\n${text.split("\n").map((l) => `    ${l}`).join("\n")}\n  replay: ${replay(opts, r.primitive, r)}`;
 }

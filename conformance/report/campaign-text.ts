@@ -6,7 +6,7 @@
 import type { Level } from "../../spec/format.js";
 import { shellQuote } from "../adapter/jsonl-adapter.js";
 import type { CampaignResult } from "../run/campaign.js";
-import { checkText, scenarioText } from "./explain.js";
+import { counterexampleBody, scenarioText } from "./explain.js";
 
 /** Known CPython deviations a documented pass admitted: "Lock.release.double-free x3". */
 export function deviationsText(r: { levels: { documented?: { deviations?: Record<string, number> } } }): string {
@@ -53,5 +53,5 @@ export function counterexampleText(r: CampaignResult): string {
   const level = r.levels.documented?.verdict === "fail" ? r.levels.documented : r.levels.cpython;
   const cx = level?.counterexample;
   if (!cx) return r.error ?? "";
-  return `${scenarioText(cx.scenario)}\n${checkText(cx.scenario, cx.history.events, cx.check)}`;
+  return `${scenarioText(cx.scenario)}\n${counterexampleBody(cx)}`;
 }

@@ -163,4 +163,13 @@ export function checkText(sc: Scenario, events: HistoryEvent[], check: CheckResu
   ].join("\n");
 }
 
+/**
+ * A counterexample's text: its scenario, its history and why it fails; or, for a scenario that
+ * crashed its adapter's process every time it ran (no history), how the process ended.
+ */
+export function counterexampleBody(cx: { scenario: Scenario; history: { events: HistoryEvent[] }; check: CheckResult; crash?: string }, callText: CallRenderer = plainCalls): string {
+  if (cx.crash === undefined) return checkText(cx.scenario, cx.history.events, cx.check, callText);
+  return ["Scenario:", indent(scenarioText(cx.scenario, callText)), "No history: the adapter crashed.", indent(cx.crash)].join("\n");
+}
+
 const indent = (s: string) => s.split("\n").map((l) => `  ${l}`).join("\n");

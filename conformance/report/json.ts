@@ -14,6 +14,7 @@ function counterexampleJson(spec: LoadedSpec, cx: Counterexample | undefined) {
     path: cx.path,
     scenario: cx.scenario,
     history: cx.history,
+    ...(cx.crash !== undefined ? { crash: cx.crash } : {}),
     violations: cx.check.objects
       .filter((o) => o.verdict === "violation")
       .map((o) => ({

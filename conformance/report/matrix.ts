@@ -12,7 +12,7 @@ import { deviationRules, type LoadedSpec } from "../spec/load.js";
 import { badgeSvg } from "./badge.js";
 import { campaignJson } from "./json.js";
 import { deviationsText, horizonText, replayCommand } from "./campaign-text.js";
-import { checkText, pythonCalls, scenarioText } from "./explain.js";
+import { checkText, counterexampleBody, pythonCalls, scenarioText } from "./explain.js";
 
 export interface MatrixImplementation {
   id: string;
@@ -183,7 +183,7 @@ function cellJson(impl: MatrixImplementation, o: MatrixOutcome, measured: string
     ...campaignJson(o.spec, r, o.reason, r ? replayOf(impl, o) : undefined),
     seeds: o.seeds,
     measured,
-    ...(r && r.verdict !== "pass" && !r.error && cx ? { failureText: checkText(cx.scenario, cx.history.events, cx.check, pythonCalls(cx.scenario, [o.spec])) } : {}),
+    ...(r && r.verdict !== "pass" && !r.error && cx ? { failureText: counterexampleBody(cx, pythonCalls(cx.scenario, [o.spec])) } : {}),
     ...(r?.errorScenario ? { errorScenarioText: scenarioText(r.errorScenario, pythonCalls(r.errorScenario, [o.spec])) } : {}),
   };
 }

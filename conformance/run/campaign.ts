@@ -13,7 +13,7 @@
  */
 import fc from "fast-check";
 import type { Level } from "../../spec/format.js";
-import { AdapterError, type Adapter } from "../adapter/types.js";
+import { AdapterCrash, AdapterError, type Adapter } from "../adapter/types.js";
 import { producesIn, protocolProblems } from "../adapter/protocol.js";
 import { checkHistory, type CheckResult } from "../checker/linearize.js";
 import { callTimeoutSeconds } from "../model/spec-model.js";
@@ -109,6 +109,11 @@ export interface Counterexample {
   level: Level;
   /** Run to the horizon (it was cut at the ordinary deadline). */
   long: boolean;
+  /**
+   * The scenario crashed its adapter's process, every time it ran (AdapterCrash): no history, and
+   * `check` names no object; this says how it ended (exit code, signal, the adapter's stderr).
+   */
+  crash?: string;
 }
 
 export interface LevelResult {
@@ -172,6 +177,8 @@ interface Trial {
    * not count as failing (nor is it confirmed on a long run, which would spend the shrink budget).
    */
   unconfirmed?: boolean;
+  /** The run crashed the adapter's process (see Counterexample.crash): no history was answered. */
+  crash?: string;
   /** Documented level: deviation rules that explained it (when only they did). */
   deviations: string[];
 }
@@ -353,6 +360,42 @@ export function livenessOnly(t: Pick<Trial, "checks">): boolean {
   return failing.length > 0 && failing.every((c) => c.objects.filter((o) => o.verdict === "violation").every((o) => (o.stuck ?? []).length > 0 && o.stuck!.every((x) => x.neverReturned !== undefined)));
 }
 
+/**
+ * A scenario that crashed the adapter's process (AdapterCrash), as a failing trial once the crash
+ * recurs: run again on a fresh adapter, except while shrinking a crash (a candidate's crash counts
+ * at once: confirming each would double the restarts). Undefined when the re-run did not crash, or
+ * when the scenario's objects with no call fail too: that crash is then the adapter's error, not
+ * the scenario's failure. The trial has no history; both levels fail with no object named, and
+ * `crash` says how the process ended.
+ */
+async function confirmedCrash(runner: ScenarioRunner, scenario: Scenario, first: AdapterCrash, shrinking: boolean): Promise<Trial | undefined> {
+  let e: AdapterCrash = first;
+  if (!shrinking) {
+    try {
+      await runner.trial(scenario, false);
+      return undefined;
+    } catch (again) {
+      if (!(again instanceof AdapterCrash)) return undefined;
+      e = again;
+    }
+    // The same objects and no call: an adapter that crashes on that too crashes whatever the
+    // calls do, its error rather than this scenario's failure.
+    try {
+      await runner.trial({ ...scenario, init: [], parallel: [], post: [] }, false);
+    } catch {
+      return undefined;
+    }
+  }
+  const check: CheckResult = { verdict: "violation", objects: [] };
+  return {
+    history: { events: [] },
+    checks: { cpython: check, documented: check },
+    long: false,
+    deviations: [],
+    crash: `the adapter's process ended during the scenario, every time it ran (the process its actors are threads of: the implementation may have ended it, as billiard's Pool does when one of its threads crashes): ${e.message}`,
+  };
+}
+
 /** Cut at its deadline: the adapter's side says so (a call pending, or calls never started). */
 const isCut = (h: History) => h.cutAt !== undefined;
 const hasPending = (h: History) => h.events.some((e) => e.outcome.kind === "pending" || e.response === null);
@@ -454,12 +497,17 @@ async function runLevels(runner: ScenarioRunner, opts: CampaignOptions, levels: 
       try {
         trial = await runner.trial(scenario, failedOnce?.long ?? false, undefined, failedOnce ? { livenessOnly: livenessOnly(failedOnce) } : undefined);
       } catch (e) {
-        if (e instanceof AdapterError) {
+        // While shrinking another kind of failure a crash is the adapter's error, as before.
+        const crash = e instanceof AdapterCrash && (!failedOnce || failedOnce.crash) ? await confirmedCrash(runner, scenario, e, failedOnce !== undefined) : undefined;
+        if (crash) {
+          trial = crash;
+        } else if (e instanceof AdapterError) {
           runner.error = e;
           runner.errorScenario = scenario;
           return true;
+        } else {
+          throw e;
         }
-        throw e;
       }
       if (!failedOnce) {
         runner.recordDeviations(trial);
@@ -494,7 +542,7 @@ async function runLevels(runner: ScenarioRunner, opts: CampaignOptions, levels: 
       verdict: "fail",
       found: firstSeen,
       ...(shrinkStopped ? { shrinkStopped } : {}),
-      counterexample: { scenario, history: found.history, check: found.checks[lv], seed: details.seed, path: details.counterexamplePath ?? "", level: lv, long: found.long },
+      counterexample: { scenario, history: found.history, check: found.checks[lv], seed: details.seed, path: details.counterexamplePath ?? "", level: lv, long: found.long, ...(found.crash ? { crash: found.crash } : {}) },
     };
   }
   return { levels: out };

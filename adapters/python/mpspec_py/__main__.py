@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import sys
+import time
 
 from . import protocol
 from .adapter import Adapter
@@ -49,8 +50,14 @@ def main(argv=None):
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGTERM)
             return
+        engine = getattr(adapter, "engine", None)
+        if engine is not None and engine.running:
+            # During a scenario: the implementation's (engine.signalled says why); the run reports it.
+            engine.signalled(time.monotonic_ns())
+            return
         raise SystemExit(0)
 
+    adapter = None
     signal.signal(signal.SIGTERM, on_term)
     # A process forked from the adapter (a Process, a Pool's workers) gets the default SIGTERM at
     # once: a Python-level handler runs only between bytecodes, so a child stuck in C (a lock

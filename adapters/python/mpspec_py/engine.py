@@ -39,6 +39,20 @@ class Engine(object):
         self.current = []
         self.lost = False
         self.released = False
+        # monotonic_ns of a SIGTERM that reached the adapter's own process while this engine ran
+        # a scenario (None: none did); see signalled() and the end of run().
+        self.signalled_at = None
+        self.running = False
+
+    def signalled(self, at_ns):
+        """SIGTERM reached the adapter's process during a scenario. The runner never sends one
+        then but to stop for good (it kills a stuck adapter with SIGKILL), so it came from the
+        implementation: billiard's Pool, when one of its threads crashes, kills its own process
+        so. A program using it would have ended there; the adapter lives on to report it, and
+        run() ends the scenario with every call that had not returned by then raising
+        mpspec.ActorDied, which no spec rule explains."""
+        if self.signalled_at is None:
+            self.signalled_at = at_ns
 
     # To override
     def prepare(self, objects, n_actors, need_main):
@@ -69,6 +83,17 @@ class Engine(object):
 
     # The algorithm
     def run(self, objects, prog, scenario, deadline):
+        self.signalled_at = None
+        self.running = True
+        try:
+            events = self._run(objects, prog, scenario, deadline)
+        finally:
+            self.running = False
+        if self.signalled_at is not None:
+            events = self._ended_by_signal(events)
+        return events
+
+    def _run(self, objects, prog, scenario, deadline):
         self.scenario_seq += 1
         self.lost = False  # calls that never started because their actor died
         self.released = False
@@ -92,10 +117,11 @@ class Engine(object):
         def pump(until):
             while not until():
                 left = deadline - time.monotonic()
-                if left <= 0:
+                if left <= 0 or self.signalled_at is not None:
                     return False
                 live = [j.worker for j in jobs if not j.done]
-                for worker, msg in self.wait(live, left):
+                # At most 0.1 s at a time: a SIGTERM's handler only sets signalled_at.
+                for worker, msg in self.wait(live, min(left, 0.1)):
                     self._handle(by_id, worker, msg)
             return True
 
@@ -119,12 +145,28 @@ class Engine(object):
                 self.lost = True
         if not ok:
             self._abandon(jobs, self.released, by_id)
-        elif self.lost:
+            if self.signalled_at is not None and any(k not in j.events for j in jobs for k in range(len(j.calls))):
+                self.lost = True
+        if self.lost and (ok or self.signalled_at is not None):
             # Calls of a dead actor never started: the history is cut, so it is answered at the deadline.
             left = deadline - time.monotonic()
             if left > 0:
                 time.sleep(left)
         return self._assemble(jobs, n)
+
+    def _ended_by_signal(self, events):
+        """The history as the program's end at signalled_at leaves it: a call that had not returned
+        by then (still running, or started later) raises mpspec.ActorDied there."""
+        at = self.signalled_at - self.a.origin
+        what = ("the adapter's process received SIGTERM %.1f ms into the scenario, before this call returned, "
+                "from neither the runner nor the scenario (the implementation's own, e.g. a thread of it that "
+                "crashed: see the adapter's stderr); a program using it would have ended there" % (at / 1e6))
+        out = []
+        for e in events:
+            if e["response"] is None or e["response"] > at:
+                e = dict(e, response=max(e["invoke"], at), outcome=actor_died_outcome(what))
+            out.append(e)
+        return out
 
     def _handle(self, by_id, worker, msg):
         kind = msg[0]
