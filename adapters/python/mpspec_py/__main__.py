@@ -30,11 +30,33 @@ def parse(argv):
     return p.parse_args(argv)
 
 
+_TERM = {signal.SIGTERM}
+
+
+def _block_sigterm():
+    # In the forking thread, until the child has its default SIGTERM: a SIGTERM that reached the
+    # child between fork() and then would trip the inherited Python handler, whose flag CPython's
+    # after-fork code clears: the signal lost, a terminate() right after start() left a child that
+    # ran to exit code 0 (seen on CPython fork). Blocked, it stays pending until unblocked.
+    signal.pthread_sigmask(signal.SIG_BLOCK, _TERM)
+
+
+def _unblock_sigterm():
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _TERM)
+
+
 def _default_sigterm():
     try:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
     except (ValueError, OSError):
         pass  # not the main thread of this child: on_term's own check still applies
+    _unblock_sigterm()
+
+
+def protect_forks():
+    """A process forked from the adapter gets the default SIGTERM, and none sent to it is lost
+    meanwhile (_block_sigterm)."""
+    os.register_at_fork(before=_block_sigterm, after_in_parent=_unblock_sigterm, after_in_child=_default_sigterm)
 
 
 def main(argv=None):
@@ -62,7 +84,7 @@ def main(argv=None):
     # A process forked from the adapter (a Process, a Pool's workers) gets the default SIGTERM at
     # once: a Python-level handler runs only between bytecodes, so a child stuck in C (a lock
     # inherited held at fork) would never end, and Pool.terminate() would wait for it for ever.
-    os.register_at_fork(after_in_child=_default_sigterm)
+    protect_forks()
     adapter = Adapter(opts)
     stdin = sys.stdin.buffer
     try:
