@@ -12,4 +12,6 @@ const m = brokenModule({
 });
 export const { primitives, profiles, create, attach, end, enterScope } = m;
 
-export const caught: BrokenExpectation[] = [{ primitive: "Pool", profile: "multiprocessing", breaks: /^Pool\.IMapIterator\.(next|iter_next)\./ }];
+// Shrinking re-runs Pool scenarios (workers start each time): under CI load its budget ended at a
+// 22-call counterexample (4 calls on a quiet machine).
+export const caught: BrokenExpectation[] = [{ primitive: "Pool", profile: "multiprocessing", breaks: /^Pool\.IMapIterator\.(next|iter_next)\./, maxCalls: 12 }];
