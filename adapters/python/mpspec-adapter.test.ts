@@ -313,6 +313,16 @@ describe.skipIf(!hasPython)(`the Python adapter (${PY})`, () => {
       // Crashes restart the adapter without spending its restarts for failures.
       expect(a.restarts).toBe(0);
       expect(a.crashRestarts).toBeGreaterThan(1);
+      // With lanes (--concurrency) too: the same failure, the same kind of counterexample.
+      const lane = await JsonlAdapter.open({ command: [PY, PYTHON_ADAPTER, "--module", "exitingmp", "--actors", "threads"], specs, env: { ...process.env, PYTHONPATH: FIXTURES } });
+      try {
+        const together = await runCampaign(lock, a, { profile: "multiprocessing", runs: 40, seed: 2, longRuns: 0, lanes: [lane] });
+        expect(together.error).toBeUndefined();
+        expect(together.verdict).toBe("fail");
+        expect(together.levels.documented!.counterexample!.crash).toMatch(/exited with code 1/);
+      } finally {
+        await lane.close();
+      }
     } finally {
       await a.close();
     }

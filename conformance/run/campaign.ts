@@ -368,11 +368,11 @@ export function livenessOnly(t: Pick<Trial, "checks">): boolean {
  * the scenario's failure. The trial has no history; both levels fail with no object named, and
  * `crash` says how the process ended.
  */
-async function confirmedCrash(runner: ScenarioRunner, scenario: Scenario, first: AdapterCrash, shrinking: boolean): Promise<Trial | undefined> {
+async function confirmedCrash(runner: ScenarioRunner, scenario: Scenario, first: AdapterCrash, shrinking: boolean, adapter: Adapter = runner.adapter): Promise<Trial | undefined> {
   let e: AdapterCrash = first;
   if (!shrinking) {
     try {
-      await runner.trial(scenario, false);
+      await runner.trial(scenario, false, adapter);
       return undefined;
     } catch (again) {
       if (!(again instanceof AdapterCrash)) return undefined;
@@ -381,7 +381,7 @@ async function confirmedCrash(runner: ScenarioRunner, scenario: Scenario, first:
     // The same objects and no call: an adapter that crashes on that too crashes whatever the
     // calls do, its error rather than this scenario's failure.
     try {
-      await runner.trial({ ...scenario, init: [], parallel: [], post: [] }, false);
+      await runner.trial({ ...scenario, init: [], parallel: [], post: [] }, false, adapter);
     } catch {
       return undefined;
     }
@@ -441,7 +441,10 @@ async function runLevels(runner: ScenarioRunner, opts: CampaignOptions, levels: 
           try {
             trial = await runner.trial(drawn[k]!, false, adapter);
           } catch (e) {
-            if (e instanceof AdapterError) {
+            // A crash that recurs is this scenario's failure, as without lanes.
+            const crash = e instanceof AdapterCrash ? await confirmedCrash(runner, drawn[k]!, e, false, adapter) : undefined;
+            if (crash) trial = crash;
+            else if (e instanceof AdapterError) {
               // The first error in scenario order is the one reported.
               if (!runner.error || k < drawnIndexOfError) {
                 runner.error = e;
@@ -449,8 +452,7 @@ async function runLevels(runner: ScenarioRunner, opts: CampaignOptions, levels: 
                 drawnIndexOfError = k;
               }
               return;
-            }
-            throw e;
+            } else throw e;
           }
           trials[k] = trial;
           if (violates(trial)) {
