@@ -257,7 +257,8 @@ describe.skipIf(!hasPython)(`the Python adapter (${PY})`, () => {
       const sc: Scenario = { profile: "multiprocessing", objects: [{ id: "o0", primitive: "Lock", args: {} }], init: [], parallel: [[{ ...acquire(true, null), pause: 0.2 }], [release]], post: [] };
       const t0 = performance.now();
       const h = await a.run(sc, 5_000);
-      expect(performance.now() - t0).toBeLessThan(4_000);
+      // Every call accounted for, so not held to the deadline (it once was, its pending call counted as never started).
+      expect(performance.now() - t0).toBeLessThan(2_500);
       expect(h.cutAt).toBeUndefined();
       const byActor = Object.fromEntries(h.events.map((e) => [e.actor, e.outcome]));
       expect(byActor.a1).toMatchObject({ kind: "raised", type: "ValueError" });

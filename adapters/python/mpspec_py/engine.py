@@ -145,7 +145,10 @@ class Engine(object):
                 self.lost = True
         if not ok:
             self._abandon(jobs, self.released, by_id)
-            if self.signalled_at is not None and any(k not in j.events for j in jobs for k in range(len(j.calls))):
+            # Calls that never started (not the one in progress) leave the history cut.
+            if self.signalled_at is not None and any(
+                    k not in j.events and not (j.pending is not None and j.pending[0] == k)
+                    for j in jobs for k in range(len(j.calls))):
                 self.lost = True
         if self.lost and (ok or self.signalled_at is not None):
             # Calls of a dead actor never started: the history is cut, so it is answered at the deadline.
