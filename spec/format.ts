@@ -194,6 +194,11 @@ export interface ConstructionRule extends Pick<Rule, "level" | "source" | "descr
 
 /** One call of a `generate.patterns` scenario. */
 export interface PatternCall {
+  /**
+   * An operation of this object, of a handle it produced (`Future.cancel`: the actor's latest
+   * one), or of a companion (`Value.value`, generate.companions: the companion is declared when a
+   * call or a drawn argument names it).
+   */
   op: string;
   /** Argument name -> the domain this call draws it from (the others: their own domains). */
   args?: { [arg: string]: Domain };

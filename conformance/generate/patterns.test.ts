@@ -70,6 +70,23 @@ describe("patterns", () => {
     expect(bad("share: 0.1, parallel: [[]]")).toThrow(/parallel\[0\].*at least one call/);
     expect(bad("share: 0.1, ctor: { m: { oneOf: [1] } }, parallel: [[{ op: a }]]")).toThrow(/ctor\.m.*not a constructor parameter/);
     expect(bad("share: 0.1, post: [{ op: a, pause: 0.1 }], parallel: [[{ op: a }]]")).toThrow(/post\[0\]\.pause.*only a parallel actor/);
+    // A companion's operation needs the companion declared (generate.companions).
+    expect(bad("share: 0.1, parallel: [[{ op: Value.value }]]")).toThrow(/parallel\[0\]\[0\]\.op.*'Value\.value' is not an operation.*nor one of a companion/);
+  });
+
+  test("a pattern's calls on a companion (ProcessPoolExecutor's cancel-callbacks: Value.value) declare it, as do the callables' {$object} arguments", () => {
+    const spec = loadSpecFile(join(PRIMITIVES_DIR, "ProcessPoolExecutor.yaml"));
+    const scs = fc.sample(scenarioArbitrary(spec, "multiprocessing"), { numRuns: 400, seed: 1 });
+    const hits = scs.filter((sc) => sc.parallel.length === 1 && sc.parallel[0]!.filter((c) => c.op === "Future.cancel").length === 2);
+    expect(hits.length).toBeGreaterThan(3);
+    for (const sc of hits) {
+      expect(sc.objects.map((o) => [o.id, o.primitive])).toEqual([["o1", "Value"], ["o0", "ProcessPoolExecutor"]]);
+      expect(sc.objects[0]!.args).toMatchObject({ typecode: "i", value: 0 });
+      const reads = sc.parallel[0]!.filter((c) => c.op === "value");
+      expect(reads.map((c) => c.object)).toEqual(["o1", "o1"]);
+      const adds = sc.parallel[0]!.filter((c) => c.op === "Future.add_done_callback");
+      expect(adds.map((c) => (c.args.fn as { value: unknown }).value)).toEqual([{ $object: "o1" }, { $object: "o1" }]);
+    }
   });
 
   test("Barrier's late read: a long wait, and reads after the promptness bound, in every hundred or so scenarios", () => {

@@ -306,32 +306,68 @@ function narrow(params: { [name: string]: Param } | undefined, domainIf: Map<str
   };
 }
 
-/** A `generate.patterns` scenario: its calls as written, the arguments drawn from their (narrowed) domains. */
-function patternArb(spec: LoadedSpec, profile: string, pat: Pattern): fc.Arbitrary<Scenario> {
+/**
+ * A `generate.patterns` scenario: its calls as written, the arguments drawn from their (narrowed)
+ * domains. A call `<Primitive>.<op>` is on that companion (generate.companions); the companions
+ * the calls' arguments name are declared, numbered o1, o2, ... as in random scenarios.
+ */
+function patternArb(spec: LoadedSpec, profile: string, pat: Pattern, companions: readonly LoadedSpec[]): fc.Arbitrary<Scenario> {
   const ctor = narrow(spec.doc.params, spec.paramDomainIf, pat.ctor);
   const object = argsArb(ctor.params, ctor.domainIf, profile).map((args): ObjectDecl => ({ id: "o0", primitive: spec.primitive, args }));
+  const declared = spec.doc.generate?.companions ?? {};
+  const companionSpec = (primitive: string): LoadedSpec => {
+    const cs = companions.find((c) => c.primitive === primitive);
+    if (!cs) throw new Error(`${spec.file}: generate.patterns '${pat.name}' calls a ${primitive} companion; pass its spec document to scenarioArbitrary (companionSpecs)`);
+    return cs;
+  };
   const call = (c: PatternCall): fc.Arbitrary<Call> => {
-    const op = spec.operations.get(c.op)!;
+    const [p, name] = c.op.split(".");
+    const onCompanion = name !== undefined && p! in declared && !spec.operations.has(c.op);
+    const s = onCompanion ? companionSpec(p!) : spec;
+    const op = s.operations.get(onCompanion ? name : c.op)!;
     const n = narrow(op.op.args, op.domainIf, c.args);
-    const on = op.handle !== undefined ? HANDLE : "o0";
-    return argsArb(n.params, n.domainIf, profile, true).map((args): Call => ({ object: on, op: c.op, args, ...(c.pause !== undefined ? { pause: c.pause } : {}) }));
+    const on = onCompanion ? `${COMPANION}${p}` : op.handle !== undefined ? HANDLE : "o0";
+    return argsArb(n.params, n.domainIf, profile, true).map((args): Call => ({ object: on, op: onCompanion ? name! : c.op, args, ...(c.pause !== undefined ? { pause: c.pause } : {}) }));
   };
   const calls = (cs: readonly PatternCall[] | undefined): fc.Arbitrary<Call[]> => (cs && cs.length ? fc.tuple(...cs.map(call)) : fc.constant([]));
-  return fc.record({ object, init: calls(pat.init), parallel: fc.tuple(...pat.parallel.map(calls)), post: calls(pat.post) }).map((d) => {
-    // A pattern has no companions: a domain that may name one must be narrowed in the pattern.
+  // Every declared companion's constructor arguments, drawn whether or not the calls name it (a
+  // pattern's draws stay independent of one another).
+  const companionArgs = Object.entries(declared).map(([primitive, c]) => {
+    const cs = companionSpec(primitive);
+    const n = narrow(cs.doc.params, cs.paramDomainIf, c.args);
+    return argsArb(n.params, n.domainIf, profile);
+  });
+  const drawnCompanions = companionArgs.length ? fc.tuple(...companionArgs) : fc.constant([] as Record<string, JsonValue>[]);
+  return fc.record({ object, init: calls(pat.init), parallel: fc.tuple(...pat.parallel.map(calls)), post: calls(pat.post), companionArgs: drawnCompanions }).map((d) => {
     const named = placeholders(d.object.args);
-    for (const c of [...d.init, ...d.parallel.flat(), ...d.post]) placeholders(c.args, named);
-    if (named.length) throw new Error(`${spec.file}: generate.patterns '${pat.name}' drew {"$object": "${named[0]}"}, a companion, which a pattern does not declare: narrow that argument's domain in the pattern`);
-    const ctorArgs = ctorValues(spec, d.object.args);
-    const resolve = (cs: Call[]) => cs.map((c) => resolvePicks(spec, c, ctorArgs, profile));
-    return finish(spec, { profile, objects: [d.object], init: resolve(d.init), parallel: d.parallel.map(resolve), post: resolve(d.post) });
+    const all = [...d.init, ...d.parallel.flat(), ...d.post];
+    for (const c of all) placeholders(c.args, named);
+    for (const c of all) if (c.object.startsWith(COMPANION) && !named.includes(c.object.slice(COMPANION.length))) named.push(c.object.slice(COMPANION.length));
+    const ids = new Map(named.map((p, k) => [p, `o${k + 1}`]));
+    const primitives = Object.keys(declared);
+    const decls = named.map((p): { decl: ObjectDecl; spec: LoadedSpec } => {
+      const k = primitives.indexOf(p);
+      if (k < 0) throw new Error(`${spec.file}: generate.patterns '${pat.name}' drew {"$object": "${p}"}, which generate.companions does not declare`);
+      return { decl: { id: ids.get(p)!, primitive: p, args: d.companionArgs[k]! }, spec: companionSpec(p) };
+    });
+    const own = { ...d.object, args: replacePlaceholders(d.object.args, ids) as Record<string, JsonValue> };
+    const ctorArgs = ctorValues(spec, own.args);
+    const resolve = (cs: Call[]) =>
+      cs.map((c) => {
+        const args = replacePlaceholders(c.args, ids) as Record<string, JsonValue>;
+        if (!c.object.startsWith(COMPANION)) return resolvePicks(spec, { ...c, args }, ctorArgs, profile);
+        const comp = decls.find((x) => `${COMPANION}${x.decl.primitive}` === c.object)!;
+        return resolvePicks(comp.spec, { ...c, object: comp.decl.id, args }, ctorValues(comp.spec, comp.decl.args), profile);
+      });
+    return finish(spec, { profile, objects: [...decls.map((x) => x.decl), own], init: resolve(d.init), parallel: d.parallel.map(resolve), post: resolve(d.post) });
   });
 }
 
 /** The document's patterns that may be drawn in `profile` (every operation they name exists there). */
 export function patternsIn(spec: LoadedSpec, profile: string): Pattern[] {
   const ops = new Set([...spec.operations.values()].filter((o) => !o.op.profiles || o.op.profiles.includes(profile)).map((o) => o.name));
-  return (spec.doc.generate?.patterns ?? []).filter((p) => (!p.profiles || p.profiles.includes(profile)) && [...(p.init ?? []), ...p.parallel.flat(), ...(p.post ?? [])].every((c) => ops.has(c.op)));
+  const companionOp = (op: string) => op.includes(".") && op.split(".")[0]! in (spec.doc.generate?.companions ?? {}) && !spec.operations.has(op);
+  return (spec.doc.generate?.patterns ?? []).filter((p) => (!p.profiles || p.profiles.includes(profile)) && [...(p.init ?? []), ...p.parallel.flat(), ...(p.post ?? [])].every((c) => ops.has(c.op) || companionOp(c.op)));
 }
 
 export function scenarioArbitrary(spec: LoadedSpec, profile: string, given: ScenarioShape = DEFAULT_SHAPE, companions: readonly LoadedSpec[] = companionSpecs(spec)): fc.Arbitrary<Scenario> {
@@ -342,7 +378,7 @@ export function scenarioArbitrary(spec: LoadedSpec, profile: string, given: Scen
   const weights = patterns.map((p) => Math.round(p.share * 1000));
   return fc.oneof(
     { arbitrary: random, weight: Math.max(1000 - weights.reduce((a, b) => a + b, 0), 0) },
-    ...patterns.map((p, k) => ({ arbitrary: patternArb(spec, profile, p), weight: weights[k]! })),
+    ...patterns.map((p, k) => ({ arbitrary: patternArb(spec, profile, p, companions), weight: weights[k]! })),
   );
 }
 

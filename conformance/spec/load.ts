@@ -595,8 +595,14 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
       if (part.startsWith("parallel") && calls.length === 0) throw new SpecError(file, `${place}.${part}`, "is empty; an actor makes at least one call");
       calls.forEach((c, j) => {
         const at = `${place}.${part}[${j}]`;
+        // A companion's operation (`Value.value`): its arguments are that document's (the generator checks them).
+        if (!operations.has(c.op) && companionOp(c.op)) {
+          for (const [a, d] of Object.entries(c.args ?? {})) checkOneDomain(file, `${at}.args.${a}`, d);
+          if (c.pause !== undefined && !part.startsWith("parallel")) throw new SpecError(file, `${at}.pause`, "only a parallel actor pauses");
+          return;
+        }
         const op = operations.get(c.op);
-        if (!op) throw new SpecError(file, `${at}.op`, `'${c.op}' is not an operation (${[...operations.keys()].join(", ")})`);
+        if (!op) throw new SpecError(file, `${at}.op`, `'${c.op}' is not an operation (${[...operations.keys()].join(", ")}), nor one of a companion (generate.companions)`);
         // A handle's operation is made on the last handle of its kind that the actor produced.
         const before = [...(part === "post" ? (pat.init ?? []) : []), ...calls.slice(0, j)];
         if (op.handle !== undefined && !before.some((b) => operations.get(b.op)?.op.produces === op.handle)) {

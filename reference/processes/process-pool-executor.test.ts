@@ -149,6 +149,56 @@ describe("ProcessPoolExecutor (child_process)", () => {
     expect(out["pid 2"]).not.toBe(out["pid 1"]);
   }, 60_000);
 
+  it("add_done_callback: run once per callback after the future is done, by the owner; at once in the caller on a done future; by cancel() before it returns; shutdown(wait) waits for them", async () => {
+    // The owner thread runs registered callbacks, whose calls on other objects attach them there.
+    await import("../threads/module.js");
+    const { Value } = await import("../threads/value.js");
+    const { Event } = await import("../threads/event.js");
+    const ex = new ProcessPoolExecutor({ max_workers: 1 });
+    const counter = new Value("i", 0);
+    const done = new Event({ profile: "multiprocessing" });
+    const code = `await import(${JSON.stringify(fileURLToPath(new URL("../threads/module.ts", import.meta.url)))});
+      const { ProcessPoolExecutor } = await import(${JSON.stringify(MODULE)});
+      const { Value } = await import(${JSON.stringify(fileURLToPath(new URL("../threads/value.ts", import.meta.url)))});
+      const { Event } = await import(${JSON.stringify(fileURLToPath(new URL("../threads/event.ts", import.meta.url)))});
+      const ex = ProcessPoolExecutor.attach(workerData.ex);
+      const counter = Value.attach(workerData.counter);
+      const done = Event.attach(workerData.done);
+      const add = { $callable: "add_to", value: { $object: workerData.counter }, n: 1, locked: true };
+      const set = { $callable: "set_event", event: { $object: workerData.done } };
+      const out = [];
+      const f = ex.submit({ $callable: "square" }, 3);
+      f.result(10);
+      out.push(["inline returns", f.add_done_callback(add)]);
+      out.push(["inline ran", counter.value]);
+      // Behind a long call, two callbacks on a pending future, then cancel(): both ran when it returns.
+      const slow = ex.submit({ $callable: "sleep", seconds: 0.3 }, 1);
+      const q = [1, 2, 3, 4].map((x) => ex.submit({ $callable: "square" }, x));
+      q[3].add_done_callback(add);
+      q[3].add_done_callback(add);
+      out.push(["cancel", q[3].cancel()]);
+      out.push(["cancel ran both", counter.value]);
+      out.push(["cancel again", q[3].cancel()]);
+      out.push(["not again", counter.value]);
+      // Registered before it finishes: run once it is done; shutdown(wait) returns after.
+      q[2].add_done_callback(set);
+      slow.add_done_callback(add);
+      ex.shutdown(true);
+      out.push(["after shutdown", [counter.value, done.is_set()]]);
+      parentPort.postMessage({ out });`;
+    const r = await evalWorker<{ out: [string, unknown][]; error?: unknown }>(code, { ex: ex.handle(), counter: counter.handle(), done: done.handle() }, 30_000);
+    expect(r.error).toBeUndefined();
+    expect(Object.fromEntries(r.out)).toEqual({
+      "inline returns": null,
+      "inline ran": 1,
+      cancel: true,
+      "cancel ran both": 3,
+      "cancel again": true,
+      "not again": 3,
+      "after shutdown": [4, true],
+    });
+  }, 60_000);
+
   it("refuses max_workers of 0 or less, as CPython", () => {
     expect(() => new ProcessPoolExecutor({ max_workers: 0 })).toThrow(/max_workers must be greater than 0/);
   });

@@ -11,17 +11,25 @@
  * gets BrokenProcessPool, and so does every later submit(). map() submits a future per chunk
  * of items (the worker runs the chunk's calls in turn) and returns a MapIterator.
  *
+ * Done callbacks live with the owner, which makes every change of a future to done (cancel()
+ * included: a request, as submit), so that a callback is either registered before the change
+ * and run by the owner after it (CPython's manager thread; the canceller's cancel() returns only
+ * once they ran), or told the future is done and run at once by the thread that adds it, as
+ * CPython's add_done_callback. Callables travel to the owner on a BroadcastChannel, as a Pool's.
+ *
  * Limits, as Pool's: at most TASKS futures per executor and HEAP bytes of JSON outcomes.
  */
 import type { ChildProcess } from "node:child_process";
 import { cpus } from "node:os";
-import { checkCallable, isWorkerCallable } from "../callables.js";
+import { BroadcastChannel, receiveMessageOnPort, threadId } from "node:worker_threads";
+import { checkCallable, inThreadObjects, isWorkerCallable, resolveCallable, type CallableValue } from "../callables.js";
 import { PythonError, type ObjectHandle, type SharedPrimitive } from "../implementation.js";
 import { blockSync, deadlineOf, done, now, sleepOn, wake, type Blocking, type Step } from "../threads/futex.js";
 import type { Factory } from "../threads/factory.js";
 import { checkHandle, checkProfile, checkTimeout, type PrimitiveOptions, type Profile } from "../threads/profile.js";
 import { scopeNow, servingUntilEnd } from "./process.js";
 import {
+  CALLBACKS,
   NEXT,
   SLEEPERS,
   STATE,
@@ -48,6 +56,15 @@ const BROKEN = 2;
 const SUBMIT = 1;
 const SHUTDOWN_REQ = 2;
 const SHUTDOWN_CANCEL_REQ = 3;
+/** A done callback for a future (the callable on the channel): ADDED, or FUTURE_DONE (the caller runs it). */
+const ADD_CALLBACK_REQ = 4;
+/** Cancel a future: CANCELLED_NOW (its callbacks ran), CANCELLED_BEFORE, or TOO_LATE. */
+const CANCEL_REQ = 5;
+const ADDED = 0;
+const FUTURE_DONE = 1;
+const TOO_LATE = 0;
+const CANCELLED_NOW = 1;
+const CANCELLED_BEFORE = 2;
 const REFUSED_SHUTDOWN = -1;
 const REFUSED_BROKEN = -2;
 const FULL = -3;
@@ -69,18 +86,29 @@ export interface ProcessPoolExecutorOptions extends PrimitiveOptions {
   max_tasks_per_child?: unknown;
 }
 
+let channels = 0;
+
+/** What the threads of one executor share: its memory and the channel done callbacks travel on. */
+interface Shared {
+  memory: TaskMemory;
+  channel: string;
+}
+
 export class ProcessPoolExecutor implements SharedPrimitive {
   readonly profile: Profile;
   readonly #s: TaskMemory;
+  readonly #channel: string;
 
-  /** @param shared internal: an existing executor's memory and owner (see `attach`). */
-  constructor(options: ProcessPoolExecutorOptions = {}, shared?: TaskMemory) {
+  /** @param shared internal: an existing executor's memory, owner and channel (see `attach`). */
+  constructor(options: ProcessPoolExecutorOptions = {}, shared?: Shared) {
     this.profile = checkProfile(options.profile);
     if (this.profile !== "multiprocessing") throw new TypeError("ProcessPoolExecutor exists in the multiprocessing profile only");
     if (shared) {
-      this.#s = shared;
+      this.#s = shared.memory;
+      this.#channel = shared.channel;
       return;
     }
+    this.#channel = `mpspec-executor-${process.pid}-${threadId}-${++channels}`;
     const workers = options.max_workers ?? cpus().length;
     if (typeof workers !== "number" || !Number.isInteger(workers)) throw new PythonError("TypeError", `'${typeof workers}' object cannot be interpreted as an integer`);
     // observed (CPython 3.11): ProcessPoolExecutor(0) -> ValueError: max_workers must be greater than 0
@@ -97,15 +125,19 @@ export class ProcessPoolExecutor implements SharedPrimitive {
       if (maxTasks <= 0) throw new PythonError("ValueError", "max_tasks_per_child must be >= 1");
     }
     this.#s = newTaskMemory();
-    new Owner(this.#s, workers, initializer === null ? null : { func: initializer, args: initargs }, maxTasks);
+    new Owner(this.#s, workers, initializer === null ? null : { func: initializer, args: initargs }, maxTasks, this.#channel);
   }
 
   static attach(handle: ObjectHandle): ProcessPoolExecutor {
-    return new ProcessPoolExecutor({ profile: checkHandle(handle, "ProcessPoolExecutor") }, attachTaskMemory(handle));
+    return new ProcessPoolExecutor({ profile: checkHandle(handle, "ProcessPoolExecutor") }, { memory: attachTaskMemory(handle), channel: handle.callbacks as string });
   }
 
   handle(): ObjectHandle {
-    return { primitive: "ProcessPoolExecutor", profile: this.profile, ...memoryFields(this.#s) };
+    return { primitive: "ProcessPoolExecutor", profile: this.profile, ...memoryFields(this.#s), callbacks: this.#channel };
+  }
+
+  get #shared(): Shared {
+    return { memory: this.#s, channel: this.#channel };
   }
 
   #request(kind: number, payload?: unknown): number {
@@ -114,7 +146,7 @@ export class ProcessPoolExecutor implements SharedPrimitive {
 
   /** fn(...args) in a worker; its Future. */
   submit(fn: unknown, ...args: unknown[]): Future {
-    return new Future(this.#s, this.#submit({ func: checkCallable(fn), args }));
+    return new Future(this.#shared, this.#submit({ func: checkCallable(fn), args }));
   }
 
   #submit(task: { func: unknown; args?: unknown[]; chunk?: unknown[][] }): number {
@@ -144,7 +176,7 @@ export class ProcessPoolExecutor implements SharedPrimitive {
     const chunks: unknown[][][] = [];
     for (let i = 0; i < iterable.length; i += chunksize) chunks.push(iterable.slice(i, i + chunksize).map((x) => [x]));
     const ids = chunks.map((chunk) => this.#submit({ func, chunk }));
-    return new MapIterator(this.#s, ids, chunks.map((c) => c.length), deadline);
+    return new MapIterator(this.#shared, ids, chunks.map((c) => c.length), deadline);
   }
 
   /**
@@ -156,7 +188,14 @@ export class ProcessPoolExecutor implements SharedPrimitive {
     this.#request(keywords.cancel_futures === true ? SHUTDOWN_CANCEL_REQ : SHUTDOWN_REQ);
     if (wait) {
       const w = this.#s.words;
-      blockSync<null>({ words: w, waiters: SLEEPERS, attempt: () => (Atomics.load(w, UNDONE) === 0 ? done(null) : sleepOn(UNDONE, Atomics.load(w, UNDONE))), timedOut: () => null }, Infinity);
+      // Every future done, and the callbacks of those the owner finished run.
+      const attempt = (): Step<null> => {
+        const undone = Atomics.load(w, UNDONE);
+        if (undone !== 0) return sleepOn(UNDONE, undone);
+        const running = Atomics.load(w, CALLBACKS);
+        return running === 0 ? done(null) : sleepOn(CALLBACKS, running);
+      };
+      blockSync<null>({ words: w, waiters: SLEEPERS, attempt, timedOut: () => null }, Infinity);
     }
     return null;
   }
@@ -165,10 +204,12 @@ export class ProcessPoolExecutor implements SharedPrimitive {
 /** The result of submit(). Used by the thread that made it. */
 export class Future {
   readonly #s: TaskMemory;
+  readonly #channel: string;
   readonly #id: number;
 
-  constructor(shared: TaskMemory, id: number) {
-    this.#s = shared;
+  constructor(shared: Shared, id: number) {
+    this.#s = shared.memory;
+    this.#channel = shared.channel;
     this.#id = id;
   }
 
@@ -188,17 +229,31 @@ export class Future {
     return this.#status() === CANCELLED;
   }
 
-  /** Cancel it while pending: True (also when already cancelled); False once it runs or finished. */
+  /**
+   * Cancel it while pending: True once its done callbacks have run (also when it was cancelled
+   * already, without running them again); False once it runs or finished.
+   */
   cancel(): boolean {
-    const w = this.#s.words;
-    const was = Atomics.compareExchange(w, STATUS + this.#id, PENDING, CANCELLED);
-    if (was === PENDING) {
-      Atomics.sub(w, UNDONE, 1);
-      wake(w, SLEEPERS, UNDONE, Infinity);
-      wake(w, SLEEPERS, STATUS + this.#id, Infinity);
-      return true;
-    }
-    return was === CANCELLED;
+    return request(this.#s, "ProcessPoolExecutor", CANCEL_REQ, { id: this.#id }) !== TOO_LATE;
+  }
+
+  /**
+   * fn(future) once the future is done, a worker callable (a call on another object of the
+   * scenario is made in the thread that runs it): by the executor's owner thread after the change,
+   * or at once in this thread when the future is done already.
+   */
+  add_done_callback(fn: unknown): null {
+    const cb = checkCallable(fn);
+    const send = () => {
+      const bc = new BroadcastChannel(this.#channel);
+      try {
+        bc.postMessage(cb);
+      } finally {
+        bc.close();
+      }
+    };
+    if (request(this.#s, "ProcessPoolExecutor", ADD_CALLBACK_REQ, { id: this.#id }, send) === FUTURE_DONE) runCallback(cb, this);
+    return null;
   }
 
   result(timeout: number | null = null): unknown {
@@ -246,7 +301,7 @@ export class Future {
  * generator's finally does; StopIteration at the end. Used by the thread that made it.
  */
 export class MapIterator {
-  readonly #s: TaskMemory;
+  readonly #s: Shared;
   readonly #ids: number[];
   readonly #sizes: number[];
   readonly #deadline: number;
@@ -255,7 +310,7 @@ export class MapIterator {
   #values: unknown[] | null = null;
   #over = false;
 
-  constructor(shared: TaskMemory, ids: number[], sizes: number[], deadline: number) {
+  constructor(shared: Shared, ids: number[], sizes: number[], deadline: number) {
     this.#s = shared;
     this.#ids = ids;
     this.#sizes = sizes;
@@ -300,9 +355,32 @@ interface Worker {
   completed: number;
 }
 
+/**
+ * A done callback's call, given the future. A Python exception it raises is dropped, as CPython's
+ * _invoke_callbacks logs it and goes on; any other error is the reference's own fault, thrown.
+ */
+function runCallback(cb: CallableValue, future: Future): void {
+  const pythonOnly = (e: unknown) => {
+    if (!(e instanceof PythonError)) throw e;
+  };
+  try {
+    // Calls on other objects are made at once on this thread (inThreadObjects); the promise is settled.
+    void Promise.resolve(resolveCallable(cb, inThreadObjects)(future)).catch((e: unknown) => pythonOnly(e));
+  } catch (e) {
+    pythonOnly(e);
+  }
+}
+
 /** The owner thread's side: the workers, the queue of pending futures, the requests. */
 class Owner {
   readonly #s: TaskMemory;
+  readonly #channelName: string;
+  /** Where callers send done callbacks (Future.add_done_callback). */
+  readonly #channel: BroadcastChannel;
+  /** Callables the event loop already took off the channel, oldest first. */
+  readonly #arrived: CallableValue[] = [];
+  /** Future id -> its done callbacks not run yet, in the order added. */
+  readonly #callbacks = new Map<number, CallableValue[]>();
   readonly #workers = new Set<Worker>();
   readonly #queue: { id: number; func: unknown; args?: unknown[]; chunk?: unknown[][] }[] = [];
   #stopped = false;
@@ -313,12 +391,19 @@ class Owner {
   /** max_tasks_per_child: calls a worker runs before it exits and a fresh one replaces it. */
   readonly #maxTasks: number | null;
 
-  constructor(shared: TaskMemory, workers: number, initializer: { func: unknown; args: unknown[] } | null, maxTasks: number | null) {
+  constructor(shared: TaskMemory, workers: number, initializer: { func: unknown; args: unknown[] } | null, maxTasks: number | null, channel: string) {
     this.#s = shared;
     this.#initializer = initializer;
     this.#maxTasks = maxTasks;
+    this.#channelName = channel;
+    this.#channel = new BroadcastChannel(channel);
+    // A message the event loop dispatches before its request is served waits here; one still on
+    // the channel is read synchronously.
+    this.#channel.onmessage = (e: unknown) => void this.#arrived.push((e as { data: CallableValue }).data);
+    this.#channel.unref();
     servingUntilEnd(() => {
       this.#stopped = true;
+      this.#channel.close();
       wakeOwner(this.#s);
     }, this.#scope);
     for (let i = 0; i < workers; i++) this.#startWorker();
@@ -358,10 +443,13 @@ class Owner {
     Atomics.store(w, STATE, BROKEN);
     this.#queue.length = 0;
     const next = Atomics.load(w, NEXT);
+    const broken: number[] = [];
+    this.#callbacksRunning(1);
     for (let id = 0; id < next; id++) {
       for (const from of [PENDING, RUNNING]) {
         if (Atomics.compareExchange(w, STATUS + id, from, BROKEN_FUTURE) === from) {
           Atomics.sub(w, UNDONE, 1);
+          broken.push(id);
           break;
         }
       }
@@ -372,12 +460,60 @@ class Owner {
     }
     wake(w, SLEEPERS, UNDONE, Infinity);
     for (let id = 0; id < next; id++) wake(w, SLEEPERS, STATUS + id, Infinity);
+    for (const id of broken) this.#runCallbacks(id);
+    this.#callbacksRunning(-1);
   }
 
   #finish(id: number, outcome: Outcome): void {
     if (Atomics.load(this.#s.words, STATUS + id) !== RUNNING) return; // broken meanwhile
+    // As CPython's set_result: the future is done (waiters woken), then its callbacks run; a
+    // shutdown(wait=True) waits for them too.
+    this.#callbacksRunning(1);
     storeOutcome(this.#s, id, outcome, (o) => (o.kind === "ok" ? OK : RAISED), "ProcessPoolExecutor");
+    this.#runCallbacks(id);
+    this.#callbacksRunning(-1);
     this.#maybeStop();
+  }
+
+  #callbacksRunning(delta: number): void {
+    const w = this.#s.words;
+    if (Atomics.add(w, CALLBACKS, delta) + delta === 0) wake(w, SLEEPERS, CALLBACKS, Infinity);
+  }
+
+  /** A future that just became done: its callbacks, in the order added, on this thread. */
+  #runCallbacks(id: number): void {
+    const cbs = this.#callbacks.get(id);
+    if (!cbs) return;
+    this.#callbacks.delete(id);
+    const future = new Future({ memory: this.#s, channel: this.#channelName }, id);
+    for (const cb of cbs) {
+      try {
+        runCallback(cb, future);
+      } catch (e) {
+        // The owner's loop must go on: the fault is reported, not hidden.
+        process.stderr.write(`mpspec reference ProcessPoolExecutor: a done callback failed: ${e instanceof Error ? e.stack : String(e)}\n`);
+      }
+    }
+  }
+
+  /** PENDING -> CANCELLED (the dispatch's PENDING -> RUNNING is on this thread too); whether it changed. */
+  #cancel(id: number): boolean {
+    const w = this.#s.words;
+    if (Atomics.compareExchange(w, STATUS + id, PENDING, CANCELLED) !== PENDING) return false;
+    this.#callbacksRunning(1);
+    Atomics.sub(w, UNDONE, 1);
+    wake(w, SLEEPERS, UNDONE, Infinity);
+    wake(w, SLEEPERS, STATUS + id, Infinity);
+    this.#runCallbacks(id);
+    this.#callbacksRunning(-1);
+    return true;
+  }
+
+  /** The callable sent with the request being served: sent before it, so the oldest not yet taken. */
+  #nextCallable(): CallableValue {
+    const c = this.#arrived.shift() ?? (receiveMessageOnPort(this.#channel as never)?.message as CallableValue | undefined);
+    if (!c) throw new Error("the reference ProcessPoolExecutor's owner found no callable sent with add_done_callback");
+    return c;
   }
 
   #dispatch(): void {
@@ -412,6 +548,20 @@ class Owner {
   #perform(kind: number): number {
     const w = this.#s.words;
     const state = Atomics.load(w, STATE);
+    if (kind === ADD_CALLBACK_REQ) {
+      const { id } = requestPayload<{ id: number }>(this.#s);
+      const cb = this.#nextCallable();
+      if (Atomics.load(w, STATUS + id) > RUNNING) return FUTURE_DONE;
+      const list = this.#callbacks.get(id) ?? [];
+      list.push(cb);
+      this.#callbacks.set(id, list);
+      return ADDED;
+    }
+    if (kind === CANCEL_REQ) {
+      const { id } = requestPayload<{ id: number }>(this.#s);
+      if (this.#cancel(id)) return CANCELLED_NOW;
+      return Atomics.load(w, STATUS + id) === CANCELLED ? CANCELLED_BEFORE : TOO_LATE;
+    }
     if (kind === SUBMIT) {
       if (state === SHUTDOWN) return REFUSED_SHUTDOWN;
       if (state === BROKEN) return REFUSED_BROKEN;
@@ -427,12 +577,7 @@ class Owner {
     if (state === RUN) Atomics.store(w, STATE, SHUTDOWN);
     if (kind === SHUTDOWN_CANCEL_REQ) {
       // As Future.cancel() on each queued future: only one still PENDING (the dispatch races it).
-      for (const t of this.#queue.splice(0)) {
-        if (Atomics.compareExchange(w, STATUS + t.id, PENDING, CANCELLED) !== PENDING) continue;
-        Atomics.sub(w, UNDONE, 1);
-        wake(w, SLEEPERS, UNDONE, Infinity);
-        wake(w, SLEEPERS, STATUS + t.id, Infinity);
-      }
+      for (const t of this.#queue.splice(0)) this.#cancel(t.id);
     }
     this.#maybeStop();
     return 0;

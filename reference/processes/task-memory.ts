@@ -31,6 +31,8 @@ export const NEXT = 10; // tasks allocated so far
 export const ENDED = 11;
 /** A Pool's number of workers (map's default chunksize is computed by the calling thread). */
 export const PROCESSES = 12;
+/** A ProcessPoolExecutor's futures done whose callbacks are still running (its shutdown waits for them, as CPython's joins the thread that runs them). */
+export const CALLBACKS = 13;
 const HEADER = 16;
 export const TASKS = 1 << 15;
 export const STATUS = HEADER;
