@@ -514,9 +514,11 @@ export interface SpecDocument {
      * (`[start, join, Event.is_set]`): that call is on the companion, and left out of scenarios
      * without one. An operation of a handle, `<Kind>.<op>` (`[apply_async, AsyncResult.get]`),
      * is made on the handle that the sequence's latest earlier call producing one returned; a
-     * handle's operations are drawn only so.
+     * handle's operations are drawn only so. `profiles`: the profiles it is drawn in (default:
+     * every profile where its operations exist), e.g. a Pool task that ends its worker with
+     * os._exit, which a ThreadPool's would end the whole process.
      */
-    sequences?: { ops: string[]; weight?: number; args?: { [op: string]: { [arg: string]: Domain } }; pause?: number[] }[];
+    sequences?: { ops: string[]; weight?: number; args?: { [op: string]: { [arg: string]: Domain } }; pause?: number[]; profiles?: string[] }[];
     /**
      * Operations that at most one parallel actor may call on the same part of the object: for
      * each value of the argument `by`, the parallel part's calls to these operations are all

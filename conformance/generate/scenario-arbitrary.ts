@@ -158,7 +158,7 @@ function chunkArb(spec: LoadedSpec, profile: string, object: string, part: Part,
   const choices: fc.WeightedArbitrary<Call[]>[] = [];
   if (single && singleWeight > 0) choices.push({ arbitrary: single.map((c) => [c]), weight: singleWeight });
   for (const seq of spec.doc.generate?.sequences ?? []) {
-    if ((seq.weight ?? 1) === 0 || !seq.ops.every(allowed) || (only && !seq.ops.every((o) => only.includes(o)))) continue;
+    if ((seq.weight ?? 1) === 0 || (seq.profiles && !seq.profiles.includes(profile)) || !seq.ops.every(allowed) || (only && !seq.ops.every((o) => only.includes(o)))) continue;
     let calls: fc.Arbitrary<Call[]> = fc.tuple(...seq.ops.map((o) => opCall(o, seq.args?.[o])));
     // A sequence's own pause, in the parallel part (paused() keeps a pause already drawn).
     if (seq.pause && part === "parallel") {

@@ -557,6 +557,7 @@ function compileDocument(doc: SpecDocument, file: string): LoadedSpec {
       }
     });
     if (seq.weight !== undefined && (!Number.isInteger(seq.weight) || seq.weight < 0)) throw new SpecError(file, `${place}.weight`, "must be a whole number");
+    checkProfiles(seq.profiles, place);
     for (const [o, args] of Object.entries(seq.args ?? {})) {
       if (companionOp(o) && seq.ops.includes(o)) {
         // A companion's operation: its argument names are that document's (the generator checks them).

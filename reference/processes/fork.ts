@@ -14,6 +14,8 @@ import { createRequire } from "node:module";
 import { constants, tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { spawnWorker } from "../spawn-worker.js";
 
 const bundles = new Map<string, string | null>();
 
@@ -46,6 +48,16 @@ function bundled(path: string): string | null {
   }
   bundles.set(path, file);
   return file;
+}
+
+/**
+ * A worker thread running the module (`argv` its process.argv extras): the bundle forkModule's
+ * children run, or TypeScript under tsx's loader when the module cannot be bundled.
+ */
+export function threadModule(moduleUrl: URL, argv: string[] = []): Worker {
+  const path = fileURLToPath(moduleUrl);
+  const file = path.endsWith(".ts") ? bundled(path) : path;
+  return file === null ? spawnWorker(moduleUrl, { argv }) : new Worker(file, { argv });
 }
 
 export function forkModule(moduleUrl: URL, args: string[] = [], options: ForkOptions = {}): ChildProcess {

@@ -8,7 +8,7 @@ import { Event } from "../threads/event.js";
 import { Queue } from "../threads/queue.js";
 import { endProcesses } from "./process.js";
 import { evalWorker, terminateEvalWorkers } from "../threads/tests/eval-worker.js";
-import { isGone } from "../../conformance/adapter/fixtures/processes.js";
+import { isGone, poolWorkerChildren } from "../../conformance/adapter/fixtures/processes.js";
 
 afterEach(async () => {
   await terminateEvalWorkers();
@@ -312,5 +312,34 @@ describe("Pool (child_process)", () => {
     expect(pid).toBeGreaterThan(0);
     await endProcesses();
     expect(isGone(pid)).toBe(true);
+  }, 60_000);
+
+  it("the threading profile is ThreadPool: worker threads (no child process), values handed over unpickled, no maxtasksperchild", async () => {
+    const pool = new Pool({ processes: 2, profile: "threading" });
+    expect(() => new Pool({ processes: 1, maxtasksperchild: 2, profile: "threading" })).toThrow(/unexpected keyword argument 'maxtasksperchild'/);
+    const r = await inThread(
+      pool,
+      `step("map", () => pool.map({ $callable: "square" }, [1, 2, 3]));
+      step("unpicklable", () => pool.apply({ $callable: "return_unpicklable", token: "u1" }, []));
+      step("raised", () => pool.apply({ $callable: "raise", type: "ValueError", message: "boom" }, []));
+      const slow = pool.apply_async({ $callable: "sleep", seconds: 0.05 }, []);
+      step("not ready", () => slow.ready());
+      step("ready", () => (slow.wait(10), slow.ready()));
+      pool.close();
+      step("closed", () => pool.apply_async({ $callable: "square" }, [1]));
+      step("join", () => pool.join());`,
+    );
+    expect(r.error).toBeUndefined();
+    expect(Object.fromEntries(r.out)).toEqual({
+      map: [1, 4, 9],
+      unpicklable: { $unpicklable: "u1" },
+      raised: "ValueError: boom",
+      "not ready": false,
+      ready: true,
+      closed: "ValueError: Pool not running",
+      join: null,
+    });
+    // Its workers are threads of this process.
+    expect(poolWorkerChildren()).toEqual([]);
   }, 60_000);
 });

@@ -1,6 +1,9 @@
 /**
  * Pool (multiprocessing.Pool) on node:child_process: worker processes (child/pool-worker.ts) run
- * tasks, worker callables of spec/callables.yaml; apply_async returns an AsyncResult.
+ * tasks, worker callables of spec/callables.yaml; apply_async returns an AsyncResult. In the
+ * threading profile it is multiprocessing.pool.ThreadPool: the same pool with worker threads of
+ * this process instead (the same worker module), no maxtasksperchild, and values handed over as
+ * they are (nothing is pickled, so an unpicklable value is no MaybeEncodingError).
  *
  * As for Process, the thread that constructs a Pool owns its workers (Node threads cannot share
  * a ChildProcess): its event loop serves the requests other threads post through shared words
@@ -20,7 +23,6 @@
  * task; a worker that dies loses its task for good and is replaced (CPython's Pool does the same;
  * its get() then waits for ever), while the pool goes on.
  */
-import type { ChildProcess } from "node:child_process";
 import { cpus } from "node:os";
 import { BroadcastChannel, receiveMessageOnPort, threadId } from "node:worker_threads";
 import { checkCallable, inThreadObjects, isWorkerCallable, resolveCallable, type CallableValue } from "../callables.js";
@@ -51,6 +53,7 @@ import {
   wakeOwner,
   type Outcome,
   type TaskMemory,
+  type TaskWorker,
 } from "./task-memory.js";
 
 const RUN = 0;
@@ -100,7 +103,6 @@ export class Pool implements SharedPrimitive {
   /** @param shared internal: an existing pool's memory and owner (see `Pool.attach`). */
   constructor(options: PoolOptions = {}, shared?: { memory: TaskMemory; channel: string }) {
     this.profile = checkProfile(options.profile);
-    if (this.profile !== "multiprocessing") throw new TypeError("Pool exists in the multiprocessing profile only");
     if (shared) {
       this.#s = shared.memory;
       this.#channel = shared.channel;
@@ -112,6 +114,8 @@ export class Pool implements SharedPrimitive {
     // observed (CPython 3.11): Pool(0) -> ValueError: Number of processes must be at least 1
     if (processes < 1) throw new PythonError("ValueError", "Number of processes must be at least 1");
     // observed: maxtasksperchild 0, 0.5 or -1 -> ValueError (checked after processes, before initializer)
+    // observed: ThreadPool(1, maxtasksperchild=2) -> TypeError: ThreadPool.__init__() got an unexpected keyword argument 'maxtasksperchild'
+    if (this.profile === "threading" && options.maxtasksperchild !== undefined && options.maxtasksperchild !== null) throw new PythonError("TypeError", "ThreadPool.__init__() got an unexpected keyword argument 'maxtasksperchild'");
     const maxtasks = options.maxtasksperchild ?? null;
     if (maxtasks !== null && (typeof maxtasks !== "number" || !Number.isInteger(maxtasks) || maxtasks <= 0)) throw new PythonError("ValueError", "maxtasksperchild must be a positive int or None");
     const initializer = options.initializer ?? null;
@@ -120,7 +124,7 @@ export class Pool implements SharedPrimitive {
     if (!Array.isArray(initargs)) throw new PythonError("TypeError", "initargs must be a list");
     this.#s = newTaskMemory();
     Atomics.store(this.#s.words, PROCESSES, processes);
-    new Owner(this.#s, processes, initializer === null ? null : { func: initializer, args: initargs }, maxtasks, this.#channel);
+    new Owner(this.#s, processes, initializer === null ? null : { func: initializer, args: initargs }, maxtasks, this.#channel, this.profile === "threading");
   }
 
   static attach(handle: ObjectHandle): Pool {
@@ -430,7 +434,7 @@ export class ChunkedIterator {
 }
 
 interface Worker {
-  child: ChildProcess;
+  child: TaskWorker;
   /** The task it runs, or null when idle. */
   task: number | null;
   /** Tasks it completed; at maxtasksperchild it is told to exit (and takes no more). */
@@ -456,8 +460,12 @@ class Owner {
   readonly #arrived: Callbacks[] = [];
   readonly #results = new Map<number, { ids: number[]; outcomes: (Outcome | undefined)[]; left: number; list: boolean; callbacks: Callbacks }>();
 
-  constructor(shared: TaskMemory, processes: number, initializer: { func: unknown; args: unknown[] } | null, maxtasks: number | null, channel: string) {
+  /** Worker threads (ThreadPool) rather than processes. */
+  readonly #threads: boolean;
+
+  constructor(shared: TaskMemory, processes: number, initializer: { func: unknown; args: unknown[] } | null, maxtasks: number | null, channel: string, threads: boolean) {
     this.#s = shared;
+    this.#threads = threads;
     this.#channel = new BroadcastChannel(channel);
     // A message the event loop dispatches before the request is served waits here (without a
     // listener it would be dropped); one still on the channel is read synchronously.
@@ -485,7 +493,7 @@ class Owner {
   }
 
   #startWorker(): void {
-    const worker: Worker = { child: undefined as unknown as ChildProcess, task: null, completed: 0 };
+    const worker: Worker = { child: undefined as unknown as TaskWorker, task: null, completed: 0 };
     worker.child = startTaskWorker(
       (id, outcome) => {
         worker.task = null;
@@ -504,8 +512,9 @@ class Owner {
         this.#dispatch();
         this.#maybeEnd();
       },
-      ["--base-exceptions-end-worker"],
+      this.#threads ? ["--base-exceptions-end-worker", "--no-pickling"] : ["--base-exceptions-end-worker"],
       this.#scope,
+      this.#threads,
     );
     if (this.#initializer) worker.child.send({ init: true, ...this.#initializer });
     this.#workers.add(worker);
@@ -649,14 +658,16 @@ class Owner {
 export const factories: Factory[] = [
   {
     primitive: "Pool",
-    arity: 4,
-    make: (argv, options) =>
+    arity: 3,
+    // Keyword (the spec's): ThreadPool has no such parameter, and the scenario passes it only when not None.
+    keywords: ["maxtasksperchild"],
+    make: (argv, options, kw) =>
       new Pool({
         ...options,
         processes: (argv[0] as number | null | undefined) ?? null,
         initializer: argv[1] ?? null,
         initargs: argv[2] ?? [],
-        maxtasksperchild: (argv[3] as number | null | undefined) ?? null,
+        ...(kw.maxtasksperchild !== undefined ? { maxtasksperchild: kw.maxtasksperchild as number | null } : {}),
       }),
     attach: (h) => Pool.attach(h),
   },

@@ -19,7 +19,6 @@
  *
  * Limits, as Pool's: at most TASKS futures per executor and HEAP bytes of JSON outcomes.
  */
-import type { ChildProcess } from "node:child_process";
 import { cpus } from "node:os";
 import { BroadcastChannel, receiveMessageOnPort, threadId } from "node:worker_threads";
 import { checkCallable, inThreadObjects, isWorkerCallable, resolveCallable, type CallableValue } from "../callables.js";
@@ -48,6 +47,7 @@ import {
   wakeOwner,
   type Outcome,
   type TaskMemory,
+  type TaskWorker,
 } from "./task-memory.js";
 
 const RUN = 0;
@@ -346,7 +346,7 @@ export class MapIterator {
 }
 
 interface Worker {
-  child: ChildProcess;
+  child: TaskWorker;
   task: number | null;
   stopping: boolean;
   /** Sent the initializer (before its first call). */
@@ -411,7 +411,7 @@ class Owner {
   }
 
   #startWorker(): void {
-    const worker: Worker = { child: undefined as unknown as ChildProcess, task: null, stopping: false, completed: 0 };
+    const worker: Worker = { child: undefined as unknown as TaskWorker, task: null, stopping: false, completed: 0 };
     worker.child = startTaskWorker(
       (id, outcome) => {
         worker.task = null;

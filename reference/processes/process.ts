@@ -52,7 +52,15 @@ const atomics = Atomics as typeof Atomics & {
 };
 
 /** Children started by this thread's processes and not yet ended, with the scope of the object that started each. */
-const children = new Map<ChildProcess, object | undefined>();
+/** A child process, or what stands for one (a ThreadPool's worker thread, ./task-memory.ts). */
+export interface OwnedChild {
+  readonly exitCode: number | null;
+  readonly signalCode: NodeJS.Signals | null;
+  kill(signal?: NodeJS.Signals | number): boolean;
+  once(event: "exit", listener: () => void): unknown;
+}
+
+const children = new Map<OwnedChild, object | undefined>();
 /** This thread's processes whose requests it still serves: each stops serving when told (by scope). */
 const serving = new Map<() => void, object | undefined>();
 let exitHook = false;
@@ -69,7 +77,7 @@ export function scopeNow(): object | undefined {
 }
 
 /** A child this thread started for a primitive (a Process, a Pool's worker) of `scope`: endProcesses() ends it, and so does this process's exit. */
-export function ownChild(child: ChildProcess, scope: object | undefined): void {
+export function ownChild(child: OwnedChild, scope: object | undefined): void {
   children.set(child, scope);
   child.once("exit", () => children.delete(child));
   if (!exitHook) {

@@ -7,15 +7,15 @@
  * a heap of JSON outcomes, appended by the owner; a request buffer of JSON. Status values are
  * each primitive's own, but 0 is always "not done yet".
  */
-import type { ChildProcess } from "node:child_process";
-import { threadId } from "node:worker_threads";
+import { EventEmitter } from "node:events";
+import { threadId, type Worker } from "node:worker_threads";
 import type { JsonValue } from "../../spec/format.js";
 import { PythonError, type ObjectHandle } from "../implementation.js";
 import { siblingUrl } from "../spawn-worker.js";
 import { lockMutex, sharedWords, unlockMutex, waitWord, wake } from "../threads/futex.js";
 import { sharedBuffer } from "../threads/profile.js";
-import { forkModule } from "./fork.js";
-import { ownChild } from "./process.js";
+import { forkModule, threadModule } from "./fork.js";
+import { ownChild, type OwnedChild } from "./process.js";
 
 export const STATE = 0;
 const LOCK = 1; // one request at a time
@@ -161,9 +161,56 @@ export function outcomeValue(m: TaskMemory, id: number): unknown {
   throw new PythonError(o.type ?? "Exception", args.length === 1 ? String(args[0]) : args.length === 0 ? "" : JSON.stringify(args), args);
 }
 
-/** A worker process (child/pool-worker.ts) owned by this thread: endProcesses() and the process's exit end it. */
-export function startTaskWorker(onOutcome: (id: number, outcome: Outcome) => void, onExit: () => void, args: readonly string[], scope: object | undefined): ChildProcess {
-  const child = forkModule(siblingUrl(import.meta.url, "./child/pool-worker"), [...args], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
+/** A pool's worker as its owner drives it: a child process, or a worker thread that looks like one (ThreadWorker). */
+export interface TaskWorker extends OwnedChild {
+  send(message: unknown): boolean;
+  readonly connected: boolean;
+}
+
+/**
+ * A worker thread (a ThreadPool's, multiprocessing.pool.ThreadPool) with the part of
+ * ChildProcess's interface a pool uses: send, kill (terminate the thread), the exit event.
+ */
+class ThreadWorker extends EventEmitter implements TaskWorker {
+  exitCode: number | null = null;
+  signalCode: NodeJS.Signals | null = null;
+  readonly #thread: Worker;
+
+  constructor(thread: Worker) {
+    super();
+    this.#thread = thread;
+    thread.on("message", (m: unknown) => this.emit("message", m));
+    thread.on("error", () => undefined); // an exit follows
+    thread.once("exit", (code) => {
+      this.exitCode = code;
+      this.emit("exit", code, null);
+    });
+  }
+
+  get connected(): boolean {
+    return this.exitCode === null;
+  }
+
+  send(message: unknown): boolean {
+    if (this.exitCode !== null) return false;
+    this.#thread.postMessage(message);
+    return true;
+  }
+
+  kill(): boolean {
+    if (this.exitCode !== null) return false;
+    void this.#thread.terminate();
+    return true;
+  }
+}
+
+/**
+ * A worker (child/pool-worker.ts) owned by this thread: a child process, or with `thread` a
+ * worker thread of this process; endProcesses() and the process's exit end it.
+ */
+export function startTaskWorker(onOutcome: (id: number, outcome: Outcome) => void, onExit: () => void, args: readonly string[], scope: object | undefined, thread = false): TaskWorker {
+  const url = siblingUrl(import.meta.url, "./child/pool-worker");
+  const child: TaskWorker & EventEmitter = thread ? new ThreadWorker(threadModule(url, [...args])) : forkModule(url, [...args], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
   ownChild(child, scope);
   child.on("message", (msg: { id: number; outcome: Outcome }) => onOutcome(msg.id, msg.outcome));
   child.once("error", () => undefined); // an exit follows
@@ -171,5 +218,5 @@ export function startTaskWorker(onOutcome: (id: number, outcome: Outcome) => voi
   return child;
 }
 
-/** Resolves once the child has exited. */
-export const exited = (c: ChildProcess): Promise<void> => new Promise((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once("exit", () => resolve())));
+/** Resolves once the worker has exited. */
+export const exited = (c: OwnedChild): Promise<void> => new Promise((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : void c.once("exit", () => resolve())));

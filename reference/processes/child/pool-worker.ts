@@ -5,8 +5,20 @@
  * ends the process (os_exit, kill_self, sys_exit) never answers: the parent sees the worker die. It ends
  * when its parent tells it to ({stop: true}) or goes away (its IPC channel closes).
  */
+import { isMainThread, parentPort } from "node:worker_threads";
 import { checkCallable, resolveCallable } from "../../callables.js";
 import { PythonError } from "../../implementation.js";
+
+// A ThreadPool's worker is a thread of its owner's process (task-memory.ts ThreadWorker): its
+// messages go through parentPort, and process.exit() ends the thread alone.
+const port = isMainThread ? null : parentPort;
+const onMessage = <M>(f: (m: M) => void): void => void (port ? port.on("message", f as (m: unknown) => void) : process.on("message", f as (m: unknown) => void));
+const send = (msg: unknown, done: () => void): void => {
+  if (port) {
+    port.postMessage(msg);
+    done();
+  } else process.send!(msg, () => done());
+};
 
 interface Task {
   id: number;
@@ -21,6 +33,9 @@ let queue: Promise<void> = Promise.resolve();
 /** A Pool's worker (multiprocessing.pool.worker), not a ProcessPoolExecutor's (_process_worker). */
 const BASE_EXCEPTIONS_END_WORKER = process.argv.includes("--base-exceptions-end-worker");
 
+/** A ThreadPool's worker hands values over as they are: nothing is pickled. */
+const NO_PICKLING = process.argv.includes("--no-pickling");
+
 /** Whether a value holds the protocol's unpicklable stand-in ({"$unpicklable": token}). */
 function unpicklable(v: unknown): boolean {
   if (Array.isArray(v)) return v.some(unpicklable);
@@ -34,7 +49,7 @@ function repr(v: unknown): string {
   return JSON.stringify(v);
 }
 
-process.on("message", (m: Task | { stop: true } | { init: true; func: unknown; args: unknown[] }) => {
+onMessage((m: Task | { stop: true } | { init: true; func: unknown; args: unknown[] }) => {
   if ("stop" in m) {
     queue = queue.then(() => process.exit(0));
     return;
@@ -64,7 +79,7 @@ process.on("message", (m: Task | { stop: true } | { init: true; func: unknown; a
       } else value = await f(...(m.args ?? []));
       // A value that cannot be pickled cannot be sent back: CPython's worker sends a
       // MaybeEncodingError in its place (and goes on).
-      outcome = unpicklable(value)
+      outcome = !NO_PICKLING && unpicklable(value)
         ? { kind: "raise", type: "multiprocessing.pool.MaybeEncodingError", args: [`Error sending result: '${repr(value)}'. Reason: 'TypeError("cannot pickle '_thread.lock' object")'`] }
         : { kind: "ok", value };
     } catch (e) {
@@ -77,7 +92,7 @@ process.on("message", (m: Task | { stop: true } | { init: true; func: unknown; a
       }
       outcome = e instanceof PythonError ? { kind: "raise", type: e.pyType, args: e.pyArgs } : { kind: "raise", type: "mpspec.InternalError", args: [String(e)] };
     }
-    await new Promise<void>((done) => process.send!({ id: m.id, outcome }, () => done()));
+    await new Promise<void>((done) => send({ id: m.id, outcome }, done));
   });
 });
-process.on("disconnect", () => process.exit(0));
+if (!port) process.on("disconnect", () => process.exit(0));
