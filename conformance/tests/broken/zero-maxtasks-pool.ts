@@ -6,8 +6,8 @@ import type { BrokenExpectation } from "./expectation.js";
 
 const m = brokenModule({
   primitive: "Pool",
-  // Pool(processes, initializer, initargs, maxtasksperchild)
-  argv: (argv) => argv.map((v, i) => (i === 3 && v === 0 ? null : v)),
+  // maxtasksperchild comes by keyword (the spec passes it so: ThreadPool has no such parameter).
+  kwargs: (kw) => (kw.maxtasksperchild === 0 ? { ...kw, maxtasksperchild: null } : kw),
 });
 export const { primitives, profiles, create, attach, end, enterScope } = m;
 
