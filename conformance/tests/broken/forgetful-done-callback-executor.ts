@@ -1,20 +1,12 @@
 // A ProcessPoolExecutor whose Future.add_done_callback on a future already done files the callback
 // with the others, which only a change to done runs (a port that appends to the list under the
 // lock and forgets the case where the change has come and gone): the docs call fn at once then.
-import { brokenModule, call, forward } from "./wrap.js";
+import { brokenModule, forwardFutures } from "./wrap.js";
 import type { BrokenExpectation } from "./expectation.js";
-
-type Future = Record<string, (...a: unknown[]) => unknown>;
 
 const m = brokenModule({
   primitive: "ProcessPoolExecutor",
-  wrap: (inner) =>
-    forward(inner, {
-      submit: (fn: never, ...args: never[]) => {
-        const f = call(inner, "submit", fn, ...args) as Future;
-        return forward(f as never, { add_done_callback: (cb: unknown) => (f.done!() ? null : f.add_done_callback!(cb)) });
-      },
-    }),
+  wrap: (inner) => forwardFutures(inner, (f) => ({ add_done_callback: (cb: unknown) => (f.done!() ? null : f.add_done_callback!(cb)) })),
 });
 export const { primitives, profiles, create, attach, end, enterScope } = m;
 

@@ -1,23 +1,18 @@
 // A ProcessPoolExecutor whose Future.exception() raises the call's exception, as result() does,
 // instead of returning it (a port that writes exception() as result() returning None): the docs
 // say it returns the exception raised by the call.
-import { brokenModule, call, forward } from "./wrap.js";
+import { brokenModule, forwardFutures } from "./wrap.js";
 import type { BrokenExpectation } from "./expectation.js";
 
 const m = brokenModule({
   primitive: "ProcessPoolExecutor",
   wrap: (inner) =>
-    forward(inner, {
-      submit: (fn: never, ...args: never[]) => {
-        const f = call(inner, "submit", fn, ...args) as Record<string, (...a: unknown[]) => unknown>;
-        return forward(f as never, {
-          exception: (t: unknown) => {
-            f.result!(t);
-            return null;
-          },
-        });
+    forwardFutures(inner, (f) => ({
+      exception: (t: unknown) => {
+        f.result!(t);
+        return null;
       },
-    }),
+    })),
 });
 export const { primitives, profiles, create, attach, end, enterScope } = m;
 

@@ -1,25 +1,18 @@
 // A ProcessPoolExecutor whose Future.add_done_callback registers the callback twice (a port that
 // appends it to the list and to a second one, both run when the future is done): the docs call it
 // once.
-import { brokenModule, call, forward } from "./wrap.js";
+import { brokenModule, forwardFutures } from "./wrap.js";
 import type { BrokenExpectation } from "./expectation.js";
-
-type Future = Record<string, (...a: unknown[]) => unknown>;
 
 const m = brokenModule({
   primitive: "ProcessPoolExecutor",
   wrap: (inner) =>
-    forward(inner, {
-      submit: (fn: never, ...args: never[]) => {
-        const f = call(inner, "submit", fn, ...args) as Future;
-        return forward(f as never, {
-          add_done_callback: (cb: unknown) => {
-            f.add_done_callback!(cb);
-            return f.add_done_callback!(cb);
-          },
-        });
+    forwardFutures(inner, (f) => ({
+      add_done_callback: (cb: unknown) => {
+        f.add_done_callback!(cb);
+        return f.add_done_callback!(cb);
       },
-    }),
+    })),
 });
 export const { primitives, profiles, create, attach, end, enterScope } = m;
 

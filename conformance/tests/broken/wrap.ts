@@ -73,6 +73,22 @@ export function forward(inner: SharedPrimitive, overrides: Record<string, (...a:
   return o as unknown as SharedPrimitive;
 }
 
+/** A reference Future's methods by name (a broken executor's Future overrides some). */
+export type FutureMethods = Record<string, (...a: unknown[]) => unknown>;
+
+/**
+ * A broken ProcessPoolExecutor whose submit() returns Futures that forward every method but
+ * the overrides `future` gives for each (it gets the reference's Future).
+ */
+export function forwardFutures(inner: SharedPrimitive, future: (f: FutureMethods) => Record<string, (...a: never[]) => unknown>): SharedPrimitive {
+  return forward(inner, {
+    submit: (fn: never, ...args: never[]) => {
+      const f = call(inner, "submit", fn, ...args) as FutureMethods;
+      return forward(f as unknown as SharedPrimitive, future(f));
+    },
+  });
+}
+
 /** Define read-only properties on `obj` that read `inner`'s (for operations with form: get). */
 /** The properties (attribute forms) of the reference Process, which a broken Process forwards. */
 export const PROCESS_PROPERTIES = ["exitcode", "pid", "sentinel", "daemon"];
