@@ -232,7 +232,11 @@ export class Process implements SharedPrimitive {
     Atomics.store(w, REQ, req);
     const seq = Atomics.add(w, REQ_SEQ, 1) + 1;
     Atomics.notify(w, REQ_SEQ);
-    while (Atomics.load(w, ACK_SEQ) < seq) waitWord(w, ACK_SEQ, Atomics.load(w, ACK_SEQ), 1000);
+    while (Atomics.load(w, ACK_SEQ) < seq) {
+      waitWord(w, ACK_SEQ, Atomics.load(w, ACK_SEQ), 1000);
+      // Notified again each slice: the owner's waitAsync must not sleep on a lost notify (futex.ts UNBOUNDED_SLICE_MS).
+      if (Atomics.load(w, ACK_SEQ) < seq) Atomics.notify(w, REQ_SEQ);
+    }
   }
 
   #locked<T>(f: () => T): T {
