@@ -24,8 +24,8 @@
  * its get() then waits for ever), while the pool goes on.
  */
 import { cpus } from "node:os";
-import { BroadcastChannel, receiveMessageOnPort, threadId } from "node:worker_threads";
-import { checkCallable, inThreadObjects, isWorkerCallable, resolveCallable, type CallableValue } from "../callables.js";
+import { threadId } from "node:worker_threads";
+import { checkCallable, isWorkerCallable, type CallableValue } from "../callables.js";
 import { PythonError, type ObjectHandle, type SharedPrimitive } from "../implementation.js";
 import { blockAsync, blockSync, deadlineOf, done, sleepOn, wake, type Blocking, type Step } from "../threads/futex.js";
 import type { Factory } from "../threads/factory.js";
@@ -44,9 +44,12 @@ import {
   exited,
   memoryFields,
   newTaskMemory,
+  OwnerChannel,
+  postToOwner,
   outcomeValue,
   request,
   requestPayload,
+  runCallback,
   serveRequests,
   startTaskWorker,
   storeOutcome,
@@ -148,14 +151,7 @@ export class Pool implements SharedPrimitive {
     const f = checkCallable(func);
     const cbs: Callbacks = { callback: callback === null ? null : checkCallable(callback), error_callback: errorCallback === null ? null : checkCallable(errorCallback) };
     const withCallbacks = cbs.callback !== null || cbs.error_callback !== null;
-    const send = () => {
-      const bc = new BroadcastChannel(this.#channel);
-      try {
-        bc.postMessage(cbs); // delivered to the owner's channel at once
-      } finally {
-        bc.close();
-      }
-    };
+    const send = () => postToOwner(this.#channel, cbs);
     const first = this.#request(SUBMIT_RESULT, { func: f, tasks, list, withCallbacks }, withCallbacks ? send : undefined);
     if (first === NOT_RUNNING) throw notRunning();
     if (first === FULL) throw new PythonError("RuntimeError", `the reference Pool takes at most ${TASKS} tasks`);
@@ -454,10 +450,8 @@ class Owner {
   /** The scope the pool was made in (enterScope): its workers belong to it. */
   readonly #scope = scopeNow();
   /** Where callers send a result's callbacks (Pool.#submitResult). */
-  readonly #channel: BroadcastChannel;
+  readonly #channel: OwnerChannel<Callbacks>;
   /** Task id -> the result it belongs to, for results with callbacks. */
-  /** Callbacks the event loop already took off the channel, oldest first. */
-  readonly #arrived: Callbacks[] = [];
   readonly #results = new Map<number, { ids: number[]; outcomes: (Outcome | undefined)[]; left: number; list: boolean; callbacks: Callbacks }>();
 
   /** Worker threads (ThreadPool) rather than processes. */
@@ -466,24 +460,13 @@ class Owner {
   constructor(shared: TaskMemory, processes: number, initializer: { func: unknown; args: unknown[] } | null, maxtasks: number | null, channel: string, threads: boolean) {
     this.#s = shared;
     this.#threads = threads;
-    this.#channel = new BroadcastChannel(channel);
-    // A message the event loop dispatches before the request is served waits here (without a
-    // listener it would be dropped); one still on the channel is read synchronously.
-    this.#channel.onmessage = (e: unknown) => void this.#arrived.push((e as { data: Callbacks }).data);
-    this.#channel.unref();
+    this.#channel = new OwnerChannel<Callbacks>(channel, "Pool");
     this.#processes = processes;
     this.#initializer = initializer;
     this.#maxtasks = maxtasks;
     this.#unregister = servingUntilEnd(() => this.#stop(), this.#scope);
     this.#replenish();
     void this.#serve();
-  }
-
-  /** The callbacks sent with the request being served: sent before it, so the oldest not yet taken. */
-  #nextCallbacks(): Callbacks {
-    const c = this.#arrived.shift() ?? (receiveMessageOnPort(this.#channel as never)?.message as Callbacks | undefined);
-    if (!c) throw new Error("the reference Pool's owner found no callbacks sent with a request that has some");
-    return c;
   }
 
   #stop(): void {
@@ -565,12 +548,7 @@ class Owner {
       ? [error_callback, new PythonError(failed.type ?? "Exception", String(failed.args?.[0] ?? ""), failed.args ?? [])]
       : [callback, list ? outcomes.flatMap((o) => o.value as unknown[]) : outcomes[0]!.value];
     if (cb === null) return;
-    try {
-      // Calls on other objects are made at once on this thread (inThreadObjects); the promise is settled.
-      void Promise.resolve(resolveCallable(cb, inThreadObjects)(arg)).catch(() => undefined);
-    } catch {
-      // CPython's result handler would die with the exception; the spec draws no raising callback.
-    }
+    runCallback(cb, arg, "Pool");
   }
 
   #dispatch(): void {
@@ -610,7 +588,7 @@ class Owner {
     if (kind === SUBMIT_RESULT) {
       const { func, tasks, list, withCallbacks } = requestPayload<{ func: unknown; tasks: TaskArgs[]; list: boolean; withCallbacks: boolean }>(this.#s);
       // The callbacks were sent before the request, under its lock: the next message.
-      const callbacks = withCallbacks ? this.#nextCallbacks() : null;
+      const callbacks = withCallbacks ? this.#channel.next() : null;
       if (state !== RUN) return NOT_RUNNING;
       const first = Atomics.load(w, NEXT);
       if (first + tasks.length > TASKS) return FULL;

@@ -20,8 +20,8 @@
  * Limits, as Pool's: at most TASKS futures per executor and HEAP bytes of JSON outcomes.
  */
 import { cpus } from "node:os";
-import { BroadcastChannel, receiveMessageOnPort, threadId } from "node:worker_threads";
-import { checkCallable, inThreadObjects, isWorkerCallable, resolveCallable, type CallableValue } from "../callables.js";
+import { threadId } from "node:worker_threads";
+import { checkCallable, isWorkerCallable, type CallableValue } from "../callables.js";
 import { PythonError, type ObjectHandle, type SharedPrimitive } from "../implementation.js";
 import { blockSync, deadlineOf, done, now, sleepOn, wake, type Blocking, type Step } from "../threads/futex.js";
 import type { Factory } from "../threads/factory.js";
@@ -38,9 +38,12 @@ import {
   attachTaskMemory,
   memoryFields,
   newTaskMemory,
+  OwnerChannel,
+  postToOwner,
   outcomeValue,
   request,
   requestPayload,
+  runCallback,
   serveRequests,
   startTaskWorker,
   storeOutcome,
@@ -244,15 +247,8 @@ export class Future {
    */
   add_done_callback(fn: unknown): null {
     const cb = checkCallable(fn);
-    const send = () => {
-      const bc = new BroadcastChannel(this.#channel);
-      try {
-        bc.postMessage(cb);
-      } finally {
-        bc.close();
-      }
-    };
-    if (request(this.#s, "ProcessPoolExecutor", ADD_CALLBACK_REQ, { id: this.#id }, send) === FUTURE_DONE) runCallback(cb, this);
+    const send = () => postToOwner(this.#channel, cb);
+    if (request(this.#s, "ProcessPoolExecutor", ADD_CALLBACK_REQ, { id: this.#id }, send) === FUTURE_DONE) runCallback(cb, this, "ProcessPoolExecutor");
     return null;
   }
 
@@ -355,30 +351,12 @@ interface Worker {
   completed: number;
 }
 
-/**
- * A done callback's call, given the future. A Python exception it raises is dropped, as CPython's
- * _invoke_callbacks logs it and goes on; any other error is the reference's own fault, thrown.
- */
-function runCallback(cb: CallableValue, future: Future): void {
-  const pythonOnly = (e: unknown) => {
-    if (!(e instanceof PythonError)) throw e;
-  };
-  try {
-    // Calls on other objects are made at once on this thread (inThreadObjects); the promise is settled.
-    void Promise.resolve(resolveCallable(cb, inThreadObjects)(future)).catch((e: unknown) => pythonOnly(e));
-  } catch (e) {
-    pythonOnly(e);
-  }
-}
-
 /** The owner thread's side: the workers, the queue of pending futures, the requests. */
 class Owner {
   readonly #s: TaskMemory;
   readonly #channelName: string;
   /** Where callers send done callbacks (Future.add_done_callback). */
-  readonly #channel: BroadcastChannel;
-  /** Callables the event loop already took off the channel, oldest first. */
-  readonly #arrived: CallableValue[] = [];
+  readonly #channel: OwnerChannel<CallableValue>;
   /** Future id -> its done callbacks not run yet, in the order added. */
   readonly #callbacks = new Map<number, CallableValue[]>();
   readonly #workers = new Set<Worker>();
@@ -396,11 +374,7 @@ class Owner {
     this.#initializer = initializer;
     this.#maxTasks = maxTasks;
     this.#channelName = channel;
-    this.#channel = new BroadcastChannel(channel);
-    // A message the event loop dispatches before its request is served waits here; one still on
-    // the channel is read synchronously.
-    this.#channel.onmessage = (e: unknown) => void this.#arrived.push((e as { data: CallableValue }).data);
-    this.#channel.unref();
+    this.#channel = new OwnerChannel<CallableValue>(channel, "ProcessPoolExecutor");
     servingUntilEnd(() => {
       this.#stopped = true;
       this.#channel.close();
@@ -486,14 +460,7 @@ class Owner {
     if (!cbs) return;
     this.#callbacks.delete(id);
     const future = new Future({ memory: this.#s, channel: this.#channelName }, id);
-    for (const cb of cbs) {
-      try {
-        runCallback(cb, future);
-      } catch (e) {
-        // The owner's loop must go on: the fault is reported, not hidden.
-        process.stderr.write(`mpspec reference ProcessPoolExecutor: a done callback failed: ${e instanceof Error ? e.stack : String(e)}\n`);
-      }
-    }
+    for (const cb of cbs) runCallback(cb, future, "ProcessPoolExecutor");
   }
 
   /** PENDING -> CANCELLED (the dispatch's PENDING -> RUNNING is on this thread too); whether it changed. */
@@ -507,13 +474,6 @@ class Owner {
     this.#runCallbacks(id);
     this.#callbacksRunning(-1);
     return true;
-  }
-
-  /** The callable sent with the request being served: sent before it, so the oldest not yet taken. */
-  #nextCallable(): CallableValue {
-    const c = this.#arrived.shift() ?? (receiveMessageOnPort(this.#channel as never)?.message as CallableValue | undefined);
-    if (!c) throw new Error("the reference ProcessPoolExecutor's owner found no callable sent with add_done_callback");
-    return c;
   }
 
   #dispatch(): void {
@@ -550,7 +510,7 @@ class Owner {
     const state = Atomics.load(w, STATE);
     if (kind === ADD_CALLBACK_REQ) {
       const { id } = requestPayload<{ id: number }>(this.#s);
-      const cb = this.#nextCallable();
+      const cb = this.#channel.next();
       if (Atomics.load(w, STATUS + id) > RUNNING) return FUTURE_DONE;
       const list = this.#callbacks.get(id) ?? [];
       list.push(cb);

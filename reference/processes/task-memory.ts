@@ -8,8 +8,9 @@
  * each primitive's own, but 0 is always "not done yet".
  */
 import { EventEmitter } from "node:events";
-import { threadId, type Worker } from "node:worker_threads";
+import { BroadcastChannel, receiveMessageOnPort, threadId, type Worker } from "node:worker_threads";
 import type { JsonValue } from "../../spec/format.js";
+import { inThreadObjects, resolveCallable, type CallableValue } from "../callables.js";
 import { PythonError, type ObjectHandle } from "../implementation.js";
 import { siblingUrl } from "../spawn-worker.js";
 import { lockMutex, sharedWords, unlockMutex, waitWord, wake } from "../threads/futex.js";
@@ -99,6 +100,67 @@ export function request(m: TaskMemory, what: string, kind: number, payload?: unk
     return Atomics.load(w, REPLY);
   } finally {
     unlockMutex(w, LOCK);
+  }
+}
+
+/**
+ * What goes with a request that JSON cannot carry (a Pool's callbacks, an executor's done
+ * callback: callables holding handles), posted on the owner's channel by `request`'s whileLocked,
+ * so that no other request comes between.
+ */
+export function postToOwner(channel: string, value: unknown): void {
+  const bc = new BroadcastChannel(channel);
+  try {
+    bc.postMessage(value); // delivered to the owner's channel at once
+  } finally {
+    bc.close();
+  }
+}
+
+/** The owner's end of that channel: the value sent with the request being served. */
+export class OwnerChannel<T> {
+  readonly #channel: BroadcastChannel;
+  /** Values the event loop already took off the channel, oldest first. */
+  readonly #arrived: T[] = [];
+  readonly #what: string;
+
+  constructor(name: string, what: string) {
+    this.#what = what;
+    this.#channel = new BroadcastChannel(name);
+    // A message the event loop dispatches before its request is served waits here (without a
+    // listener it would be dropped); one still on the channel is read synchronously.
+    this.#channel.onmessage = (e: unknown) => void this.#arrived.push((e as { data: T }).data);
+    this.#channel.unref();
+  }
+
+  /** The value sent with the request being served: sent before it, so the oldest not yet taken. */
+  next(): T {
+    const v = this.#arrived.shift() ?? (receiveMessageOnPort(this.#channel as never)?.message as T | undefined);
+    if (v === undefined) throw new Error(`the reference ${this.#what}'s owner found nothing sent with a request that has something`);
+    return v;
+  }
+
+  close(): void {
+    this.#channel.close();
+  }
+}
+
+/**
+ * A callback's call on this thread, given `arg` (a Pool's callback, an executor's done callback).
+ * A Python exception it raises is dropped (CPython's executor logs it and goes on; the spec draws
+ * no raising Pool callback). Any other error is the reference's own fault: reported on stderr,
+ * not thrown, as the thread that runs callbacks must go on and a later rejection has nobody to
+ * go to.
+ */
+export function runCallback(cb: CallableValue, arg: unknown, what: string): void {
+  const fault = (e: unknown) => {
+    if (!(e instanceof PythonError)) process.stderr.write(`mpspec reference ${what}: a callback failed: ${e instanceof Error ? e.stack : String(e)}\n`);
+  };
+  try {
+    // Calls on other objects are made at once on this thread (inThreadObjects); the promise is settled.
+    void Promise.resolve(resolveCallable(cb, inThreadObjects)(arg)).catch(fault);
+  } catch (e) {
+    fault(e);
   }
 }
 
