@@ -366,7 +366,6 @@ function mulberry32(seed: number): () => number {
 
 const SID = Symbol("state id");
 const SID_SEARCH = Symbol("state id's search");
-const TRIE_END = Symbol("a state ends here");
 type Tagged = State & { [SID]?: number; [SID_SEARCH]?: number };
 let searches = 0;
 
@@ -413,33 +412,35 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
   // States by id (one per distinct model key), so the memo and the step cache index by number.
   // A state object carries its id, tagged with the search it belongs to (a WeakMap per state
   // cost more, most of it in the collector).
-  // A state of scalars only is found in a trie keyed by its fields' names and values themselves,
-  // with no key text built (a value that grows with every append made that text the cost of a
-  // step); any other by its model key. Equal states always take the same route.
+  // A state of scalars only, with the initial state's fields, is found in a trie keyed by its
+  // fields' values themselves, in the initial state's order of names, its last level holding
+  // the id: no key text built (a value that grows with every append made that text the cost of
+  // a step), no entry arrays, no node for a state's end. Any other state (a field it lacks reads
+  // undefined) by its model key. Equal states always take the same route.
   const stateIds = new Map<string, number>();
   const trie = new Map<unknown, unknown>();
   let nextId = 0;
   const search = ++searches;
+  let fieldNames: string[] = [];
   const sid = (st: State): number => {
     const tagged = st as Tagged;
     if (tagged[SID_SEARCH] === search) return tagged[SID]!;
-    let node: Map<unknown, unknown> | undefined = trie;
-    for (const [name, v] of st) {
-      if (v !== null && typeof v === "object") {
-        node = undefined;
-        break;
-      }
-      let byName = node.get(name) as Map<unknown, unknown> | undefined;
-      if (byName === undefined) node.set(name, (byName = new Map()));
-      let byValue = byName.get(v) as Map<unknown, unknown> | undefined;
-      if (byValue === undefined) byName.set(v, (byValue = new Map()));
-      node = byValue;
-    }
     let id: number | undefined;
-    if (node !== undefined) {
-      id = node.get(TRIE_END) as number | undefined;
-      if (id === undefined) node.set(TRIE_END, (id = nextId++));
-    } else {
+    const last = fieldNames.length - 1;
+    let node: Map<unknown, unknown> | undefined = st.size === fieldNames.length && last >= 0 ? trie : undefined;
+    for (let k = 0; node !== undefined && k <= last; k++) {
+      const v = st.get(fieldNames[k]!);
+      if (v === undefined || (v !== null && typeof v === "object")) break;
+      if (k === last) {
+        id = node.get(v) as number | undefined;
+        if (id === undefined) node.set(v, (id = nextId++));
+      } else {
+        let next = node.get(v) as Map<unknown, unknown> | undefined;
+        if (next === undefined) node.set(v, (next = new Map()));
+        node = next;
+      }
+    }
+    if (id === undefined) {
       const k = model.key(st);
       id = stateIds.get(k);
       if (id === undefined) stateIds.set(k, (id = nextId++));
@@ -555,8 +556,9 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
     cache.set(f.sid, (succ = model.step(f.state, o.call, o.ev.outcome, el, phase)));
     // Where states seldom repeat (a value that grows with every append) the cache costs more
     // than it saves, and keeps every state for the collector: once fewer than one step in five
-    // is found there (looked at every 20,000 new ones), it is dropped.
-    if (++stepMisses % 20_000 === 0 && stepHits * 4 < stepMisses) {
+    // is found there (looked at every 4,000 new ones: at 20,000 the cache cost kv c50-ok a third
+    // of its time before it went), it is dropped.
+    if (++stepMisses % 4_000 === 0 && stepHits * 4 < stepMisses) {
       cacheSteps = false;
       stepCache.length = 0;
     }
@@ -737,6 +739,7 @@ export function checkObject(model: Model, decl: Pick<ObjectDecl, "id" | "primiti
   let livenessEnd: { frame: Frame; path: Child[]; late: number[]; prog: Uint8Array } | null = null;
 
   const initial = model.initial();
+  fieldNames = [...initial.keys()];
   push(null, initial, 0, 0, 0, 0, -Infinity, 0);
   while (stack.length > 0) {
     const f = stack[stack.length - 1]!;
