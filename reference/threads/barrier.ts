@@ -18,7 +18,7 @@
 import type { JsonValue } from "../../spec/format.js";
 import { checkCallable, inThreadObjects, resolveCallable, type CallableValue } from "../callables.js";
 import { PythonError, type ObjectHandle, type SharedPrimitive } from "../implementation.js";
-import { isInterrupted, lockMutex, now, remaining, sharedWords, unlockMutex, waitWord } from "./futex.js";
+import { isInterrupted, lockMutex, now, remaining, sharedWords, SPIN_LOADS, unlockMutex, waitWord } from "./futex.js";
 import { checkHandle, checkProfile, checkTimeout, sharedBuffer, type PrimitiveOptions, type Profile } from "./profile.js";
 import { type Factory } from "./factory.js";
 
@@ -131,10 +131,18 @@ export class Barrier implements SharedPrimitive {
   wait(timeout: number | null = null): number {
     const w = this.#waiter(timeout);
     const words = this.#words;
+    let spun = false;
     for (;;) {
       const p = w.poll();
       if (p.done) return p.value;
       try {
+        // Spin a little first, as blockSync does: the last party often arrives within microseconds.
+        if (!spun) {
+          spun = true;
+          let k = 0;
+          while (k < SPIN_LOADS && Atomics.load(words, SEQ) === p.seq) k++;
+          if (k < SPIN_LOADS) continue;
+        }
         waitWord(words, SEQ, p.seq, remaining(w.deadline()));
       } finally {
         Atomics.sub(words, SLEEPERS, 1);

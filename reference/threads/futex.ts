@@ -129,7 +129,7 @@ export function waitWord(words: Int32Array, index: number, expected: number, ms:
  * on 2 cores: 1000 took Pipe's round trip from 53 to 11 µs and a contended Lock from 143 to 118 ms
  * per 2x10^6 acquires; 200 did not, 5000 did no better.
  */
-const SPIN_LOADS = 1000;
+export const SPIN_LOADS = 1000;
 
 /**
  * Run `op` until it completes, sleeping with Atomics.wait in between. The
