@@ -1,21 +1,24 @@
 /**
  * Event shared across worker threads (multiprocessing.Event / threading.Event).
  *
- * Two words and a sleeper counter: the flag, and a sequence word that every
- * set() bumps (after raising the flag). A wait that finds the flag clear reads
- * the sequence first, then sleeps while it is unchanged: it returns True once
- * any set() happened after it started, even if the flag was cleared again
- * (as threading.Event.wait does), and False on timeout when none did.
+ * One word holds the flag (bit 0) and the number of set() calls (the bits above), so that set()
+ * and clear() are each one atomic change; a sleeper counter beside it. A wait that finds the flag
+ * clear sleeps while that count is unchanged: it returns True once any set() happened after it
+ * started, even if the flag was cleared again (as threading.Event.wait does), and False on
+ * timeout when none did. (The flag and the count were two words: a set() between its two stores
+ * let a wait that had returned and cleared the flag return True again from the same set();
+ * bench:reference's Event ping-pong then lost a round.)
  */
 import type { ObjectHandle, SharedPrimitive } from "../implementation.js";
 import { blockAsync, blockSync, deadlineOf, done, sharedWords, sleepOn, type Blocking, type Step } from "./futex.js";
 import { checkHandle, checkProfile, checkTimeout, sharedBuffer, type PrimitiveOptions, type Profile } from "./profile.js";
 import { type Factory } from "./factory.js";
 
-const FLAG = 0; // 0 clear, 1 set
-const SEQ = 1; // number of set() calls
+const WORD = 0; // set() calls << 1 | the flag
+// Word 1 is unused (the count had it when it was a word of its own).
 const SLEEPERS = 2;
 const WORDS = 3;
+const SET = 1;
 
 export class Event implements SharedPrimitive {
   readonly profile: Profile;
@@ -38,31 +41,45 @@ export class Event implements SharedPrimitive {
   }
 
   is_set(): boolean {
-    return Atomics.load(this.#words, FLAG) === 1;
+    return (Atomics.load(this.#words, WORD) & SET) === SET;
   }
 
-  /** Raise the flag and wake every waiter. */
+  /** Raise the flag and count the set, in one change; wake every waiter. */
   set(): void {
     const w = this.#words;
-    Atomics.store(w, FLAG, 1);
-    Atomics.add(w, SEQ, 1);
-    if (Atomics.load(w, SLEEPERS) > 0) Atomics.notify(w, SEQ);
+    let old = Atomics.load(w, WORD);
+    for (;;) {
+      const seen = Atomics.compareExchange(w, WORD, old, ((old & ~SET) + 2) | SET);
+      if (seen === old) break;
+      old = seen;
+    }
+    if (Atomics.load(w, SLEEPERS) > 0) Atomics.notify(w, WORD);
   }
 
   clear(): void {
-    Atomics.store(this.#words, FLAG, 0);
+    const w = this.#words;
+    let old = Atomics.load(w, WORD);
+    while ((old & SET) === SET) {
+      const seen = Atomics.compareExchange(w, WORD, old, old & ~SET);
+      if (seen === old) return;
+      old = seen;
+    }
   }
 
-  // The sequence is read before the flag: a set() after that read changes it.
+  // True at once when the flag is up; else a wait for the count of sets to change.
   #waitOp(): Blocking<boolean> | true {
     const w = this.#words;
-    const seq = Atomics.load(w, SEQ);
-    if (Atomics.load(w, FLAG) === 1) return true;
+    const start = Atomics.load(w, WORD);
+    if ((start & SET) === SET) return true;
+    const count = start >>> 1;
     return {
       words: w,
       waiters: SLEEPERS,
-      attempt: (): Step<boolean> => (Atomics.load(w, SEQ) !== seq ? done(true) : sleepOn(SEQ, seq)),
-      timedOut: () => Atomics.load(w, SEQ) !== seq,
+      attempt: (): Step<boolean> => {
+        const now = Atomics.load(w, WORD);
+        return now >>> 1 !== count ? done(true) : sleepOn(WORD, now);
+      },
+      timedOut: () => Atomics.load(w, WORD) >>> 1 !== count,
     };
   }
 
