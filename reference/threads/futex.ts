@@ -103,8 +103,8 @@ export function checkInterrupt(): void {
  * The longest single Atomics.wait, even for a wait without deadline. Node 20.20 (V8 11.3) once in a
  * while never returns from an Atomics.wait without timeout although the word changed and the waker
  * saw the sleeper announced and notified (bench:pool executor-map-small: a Future.result() asleep
- * for good on a done future, 5 of 8 runs); with waits of at most this many ms it did not happen
- * in 6 runs and no slice ran out on a changed word. A wait in slices costs a wake-up per slice.
+ * for good on a done future, 5 of 10 runs); with waits of at most this many ms it did not happen
+ * in 9 runs and no slice ran out on a changed word. A wait in slices costs a wake-up per slice.
  */
 const UNBOUNDED_SLICE_MS = 100;
 
