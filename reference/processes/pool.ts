@@ -49,7 +49,7 @@ import {
   outcomeValue,
   request,
   requestPayload,
-  runCallback,
+  runCallbackOnOwner,
   serveRequests,
   startTaskWorker,
   storeOutcome,
@@ -548,7 +548,7 @@ class Owner {
       ? [error_callback, new PythonError(failed.type ?? "Exception", String(failed.args?.[0] ?? ""), failed.args ?? [])]
       : [callback, list ? outcomes.flatMap((o) => o.value as unknown[]) : outcomes[0]!.value];
     if (cb === null) return;
-    runCallback(cb, arg, "Pool");
+    runCallbackOnOwner(cb, arg, "Pool");
   }
 
   #dispatch(): void {

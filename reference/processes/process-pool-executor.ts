@@ -44,6 +44,7 @@ import {
   request,
   requestPayload,
   runCallback,
+  runCallbackOnOwner,
   serveRequests,
   startTaskWorker,
   storeOutcome,
@@ -460,7 +461,7 @@ class Owner {
     if (!cbs) return;
     this.#callbacks.delete(id);
     const future = new Future({ memory: this.#s, channel: this.#channelName }, id);
-    for (const cb of cbs) runCallback(cb, future, "ProcessPoolExecutor");
+    for (const cb of cbs) runCallbackOnOwner(cb, future, "ProcessPoolExecutor");
   }
 
   /** PENDING -> CANCELLED (the dispatch's PENDING -> RUNNING is on this thread too); whether it changed. */

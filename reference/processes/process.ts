@@ -71,6 +71,20 @@ export function enterScope(scope: object | undefined): void {
   currentScope = scope;
 }
 
+/**
+ * A requester's side of an owner's request loop: bump the request word at `reqSeq` and wait until
+ * the owner has set `ackSeq` to it. The owner sleeps in a waitAsync without timeout, so the request
+ * is notified again each slice: a lost notify must not leave it asleep (futex.ts UNBOUNDED_SLICE_MS).
+ */
+export function postAndAwaitOwner(w: Int32Array, reqSeq: number, ackSeq: number): void {
+  const seq = Atomics.add(w, reqSeq, 1) + 1;
+  Atomics.notify(w, reqSeq);
+  while (Atomics.load(w, ackSeq) < seq) {
+    waitWord(w, ackSeq, Atomics.load(w, ackSeq), 1000);
+    if (Atomics.load(w, ackSeq) < seq) Atomics.notify(w, reqSeq);
+  }
+}
+
 /** The scope an object made now belongs to (it keeps it: its children start later). */
 export function scopeNow(): object | undefined {
   return currentScope;
@@ -230,13 +244,7 @@ export class Process implements SharedPrimitive {
     }
     const w = this.#words;
     Atomics.store(w, REQ, req);
-    const seq = Atomics.add(w, REQ_SEQ, 1) + 1;
-    Atomics.notify(w, REQ_SEQ);
-    while (Atomics.load(w, ACK_SEQ) < seq) {
-      waitWord(w, ACK_SEQ, Atomics.load(w, ACK_SEQ), 1000);
-      // Notified again each slice: the owner's waitAsync must not sleep on a lost notify (futex.ts UNBOUNDED_SLICE_MS).
-      if (Atomics.load(w, ACK_SEQ) < seq) Atomics.notify(w, REQ_SEQ);
-    }
+    postAndAwaitOwner(w, REQ_SEQ, ACK_SEQ);
   }
 
   #locked<T>(f: () => T): T {

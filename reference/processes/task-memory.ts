@@ -13,10 +13,10 @@ import type { JsonValue } from "../../spec/format.js";
 import { inThreadObjects, resolveCallable, type CallableValue } from "../callables.js";
 import { PythonError, type ObjectHandle } from "../implementation.js";
 import { siblingUrl } from "../spawn-worker.js";
-import { lockMutex, sharedWords, unlockMutex, waitWord, wake } from "../threads/futex.js";
+import { lockMutex, sharedWords, unlockMutex, wake } from "../threads/futex.js";
 import { sharedBuffer } from "../threads/profile.js";
 import { forkModule, threadModule } from "./fork.js";
-import { ownChild, type OwnedChild } from "./process.js";
+import { ownChild, postAndAwaitOwner, type OwnedChild } from "./process.js";
 
 export const STATE = 0;
 const LOCK = 1; // one request at a time
@@ -90,13 +90,7 @@ export function request(m: TaskMemory, what: string, kind: number, payload?: unk
     req.set(bytes);
     Atomics.store(w, REQ_LEN, bytes.length);
     Atomics.store(w, REQ, kind);
-    const seq = Atomics.add(w, REQ_SEQ, 1) + 1;
-    Atomics.notify(w, REQ_SEQ);
-    while (Atomics.load(w, ACK_SEQ) < seq) {
-      waitWord(w, ACK_SEQ, Atomics.load(w, ACK_SEQ), 1000);
-      // Notified again each slice: the owner's waitAsync must not sleep on a lost notify (futex.ts UNBOUNDED_SLICE_MS).
-      if (Atomics.load(w, ACK_SEQ) < seq) Atomics.notify(w, REQ_SEQ);
-    }
+    postAndAwaitOwner(w, REQ_SEQ, ACK_SEQ);
     return Atomics.load(w, REPLY);
   } finally {
     unlockMutex(w, LOCK);
@@ -148,20 +142,32 @@ export class OwnerChannel<T> {
 /**
  * A callback's call on this thread, given `arg` (a Pool's callback, an executor's done callback).
  * A Python exception it raises is dropped (CPython's executor logs it and goes on; the spec draws
- * no raising Pool callback). Any other error is the reference's own fault: reported on stderr,
- * not thrown, as the thread that runs callbacks must go on and a later rejection has nobody to
- * go to.
+ * no raising Pool callback). Any other error is the reference's own fault: thrown when the call
+ * fails at once; reported on stderr when its promise rejects later (nobody is left to throw it
+ * to, and an unhandled rejection would end the process).
  */
 export function runCallback(cb: CallableValue, arg: unknown, what: string): void {
-  const fault = (e: unknown) => {
-    if (!(e instanceof PythonError)) process.stderr.write(`mpspec reference ${what}: a callback failed: ${e instanceof Error ? e.stack : String(e)}\n`);
-  };
   try {
     // Calls on other objects are made at once on this thread (inThreadObjects); the promise is settled.
-    void Promise.resolve(resolveCallable(cb, inThreadObjects)(arg)).catch(fault);
+    void Promise.resolve(resolveCallable(cb, inThreadObjects)(arg)).catch((e: unknown) => {
+      if (!(e instanceof PythonError)) reportCallbackFault(what, e);
+    });
   } catch (e) {
-    fault(e);
+    if (!(e instanceof PythonError)) throw e;
   }
+}
+
+/** `runCallback` on the owner thread, whose loop must go on: a fault is reported, not hidden. */
+export function runCallbackOnOwner(cb: CallableValue, arg: unknown, what: string): void {
+  try {
+    runCallback(cb, arg, what);
+  } catch (e) {
+    reportCallbackFault(what, e);
+  }
+}
+
+function reportCallbackFault(what: string, e: unknown): void {
+  process.stderr.write(`mpspec reference ${what}: a callback failed: ${e instanceof Error ? e.stack : String(e)}\n`);
 }
 
 /** The request being served: its kind and its JSON payload. */
