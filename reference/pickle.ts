@@ -19,8 +19,9 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 
 /** The first `{"<key>": token}` inside v (arrays and plain objects, depth first), or undefined. */
-function find(v: unknown, key: string, seen = new Set<object>()): string | undefined {
-  if (typeof v !== "object" || v === null || seen.has(v)) return undefined;
+function find(v: unknown, key: string, seen?: Set<object>): string | undefined {
+  if (typeof v !== "object" || v === null || seen?.has(v)) return undefined;
+  seen ??= new Set<object>();
   seen.add(v);
   if (Array.isArray(v)) {
     for (const x of v) {
@@ -66,8 +67,10 @@ export function checkUnpicklable(v: unknown): void {
  * (also inside lists and plain objects). The handle is only read for its primitive's name; the
  * object is not attached. Pickling it raises (inheritanceOnlyError).
  */
-export function sharedObjectIn(v: unknown, seen = new Set<object>()): ObjectHandle | undefined {
-  if (typeof v !== "object" || v === null || seen.has(v) || isPyBytes(v)) return undefined;
+export function sharedObjectIn(v: unknown, seen?: Set<object>): ObjectHandle | undefined {
+  // (The set is made only for an object: a queue's put of a number asks this too.)
+  if (typeof v !== "object" || v === null || seen?.has(v) || isPyBytes(v)) return undefined;
+  seen ??= new Set<object>();
   seen.add(v);
   if (Array.isArray(v)) {
     for (const x of v) {

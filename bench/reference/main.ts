@@ -2,16 +2,19 @@
  * The reference primitives (worker threads, SharedArrayBuffer + Atomics) against CPython's
  * multiprocessing (fork) on the same workloads, in the same run:
  *
- *   npm run bench:reference -- [--scale F] [--only a,b] [--rounds N] [--timeout S] [--json]
+ *   npm run bench:reference -- [--scale F] [--only a,b] [--rounds N] [--warmup W] [--timeout S] [--json]
  *
- * For each workload (workloads.ts; cpython_workloads.py is the CPython side) it runs `rounds`
- * rounds on CPython, then `rounds` on the reference, and prints the median of each, their ratio
+ * For each workload (workloads.ts; cpython_workloads.py is the CPython side) it runs `warmup`
+ * rounds and then `rounds` rounds on CPython, then the same on the reference, and prints the
+ * median of each side's `rounds` (the warm-up rounds are not counted, on either side: the
+ * reference's first rounds of a workload run before V8 has optimized its code), their ratio
  * (CPython time / reference time: how many times faster the reference is) and whether the
  * workload's goal is met. A round's time is its slowest actor's, each actor timing its own loop
  * after a common start signal. Counts are the same on both sides: each workload's default N
  * (chosen so that CPython takes roughly 0.2-1 s) times --scale (default 1).
  *
- * Flags: --scale F (> 0), --only a,b (workload names), --rounds N (default 3), --timeout S (the
+ * Flags: --scale F (> 0), --only a,b (workload names), --rounds N (default 3), --warmup W (rounds
+ * before those, not counted; default 1, 0 for none), --timeout S (the
  * timeout of every blocking call, default 60), --json (a JSON report on stdout instead of the
  * table; progress goes to stderr either way). Exit status 1 when a check of a workload's results
  * fails or a run fails (a missed goal is only reported), 2 for bad flags.
@@ -36,17 +39,18 @@ export interface Options {
   scale: number;
   only: Workload[];
   rounds: number;
+  warmup: number;
   timeoutS: number;
   json: boolean;
 }
 
 export class UsageError extends Error {}
 
-const USAGE = "usage: npm run bench:reference -- [--scale F] [--only a,b] [--rounds N] [--timeout S] [--json]";
+const USAGE = "usage: npm run bench:reference -- [--scale F] [--only a,b] [--rounds N] [--warmup W] [--timeout S] [--json]";
 
 /** Parse the flags (`--flag value` or `--flag=value`); throws UsageError naming the bad flag. */
 export function parseArgs(argv: readonly string[]): Options & { help: boolean } {
-  const o: Options & { help: boolean } = { scale: 1, only: [...WORKLOADS], rounds: 3, timeoutS: TIMEOUT_S, json: false, help: false };
+  const o: Options & { help: boolean } = { scale: 1, only: [...WORKLOADS], rounds: 3, warmup: 1, timeoutS: TIMEOUT_S, json: false, help: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.indexOf("=");
@@ -72,6 +76,9 @@ export function parseArgs(argv: readonly string[]): Options & { help: boolean } 
         break;
       case "--rounds":
         o.rounds = number((x) => Number.isInteger(x) && x >= 1, "a positive integer");
+        break;
+      case "--warmup":
+        o.warmup = number((x) => Number.isInteger(x) && x >= 0, "a whole number (0 for no warm-up)");
         break;
       case "--timeout":
         o.timeoutS = number((x) => Number.isFinite(x) && x > 0, "a positive number of seconds");
@@ -108,6 +115,9 @@ export interface Row {
   reference_ms: number;
   cpython_rounds_ms: number[];
   reference_rounds_ms: number[];
+  /** The warm-up rounds' times (not counted in the medians). */
+  cpython_warmup_ms: number[];
+  reference_warmup_ms: number[];
   /** CPython time / reference time. */
   ratio: number;
   goal: string | null;
@@ -165,7 +175,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const header = [
     `machine: ${info.cpu} x ${info.cpus} CPUs, ${info.os}; load average ${(info.loadavg as number[]).join(" ")}`,
     `Node ${info.node}, ${info.python} (multiprocessing, fork)`,
-    `scale ${opts.scale}, median of ${opts.rounds} round(s), timeout ${opts.timeoutS} s per blocking call`,
+    `scale ${opts.scale}, median of ${opts.rounds} round(s) after ${opts.warmup} warm-up round(s) on each side, timeout ${opts.timeoutS} s per blocking call`,
   ].join("\n");
   if (!opts.json) console.log(header + "\n");
 
@@ -176,13 +186,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     for (const w of opts.only) {
       const n = scaledCount(w, opts.scale);
       progress(`${w.name}: N=${n}, CPython...`);
-      const [py] = await runCPython([w.name], n, opts.rounds, opts.timeoutS);
+      const [py] = await runCPython([w.name], n, opts.warmup + opts.rounds, opts.timeoutS);
       if (!py?.ok || !py.rounds_ms) throw new Error(`${w.name} (CPython): ${py?.error ?? "no result"}`);
-      progress(`${w.name}: CPython ${py.rounds_ms.map(fmtMs).join(", ")} ms; reference...`);
-      const ref: number[] = [];
-      for (let r = 0; r < opts.rounds; r++) ref.push((await pool.run(workload(w.name), n, opts.timeoutS)).ms);
-      progress(`${w.name}: reference ${ref.map(fmtMs).join(", ")} ms`);
-      const cpythonMs = median(py.rounds_ms);
+      const pyRounds = py.rounds_ms.slice(opts.warmup);
+      const show = (all: number[]) => all.map((ms, k) => (k < opts.warmup ? `(${fmtMs(ms)})` : fmtMs(ms))).join(", ");
+      progress(`${w.name}: CPython ${show(py.rounds_ms)} ms (warm-up in brackets); reference...`);
+      const all: number[] = [];
+      for (let r = 0; r < opts.warmup + opts.rounds; r++) all.push((await pool.run(workload(w.name), n, opts.timeoutS)).ms);
+      const ref = all.slice(opts.warmup);
+      progress(`${w.name}: reference ${show(all)} ms`);
+      const cpythonMs = median(pyRounds);
       const referenceMs = median(ref);
       const ratio = cpythonMs / referenceMs;
       rows.push({
@@ -190,8 +203,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         n,
         cpython_ms: cpythonMs,
         reference_ms: referenceMs,
-        cpython_rounds_ms: py.rounds_ms,
+        cpython_rounds_ms: pyRounds,
         reference_rounds_ms: ref,
+        cpython_warmup_ms: py.rounds_ms.slice(0, opts.warmup),
+        reference_warmup_ms: all.slice(0, opts.warmup),
         ratio,
         goal: w.goal?.label ?? null,
         goal_ratio: w.goal?.ratio ?? null,
@@ -207,7 +222,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const goals = rows.filter((r) => r.met !== null);
   const summary = { met: goals.filter((r) => r.met).length, total: goals.length };
   if (opts.json) {
-    const report = { machine: info, scale: opts.scale, rounds: opts.rounds, timeout_s: opts.timeoutS, results: rows, goals: summary, error: failure };
+    const report = { machine: info, scale: opts.scale, rounds: opts.rounds, warmup: opts.warmup, timeout_s: opts.timeoutS, results: rows, goals: summary, error: failure };
     console.log(JSON.stringify(report, null, 2));
   } else {
     if (rows.length > 0) console.log(table(rows));

@@ -70,11 +70,13 @@ describe("bench:reference workloads", () => {
     expect(() => parseArgs(["--scale=abc"])).toThrow(/--scale/);
     expect(() => parseArgs(["--rounds", "1.5"])).toThrow(/--rounds needs a positive integer/);
     expect(() => parseArgs(["--rounds"])).toThrow(/--rounds needs a value/);
+    expect(() => parseArgs(["--warmup", "-1"])).toThrow(/--warmup needs a whole number/);
     expect(() => parseArgs(["--only", "lock-uncontended,nope"])).toThrow(/--only: unknown workload "nope"/);
     expect(() => parseArgs(["--fast"])).toThrow(UsageError);
     expect(() => parseArgs(["--json=1"])).toThrow(/--json takes no value/);
-    const o = parseArgs(["--scale", "0.5", "--only=value-increments,lock-contended", "--rounds", "5", "--json"]);
-    expect([o.scale, o.only.map((w) => w.name), o.rounds, o.json]).toEqual([0.5, ["lock-contended", "value-increments"], 5, true]);
+    const o = parseArgs(["--scale", "0.5", "--only=value-increments,lock-contended", "--rounds", "5", "--warmup=0", "--json"]);
+    expect([o.scale, o.only.map((w) => w.name), o.rounds, o.warmup, o.json]).toEqual([0.5, ["lock-contended", "value-increments"], 5, 0, true]);
+    expect(parseArgs([]).warmup).toBe(1);
     const err = vi.spyOn(console, "error").mockImplementation(() => {});
     try {
       expect(await main(["--bogus"])).toBe(2);

@@ -138,16 +138,18 @@ export const SPIN_LOADS = 1000;
  * notify that races with the timeout is not wasted.
  */
 export function blockSync<T>(op: Blocking<T>, deadline: number): T {
-  let spun = false;
+  let spins = 0;
   for (;;) {
     let step = op.attempt();
     if (step.done) return step.value;
     if (now() >= deadline) return op.timedOut();
-    if (!spun) {
+    if (spins < SPIN_LOADS) {
       // Spin a little first: the word often changes within microseconds (a lock released, an
       // item put by a thread on another core), and a sleep and a wake-up cost more than that.
-      spun = true;
-      for (let i = 0; i < SPIN_LOADS; i++) if (Atomics.load(op.words, step.index) !== step.expected) break;
+      // A change seen is tried at once, and a try lost to another thread (a lock taken again
+      // by its releaser) spins on, until SPIN_LOADS loads in all.
+      while (spins < SPIN_LOADS && Atomics.load(op.words, step.index) === step.expected) spins++;
+      spins++;
       continue;
     }
     Atomics.add(op.words, op.waiters, 1);

@@ -56,6 +56,29 @@ describe("Queue", () => {
     expect(values.map(() => big.get_nowait())).toEqual(values);
   });
 
+  it("writes each item form (numbers and short Latin-1 strings as they are, the rest encoded) starting at every position of the ring", () => {
+    const items: unknown[] = [0, -0, 7, -2.5, 1e300, NaN, Infinity, "", "item-1", "\u00ff\u0080x", "z".repeat(50), "\u2603 wide", true, false, null, [1, "a"]];
+    // A frame is 4 length bytes and the item's bytes; an ASCII filler of n characters takes n + 5.
+    const filler = (q: Queue, frame: number) => {
+      q.put("a".repeat(frame - 5), true, 5);
+      expect(q.get(true, 5)).toBe("a".repeat(frame - 5));
+    };
+    for (const item of items) {
+      for (let at = 0; at < 64; at++) {
+        const q = new Queue(0, { capacity: 64 });
+        if (at >= 5) filler(q, at);
+        else if (at > 0) {
+          filler(q, 35);
+          filler(q, at + 29);
+        }
+        q.put(item, true, 5);
+        const got = q.get(true, 5);
+        if (typeof item === "number") expect(Object.is(got, item)).toBe(true);
+        else expect(got).toEqual(item);
+      }
+    }
+  });
+
   it("raises queue.Full / queue.Empty when not blocking, and after at least the timeout", async () => {
     for (const profile of ["multiprocessing", "threading"] as const) {
       const q = new Queue(1, { profile });

@@ -104,6 +104,37 @@ interface QueueShared {
   data: Uint8Array;
 }
 
+const TRY_PUT = Symbol("try put");
+const DONE_VOID: Step<void> = done(undefined);
+
+/**
+ * One put's blocking operation: the item's frame, tried by its queue (QueueBase[TRY_PUT]). A
+ * class rather than an object of closures: a put then makes no function objects (which tsx's
+ * transform, keeping function names, also renames one by one).
+ */
+class PutOp implements Blocking<void> {
+  readonly waiters = PUTTERS;
+  constructor(
+    readonly queue: QueueBase,
+    readonly words: Int32Array,
+    /** The item's bytes, or a number or short Latin-1 string written as it is (writeFrame). */
+    readonly bytes: Uint8Array | number | string,
+    readonly n: number,
+    /** multiprocessing: an item the feeder cannot pickle: it takes a slot, nothing is written. */
+    readonly drop: boolean,
+    /** multiprocessing: an item past a pipe's buffer. */
+    readonly big: boolean,
+  ) {}
+
+  attempt(): Step<void> {
+    return this.queue[TRY_PUT](this);
+  }
+
+  timedOut(): never {
+    throw full();
+  }
+}
+
 abstract class QueueBase implements SharedPrimitive {
   readonly profile: Profile;
   /** Maximum number of items; <= 0 means no limit. */
@@ -112,7 +143,8 @@ abstract class QueueBase implements SharedPrimitive {
   readonly capacity: number;
   readonly #ctrl: Int32Array;
   readonly #data: Uint8Array;
-  readonly #getOp: Blocking<Uint8Array>;
+  readonly #ring: Ring;
+  readonly #getOp: Blocking<unknown>;
   readonly #joinOp: Blocking<boolean>;
   // Per attached instance, like a multiprocessing.Queue object in one process.
   #closed = false;
@@ -136,11 +168,12 @@ abstract class QueueBase implements SharedPrimitive {
     const ctrl = (this.#ctrl = shared?.ctrl ?? sharedWords(WORDS));
     const data = (this.#data = shared?.data ?? new Uint8Array(new SharedArrayBuffer(this.capacity)));
     const capacity = this.capacity;
+    const ring = (this.#ring = ringOf(data));
 
     this.#getOp = {
       words: ctrl,
       waiters: GETTERS,
-      attempt: (): Step<Uint8Array> => {
+      attempt: (): Step<unknown> => {
         lockMutex(ctrl, MUTEX);
         // A get waits for ever on a torn item, holding the reader lock: the others time out.
         if (ctrl[STUCK] !== 0) {
@@ -153,9 +186,8 @@ abstract class QueueBase implements SharedPrimitive {
           return sleepOn(NOT_EMPTY, seq);
         }
         const head = ctrl[HEAD];
-        const header = readRing(data, head, HEADER);
-        const length = header[0] | (header[1] << 8) | (header[2] << 16) | (header[3] << 24);
-        const bytes = readRing(data, (head + HEADER) % capacity, length);
+        const length = frameLength(ring, head);
+        const bytes = readItem(ring, (head + HEADER) % capacity, length);
         ctrl[HEAD] = (head + HEADER + length) % capacity;
         ctrl[USED] -= HEADER + length;
         Atomics.sub(ctrl, COUNT, 1); // atomic: qsize() reads it without the mutex
@@ -255,7 +287,7 @@ abstract class QueueBase implements SharedPrimitive {
   // observed (CPython 3.11): q = multiprocessing.Queue(1); q.put(multiprocessing.Lock())  # None, that traceback on
   //   stderr; 0.2 s later q.qsize(), q.empty(), q.full()  # 0, True, False; q.put('x', timeout=0.5); q.get(timeout=1)  # 'x'
   #putOp(item: unknown): Blocking<void> {
-    const drop = this.#pickles && (isUnpicklable(item) || sharedObjectIn(item) !== undefined);
+    const drop = this.#pickles && typeof item === "object" && item !== null && (isUnpicklable(item) || sharedObjectIn(item) !== undefined);
     // An item whose pickle is past a pipe's buffer: CPython's feeder thread stays blocked writing it,
     // holding the writer lock, until a get reads it, and join_thread() waits for that feeder. Here the
     // item is in the ring at once; its frame names this instance, so that join_thread() can wait
@@ -273,66 +305,62 @@ abstract class QueueBase implements SharedPrimitive {
       framed = { [FED_BY]: this.#feeder, item };
       this.#bigPut++;
     }
-    const bytes = drop ? new Uint8Array(0) : encodeItem(framed);
-    const frame = HEADER + bytes.length;
+    // A number or a short Latin-1 string is written into the ring as it is (encodeItem's form),
+    // with no buffer of its own.
+    const bytes = drop ? new Uint8Array(0) : typeof framed === "number" || isShortLatin1(framed) ? framed : encodeItem(framed);
+    const n = typeof bytes === "number" ? NUMBER_BYTES : typeof bytes === "string" ? 1 + bytes.length : bytes.length;
+    const frame = HEADER + n;
     if (frame > this.capacity) {
-      throw new RangeError(`item of ${bytes.length} serialized bytes cannot fit a queue capacity of ${this.capacity} bytes`);
+      throw new RangeError(`item of ${n} serialized bytes cannot fit a queue capacity of ${this.capacity} bytes`);
     }
+    return new PutOp(this, this.#ctrl, bytes, n, drop, big);
+  }
+
+  /** One try of a put (PutOp): write its frame, or name the word to sleep on. */
+  [TRY_PUT](op: PutOp): Step<void> {
     const ctrl = this.#ctrl;
-    const data = this.#data;
-    const capacity = this.capacity;
+    const frame = HEADER + op.n;
     const maxsize = this.maxsize;
-    return {
-      words: ctrl,
-      waiters: PUTTERS,
-      attempt: (): Step<void> => {
-        lockMutex(ctrl, MUTEX);
-        const used = ctrl[USED];
-        if ((maxsize > 0 && ctrl[COUNT] + ctrl[DEFERRED] >= maxsize) || used + frame > capacity) {
-          const seq = ctrl[NOT_FULL];
+    lockMutex(ctrl, MUTEX);
+    const used = ctrl[USED];
+    if ((maxsize > 0 && ctrl[COUNT] + ctrl[DEFERRED] >= maxsize) || used + frame > this.capacity) {
+      const seq = ctrl[NOT_FULL];
+      unlockMutex(ctrl, MUTEX);
+      return sleepOn(NOT_FULL, seq);
+    }
+    if (op.drop) {
+      ctrl[UNFINISHED] += 1;
+      // This instance's feeder is blocked behind an item past the pipe's buffer (its own, or
+      // another's holding the writer lock) until a get takes it: only then does it reach this
+      // item and drop it, so the slot stays taken until then.
+      // observed (CPython 3.11): q = multiprocessing.Queue(2); q.put('ab' * 40000); q.put(obj_holding_a_lock);
+      //   time.sleep(0.2); q.qsize(), q.full()  # 2, True; after q.get(True, 1) (the big item), 0.1 s later q.qsize(), q.full()  # 0, False
+      if (ctrl[BIG_TAKEN] < this.#bigAhead) {
+        const k = ctrl.subarray(DEFER_AT, DEFER_AT + MAX_DEFERRED).indexOf(0);
+        if (k < 0) {
           unlockMutex(ctrl, MUTEX);
-          return sleepOn(NOT_FULL, seq);
+          throw new RangeError(`more than ${MAX_DEFERRED} unpicklable items wait behind items past a pipe's buffer`);
         }
-        if (drop) {
-          ctrl[UNFINISHED] += 1;
-          // This instance's feeder is blocked behind an item past the pipe's buffer (its own, or
-          // another's holding the writer lock) until a get takes it: only then does it reach this
-          // item and drop it, so the slot stays taken until then.
-          // observed (CPython 3.11): q = multiprocessing.Queue(2); q.put('ab' * 40000); q.put(obj_holding_a_lock);
-          //   time.sleep(0.2); q.qsize(), q.full()  # 2, True; after q.get(True, 1) (the big item), 0.1 s later q.qsize(), q.full()  # 0, False
-          if (ctrl[BIG_TAKEN] < this.#bigAhead) {
-            const k = ctrl.subarray(DEFER_AT, DEFER_AT + MAX_DEFERRED).indexOf(0);
-            if (k < 0) {
-              unlockMutex(ctrl, MUTEX);
-              throw new RangeError(`more than ${MAX_DEFERRED} unpicklable items wait behind items past a pipe's buffer`);
-            }
-            ctrl[DEFER_AT + k] = this.#bigAhead;
-            Atomics.add(ctrl, DEFERRED, 1);
-          }
-          unlockMutex(ctrl, MUTEX);
-          return done(undefined);
-        }
-        const tail = (ctrl[HEAD] + used) % capacity;
-        const n = bytes.length;
-        writeRing(data, tail, Uint8Array.of(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24));
-        writeRing(data, (tail + HEADER) % capacity, bytes);
-        ctrl[USED] = used + frame;
-        // CPython's feeders share one writer lock, held while a big item is unread: this item (any
-        // instance's) flushes only after every big item ahead of it, and join_thread() waits for it.
-        if (big) ctrl[BIG_WRITTEN] += 1;
-        if (this.#pickles) this.#bigAhead = ctrl[BIG_WRITTEN];
-        Atomics.add(ctrl, COUNT, 1);
-        ctrl[UNFINISHED] += 1;
-        Atomics.add(ctrl, NOT_EMPTY, 1);
-        unlockMutex(ctrl, MUTEX);
-        // Any getter can take any item: wake one per item.
-        wake(ctrl, GETTERS, NOT_EMPTY, 1);
-        return done(undefined);
-      },
-      timedOut: () => {
-        throw full();
-      },
-    };
+        ctrl[DEFER_AT + k] = this.#bigAhead;
+        Atomics.add(ctrl, DEFERRED, 1);
+      }
+      unlockMutex(ctrl, MUTEX);
+      return DONE_VOID;
+    }
+    const tail = (ctrl[HEAD] + used) % this.capacity;
+    writeFrame(this.#ring, tail, op.bytes, op.n);
+    ctrl[USED] = used + frame;
+    // CPython's feeders share one writer lock, held while a big item is unread: this item (any
+    // instance's) flushes only after every big item ahead of it, and join_thread() waits for it.
+    if (op.big) ctrl[BIG_WRITTEN] += 1;
+    if (this.#pickles) this.#bigAhead = ctrl[BIG_WRITTEN];
+    Atomics.add(ctrl, COUNT, 1);
+    ctrl[UNFINISHED] += 1;
+    Atomics.add(ctrl, NOT_EMPTY, 1);
+    unlockMutex(ctrl, MUTEX);
+    // Any getter can take any item: wake one per item.
+    wake(ctrl, GETTERS, NOT_EMPTY, 1);
+    return DONE_VOID;
   }
 
   /**
@@ -359,7 +387,7 @@ abstract class QueueBase implements SharedPrimitive {
   get(block: boolean = true, timeout: number | null = null): unknown {
     this.#checkOpen();
     const seconds = this.#getTimeout(block, timeout);
-    const item = decodeItem(blockSyncFor(this.#getOp, Boolean(block), seconds));
+    const item = decodeTaken(blockSyncFor(this.#getOp, Boolean(block), seconds));
     if (this.#tornRead(item)) blockSync(this.#stuckOp(), Infinity);
     return this.#unpickle(item);
   }
@@ -368,7 +396,7 @@ abstract class QueueBase implements SharedPrimitive {
   async getAsync(block: boolean = true, timeout: number | null = null): Promise<unknown> {
     this.#checkOpen();
     const deadline = this.#getDeadline(block, timeout);
-    const item = decodeItem(await blockAsync(this.#getOp, deadline));
+    const item = decodeTaken(await blockAsync(this.#getOp, deadline));
     if (this.#tornRead(item)) await blockAsync(this.#stuckOp(), Infinity);
     return this.#unpickle(item);
   }
@@ -674,6 +702,110 @@ export function decodeItem(bytes: Uint8Array): unknown {
       throw new Error(`queue item with unknown tag ${bytes[0]}: the ring is corrupt`);
   }
 }
+
+const NUMBER_BYTES = 9;
+// A number's bytes pass through these where a frame wraps (one thread's code runs one attempt at a time).
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
+
+/** The ring's bytes, with a DataView and a Buffer on the same memory (for numbers and text without a copy). */
+interface Ring {
+  bytes: Uint8Array;
+  view: DataView;
+  text: Buffer;
+  cap: number;
+}
+
+function ringOf(data: Uint8Array): Ring {
+  return {
+    bytes: data,
+    view: new DataView(data.buffer, data.byteOffset, data.byteLength),
+    text: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+    cap: data.byteLength,
+  };
+}
+
+/**
+ * Writes one frame at `pos` (wrapping at the ring's end): the 4-byte length `n`, then the item's
+ * bytes, or, for a number or a short Latin-1 string, its encodeItem form. A frame that does not
+ * wrap is written with no modulo per byte; a small one byte by byte (set() and subarray() cost
+ * more than the copy for a few bytes). This runs under the queue's mutex: every cycle here is a
+ * cycle the other side waits.
+ */
+function writeFrame(r: Ring, pos: number, bytes: Uint8Array | number | string, n: number): void {
+  const { bytes: ring, cap } = r;
+  if (pos + HEADER + n <= cap) {
+    r.view.setUint32(pos, n, true);
+    const at = pos + HEADER;
+    if (typeof bytes === "number") {
+      ring[at] = T_NUMBER;
+      r.view.setFloat64(at + 1, bytes, true);
+    } else if (typeof bytes === "string") {
+      ring[at] = T_LATIN1;
+      for (let i = 0; i < bytes.length; i++) ring[at + 1 + i] = bytes.charCodeAt(i);
+    } else if (n <= SMALL_FRAME) {
+      for (let i = 0; i < n; i++) ring[at + i] = bytes[i]!;
+    } else ring.set(bytes, at);
+    return;
+  }
+  ring[pos] = n & 0xff;
+  ring[(pos + 1) % cap] = (n >>> 8) & 0xff;
+  ring[(pos + 2) % cap] = (n >>> 16) & 0xff;
+  ring[(pos + 3) % cap] = n >>> 24;
+  let at = (pos + HEADER) % cap;
+  if (typeof bytes === "number") {
+    ring[at] = T_NUMBER;
+    f64[0] = bytes;
+    for (let i = 0; i < 8; i++) ring[(at + 1 + i) % cap] = f64Bytes[i]!;
+  } else if (typeof bytes === "string") {
+    ring[at] = T_LATIN1;
+    at = at + 1 === cap ? 0 : at + 1;
+    for (let i = 0; i < bytes.length; i++, at = at + 1 === cap ? 0 : at + 1) ring[at] = bytes.charCodeAt(i);
+  } else writeRing(ring, at, bytes);
+}
+
+/** The length word of the frame at `pos`. */
+function frameLength(r: Ring, pos: number): number {
+  const { bytes: ring, cap } = r;
+  if (pos + HEADER <= cap) return r.view.getUint32(pos, true);
+  return ring[pos]! | (ring[(pos + 1) % cap]! << 8) | (ring[(pos + 2) % cap]! << 16) | (ring[(pos + 3) % cap]! << 24);
+}
+
+/** Whether `v` goes into the ring as a short Latin-1 string (encodeItem's T_LATIN1 form). */
+function isShortLatin1(v: unknown): v is string {
+  if (typeof v !== "string" || v.length > SMALL_FRAME) return false;
+  for (let i = 0; i < v.length; i++) if (v.charCodeAt(i) > 0xff) return false;
+  return true;
+}
+
+/** An item taken out of the ring still in its bytes, decoded after the mutex is released. */
+class Encoded {
+  constructor(readonly bytes: Uint8Array) {}
+}
+
+/**
+ * The item of `length` bytes at `pos`: a number, bool, None or Latin-1 string decoded at once
+ * (no buffer of its own; `text` is the ring as a Buffer), any other item as its bytes (`Encoded`).
+ */
+function readItem(r: Ring, pos: number, length: number): unknown {
+  const { bytes: ring, cap } = r;
+  const tag = ring[pos];
+  const whole = pos + length <= cap;
+  if (tag === T_NUMBER && length === NUMBER_BYTES) {
+    if (whole) return r.view.getFloat64(pos + 1, true);
+    for (let i = 0; i < 8; i++) f64Bytes[i] = ring[(pos + 1 + i) % cap]!;
+    return f64[0];
+  }
+  if (tag === T_LATIN1 && whole) return r.text.toString("latin1", pos + 1, pos + length);
+  if (length === 1 && (tag === T_TRUE || tag === T_FALSE || tag === T_NULL)) return tag === T_NULL ? null : tag === T_TRUE;
+  return new Encoded(readRing(ring, pos, length));
+}
+
+function decodeTaken(taken: unknown): unknown {
+  return taken instanceof Encoded ? decodeItem(taken.bytes) : taken;
+}
+
+const SMALL_FRAME = 64;
 
 function isPastPipeBuffer(v: unknown): boolean {
   return typeof v === "object" && v !== null && !Array.isArray(v) && "$repeat" in v;
