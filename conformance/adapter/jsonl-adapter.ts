@@ -372,6 +372,7 @@ export class JsonlAdapter implements Adapter {
   capabilities!: AdapterCapabilities;
   /** Out-of-process actors take longer to start and to kill than threads. */
   readonly deadlineBaseMs = 2_000;
+  readonly ownProcess = true;
   /** Actor processes may need a fork, a pool refill or a kill per scenario. */
   readonly deadlineFloorMs = 300;
   /** The ready message of the current (last) adapter process. */

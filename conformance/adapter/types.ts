@@ -45,6 +45,14 @@ export interface Adapter {
    * keeps part of a deadline for transport and for stopping actors). Default: `watchMs` itself.
    */
   deadlineFor?(watchMs: number): number;
+  /**
+   * Whether each opened adapter is a process of its own (an adapter behind the JSON-lines
+   * protocol): side-by-side copies (`--concurrency` lanes) then share no thread with each other
+   * or with the runner, so they may also run scenarios of objects only threads of the creating
+   * process may call (a spec's `callers: threads`: Process, Pool, ProcessPoolExecutor). The
+   * in-process reference serves those from one executor thread: not there.
+   */
+  readonly ownProcess?: boolean;
   /** Run one scenario with real concurrency and return its history. Must settle within `deadlineMs`. */
   run(scenario: Scenario, deadlineMs: number): Promise<History>;
   /** End every thread or process the adapter started. */

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { JsonlAdapter } from "../adapter/jsonl-adapter.js";
+import type { Adapter } from "../adapter/types.js";
 import { loadSpecDir } from "../spec/load.js";
 import { runCampaign } from "./campaign.js";
 import { runSuite } from "./suite.js";
@@ -133,6 +134,40 @@ describe("--level and --bail", () => {
     expect(r.verdict).toBe("pass");
     expect(r.runs).toBe(60); // both levels in one campaign: each scenario run once, checked at both
     expect(r.coverage!.histories).toBeGreaterThan(0);
+  }, 120_000);
+
+  test("lanes: a `callers: threads` spec (ProcessPoolExecutor) runs on lanes only when every adapter is a process of its own", async () => {
+    const ppe = specs.find((s) => s.primitive === "ProcessPoolExecutor")!;
+    // The same reference executors, counted, and said to be (or not) processes of their own.
+    const counted = (a: Adapter, ownProcess: boolean) => {
+      const w = {
+        runs: 0,
+        info: a.info,
+        capabilities: a.capabilities,
+        deadlineBaseMs: a.deadlineBaseMs,
+        deadlineFloorMs: a.deadlineFloorMs,
+        actorKind: a.actorKind,
+        startMethod: a.startMethod,
+        ownProcess,
+        deadlineFor: a.deadlineFor?.bind(a),
+        run: (sc: Parameters<Adapter["run"]>[0], ms: number) => {
+          w.runs++;
+          return a.run(sc, ms);
+        },
+        close: () => a.close(),
+      };
+      return w;
+    };
+    const opts = { profile: "multiprocessing", runs: 8, seed: 5, longRuns: 0 };
+    for (const ownProcess of [false, true]) {
+      const main = counted(await executor("../../reference/threads/module"), ownProcess);
+      const lane = counted(await executor("../../reference/threads/module"), ownProcess);
+      const r = await runCampaign(ppe, main, { ...opts, lanes: [lane] });
+      expect(r.verdict).toBe("pass");
+      expect(main.runs + lane.runs).toBeGreaterThanOrEqual(8);
+      if (ownProcess) expect(lane.runs).toBeGreaterThan(0);
+      else expect(lane.runs).toBe(0);
+    }
   }, 120_000);
 
   test("--bail stops at the first primitive that fails", async () => {

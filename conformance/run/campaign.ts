@@ -422,11 +422,13 @@ async function runLevels(runner: ScenarioRunner, opts: CampaignOptions, levels: 
   // With lanes: the search runs ahead on all adapters; a failure is then replayed by its path.
   let replay: { path: string; scenario: string; trial: Trial } | undefined;
   // Not for objects only threads of the creating process may call (Process, Pool,
-  // ProcessPoolExecutor): the reference serves those from its executor's own thread, which lanes
-  // in one process share with each other and with the checker, so a call waits behind other
-  // lanes' work and would be judged as never returning.
+  // ProcessPoolExecutor) on an in-process adapter: the reference serves those from its
+  // executor's own thread, which lanes in one process share with each other and with the
+  // checker, so a call waits behind other lanes' work and would be judged as never returning.
+  // Adapters that are processes of their own (Adapter.ownProcess) run them side by side too.
   const threadsOnly = [runner.spec, ...runner.companions].some((s) => s.doc.callers === "threads");
-  if (opts.lanes?.length && opts.path === undefined && !threadsOnly) {
+  const sharedThread = threadsOnly && ![runner.adapter, ...(opts.lanes ?? [])].every((a) => a.ownProcess === true);
+  if (opts.lanes?.length && opts.path === undefined && !sharedThread) {
     const drawn = fc.sample(arbitrary, { numRuns: opts.runs, seed: opts.seed });
     const trials: (Trial | undefined)[] = new Array(drawn.length);
     let next = 0;
