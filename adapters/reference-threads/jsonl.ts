@@ -44,6 +44,11 @@ async function handle(msg: { cmd?: unknown; id?: unknown; primitives?: unknown }
       callables,
       info: { name: values.implementation ? `mpspec-reference (${values.implementation})` : "mpspec-reference", version: mpspecVersion(), language: "TypeScript" },
     });
+    // Boot the actor threads a default scenario uses (scenario-arbitrary.ts DEFAULT_SHAPE: up to
+    // 3 parallel actors) before answering: the handshake has its own bound, while a worker booted
+    // by the first run (tsx compiling the reference in it) counted against that scenario's
+    // deadline. With 16 adapters starting at once on 2 cores, every first scenario was late.
+    await executor.warm(3);
     // The spec documents the runner holds (start.primitives): those the module implements.
     const offered = msg.primitives && typeof msg.primitives === "object" ? Object.keys(msg.primitives) : null;
     const primitives = executor.capabilities.primitives.filter((p) => offered === null || offered.includes(p));
