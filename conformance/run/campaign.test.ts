@@ -9,7 +9,7 @@ import { JsonlAdapter } from "../adapter/jsonl-adapter.js";
 import type { Adapter } from "../adapter/types.js";
 import { loadSpecDir } from "../spec/load.js";
 import { runCampaign } from "./campaign.js";
-import { runSuite } from "./suite.js";
+import { laneGroups, runSuite } from "./suite.js";
 import { campaignJson } from "../report/json.js";
 import { ThreadsExecutor } from "../../adapters/reference-threads/executor.js";
 import { siblingUrl } from "../../reference/spawn-worker.js";
@@ -60,6 +60,28 @@ describe("--level and --bail", () => {
   afterAll(async () => {
     await Promise.all(executors.map((e) => e.close()));
   });
+  // A reference executor, its runs counted, said to be (or not) a process of its own.
+  const counted = (a: Adapter, ownProcess: boolean) => {
+    const w = {
+      runs: 0,
+      primitives: new Set<string>(),
+      info: a.info,
+      capabilities: a.capabilities,
+      deadlineBaseMs: a.deadlineBaseMs,
+      deadlineFloorMs: a.deadlineFloorMs,
+      actorKind: a.actorKind,
+      startMethod: a.startMethod,
+      ownProcess,
+      deadlineFor: a.deadlineFor?.bind(a),
+      run: (sc: Parameters<Adapter["run"]>[0], ms: number) => {
+        w.runs++;
+        for (const o of sc.objects) w.primitives.add(o.primitive);
+        return a.run(sc, ms);
+      },
+      close: () => a.close(),
+    };
+    return w;
+  };
   const executor = async (module: string) => {
     const ex = await ThreadsExecutor.start({
       implementation: siblingUrl(import.meta.url, `../tests/${module}`),
@@ -138,26 +160,6 @@ describe("--level and --bail", () => {
 
   test("lanes: a `callers: threads` spec (ProcessPoolExecutor) runs on lanes only when every adapter is a process of its own", async () => {
     const ppe = specs.find((s) => s.primitive === "ProcessPoolExecutor")!;
-    // The same reference executors, counted, and said to be (or not) processes of their own.
-    const counted = (a: Adapter, ownProcess: boolean) => {
-      const w = {
-        runs: 0,
-        info: a.info,
-        capabilities: a.capabilities,
-        deadlineBaseMs: a.deadlineBaseMs,
-        deadlineFloorMs: a.deadlineFloorMs,
-        actorKind: a.actorKind,
-        startMethod: a.startMethod,
-        ownProcess,
-        deadlineFor: a.deadlineFor?.bind(a),
-        run: (sc: Parameters<Adapter["run"]>[0], ms: number) => {
-          w.runs++;
-          return a.run(sc, ms);
-        },
-        close: () => a.close(),
-      };
-      return w;
-    };
     const opts = { profile: "multiprocessing", runs: 8, seed: 5, longRuns: 0 };
     for (const ownProcess of [false, true]) {
       const main = counted(await executor("../../reference/threads/module"), ownProcess);
@@ -168,6 +170,25 @@ describe("--level and --bail", () => {
       if (ownProcess) expect(lane.runs).toBeGreaterThan(0);
       else expect(lane.runs).toBe(0);
     }
+  }, 120_000);
+
+  test("a suite on 8 or more adapters that are processes of their own runs campaigns side by side, 4 adapters each, and reports them in order", async () => {
+    const chosen = ["RawValue", "RawArray", "Lock"].map((p) => specs.find((s) => s.primitive === p)!);
+    const opts = { profile: "multiprocessing", runs: 20, seed: 3, longRuns: 0 };
+    for (const ownProcess of [false, true]) {
+      const all = await Promise.all(Array.from({ length: 8 }, async () => counted(await executor("../../reference/threads/module"), ownProcess)));
+      const seen: string[] = [];
+      const outcomes = await runSuite(all[0]!, chosen, { ...opts, lanes: all.slice(1) }, (o) => seen.push(o.spec.primitive));
+      expect(outcomes.map((o) => [o.spec.primitive, o.result?.verdict])).toEqual([["RawValue", "pass"], ["RawArray", "pass"], ["Lock", "pass"]]);
+      expect(seen).toEqual(["RawValue", "RawArray", "Lock"]);
+      expect(laneGroups(all, {})?.map((g) => g.length)).toEqual(ownProcess ? [4, 4] : undefined);
+      if (!ownProcess) continue;
+      // Side by side: each campaign ran on one group of 4 (adapters 0-3 or 4-7), never on both.
+      const [g1, g2] = [all.slice(0, 4), all.slice(4)].map((g) => new Set(g.flatMap((a) => [...a.primitives])));
+      expect([...g1!].filter((p) => g2!.has(p))).toEqual([]);
+      expect(new Set([...g1!, ...g2!])).toEqual(new Set(["RawValue", "RawArray", "Lock"]));
+    }
+    expect(laneGroups([], { bail: true })).toBeNull();
   }, 120_000);
 
   test("--bail stops at the first primitive that fails", async () => {

@@ -43,6 +43,8 @@ export async function runSuite(
   opts: SuiteOptions,
   onOutcome: (o: PrimitiveOutcome) => void = () => {},
 ): Promise<PrimitiveOutcome[]> {
+  const groups = laneGroups([adapter, ...(opts.lanes ?? [])], opts);
+  if (groups) return concurrentSuite(adapter, groups, specs, opts, onOutcome);
   const outcomes: PrimitiveOutcome[] = [];
   for (const spec of specs) {
     const reason = unsupportedReason(spec, adapter, opts.profile);
@@ -52,6 +54,60 @@ export async function runSuite(
     if (opts.bail && (o.result?.verdict === "fail" || o.result?.verdict === "error")) break;
   }
   return outcomes;
+}
+
+/** Adapters per campaign when a suite runs several campaigns at once (see laneGroups). */
+export const SUITE_GROUP_LANES = 4;
+
+/**
+ * The adapters split into groups of SUITE_GROUP_LANES, one campaign per group at a time, when
+ * there are enough for two groups and every adapter is a process of its own; else null (one
+ * campaign at a time on all of them). A campaign ends with a tail (its last scenarios, a re-run
+ * to the 3 s horizon) that leaves most lanes idle: with 16 lanes, the CPython fork suite's 20
+ * campaigns spent most of their time there. Campaigns of an in-process adapter share its
+ * thread (see Adapter.ownProcess), and --bail must stop at the first failing primitive: those
+ * stay one at a time.
+ */
+export function laneGroups(all: readonly Adapter[], opts: Pick<SuiteOptions, "bail" | "path">): Adapter[][] | null {
+  if (opts.bail || opts.path !== undefined || all.length < 2 * SUITE_GROUP_LANES || !all.every((a) => a.ownProcess === true)) return null;
+  const groups: Adapter[][] = [];
+  for (let k = 0; k + SUITE_GROUP_LANES <= all.length; k += SUITE_GROUP_LANES) groups.push(all.slice(k, k + SUITE_GROUP_LANES));
+  // Adapters left over join the last group.
+  groups[groups.length - 1]!.push(...all.slice(groups.length * SUITE_GROUP_LANES));
+  return groups;
+}
+
+/** The campaigns of `specs`, each on one group's adapters, several at once; outcomes reported in `specs` order. */
+async function concurrentSuite(
+  adapter: Adapter,
+  groups: Adapter[][],
+  specs: LoadedSpec[],
+  opts: SuiteOptions,
+  onOutcome: (o: PrimitiveOutcome) => void,
+): Promise<PrimitiveOutcome[]> {
+  const outcomes: (PrimitiveOutcome | undefined)[] = new Array(specs.length);
+  let next = 0;
+  let reported = 0;
+  let thrown: { error: unknown } | undefined;
+  await Promise.all(
+    groups.map(async ([first, ...rest]) => {
+      while (next < specs.length && !thrown) {
+        const k = next++;
+        const spec = specs[k]!;
+        const reason = unsupportedReason(spec, adapter, opts.profile);
+        try {
+          outcomes[k] = reason ? { spec, result: null, reason } : { spec, result: await campaignOrThrown(spec, first!, { ...opts, lanes: rest }) };
+        } catch (e) {
+          // Stop taking campaigns; those under way end, then the error propagates.
+          thrown ??= { error: e };
+          return;
+        }
+        while (reported < specs.length && outcomes[reported] !== undefined) onOutcome(outcomes[reported++]!);
+      }
+    }),
+  );
+  if (thrown) throw thrown.error;
+  return outcomes as PrimitiveOutcome[];
 }
 
 async function campaignOrThrown(spec: LoadedSpec, adapter: Adapter, opts: SuiteOptions): Promise<CampaignResult> {
