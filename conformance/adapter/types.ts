@@ -59,6 +59,9 @@ export interface Adapter {
   close(): Promise<void>;
 }
 
+/** Whether every one of these adapters is a process of its own (Adapter.ownProcess). */
+export const ownProcesses = (adapters: readonly Adapter[]): boolean => adapters.every((a) => a.ownProcess === true);
+
 /** The adapter itself failed (crash, hang, malformed reply): not a spec violation. */
 export class AdapterError extends Error {
   override name = "AdapterError";

@@ -13,7 +13,7 @@
  */
 import fc from "fast-check";
 import type { Level } from "../../spec/format.js";
-import { AdapterCrash, AdapterError, type Adapter } from "../adapter/types.js";
+import { AdapterCrash, AdapterError, ownProcesses, type Adapter } from "../adapter/types.js";
 import { producesIn, protocolProblems } from "../adapter/protocol.js";
 import { checkHistory, type CheckResult } from "../checker/linearize.js";
 import { callTimeoutSeconds } from "../model/spec-model.js";
@@ -427,7 +427,7 @@ async function runLevels(runner: ScenarioRunner, opts: CampaignOptions, levels: 
   // checker, so a call waits behind other lanes' work and would be judged as never returning.
   // Adapters that are processes of their own (Adapter.ownProcess) run them side by side too.
   const threadsOnly = [runner.spec, ...runner.companions].some((s) => s.doc.callers === "threads");
-  const sharedThread = threadsOnly && ![runner.adapter, ...(opts.lanes ?? [])].every((a) => a.ownProcess === true);
+  const sharedThread = threadsOnly && !ownProcesses([runner.adapter, ...(opts.lanes ?? [])]);
   if (opts.lanes?.length && opts.path === undefined && !sharedThread) {
     const drawn = fc.sample(arbitrary, { numRuns: opts.runs, seed: opts.seed });
     const trials: (Trial | undefined)[] = new Array(drawn.length);

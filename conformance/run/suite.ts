@@ -2,7 +2,7 @@
  * A suite: one campaign per primitive on one adapter in one profile, with
  * primitives the profile or the adapter lacks reported as unsupported.
  */
-import type { Adapter } from "../adapter/types.js";
+import { ownProcesses, type Adapter } from "../adapter/types.js";
 import { operationsIn } from "../generate/scenario-arbitrary.js";
 import type { LoadedSpec } from "../spec/load.js";
 import { runCampaign, type CampaignOptions, type CampaignResult } from "./campaign.js";
@@ -69,7 +69,7 @@ export const SUITE_GROUP_LANES = 4;
  * stay one at a time.
  */
 export function laneGroups(all: readonly Adapter[], opts: Pick<SuiteOptions, "bail" | "path">): Adapter[][] | null {
-  if (opts.bail || opts.path !== undefined || all.length < 2 * SUITE_GROUP_LANES || !all.every((a) => a.ownProcess === true)) return null;
+  if (opts.bail || opts.path !== undefined || all.length < 2 * SUITE_GROUP_LANES || !ownProcesses(all)) return null;
   const groups: Adapter[][] = [];
   for (let k = 0; k + SUITE_GROUP_LANES <= all.length; k += SUITE_GROUP_LANES) groups.push(all.slice(k, k + SUITE_GROUP_LANES));
   // Adapters left over join the last group.
