@@ -191,6 +191,21 @@ describe("--level and --bail", () => {
     expect(laneGroups([], { bail: true })).toBeNull();
   }, 120_000);
 
+  test("side by side, a broken implementation still fails for the reason it breaks, and the rest still pass", async () => {
+    // A Lock that lets its holder acquire again (tests/broken/reentrant-lock.ts breaks Lock.acquire.*).
+    const all = await Promise.all(Array.from({ length: 8 }, async () => counted(await executor("broken/reentrant-lock"), true)));
+    const chosen = ["RawValue", "Lock", "RawArray"].map((p) => specs.find((s) => s.primitive === p)!);
+    const outcomes = await runSuite(all[0]!, chosen, { profile: "multiprocessing", runs: 100, seed: 42, lanes: all.slice(1) });
+    expect(outcomes.map((o) => [o.spec.primitive, o.result?.verdict])).toEqual([["RawValue", "pass"], ["Lock", "fail"], ["RawArray", "pass"]]);
+    const lock = outcomes[1]!.result!;
+    const level = lock.levels.documented?.verdict === "fail" ? lock.levels.documented! : lock.levels.cpython!;
+    const contradicted = level.counterexample!.check.objects.flatMap((o) => o.contradicts ?? []);
+    expect(contradicted.some((id) => /^Lock\.acquire\./.test(id)), contradicted.join(", ")).toBe(true);
+    // Its replay line reproduces it on one adapter, without lanes.
+    const replayed = await runCampaign(chosen[1]!, all[0]!, { profile: "multiprocessing", runs: 100, seed: 42, path: level.counterexample!.path, longRuns: 0 });
+    expect(replayed.verdict).toBe("fail");
+  }, 120_000);
+
   test("--bail stops at the first primitive that fails", async () => {
     const ex = await executor("broken/reentrant-lock");
     // Primitives whose campaigns take a second or less (no pauses, nothing that waits), after the failing Lock.

@@ -656,9 +656,7 @@ export function encodeItem(item: unknown): Uint8Array {
   }
   if (typeof item === "string" && item.length <= SHORT_STRING) {
     // One byte per character when every one fits (as v8.serialize's one-byte strings).
-    let wide = false;
-    for (let i = 0; i < item.length && !wide; i++) wide = item.charCodeAt(i) > 0xff;
-    if (!wide) {
+    if (isLatin1(item)) {
       const b = new Uint8Array(1 + item.length);
       b[0] = T_LATIN1;
       for (let i = 0; i < item.length; i++) b[i + 1] = item.charCodeAt(i);
@@ -773,8 +771,12 @@ function frameLength(r: Ring, pos: number): number {
 
 /** Whether `v` goes into the ring as a short Latin-1 string (encodeItem's T_LATIN1 form). */
 function isShortLatin1(v: unknown): v is string {
-  if (typeof v !== "string" || v.length > SMALL_FRAME) return false;
-  for (let i = 0; i < v.length; i++) if (v.charCodeAt(i) > 0xff) return false;
+  return typeof v === "string" && v.length <= SMALL_FRAME && isLatin1(v);
+}
+
+/** Whether every character of `s` fits one byte. */
+function isLatin1(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return false;
   return true;
 }
 
